@@ -1,0 +1,1 @@
+"""Teammates, teams, workspace roles and API tokens."""

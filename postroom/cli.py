@@ -1,0 +1,153 @@
+"""The ``postroom`` command: serve, demo, createadmin, token, parse-email, migrate, manage."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postroom.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    if not args.no_migrate:
+        _migrate()
+    from postroom.server import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from postroom.demo import DEMO_PASSWORD, load_demo_data
+
+    created = load_demo_data()
+    url = f"http://{args.host}:{args.port}/"
+    print()
+    print("Postroom demo " + ("data loaded." if created else "data already present."))
+    print(f"  Open {url} and log in as:")
+    print(f"    alice@demo.example  / {DEMO_PASSWORD}   (owner)")
+    print(f"    bob@demo.example    / {DEMO_PASSWORD}   (agent, replies on support@)")
+    print(f"    dora@demo.example   / {DEMO_PASSWORD}   (view only on sales@)")
+    print("  Press Ctrl+C to stop.")
+    print(flush=True)
+    from postroom.server import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from django.core.exceptions import ValidationError
+
+    from postroom.accounts.models import Role
+    from postroom.inbox.actions import do_create_user
+    from postroom.inbox.actors import SYSTEM
+
+    password = args.password or os.environ.get("POSTROOM_ADMIN_PASSWORD") or getpass.getpass()
+    try:
+        user = do_create_user(email=args.email, name=args.name or args.email.split("@")[0],
+                              password=password, role=Role.OWNER, actor=SYSTEM)
+    except ValidationError as exc:
+        print(f"error: {'; '.join(exc.messages)}", file=sys.stderr)
+        return 2
+    print(f"Created owner {user.email}.")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    _setup()
+    from postroom.accounts.models import User
+    from postroom.inbox.actions import do_create_api_token
+    from postroom.inbox.actors import SYSTEM
+
+    user = User.objects.filter(email__iexact=args.user, is_active=True).first()
+    if user is None:
+        print(f"error: no active user {args.user}", file=sys.stderr)
+        return 2
+    _token, secret = do_create_api_token(user, name=args.name, actor=SYSTEM)
+    print(secret)
+    return 0
+
+
+def cmd_parse_email(args: argparse.Namespace) -> int:
+    from postroom.mail.parse_cli import main as parse_main
+
+    return parse_main(args.rest)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postroom.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["postroom manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="postroom", description="A shared inbox for teams.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, func, helptext in (
+        ("serve", cmd_serve, "run the web app, live updates and background jobs"),
+        ("demo", cmd_demo, "load demo data and serve it"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", default=os.environ.get("POSTROOM_HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("POSTROOM_PORT", "8000")))
+        if name == "serve":
+            p.add_argument("--no-migrate", action="store_true")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("createadmin", help="create an owner account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--password", default="")
+    p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser("token", help="manage API tokens")
+    token_sub = p.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token and print it once")
+    create.add_argument("--user", required=True, help="the user's email")
+    create.add_argument("--name", default="cli")
+    create.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("parse-email", help="parse an email file and print the result",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_parse_email)
+
+    p = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=lambda _a: (_setup(), _migrate(), 0)[2])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Core: settings helpers, clock, sanitising and small utilities. No domain imports."""

@@ -1,0 +1,1 @@
+"""The domain core: inboxes, conversations, messages, notes, labels and the activity log."""

@@ -1,0 +1,142 @@
+"""Fetch objects for a user, with the permission check built in.
+
+Every object a user reaches goes through one of these helpers. A user without access gets
+:class:`Http404` (never a hint that the object exists). Levels are computed from the
+database on every call, so removing a grant or deactivating a user takes effect on the
+very next request, including sessions already open.
+
+Owners and admins manage every inbox and therefore hold MANAGE on all of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Max, Q, QuerySet
+from django.http import Http404
+
+from postroom.accounts.models import User
+from postroom.inbox.models import (
+    AccessLevel,
+    Attachment,
+    Conversation,
+    Inbox,
+    InboxAccess,
+    Label,
+    Message,
+    Note,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def _active(user: User | AnonymousUser) -> User | None:
+    if isinstance(user, User) and user.is_active:
+        return user
+    return None
+
+
+def inbox_levels(user: User | AnonymousUser) -> dict[int, int]:
+    """Map inbox id → the user's effective level (highest of own and teams' grants)."""
+    member = _active(user)
+    if member is None:
+        return {}
+    if member.is_admin:
+        return {pk: AccessLevel.MANAGE for pk in Inbox.objects.values_list("pk", flat=True)}
+    rows = (
+        InboxAccess.objects.filter(Q(user=member) | Q(team__members=member))
+        .values("inbox_id")
+        .annotate(level=Max("level"))
+    )
+    return {row["inbox_id"]: row["level"] for row in rows}
+
+
+def inbox_level(user: User | AnonymousUser, inbox_id: int) -> int | None:
+    """The user's effective level on one inbox, or None."""
+    member = _active(user)
+    if member is None:
+        return None
+    if member.is_admin:
+        return AccessLevel.MANAGE if Inbox.objects.filter(pk=inbox_id).exists() else None
+    level = (
+        InboxAccess.objects.filter(Q(user=member) | Q(team__members=member), inbox_id=inbox_id)
+        .aggregate(level=Max("level"))["level"]
+    )
+    return level
+
+
+def visible_inboxes(user: User | AnonymousUser,
+                    min_level: int = AccessLevel.VIEW) -> QuerySet[Inbox]:
+    levels = inbox_levels(user)
+    return Inbox.objects.filter(pk__in=[pk for pk, lv in levels.items() if lv >= min_level])
+
+
+def access_inbox(user: User | AnonymousUser, slug: str,
+                 min_level: int = AccessLevel.VIEW) -> Inbox:
+    inbox = Inbox.objects.filter(slug=slug).first()
+    if inbox is None or (inbox_level(user, inbox.pk) or 0) < min_level:
+        raise Http404
+    return inbox
+
+
+def access_conversation(user: User | AnonymousUser, conversation_id: int,
+                        min_level: int = AccessLevel.VIEW) -> Conversation:
+    conversation = (
+        Conversation.objects.select_related("inbox", "contact", "assigned_team")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None or (inbox_level(user, conversation.inbox_id) or 0) < min_level:
+        raise Http404
+    return conversation
+
+
+def access_message(user: User | AnonymousUser, message_id: int) -> Message:
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    if message is None or inbox_level(user, message.conversation.inbox_id) is None:
+        raise Http404
+    return message
+
+
+def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("message__conversation").filter(pk=attachment_id).first()
+    )
+    if attachment is None or inbox_level(user, attachment.message.conversation.inbox_id) is None:
+        raise Http404
+    return attachment
+
+
+def access_note(user: User | AnonymousUser, note_id: int) -> Note:
+    note = Note.objects.select_related("conversation").filter(pk=note_id).first()
+    if note is None or inbox_level(user, note.conversation.inbox_id) is None:
+        raise Http404
+    return note
+
+
+def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:
+    """Labels the user may see: unrestricted ones and those limited to one of their teams."""
+    member = _active(user)
+    if member is None:
+        return Label.objects.none()
+    if member.is_admin:
+        return Label.objects.all()
+    return Label.objects.filter(
+        Q(teams__isnull=True) | Q(teams__members=member)
+    ).distinct()
+
+
+def access_label(user: User | AnonymousUser, label_id: int) -> Label:
+    label = visible_labels(user).filter(pk=label_id).first()
+    if label is None:
+        raise Http404
+    return label
+
+
+def require_admin(user: User | AnonymousUser) -> User:
+    """Workspace administration (people, teams, inboxes, labels): owners and admins only."""
+    member = _active(user)
+    if member is None or not member.is_admin:
+        raise Http404
+    return member

@@ -1,0 +1,71 @@
+"""Actions: the only code that writes domain data.
+
+Each ``do_*`` function runs in one transaction, writes an :class:`Activity` row beside its
+change and emits its events on commit. The actor is always a keyword argument.
+``check_*`` functions validate input and permissions before anything is written.
+"""
+
+from postroom.inbox.actions.admin import (
+    do_create_api_token,
+    do_create_inbox,
+    do_create_team,
+    do_create_user,
+    do_grant_access,
+    do_revoke_access,
+    do_set_team_members,
+    do_set_user_active,
+    do_set_user_role,
+    do_update_inbox,
+    do_update_profile,
+)
+from postroom.inbox.actions.assign import do_assign, do_unassign
+from postroom.inbox.actions.labels import (
+    do_add_label,
+    do_create_label,
+    do_delete_label,
+    do_remove_label,
+    do_update_label,
+)
+from postroom.inbox.actions.messages import (
+    NewAttachment,
+    do_receive_message,
+    do_reply,
+)
+from postroom.inbox.actions.notes import do_add_note
+from postroom.inbox.actions.status import (
+    do_change_status,
+    do_purge_trash,
+    do_set_priority,
+    do_snooze,
+    do_wake_snoozed,
+)
+
+__all__ = [
+    "NewAttachment",
+    "do_add_label",
+    "do_add_note",
+    "do_assign",
+    "do_change_status",
+    "do_create_api_token",
+    "do_create_inbox",
+    "do_create_label",
+    "do_create_team",
+    "do_create_user",
+    "do_delete_label",
+    "do_grant_access",
+    "do_purge_trash",
+    "do_receive_message",
+    "do_remove_label",
+    "do_reply",
+    "do_revoke_access",
+    "do_set_priority",
+    "do_set_team_members",
+    "do_set_user_active",
+    "do_set_user_role",
+    "do_snooze",
+    "do_unassign",
+    "do_update_inbox",
+    "do_update_label",
+    "do_update_profile",
+    "do_wake_snoozed",
+]

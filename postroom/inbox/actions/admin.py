@@ -1,0 +1,244 @@
+"""Workspace administration: people, teams, inboxes, access grants, API tokens, profiles.
+
+These live with the domain actions because every one of them changes who can see what,
+and must leave the same audit trail.
+"""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from collections.abc import Iterable
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email, validate_slug
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import ApiToken, Role, Team, User
+from postroom.inbox.actions._log import record
+from postroom.inbox.actors import Actor
+from postroom.inbox.events import Event, emit
+from postroom.inbox.models import AccessLevel, Inbox, InboxAccess, InboxAddress
+
+
+def _check_email(field: str, value: str) -> str:
+    value = value.strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise ValidationError({field: _("Enter a valid email address.")}) from exc
+    return value
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
+@transaction.atomic
+def do_create_user(
+    *, email: str, name: str, password: str, role: str = Role.AGENT,
+    time_zone: str = "UTC", actor: Actor,
+) -> User:
+    """Create a teammate with their own password."""
+    email = _check_email("email", email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("Someone already uses this address.")})
+    if not name.strip():
+        raise ValidationError({"name": _("Enter a name.")})
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose owner, admin or agent.")})
+    _check_time_zone(time_zone)
+    _check_password(password)
+    user = User.objects.create_user(email=email, password=password, name=name.strip(),
+                                    role=role, time_zone=time_zone)
+    record("user.created", actor=actor, target=user, data={"email": email, "role": role})
+    return user
+
+
+def _check_time_zone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError({"time_zone": _("Unknown time zone.")}) from exc
+
+
+@transaction.atomic
+def do_update_profile(
+    user: User, *, name: str | None = None, time_zone: str | None = None,
+    password: str | None = None, actor: Actor,
+) -> User:
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": _("Enter a name.")})
+        user.name = name.strip()
+    if time_zone is not None:
+        _check_time_zone(time_zone)
+        user.time_zone = time_zone
+    if password:
+        _check_password(password, user)
+        user.set_password(password)
+    user.save()
+    record("user.updated", actor=actor, target=user,
+           data={"password_changed": bool(password)})
+    return user
+
+
+@transaction.atomic
+def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
+    """Deactivate or reactivate; a deactivated user is refused on their very next request."""
+    if user.role == Role.OWNER and not active and not User.objects.filter(
+        role=Role.OWNER, is_active=True
+    ).exclude(pk=user.pk).exists():
+        raise ValidationError({"user": _("The last owner cannot be deactivated.")})
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record("user.activated" if active else "user.deactivated", actor=actor, target=user)
+    emit(Event(type="access.changed", inbox_id=None, user_id=user.pk))
+
+
+@transaction.atomic
+def do_set_user_role(user: User, role: str, *, actor: Actor) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose owner, admin or agent.")})
+    user.role = role
+    user.save(update_fields=["role"])
+    record("user.role", actor=actor, target=user, data={"role": role})
+    emit(Event(type="access.changed", inbox_id=None, user_id=user.pk))
+
+
+@transaction.atomic
+def do_create_team(*, name: str, members: Iterable[User] = (), actor: Actor) -> Team:
+    if not name.strip():
+        raise ValidationError({"name": _("Enter a name.")})
+    if Team.objects.filter(name__iexact=name.strip()).exists():
+        raise ValidationError({"name": _("A team with this name exists.")})
+    team = Team.objects.create(name=name.strip())
+    team.members.set(list(members))
+    record("team.created", actor=actor, target=team, data={"name": team.name})
+    return team
+
+
+@transaction.atomic
+def do_set_team_members(team: Team, members: Iterable[User], *, actor: Actor) -> None:
+    chosen = list(members)
+    before = set(team.members.values_list("pk", flat=True))
+    team.members.set(chosen)
+    after = {u.pk for u in chosen}
+    record("team.members", actor=actor, target=team,
+           data={"added": sorted(after - before), "removed": sorted(before - after)})
+    for pk in before ^ after:
+        emit(Event(type="access.changed", inbox_id=None, user_id=pk))
+
+
+def _check_inbox_address(field: str, address: str, *, inbox: Inbox | None) -> str:
+    address = _check_email(field, address)
+    taken = Inbox.objects.filter(address__iexact=address)
+    aliases = InboxAddress.objects.filter(address__iexact=address)
+    if inbox is not None:
+        taken = taken.exclude(pk=inbox.pk)
+        aliases = aliases.exclude(inbox=inbox)
+    if taken.exists() or aliases.exists():
+        raise ValidationError({field: _("%(address)s already belongs to an inbox.")
+                               % {"address": address}})
+    return address
+
+
+@transaction.atomic
+def do_create_inbox(
+    *, name: str, slug: str, address: str, aliases: Iterable[str] = (), signature: str = "",
+    actor: Actor,
+) -> Inbox:
+    if not name.strip():
+        raise ValidationError({"name": _("Enter a name.")})
+    try:
+        validate_slug(slug)
+    except ValidationError as exc:
+        raise ValidationError({"slug": _("Use letters, numbers, - and _ only.")}) from exc
+    if Inbox.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("An inbox with this slug exists.")})
+    address = _check_inbox_address("address", address, inbox=None)
+    inbox = Inbox.objects.create(name=name.strip(), slug=slug, address=address,
+                                 signature=signature)
+    _set_aliases(inbox, aliases)
+    record("inbox.created", actor=actor, inbox=inbox, target=inbox,
+           data={"address": address})
+    return inbox
+
+
+def _set_aliases(inbox: Inbox, aliases: Iterable[str]) -> list[str]:
+    cleaned = sorted({_check_inbox_address("aliases", a, inbox=inbox)
+                      for a in aliases if a.strip()} - {inbox.address})
+    InboxAddress.objects.filter(inbox=inbox).exclude(address__in=cleaned).delete()
+    existing = set(InboxAddress.objects.filter(inbox=inbox).values_list("address", flat=True))
+    InboxAddress.objects.bulk_create(
+        InboxAddress(inbox=inbox, address=a) for a in cleaned if a not in existing
+    )
+    return cleaned
+
+
+@transaction.atomic
+def do_update_inbox(
+    inbox: Inbox, *, name: str, address: str, aliases: Iterable[str], signature: str,
+    actor: Actor,
+) -> Inbox:
+    if not name.strip():
+        raise ValidationError({"name": _("Enter a name.")})
+    inbox.address = _check_inbox_address("address", address, inbox=inbox)
+    inbox.name = name.strip()
+    inbox.signature = signature
+    inbox.save()
+    cleaned = _set_aliases(inbox, aliases)
+    record("inbox.updated", actor=actor, inbox=inbox, target=inbox,
+           data={"address": inbox.address, "aliases": cleaned})
+    return inbox
+
+
+@transaction.atomic
+def do_grant_access(
+    inbox: Inbox, *, level: int, user: User | None = None, team: Team | None = None,
+    actor: Actor,
+) -> InboxAccess:
+    """Give a person or a team one level on ``inbox`` (replacing an earlier grant)."""
+    if (user is None) == (team is None):
+        raise ValidationError({"grantee": _("Choose a person or a team.")})
+    if level not in AccessLevel.values:
+        raise ValidationError({"level": _("Choose view, reply on behalf, send as or manage.")})
+    grant, _created = InboxAccess.objects.update_or_create(
+        inbox=inbox, user=user, team=team, defaults={"level": level}
+    )
+    record("access.granted", actor=actor, inbox=inbox, target=grant,
+           data={"user": user.pk if user else None, "team": team.pk if team else None,
+                 "level": level})
+    return grant
+
+
+@transaction.atomic
+def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
+    """Remove a grant. Affected people lose access on their very next request."""
+    inbox = grant.inbox
+    affected = [grant.user_id] if grant.user_id else list(
+        User.objects.filter(Q(teams=grant.team_id)).values_list("pk", flat=True)
+    )
+    record("access.revoked", actor=actor, inbox=inbox,
+           data={"user": grant.user_id, "team": grant.team_id, "level": grant.level})
+    grant.delete()
+    for pk in affected:
+        emit(Event(type="access.changed", inbox_id=inbox.pk, user_id=pk))
+
+
+@transaction.atomic
+def do_create_api_token(user: User, *, name: str = "", actor: Actor) -> tuple[ApiToken, str]:
+    """Create a personal API token. Returns the row and the secret (shown once)."""
+    secret = "pr_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:100], token_hash=ApiToken.hash(secret),
+                                    prefix=secret[:10])
+    record("token.created", actor=actor, target=token, data={"user": user.pk})
+    return token, secret

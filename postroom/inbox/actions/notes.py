@@ -1,0 +1,32 @@
+"""Internal notes."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import User
+from postroom.core import clock
+from postroom.core.markdown import render_markdown
+from postroom.inbox.actions._log import record
+from postroom.inbox.models import Conversation, Note
+
+MAX_NOTE_LENGTH = 20_000
+
+
+@transaction.atomic
+def do_add_note(conversation: Conversation, body: str, *, actor: User) -> Note:
+    """Anyone who can view the inbox can comment with a note (Markdown)."""
+    if not body.strip():
+        raise ValidationError({"body": _("The note is empty.")})
+    if len(body) > MAX_NOTE_LENGTH:
+        raise ValidationError({"body": _("The note is too long.")})
+    now = clock.now()
+    note = Note.objects.create(
+        conversation=conversation, author=actor, body=body,
+        body_html=render_markdown(body), created_at=now,
+    )
+    record("note.added", actor=actor, conversation=conversation, target=note,
+           data={"note": note.pk})
+    return note

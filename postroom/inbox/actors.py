@@ -1,0 +1,29 @@
+"""Who performs an action. Always passed explicitly (``actor=``), never read from a global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from postroom.accounts.models import User
+from postroom.inbox.models import ActorKind
+
+
+@dataclass(frozen=True)
+class NonUserActor:
+    """Postroom itself, a rule, or a customer (for inbound mail)."""
+
+    kind: ActorKind
+    name: str
+
+
+SYSTEM = NonUserActor(ActorKind.SYSTEM, "Postroom")
+CUSTOMER = NonUserActor(ActorKind.CUSTOMER, "Customer")
+
+Actor = User | NonUserActor
+
+
+def actor_fields(actor: Actor) -> dict[str, object]:
+    """The Activity columns that record ``actor``."""
+    if isinstance(actor, User):
+        return {"actor": actor, "actor_kind": ActorKind.USER}
+    return {"actor": None, "actor_kind": actor.kind}

@@ -1,0 +1,79 @@
+"""Inboxes, their addresses, and who may do what in each."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from postroom.accounts.models import Team, User
+
+
+class AccessLevel(models.IntegerChoices):
+    """Per-inbox levels, ordered: each includes everything below it."""
+
+    VIEW = 10, _("View")
+    REPLY_ON_BEHALF = 20, _("Reply on behalf")
+    SEND_AS = 30, _("Send as")
+    MANAGE = 40, _("Manage")
+
+
+class Inbox(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    address = models.EmailField(_("address"), unique=True)
+    signature = models.TextField(_("signature"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name", "id")
+        verbose_name_plural = "inboxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+
+class InboxAddress(models.Model):
+    """An alias that also delivers into the inbox (e.g. help@ for support@)."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="aliases")
+    address = models.EmailField(_("address"), unique=True)
+
+    class Meta:
+        ordering = ("address",)
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class InboxAccess(models.Model):
+    """A grant of one level on one inbox, to exactly one person or one team."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="inbox_grants"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="inbox_grants"
+    )
+    level = models.PositiveSmallIntegerField(choices=AccessLevel.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False, team__isnull=True)
+                           | Q(user__isnull=True, team__isnull=False)),
+                name="inboxaccess_one_grantee",
+            ),
+            models.UniqueConstraint(
+                fields=["inbox", "user"], condition=Q(user__isnull=False),
+                name="inboxaccess_unique_user",
+            ),
+            models.UniqueConstraint(
+                fields=["inbox", "team"], condition=Q(team__isnull=False),
+                name="inboxaccess_unique_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.team} → {self.inbox.slug}: {self.get_level_display()}"

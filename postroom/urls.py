@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from postroom.api.router import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("postroom.web.urls")),
+]
