@@ -63,8 +63,13 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
     password = args.password or os.environ.get("POSTROOM_ADMIN_PASSWORD") or getpass.getpass()
     try:
-        user = do_create_user(email=args.email, name=args.name or args.email.split("@")[0],
-                              password=password, role=Role.OWNER, actor=SYSTEM)
+        user = do_create_user(
+            email=args.email,
+            name=args.name or args.email.split("@")[0],
+            password=password,
+            role=Role.OWNER,
+            actor=SYSTEM,
+        )
     except ValidationError as exc:
         print(f"error: {'; '.join(exc.messages)}", file=sys.stderr)
         return 2
@@ -91,6 +96,12 @@ def cmd_parse_email(args: argparse.Namespace) -> int:
     from postroom.mail.parse_cli import main as parse_main
 
     return parse_main(args.rest)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    return 0
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -129,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="cli")
     create.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("parse-email", help="parse an email file and print the result",
-                       add_help=False)
+    p = sub.add_parser(
+        "parse-email", help="parse an email file and print the result", add_help=False
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_parse_email)
 
@@ -139,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manage)
 
     p = sub.add_parser("migrate", help="apply database migrations")
-    p.set_defaults(func=lambda _a: (_setup(), _migrate(), 0)[2])
+    p.set_defaults(func=cmd_migrate)
     return parser
 
 

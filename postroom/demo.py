@@ -23,58 +23,113 @@ DEMO_PASSWORD = "postroom-demo"
 
 # (language, subject, body) written as customers write.
 _REQUESTS: list[tuple[str, str, str]] = [
-    ("en", "Invoice shows the wrong VAT number",
-     "Hi,\n\nour invoice INV-2291 lists VAT number NL001234567B01, but ours is "
-     "NL009876543B01. Could you send a corrected copy? Our accounts team needs it "
-     "before Friday.\n\nThanks,\n{name}"),
-    ("en", "Can't log in after password reset",
-     "Hello, I reset my password this morning and now the login page just reloads. "
-     "I tried Chrome and Firefox. Screenshot attached.\n\n{name}"),
-    ("en", "Quote for 25 seats",
-     "Hi there, we're a team of 25 and would like a quote for the annual plan, "
-     "including priority support. Do you offer a discount for non-profits?\n\nBest,\n{name}"),
-    ("en", "Order #48213 arrived damaged",
-     "The package arrived today with a cracked corner and the unit does not power on. "
-     "Photos attached. Can you send a replacement?\n\n{name}"),
-    ("en", "Question about data export",
-     "Is there a way to export all our records as CSV? We need it for an audit.\n\n{name}"),
-    ("zh", "发票抬头需要修改",
-     "您好，\n\n我们上周收到的发票抬头写错了，应为“上海明远贸易有限公司”。"
-     "请帮忙重新开具，谢谢！\n\n{name}"),
-    ("zh", "无法登录账户",
-     "你好，我今天早上开始无法登录，一直提示“密码错误”，但我确定密码是对的。"
-     "附件是截图，请尽快帮忙处理。\n\n{name}"),
-    ("zh", "询问批量采购价格",
-     "您好，我们公司计划采购200台设备，请问是否有批量优惠？需要提供哪些资料？\n\n{name}"),
-    ("nl", "Factuur klopt niet",
-     "Goedemiddag,\n\nop de factuur van maart staat een bedrag van € 1.240,- terwijl we "
-     "€ 1.040,- hadden afgesproken. Kunt u dit nakijken?\n\nMet vriendelijke groet,\n{name}"),
-    ("nl", "Levering vertraagd",
-     "Hallo, onze bestelling zou gisteren geleverd worden maar we hebben nog niets "
-     "ontvangen. Kunt u de track & trace sturen?\n\nGroeten,\n{name}"),
-    ("nl", "Offerte aanvragen voor onderhoud",
-     "Beste, wij willen graag een offerte voor een onderhoudscontract van twee jaar. "
-     "In de bijlage vindt u onze huidige configuratie.\n\n{name}"),
-    ("it", "Problema con il rimborso",
-     "Buongiorno,\n\nho restituito il prodotto il 3 maggio ma non ho ancora ricevuto il "
-     "rimborso. Potete verificare?\n\nCordiali saluti,\n{name}"),
-    ("it", "Richiesta di preventivo",
-     "Salve, vorremmo un preventivo per 10 licenze annuali con assistenza in italiano. "
-     "Grazie mille.\n\n{name}"),
-    ("it", "Accesso all'account bloccato",
-     "Ciao, il mio account risulta bloccato dopo tre tentativi. Come posso sbloccarlo?\n\n"
-     "{name}"),
+    (
+        "en",
+        "Invoice shows the wrong VAT number",
+        "Hi,\n\nour invoice INV-2291 lists VAT number NL001234567B01, but ours is "
+        "NL009876543B01. Could you send a corrected copy? Our accounts team needs it "
+        "before Friday.\n\nThanks,\n{name}",
+    ),
+    (
+        "en",
+        "Can't log in after password reset",
+        "Hello, I reset my password this morning and now the login page just reloads. "
+        "I tried Chrome and Firefox. Screenshot attached.\n\n{name}",
+    ),
+    (
+        "en",
+        "Quote for 25 seats",
+        "Hi there, we're a team of 25 and would like a quote for the annual plan, "
+        "including priority support. Do you offer a discount for non-profits?\n\nBest,\n{name}",
+    ),
+    (
+        "en",
+        "Order #48213 arrived damaged",
+        "The package arrived today with a cracked corner and the unit does not power on. "
+        "Photos attached. Can you send a replacement?\n\n{name}",
+    ),
+    (
+        "en",
+        "Question about data export",
+        "Is there a way to export all our records as CSV? We need it for an audit.\n\n{name}",
+    ),
+    (
+        "zh",
+        "发票抬头需要修改",
+        "您好，\n\n我们上周收到的发票抬头写错了，应为“上海明远贸易有限公司”。"
+        "请帮忙重新开具，谢谢！\n\n{name}",
+    ),
+    (
+        "zh",
+        "无法登录账户",
+        "你好，我今天早上开始无法登录，一直提示“密码错误”，但我确定密码是对的。"
+        "附件是截图，请尽快帮忙处理。\n\n{name}",
+    ),
+    (
+        "zh",
+        "询问批量采购价格",
+        "您好，我们公司计划采购200台设备，请问是否有批量优惠？需要提供哪些资料？\n\n{name}",
+    ),
+    (
+        "nl",
+        "Factuur klopt niet",
+        "Goedemiddag,\n\nop de factuur van maart staat een bedrag van € 1.240,- terwijl we "
+        "€ 1.040,- hadden afgesproken. Kunt u dit nakijken?\n\nMet vriendelijke groet,\n{name}",
+    ),
+    (
+        "nl",
+        "Levering vertraagd",
+        "Hallo, onze bestelling zou gisteren geleverd worden maar we hebben nog niets "
+        "ontvangen. Kunt u de track & trace sturen?\n\nGroeten,\n{name}",
+    ),
+    (
+        "nl",
+        "Offerte aanvragen voor onderhoud",
+        "Beste, wij willen graag een offerte voor een onderhoudscontract van twee jaar. "
+        "In de bijlage vindt u onze huidige configuratie.\n\n{name}",
+    ),
+    (
+        "it",
+        "Problema con il rimborso",
+        "Buongiorno,\n\nho restituito il prodotto il 3 maggio ma non ho ancora ricevuto il "
+        "rimborso. Potete verificare?\n\nCordiali saluti,\n{name}",
+    ),
+    (
+        "it",
+        "Richiesta di preventivo",
+        "Salve, vorremmo un preventivo per 10 licenze annuali con assistenza in italiano. "
+        "Grazie mille.\n\n{name}",
+    ),
+    (
+        "it",
+        "Accesso all'account bloccato",
+        "Ciao, il mio account risulta bloccato dopo tre tentativi. Come posso sbloccarlo?\n\n"
+        "{name}",
+    ),
 ]
 
 _CUSTOMERS = {
-    "en": [("Olivia Bennett", "olivia@brightlane.example"), ("Marcus Reid", "marcus@reidco.example"),
-           ("Priya Shah", "priya.shah@northwind.example"), ("Tom Fischer", "tom@fischer.example")],
-    "zh": [("王芳", "wang.fang@mingyuan.example"), ("李伟", "liwei@huaxin.example"),
-           ("张敏", "zhangmin@dongfang.example")],
-    "nl": [("Sanne de Vries", "sanne@devries.example"), ("Jeroen Bakker", "jeroen@bakker.example"),
-           ("Femke Jansen", "femke@jansen.example")],
-    "it": [("Giulia Rossi", "giulia.rossi@azienda.example"),
-           ("Luca Bianchi", "luca@bianchi.example"), ("Chiara Romano", "chiara@romano.example")],
+    "en": [
+        ("Olivia Bennett", "olivia@brightlane.example"),
+        ("Marcus Reid", "marcus@reidco.example"),
+        ("Priya Shah", "priya.shah@northwind.example"),
+        ("Tom Fischer", "tom@fischer.example"),
+    ],
+    "zh": [
+        ("王芳", "wang.fang@mingyuan.example"),
+        ("李伟", "liwei@huaxin.example"),
+        ("张敏", "zhangmin@dongfang.example"),
+    ],
+    "nl": [
+        ("Sanne de Vries", "sanne@devries.example"),
+        ("Jeroen Bakker", "jeroen@bakker.example"),
+        ("Femke Jansen", "femke@jansen.example"),
+    ],
+    "it": [
+        ("Giulia Rossi", "giulia.rossi@azienda.example"),
+        ("Luca Bianchi", "luca@bianchi.example"),
+        ("Chiara Romano", "chiara@romano.example"),
+    ],
 }
 
 _FOLLOW_UPS = {
@@ -86,10 +141,10 @@ _FOLLOW_UPS = {
 
 _REPLIES = {
     "en": "Hi {first},\n\nthanks for getting in touch. I've looked into this and "
-          "**fixed it on our side**. You should see the change within the hour.\n\nBest,",
+    "**fixed it on our side**. You should see the change within the hour.\n\nBest,",
     "zh": "{first}您好，\n\n感谢您的来信，我们已经处理好了，请查收。",
     "nl": "Hallo {first},\n\nbedankt voor uw bericht. We hebben het **aangepast**; u ziet de "
-          "wijziging binnen een uur.",
+    "wijziging binnen een uur.",
     "it": "Gentile {first},\n\ngrazie per averci scritto. Abbiamo **risolto** il problema.",
 }
 
@@ -102,12 +157,20 @@ def _png(width: int = 48, height: int = 32) -> bytes:
     )
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(
-            ">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + tag
+            + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _attachments(rng: random.Random, index: int) -> list[actions.NewAttachment]:
@@ -129,8 +192,14 @@ def _people() -> dict[str, User]:
         ("erin", "Erin Walsh", Role.ADMIN, "America/New_York"),
     ]
     return {
-        key: actions.do_create_user(email=f"{key}@demo.example", name=name, role=role,
-                                    password=DEMO_PASSWORD, time_zone=tz, actor=SYSTEM)
+        key: actions.do_create_user(
+            email=f"{key}@demo.example",
+            name=name,
+            role=role,
+            password=DEMO_PASSWORD,
+            time_zone=tz,
+            actor=SYSTEM,
+        )
         for key, name, role, tz in specs
     }
 
@@ -142,25 +211,34 @@ def load_demo_data(seed: int = 7, per_inbox: int = 40) -> bool:
     rng = random.Random(seed)
     with transaction.atomic():
         people = _people()
-        support = actions.do_create_inbox(name="Support", slug="support",
-                                          address="support@demo.example",
-                                          aliases=["help@demo.example"], actor=SYSTEM)
-        sales = actions.do_create_inbox(name="Sales", slug="sales",
-                                        address="sales@demo.example", actor=SYSTEM)
-        info = actions.do_create_inbox(name="Info", slug="info", address="info@demo.example",
-                                       actor=SYSTEM)
+        support = actions.do_create_inbox(
+            name="Support",
+            slug="support",
+            address="support@demo.example",
+            aliases=["help@demo.example"],
+            actor=SYSTEM,
+        )
+        sales = actions.do_create_inbox(
+            name="Sales", slug="sales", address="sales@demo.example", actor=SYSTEM
+        )
+        info = actions.do_create_inbox(
+            name="Info", slug="info", address="info@demo.example", actor=SYSTEM
+        )
         team = actions.do_create_team(name="Sales team", members=[people["erin"]], actor=SYSTEM)
-        actions.do_grant_access(support, user=people["bob"], level=AccessLevel.REPLY_ON_BEHALF,
-                                actor=SYSTEM)
+        actions.do_grant_access(
+            support, user=people["bob"], level=AccessLevel.REPLY_ON_BEHALF, actor=SYSTEM
+        )
         actions.do_grant_access(sales, user=people["dora"], level=AccessLevel.VIEW, actor=SYSTEM)
         actions.do_grant_access(sales, team=team, level=AccessLevel.SEND_AS, actor=SYSTEM)
         labels = [
             actions.do_create_label(name="Billing", color="#d97706", icon="💳", actor=SYSTEM),
             actions.do_create_label(name="Bug", color="#dc2626", icon="🐞", actor=SYSTEM),
-            actions.do_create_label(name="Feature request", color="#2563eb", icon="💡",
-                                    actor=SYSTEM),
-            actions.do_create_label(name="VIP", color="#7c3aed", icon="⭐", teams=[team],
-                                    actor=SYSTEM),
+            actions.do_create_label(
+                name="Feature request", color="#2563eb", icon="💡", actor=SYSTEM
+            ),
+            actions.do_create_label(
+                name="VIP", color="#7c3aed", icon="⭐", teams=[team], actor=SYSTEM
+            ),
         ]
     now = clock.now()
     for inbox in (support, sales, info):
@@ -170,8 +248,9 @@ def load_demo_data(seed: int = 7, per_inbox: int = 40) -> bool:
     return True
 
 
-def _demo_conversation(rng: random.Random, inbox: Inbox, i: int, agents: list[User],
-                       labels: list, now: datetime) -> None:
+def _demo_conversation(
+    rng: random.Random, inbox: Inbox, i: int, agents: list[User], labels: list, now: datetime
+) -> None:
     lang, subject, body = rng.choice(_REQUESTS)
     name, email = rng.choice(_CUSTOMERS[lang])
     at = now - timedelta(days=rng.uniform(0, 30), minutes=rng.randint(0, 600))
@@ -187,12 +266,27 @@ def _advance(hours: float) -> None:
     clock.freeze(clock.now() + timedelta(hours=hours))
 
 
-def _demo_flow(rng: random.Random, inbox: Inbox, i: int, agents: list[User], labels: list,
-               now: datetime, lang: str, subject: str, body: str, name: str,
-               email: str) -> None:
+def _demo_flow(
+    rng: random.Random,
+    inbox: Inbox,
+    i: int,
+    agents: list[User],
+    labels: list,
+    now: datetime,
+    lang: str,
+    subject: str,
+    body: str,
+    name: str,
+    email: str,
+) -> None:
     first = actions.do_receive_message(
-        inbox, from_email=email, from_name=name, subject=subject,
-        text=body.format(name=name), to=[inbox.address], attachments=_attachments(rng, i),
+        inbox,
+        from_email=email,
+        from_name=name,
+        subject=subject,
+        text=body.format(name=name),
+        to=[inbox.address],
+        attachments=_attachments(rng, i),
     )
     conversation = first.conversation
     if rng.random() < 0.55:
@@ -201,27 +295,39 @@ def _demo_flow(rng: random.Random, inbox: Inbox, i: int, agents: list[User], lab
         actions.do_assign(conversation, users=[agent], actor=agent)
         if rng.random() < 0.6:
             _advance(rng.uniform(0.2, 5))
-            actions.do_reply(conversation, _REPLIES[lang].format(first=name.split()[0]),
-                             actor=agent)
+            actions.do_reply(
+                conversation, _REPLIES[lang].format(first=name.split()[0]), actor=agent
+            )
             if rng.random() < 0.4:
                 _advance(rng.uniform(1, 20))
                 actions.do_receive_message(
-                    inbox, from_email=email, from_name=name, subject=f"Re: {subject}",
-                    text=_FOLLOW_UPS[lang], conversation=conversation,
+                    inbox,
+                    from_email=email,
+                    from_name=name,
+                    subject=f"Re: {subject}",
+                    text=_FOLLOW_UPS[lang],
+                    conversation=conversation,
                     thread_reason="joined by In-Reply-To",
                 )
         if rng.random() < 0.3:
             _advance(0.1)
-            actions.do_add_note(conversation, rng.choice([
-                "Checked the **billing system**: the amount is indeed wrong.",
-                "Customer since 2019, handle with care.",
-                "Waiting for the warehouse to confirm stock.",
-            ]), actor=agent)
+            actions.do_add_note(
+                conversation,
+                rng.choice(
+                    [
+                        "Checked the **billing system**: the amount is indeed wrong.",
+                        "Customer since 2019, handle with care.",
+                        "Waiting for the warehouse to confirm stock.",
+                    ]
+                ),
+                actor=agent,
+            )
     if rng.random() < 0.45:
         actions.do_add_label(conversation, rng.choice(labels), actor=SYSTEM)
     if rng.random() < 0.15:
-        actions.do_set_priority(conversation, rng.choice([Priority.HIGH, Priority.URGENT]),
-                                actor=SYSTEM)
+        actions.do_set_priority(
+            conversation, rng.choice([Priority.HIGH, Priority.URGENT]), actor=SYSTEM
+        )
     final = rng.random()
     _advance(0.5)
     if clock.now() > now:

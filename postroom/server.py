@@ -14,12 +14,14 @@ log = logging.getLogger(__name__)
 
 def serve(*, host: str, port: int) -> None:
     stop = threading.Event()
-    worker = threading.Thread(target=run_periodic_jobs, args=(stop,), name="postroom-jobs",
-                              daemon=True)
+    worker = threading.Thread(
+        target=run_periodic_jobs, args=(stop,), name="postroom-jobs", daemon=True
+    )
     worker.start()
     try:
-        uvicorn.run("postroom.asgi:application", host=host, port=port, log_level="info",
-                    lifespan="off")
+        uvicorn.run(
+            "postroom.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+        )
     finally:
         stop.set()
         worker.join(timeout=5)

@@ -42,14 +42,25 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is the production hasher (pinned in test_settings); tests need speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _release_clock():
     yield
     clock.freeze(None)
 
 
 def make_user(key: str, role: str = Role.AGENT) -> User:
-    return actions.do_create_user(email=f"{key}@example.test", name=key.capitalize(),
-                                  password=PASSWORD, role=role, actor=SYSTEM)
+    return actions.do_create_user(
+        email=f"{key}@example.test",
+        name=key.capitalize(),
+        password=PASSWORD,
+        role=role,
+        actor=SYSTEM,
+    )
 
 
 @pytest.fixture
@@ -58,31 +69,50 @@ def world(db) -> World:
     bob = make_user("bob")
     charlie = make_user("charlie")
     dora = make_user("dora")
-    support = actions.do_create_inbox(name="Support", slug="support",
-                                      address="support@example.test",
-                                      aliases=["help@example.test"], actor=alice)
-    sales = actions.do_create_inbox(name="Sales", slug="sales", address="sales@example.test",
-                                    actor=alice)
+    support = actions.do_create_inbox(
+        name="Support",
+        slug="support",
+        address="support@example.test",
+        aliases=["help@example.test"],
+        actor=alice,
+    )
+    sales = actions.do_create_inbox(
+        name="Sales", slug="sales", address="sales@example.test", actor=alice
+    )
     actions.do_grant_access(support, user=bob, level=AccessLevel.REPLY_ON_BEHALF, actor=alice)
     actions.do_grant_access(sales, user=dora, level=AccessLevel.VIEW, actor=alice)
     billing = actions.do_create_label(name="Billing", color="#d97706", icon="💳", actor=alice)
     start = clock.now() - timedelta(hours=2)
     clock.freeze(start)
     first = actions.do_receive_message(
-        support, from_email="carol@customer.test", from_name="Carol Customer",
-        subject="Broken invoice", text="Hello, my invoice is wrong.",
+        support,
+        from_email="carol@customer.test",
+        from_name="Carol Customer",
+        subject="Broken invoice",
+        text="Hello, my invoice is wrong.",
         attachments=[actions.NewAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 demo")],
     )
     actions.do_assign(first.conversation, users=[bob], actor=alice)
     clock.freeze(start + timedelta(minutes=5))
     sale = actions.do_receive_message(
-        sales, from_email="dan@prospect.test", from_name="Dan Prospect",
-        subject="Quote please", text="Can we get a quote for 10 seats?",
+        sales,
+        from_email="dan@prospect.test",
+        from_name="Dan Prospect",
+        subject="Quote please",
+        text="Can we get a quote for 10 seats?",
     )
     clock.freeze(None)
-    return World(alice=alice, bob=bob, charlie=charlie, dora=dora, support=support, sales=sales,
-                 billing=billing, bob_conversation=first.conversation,
-                 sales_conversation=sale.conversation)
+    return World(
+        alice=alice,
+        bob=bob,
+        charlie=charlie,
+        dora=dora,
+        support=support,
+        sales=sales,
+        billing=billing,
+        bob_conversation=first.conversation,
+        sales_conversation=sale.conversation,
+    )
 
 
 def login(client: Client, user: User) -> Client:
@@ -93,8 +123,10 @@ def login(client: Client, user: User) -> Client:
 @pytest.fixture
 def client_for(client):
     """``client_for(user)`` → a Django test client logged in as that user."""
+
     def make(user: User) -> Client:
         c = Client()
         c.force_login(user)
         return c
+
     return make

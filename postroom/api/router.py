@@ -1,3 +1,24 @@
+"""The REST API (django-ninja) under /api/v1/: calls actions and queries only.
+
+See docs/api.md. Authentication is a personal token (:mod:`postroom.api.auth`); objects
+are fetched through :mod:`postroom.inbox.access`, so the API enforces exactly the web
+app's rules; errors take the shapes in :mod:`postroom.api.errors`.
+"""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Postroom API", version="1")
+from postroom.api import conversations, errors, inboxes, notes, replies, triage
+from postroom.api.auth import BearerToken
+
+api = NinjaAPI(
+    title="Postroom API",
+    version="1",
+    description="A shared inbox for teams. Authenticate with `Authorization: Bearer <token>`.",
+    auth=BearerToken(),
+)
+errors.install(api)
+api.add_router("/inboxes", inboxes.router)
+api.add_router("/conversations", conversations.router)
+api.add_router("/conversations", triage.router)
+api.add_router("/conversations", notes.router)
+api.add_router("/conversations", replies.router)

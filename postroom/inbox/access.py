@@ -59,29 +59,29 @@ def inbox_level(user: User | AnonymousUser, inbox_id: int) -> int | None:
         return None
     if member.is_admin:
         return AccessLevel.MANAGE if Inbox.objects.filter(pk=inbox_id).exists() else None
-    level = (
-        InboxAccess.objects.filter(Q(user=member) | Q(team__members=member), inbox_id=inbox_id)
-        .aggregate(level=Max("level"))["level"]
-    )
+    level = InboxAccess.objects.filter(
+        Q(user=member) | Q(team__members=member), inbox_id=inbox_id
+    ).aggregate(level=Max("level"))["level"]
     return level
 
 
-def visible_inboxes(user: User | AnonymousUser,
-                    min_level: int = AccessLevel.VIEW) -> QuerySet[Inbox]:
+def visible_inboxes(
+    user: User | AnonymousUser, min_level: int = AccessLevel.VIEW
+) -> QuerySet[Inbox]:
     levels = inbox_levels(user)
     return Inbox.objects.filter(pk__in=[pk for pk, lv in levels.items() if lv >= min_level])
 
 
-def access_inbox(user: User | AnonymousUser, slug: str,
-                 min_level: int = AccessLevel.VIEW) -> Inbox:
+def access_inbox(user: User | AnonymousUser, slug: str, min_level: int = AccessLevel.VIEW) -> Inbox:
     inbox = Inbox.objects.filter(slug=slug).first()
     if inbox is None or (inbox_level(user, inbox.pk) or 0) < min_level:
         raise Http404
     return inbox
 
 
-def access_conversation(user: User | AnonymousUser, conversation_id: int,
-                        min_level: int = AccessLevel.VIEW) -> Conversation:
+def access_conversation(
+    user: User | AnonymousUser, conversation_id: int, min_level: int = AccessLevel.VIEW
+) -> Conversation:
     conversation = (
         Conversation.objects.select_related("inbox", "contact", "assigned_team")
         .filter(pk=conversation_id)
@@ -122,9 +122,7 @@ def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:
         return Label.objects.none()
     if member.is_admin:
         return Label.objects.all()
-    return Label.objects.filter(
-        Q(teams__isnull=True) | Q(teams__members=member)
-    ).distinct()
+    return Label.objects.filter(Q(teams__isnull=True) | Q(teams__members=member)).distinct()
 
 
 def access_label(user: User | AnonymousUser, label_id: int) -> Label:

@@ -55,8 +55,10 @@ def _view_filter(view: str, user: User) -> Q:
         case "unassigned":
             return Q(status=Status.OPEN, is_assigned=False)
         case "mine":
-            return Q(status=Status.OPEN, pk__in=ConversationAssignee.objects.filter(
-                user=user).values("conversation_id"))
+            return Q(
+                status=Status.OPEN,
+                pk__in=ConversationAssignee.objects.filter(user=user).values("conversation_id"),
+            )
         case "open":
             return Q(status=Status.OPEN)
         case "pending" | "snoozed" | "closed" | "spam" | "trash":
@@ -106,19 +108,20 @@ def conversation_page(
 
     ``inboxes`` must come from the access layer; ``label`` from ``access_label``.
     """
-    qs: QuerySet[Conversation] = Conversation.objects.filter(
-        inbox__in=[i.pk for i in inboxes]
-    )
+    qs: QuerySet[Conversation] = Conversation.objects.filter(inbox__in=[i.pk for i in inboxes])
     if label is not None:
-        qs = qs.filter(_view_filter("label", user), pk__in=ConversationLabel.objects.filter(
-            label=label).values("conversation_id"))
+        qs = qs.filter(
+            _view_filter("label", user),
+            pk__in=ConversationLabel.objects.filter(label=label).values("conversation_id"),
+        )
     else:
         qs = qs.filter(_view_filter(view, user))
     if status is not None:
         qs = qs.filter(status=status)
     if assignee is not None:
-        qs = qs.filter(pk__in=ConversationAssignee.objects.filter(user=assignee).values(
-            "conversation_id"))
+        qs = qs.filter(
+            pk__in=ConversationAssignee.objects.filter(user=assignee).values("conversation_id")
+        )
     if cursor:
         moment, pk = decode_cursor(cursor)
         qs = qs.filter(Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk))
@@ -154,7 +157,8 @@ def label_counts(user: User, inbox: Inbox, labels: list[Label]) -> dict[int, int
     """Live conversations per visible label in one inbox, in one query."""
     rows = (
         ConversationLabel.objects.filter(
-            inbox=inbox, label__in=[lb.pk for lb in labels],
+            inbox=inbox,
+            label__in=[lb.pk for lb in labels],
             conversation__status__in=(Status.OPEN, Status.PENDING, Status.SNOOZED, Status.CLOSED),
         )
         .values("label_id")
@@ -171,9 +175,15 @@ class TimelineEntry:
 
 
 _TIMELINE_VERBS = (
-    "conversation.assigned", "conversation.unassigned", "conversation.labelled",
-    "conversation.unlabelled", "conversation.status", "conversation.snoozed",
-    "conversation.woke", "conversation.reopened", "conversation.priority",
+    "conversation.assigned",
+    "conversation.unassigned",
+    "conversation.labelled",
+    "conversation.unlabelled",
+    "conversation.status",
+    "conversation.snoozed",
+    "conversation.woke",
+    "conversation.reopened",
+    "conversation.priority",
 )
 
 
@@ -188,13 +198,13 @@ def conversation_timeline(user: User, conversation: Conversation) -> list[Timeli
     )
     notes = list(Note.objects.filter(conversation=conversation).select_related("author"))
     activities = list(
-        Activity.objects.filter(conversation=conversation, verb__in=_TIMELINE_VERBS)
-        .select_related("actor")
+        Activity.objects.filter(conversation=conversation, verb__in=_TIMELINE_VERBS).select_related(
+            "actor"
+        )
     )
     # Activity about a label the viewer may not see would leak the label's name.
     hidden = set(
-        Label.objects.exclude(pk__in=visible_labels(user).values("pk")).values_list(
-            "pk", flat=True)
+        Label.objects.exclude(pk__in=visible_labels(user).values("pk")).values_list("pk", flat=True)
     )
     activities = [a for a in activities if a.data.get("label") not in hidden]
     entries = chain(

@@ -1,4 +1,20 @@
 from django.urls import path
 
+from postroom.web.views import account, admin, auth, conversation, files, inbox
+
 app_name = "web"
-urlpatterns: list = []
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("inbox/<slug:slug>/", inbox.inbox, name="inbox"),
+    path("c/<int:pk>/", conversation.conversation, name="conversation"),
+    path("preview/", conversation.preview, name="preview"),
+    path("attachments/<int:pk>/", files.attachment, name="attachment"),
+    path("settings/", account.account, name="settings"),
+    path("admin/people/", admin.people, name="admin_people"),
+    path("admin/teams/", admin.teams, name="admin_teams"),
+    path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),
+    path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
+    path("admin/labels/", admin.labels, name="admin_labels"),
+]

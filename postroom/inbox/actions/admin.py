@@ -42,8 +42,13 @@ def _check_password(password: str, user: User | None = None) -> None:
 
 @transaction.atomic
 def do_create_user(
-    *, email: str, name: str, password: str, role: str = Role.AGENT,
-    time_zone: str = "UTC", actor: Actor,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = Role.AGENT,
+    time_zone: str = "UTC",
+    actor: Actor,
 ) -> User:
     """Create a teammate with their own password."""
     email = _check_email("email", email)
@@ -55,8 +60,9 @@ def do_create_user(
         raise ValidationError({"role": _("Choose owner, admin or agent.")})
     _check_time_zone(time_zone)
     _check_password(password)
-    user = User.objects.create_user(email=email, password=password, name=name.strip(),
-                                    role=role, time_zone=time_zone)
+    user = User.objects.create_user(
+        email=email, password=password, name=name.strip(), role=role, time_zone=time_zone
+    )
     record("user.created", actor=actor, target=user, data={"email": email, "role": role})
     return user
 
@@ -70,8 +76,12 @@ def _check_time_zone(name: str) -> None:
 
 @transaction.atomic
 def do_update_profile(
-    user: User, *, name: str | None = None, time_zone: str | None = None,
-    password: str | None = None, actor: Actor,
+    user: User,
+    *,
+    name: str | None = None,
+    time_zone: str | None = None,
+    password: str | None = None,
+    actor: Actor,
 ) -> User:
     if name is not None:
         if not name.strip():
@@ -84,17 +94,18 @@ def do_update_profile(
         _check_password(password, user)
         user.set_password(password)
     user.save()
-    record("user.updated", actor=actor, target=user,
-           data={"password_changed": bool(password)})
+    record("user.updated", actor=actor, target=user, data={"password_changed": bool(password)})
     return user
 
 
 @transaction.atomic
 def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
     """Deactivate or reactivate; a deactivated user is refused on their very next request."""
-    if user.role == Role.OWNER and not active and not User.objects.filter(
-        role=Role.OWNER, is_active=True
-    ).exclude(pk=user.pk).exists():
+    if (
+        user.role == Role.OWNER
+        and not active
+        and not User.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=user.pk).exists()
+    ):
         raise ValidationError({"user": _("The last owner cannot be deactivated.")})
     if user.is_active == active:
         return
@@ -132,8 +143,12 @@ def do_set_team_members(team: Team, members: Iterable[User], *, actor: Actor) ->
     before = set(team.members.values_list("pk", flat=True))
     team.members.set(chosen)
     after = {u.pk for u in chosen}
-    record("team.members", actor=actor, target=team,
-           data={"added": sorted(after - before), "removed": sorted(before - after)})
+    record(
+        "team.members",
+        actor=actor,
+        target=team,
+        data={"added": sorted(after - before), "removed": sorted(before - after)},
+    )
     for pk in before ^ after:
         emit(Event(type="access.changed", inbox_id=None, user_id=pk))
 
@@ -146,14 +161,20 @@ def _check_inbox_address(field: str, address: str, *, inbox: Inbox | None) -> st
         taken = taken.exclude(pk=inbox.pk)
         aliases = aliases.exclude(inbox=inbox)
     if taken.exists() or aliases.exists():
-        raise ValidationError({field: _("%(address)s already belongs to an inbox.")
-                               % {"address": address}})
+        raise ValidationError(
+            {field: _("%(address)s already belongs to an inbox.") % {"address": address}}
+        )
     return address
 
 
 @transaction.atomic
 def do_create_inbox(
-    *, name: str, slug: str, address: str, aliases: Iterable[str] = (), signature: str = "",
+    *,
+    name: str,
+    slug: str,
+    address: str,
+    aliases: Iterable[str] = (),
+    signature: str = "",
     actor: Actor,
 ) -> Inbox:
     if not name.strip():
@@ -165,17 +186,17 @@ def do_create_inbox(
     if Inbox.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("An inbox with this slug exists.")})
     address = _check_inbox_address("address", address, inbox=None)
-    inbox = Inbox.objects.create(name=name.strip(), slug=slug, address=address,
-                                 signature=signature)
+    inbox = Inbox.objects.create(name=name.strip(), slug=slug, address=address, signature=signature)
     _set_aliases(inbox, aliases)
-    record("inbox.created", actor=actor, inbox=inbox, target=inbox,
-           data={"address": address})
+    record("inbox.created", actor=actor, inbox=inbox, target=inbox, data={"address": address})
     return inbox
 
 
 def _set_aliases(inbox: Inbox, aliases: Iterable[str]) -> list[str]:
-    cleaned = sorted({_check_inbox_address("aliases", a, inbox=inbox)
-                      for a in aliases if a.strip()} - {inbox.address})
+    cleaned = sorted(
+        {_check_inbox_address("aliases", a, inbox=inbox) for a in aliases if a.strip()}
+        - {inbox.address}
+    )
     InboxAddress.objects.filter(inbox=inbox).exclude(address__in=cleaned).delete()
     existing = set(InboxAddress.objects.filter(inbox=inbox).values_list("address", flat=True))
     InboxAddress.objects.bulk_create(
@@ -186,7 +207,12 @@ def _set_aliases(inbox: Inbox, aliases: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def do_update_inbox(
-    inbox: Inbox, *, name: str, address: str, aliases: Iterable[str], signature: str,
+    inbox: Inbox,
+    *,
+    name: str,
+    address: str,
+    aliases: Iterable[str],
+    signature: str,
     actor: Actor,
 ) -> Inbox:
     if not name.strip():
@@ -196,14 +222,23 @@ def do_update_inbox(
     inbox.signature = signature
     inbox.save()
     cleaned = _set_aliases(inbox, aliases)
-    record("inbox.updated", actor=actor, inbox=inbox, target=inbox,
-           data={"address": inbox.address, "aliases": cleaned})
+    record(
+        "inbox.updated",
+        actor=actor,
+        inbox=inbox,
+        target=inbox,
+        data={"address": inbox.address, "aliases": cleaned},
+    )
     return inbox
 
 
 @transaction.atomic
 def do_grant_access(
-    inbox: Inbox, *, level: int, user: User | None = None, team: Team | None = None,
+    inbox: Inbox,
+    *,
+    level: int,
+    user: User | None = None,
+    team: Team | None = None,
     actor: Actor,
 ) -> InboxAccess:
     """Give a person or a team one level on ``inbox`` (replacing an earlier grant)."""
@@ -214,9 +249,13 @@ def do_grant_access(
     grant, _created = InboxAccess.objects.update_or_create(
         inbox=inbox, user=user, team=team, defaults={"level": level}
     )
-    record("access.granted", actor=actor, inbox=inbox, target=grant,
-           data={"user": user.pk if user else None, "team": team.pk if team else None,
-                 "level": level})
+    record(
+        "access.granted",
+        actor=actor,
+        inbox=inbox,
+        target=grant,
+        data={"user": user.pk if user else None, "team": team.pk if team else None, "level": level},
+    )
     return grant
 
 
@@ -224,11 +263,17 @@ def do_grant_access(
 def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
     """Remove a grant. Affected people lose access on their very next request."""
     inbox = grant.inbox
-    affected = [grant.user_id] if grant.user_id else list(
-        User.objects.filter(Q(teams=grant.team_id)).values_list("pk", flat=True)
+    affected = (
+        [grant.user_id]
+        if grant.user_id
+        else list(User.objects.filter(Q(teams=grant.team_id)).values_list("pk", flat=True))
     )
-    record("access.revoked", actor=actor, inbox=inbox,
-           data={"user": grant.user_id, "team": grant.team_id, "level": grant.level})
+    record(
+        "access.revoked",
+        actor=actor,
+        inbox=inbox,
+        data={"user": grant.user_id, "team": grant.team_id, "level": grant.level},
+    )
     grant.delete()
     for pk in affected:
         emit(Event(type="access.changed", inbox_id=inbox.pk, user_id=pk))
@@ -238,7 +283,8 @@ def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
 def do_create_api_token(user: User, *, name: str = "", actor: Actor) -> tuple[ApiToken, str]:
     """Create a personal API token. Returns the row and the secret (shown once)."""
     secret = "pr_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], token_hash=ApiToken.hash(secret),
-                                    prefix=secret[:10])
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], token_hash=ApiToken.hash(secret), prefix=secret[:10]
+    )
     record("token.created", actor=actor, target=token, data={"user": user.pk})
     return token, secret

@@ -56,9 +56,7 @@ def do_assign(
     removed = current - wanted if replace else set()
     added = wanted - current
     if removed:
-        ConversationAssignee.objects.filter(
-            conversation=conversation, user_id__in=removed
-        ).delete()
+        ConversationAssignee.objects.filter(conversation=conversation, user_id__in=removed).delete()
     ConversationAssignee.objects.bulk_create(
         ConversationAssignee(conversation=conversation, user_id=pk, inbox_id=conversation.inbox_id)
         for pk in sorted(added)

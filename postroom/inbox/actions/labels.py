@@ -21,7 +21,11 @@ def check_label_fields(name: str, color: str, icon: str, *, exclude: int | None 
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = _("A label needs a name.")
-    elif Label.objects.filter(name__iexact=name.strip()).exclude(pk=exclude).exists():
+    elif (
+        Label.objects.filter(name__iexact=name.strip())
+        .exclude(pk=exclude if exclude is not None else -1)
+        .exists()
+    ):
         errors["name"] = _("A label with this name exists.")
     if not _COLOUR.match(color):
         errors["color"] = _("Use a colour like #1f6feb.")
@@ -33,7 +37,11 @@ def check_label_fields(name: str, color: str, icon: str, *, exclude: int | None 
 
 @transaction.atomic
 def do_create_label(
-    *, name: str, color: str = "#6b7280", icon: str = "", teams: Iterable[Team] = (),
+    *,
+    name: str,
+    color: str = "#6b7280",
+    icon: str = "",
+    teams: Iterable[Team] = (),
     actor: Actor,
 ) -> Label:
     check_label_fields(name, color, icon)
@@ -80,9 +88,7 @@ def do_add_label(conversation: Conversation, label: Label, *, actor: Actor) -> b
 
 @transaction.atomic
 def do_remove_label(conversation: Conversation, label: Label, *, actor: Actor) -> bool:
-    deleted, _ = ConversationLabel.objects.filter(
-        conversation=conversation, label=label
-    ).delete()
+    deleted, _ = ConversationLabel.objects.filter(conversation=conversation, label=label).delete()
     if deleted:
         record(
             "conversation.unlabelled",

@@ -86,23 +86,46 @@ def do_receive_message(
     visible = text if visible_text is None else visible_text
     if conversation is None:
         conversation = Conversation.objects.create(
-            inbox=inbox, contact=contact, subject=subject[:500], preview=_preview(visible),
-            created_at=now, last_activity_at=now,
+            inbox=inbox,
+            contact=contact,
+            subject=subject[:500],
+            preview=_preview(visible),
+            created_at=now,
+            last_activity_at=now,
         )
         thread_reason = thread_reason or _("new conversation")
-        record("conversation.created", actor=actor, conversation=conversation,
-               data={"subject": conversation.subject})
+        record(
+            "conversation.created",
+            actor=actor,
+            conversation=conversation,
+            data={"subject": conversation.subject},
+        )
     message = Message.objects.create(
-        conversation=conversation, direction=Direction.INBOUND, kind=kind,
-        from_name=from_name[:200], from_email=from_email, to=to or [], cc=cc or [],
-        subject=subject[:500], text=text, html=html, visible_text=visible,
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        kind=kind,
+        from_name=from_name[:200],
+        from_email=from_email,
+        to=to or [],
+        cc=cc or [],
+        subject=subject[:500],
+        text=text,
+        html=html,
+        visible_text=visible,
         message_id=message_id[:500] or _new_message_id(inbox),
-        delivery_status=DeliveryStatus.RECEIVED, thread_reason=thread_reason[:200],
+        delivery_status=DeliveryStatus.RECEIVED,
+        thread_reason=thread_reason[:200],
         created_at=now,
     )
     for item in attachments or []:
-        store_attachment(message, filename=item.filename, content_type=item.content_type,
-                         payload=item.payload, content_id=item.content_id, inline=item.inline)
+        store_attachment(
+            message,
+            filename=item.filename,
+            content_type=item.content_type,
+            payload=item.payload,
+            content_id=item.content_id,
+            inline=item.inline,
+        )
     conversation.message_count += 1
     conversation.last_activity_at = max(conversation.last_activity_at, now)
     conversation.preview = _preview(visible)
@@ -112,12 +135,21 @@ def do_receive_message(
         conversation.status = Status.OPEN
         conversation.snoozed_until = None
         fields += ["status", "snoozed_until"]
-        record("conversation.reopened", actor=actor, conversation=conversation,
-               data={"from": previous, "to": Status.OPEN, "reason": "customer replied"},
-               event="conversation.status")
+        record(
+            "conversation.reopened",
+            actor=actor,
+            conversation=conversation,
+            data={"from": previous, "to": Status.OPEN, "reason": "customer replied"},
+            event="conversation.status",
+        )
     conversation.save(update_fields=fields)
-    record("message.received", actor=actor, conversation=conversation, target=message,
-           data={"message": message.pk, "from": from_email})
+    record(
+        "message.received",
+        actor=actor,
+        conversation=conversation,
+        target=message,
+        data={"message": message.pk, "from": from_email},
+    )
     return message
 
 
@@ -134,8 +166,11 @@ def sender_identity(user: User, inbox: Inbox, level: int) -> tuple[str, str, str
     """
     if level >= AccessLevel.SEND_AS:
         return inbox.name, inbox.address, ""
-    return _("%(agent)s via %(inbox)s") % {"agent": user.name, "inbox": inbox.name}, \
-        inbox.address, user.email
+    return (
+        _("%(agent)s via %(inbox)s") % {"agent": user.name, "inbox": inbox.name},
+        inbox.address,
+        user.email,
+    )
 
 
 def check_can_reply(user: User, conversation: Conversation) -> int:
@@ -178,8 +213,10 @@ def do_reply(
         raise ValidationError({"body": _("The reply is empty.")})
     if len(body) > MAX_REPLY_LENGTH:
         raise ValidationError({"body": _("The reply is too long.")})
-    recipients = _check_addresses("to", to if to is not None else (
-        [conversation.contact.email] if conversation.contact else []))
+    recipients = _check_addresses(
+        "to",
+        to if to is not None else ([conversation.contact.email] if conversation.contact else []),
+    )
     if not recipients:
         raise ValidationError({"to": _("Add at least one recipient.")})
     inbox = conversation.inbox
@@ -189,20 +226,36 @@ def do_reply(
     if subject and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
     message = Message.objects.create(
-        conversation=conversation, direction=Direction.OUTBOUND, author=actor,
-        from_name=from_name[:200], from_email=from_email, sender_email=sender,
-        to=recipients, cc=_check_addresses("cc", cc or []), bcc=_check_addresses("bcc", bcc or []),
-        subject=subject[:500], text=markdown_to_text(body), html=render_markdown(body),
-        visible_text=body.strip(), message_id=_new_message_id(inbox),
-        delivery_status=DeliveryStatus.QUEUED, created_at=now,
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        author=actor,
+        from_name=from_name[:200],
+        from_email=from_email,
+        sender_email=sender,
+        to=recipients,
+        cc=_check_addresses("cc", cc or []),
+        bcc=_check_addresses("bcc", bcc or []),
+        subject=subject[:500],
+        text=markdown_to_text(body),
+        html=render_markdown(body),
+        visible_text=body.strip(),
+        message_id=_new_message_id(inbox),
+        delivery_status=DeliveryStatus.QUEUED,
+        created_at=now,
     )
     for item in attachments or []:
-        store_attachment(message, filename=item.filename, content_type=item.content_type,
-                         payload=item.payload)
+        store_attachment(
+            message, filename=item.filename, content_type=item.content_type, payload=item.payload
+        )
     conversation.message_count += 1
     conversation.last_activity_at = now
     conversation.preview = _preview(body)
     conversation.save(update_fields=["message_count", "last_activity_at", "preview"])
-    record("message.replied", actor=actor, conversation=conversation, target=message,
-           data={"message": message.pk, "to": recipients})
+    record(
+        "message.replied",
+        actor=actor,
+        conversation=conversation,
+        target=message,
+        data={"message": message.pk, "to": recipients},
+    )
     return message

@@ -24,9 +24,13 @@ def do_add_note(conversation: Conversation, body: str, *, actor: User) -> Note:
         raise ValidationError({"body": _("The note is too long.")})
     now = clock.now()
     note = Note.objects.create(
-        conversation=conversation, author=actor, body=body,
-        body_html=render_markdown(body), created_at=now,
+        conversation=conversation,
+        author=actor,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
     )
-    record("note.added", actor=actor, conversation=conversation, target=note,
-           data={"note": note.pk})
+    record(
+        "note.added", actor=actor, conversation=conversation, target=note, data={"note": note.pk}
+    )
     return note

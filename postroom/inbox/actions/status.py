@@ -15,8 +15,14 @@ from postroom.inbox.actors import SYSTEM, Actor
 from postroom.inbox.models import Activity, Conversation, Priority, Status
 
 
-def _set_status(conversation: Conversation, status: str, *, actor: Actor,
-                snoozed_until: datetime | None = None, verb: str = "conversation.status") -> None:
+def _set_status(
+    conversation: Conversation,
+    status: str,
+    *,
+    actor: Actor,
+    snoozed_until: datetime | None = None,
+    verb: str = "conversation.status",
+) -> None:
     previous = conversation.status
     conversation.status = status
     conversation.snoozed_until = snoozed_until if status == Status.SNOOZED else None
@@ -25,8 +31,7 @@ def _set_status(conversation: Conversation, status: str, *, actor: Actor,
     data: dict[str, object] = {"from": previous, "to": status}
     if snoozed_until is not None:
         data["until"] = snoozed_until.isoformat()
-    record(verb, actor=actor, conversation=conversation, data=data,
-           event="conversation.status")
+    record(verb, actor=actor, conversation=conversation, data=data, event="conversation.status")
 
 
 @transaction.atomic
@@ -46,8 +51,9 @@ def do_snooze(conversation: Conversation, until: datetime, *, actor: Actor) -> N
         raise ValidationError({"until": _("The time needs a time zone.")})
     if until <= clock.now():
         raise ValidationError({"until": _("Pick a time in the future.")})
-    _set_status(conversation, Status.SNOOZED, actor=actor, snoozed_until=until,
-                verb="conversation.snoozed")
+    _set_status(
+        conversation, Status.SNOOZED, actor=actor, snoozed_until=until, verb="conversation.snoozed"
+    )
 
 
 @transaction.atomic
@@ -59,8 +65,12 @@ def do_set_priority(conversation: Conversation, priority: int, *, actor: Actor) 
     previous = conversation.priority
     conversation.priority = priority
     conversation.save(update_fields=["priority"])
-    record("conversation.priority", actor=actor, conversation=conversation,
-           data={"from": previous, "to": priority})
+    record(
+        "conversation.priority",
+        actor=actor,
+        conversation=conversation,
+        data={"from": previous, "to": priority},
+    )
 
 
 def do_wake_snoozed(now: datetime | None = None) -> int:
@@ -78,8 +88,11 @@ def do_wake_snoozed(now: datetime | None = None) -> int:
             conversation = (
                 Conversation.objects.select_for_update().select_related("inbox").get(pk=pk)
             )
-            if conversation.status != Status.SNOOZED or conversation.snoozed_until is None \
-                    or conversation.snoozed_until > now:
+            if (
+                conversation.status != Status.SNOOZED
+                or conversation.snoozed_until is None
+                or conversation.snoozed_until > now
+            ):
                 continue
             _set_status(conversation, Status.OPEN, actor=SYSTEM, verb="conversation.woke")
             woken += 1
@@ -95,8 +108,12 @@ def do_purge_trash(now: datetime | None = None) -> int:
         status=Status.TRASH, trashed_at__lte=cutoff
     ).select_related("inbox")[:500]:
         with transaction.atomic():
-            record("conversation.purged", actor=SYSTEM, inbox=conversation.inbox,
-                   data={"conversation": conversation.pk, "subject": conversation.subject})
+            record(
+                "conversation.purged",
+                actor=SYSTEM,
+                inbox=conversation.inbox,
+                data={"conversation": conversation.pk, "subject": conversation.subject},
+            )
             Activity.objects.filter(conversation=conversation).delete()
             conversation.delete()
             purged += 1

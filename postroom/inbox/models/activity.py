@@ -17,12 +17,14 @@ class ActorKind(models.TextChoices):
 
 
 class Activity(models.Model):
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
     verb = models.CharField(max_length=40)
-    inbox = models.ForeignKey(Inbox, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="+")
+    inbox = models.ForeignKey(
+        Inbox, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
     )

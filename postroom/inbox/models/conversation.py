@@ -86,11 +86,14 @@ class Conversation(models.Model):
                 name="conv_inbox_unassigned",
             ),
             models.Index(
-                fields=["status", "snoozed_until"], name="conv_snooze_due",
+                fields=["status", "snoozed_until"],
+                name="conv_snooze_due",
                 condition=Q(status="snoozed"),
             ),
             models.Index(
-                fields=["trashed_at"], name="conv_trash_due", condition=Q(status="trash"),
+                fields=["trashed_at"],
+                name="conv_trash_due",
+                condition=Q(status="trash"),
             ),
         ]
 
@@ -110,6 +113,9 @@ class ConversationAssignee(models.Model):
         ]
         indexes = [models.Index(fields=["user", "inbox"], name="assignee_user_inbox")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} on #{self.conversation_id}"
+
 
 class ConversationLabel(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
@@ -121,3 +127,6 @@ class ConversationLabel(models.Model):
             models.UniqueConstraint(fields=["conversation", "label"], name="convlabel_unique"),
         ]
         indexes = [models.Index(fields=["label", "inbox"], name="convlabel_label_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} on #{self.conversation_id}"

@@ -61,16 +61,20 @@ class InboxAccess(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(user__isnull=False, team__isnull=True)
-                           | Q(user__isnull=True, team__isnull=False)),
+                condition=(
+                    Q(user__isnull=False, team__isnull=True)
+                    | Q(user__isnull=True, team__isnull=False)
+                ),
                 name="inboxaccess_one_grantee",
             ),
             models.UniqueConstraint(
-                fields=["inbox", "user"], condition=Q(user__isnull=False),
+                fields=["inbox", "user"],
+                condition=Q(user__isnull=False),
                 name="inboxaccess_unique_user",
             ),
             models.UniqueConstraint(
-                fields=["inbox", "team"], condition=Q(team__isnull=False),
+                fields=["inbox", "team"],
+                condition=Q(team__isnull=False),
                 name="inboxaccess_unique_team",
             ),
         ]

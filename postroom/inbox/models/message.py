@@ -33,7 +33,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=12, choices=MessageKind.choices, default=MessageKind.NORMAL)
     author = models.ForeignKey(

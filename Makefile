@@ -1,0 +1,53 @@
+# Postroom: `make demo` runs it, `make test` tests it. Both set everything up first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON_FOR_VENV := $(shell scripts/find-python.sh)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo serve test lint typecheck test-sqlite test-postgres test-browser bench system-deps clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	@test -n "$(PYTHON_FOR_VENV)" || { echo "Python 3.12+ is required (pyenv 3.12 or python3.12)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: venv
+	$(BIN)/postroom demo
+
+serve: venv
+	$(BIN)/postroom serve
+
+# Debian packages the tests need: Chromium for the browser tests.
+system-deps:
+	@scripts/system-deps.sh
+
+lint: venv
+	$(BIN)/ruff check postroom tests bench
+	$(BIN)/ruff format --check postroom tests bench
+
+typecheck: venv
+	$(BIN)/mypy postroom
+
+test-sqlite: venv
+	$(BIN)/pytest -q -m "not browser"
+
+test-postgres: venv
+	DATABASE_URL=$$(scripts/ensure-postgres.sh) $(BIN)/pytest -q -m "not browser" -p no:cacheprovider
+
+test-browser: venv system-deps
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q -m browser
+
+test: venv system-deps lint typecheck test-sqlite test-postgres test-browser
+	@echo "All checks passed."
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""One error shape for the whole API.
+
+- 401 ``{"detail": "Unauthorized"}`` with ``WWW-Authenticate: Bearer``
+- 403 ``{"detail": "<why>"}`` from an action's :class:`PermissionDenied`
+- 404 ``{"detail": "Not found"}``: also what a caller without access gets, so a missing
+  object and a forbidden one look the same
+- 422 ``{"detail": [{"loc": ["body", "status"], "msg": "...", "type": "..."}]}``, both for
+  requests the schema rejects and for an action's :class:`ValidationError`
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from postroom.api.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
+
+# Body schemas are declared as one parameter named ``payload``; clients should see the
+# field they sent, not the name of a Python argument.
+BODY_PARAM = "payload"
+
+ERROR_RESPONSES: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+def field_error(source: str, field: str, msg: str, type_: str = "value_error") -> dict[str, Any]:
+    """One entry of a 422 ``detail`` list; ``source`` is "body", "query" or "path"."""
+    loc: list[str] = [source] if field == NON_FIELD_ERRORS else [source, field]
+    return FieldErrorOut(loc=list(loc), msg=msg, type=type_).model_dump()
+
+
+def invalid(source: str, field: str, msg: str) -> NinjaValidationError:
+    """A 422 naming ``field`` of a query or path parameter, raised by endpoint code."""
+    return NinjaValidationError([field_error(source, field, msg)])
+
+
+def _normalise(error: dict[str, Any]) -> dict[str, Any]:
+    loc = list(error.get("loc", ()))
+    if len(loc) >= 2 and loc[0] == "body" and loc[1] == BODY_PARAM:
+        loc = ["body", *loc[2:]]
+    return {"loc": loc, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers that give every error the shapes above."""
+
+    @api.exception_handler(AuthenticationError)
+    def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(request, {"detail": "Unauthorized"}, status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        message = str(exc) or "You may not do this."
+        return api.create_response(request, {"detail": message}, status=403)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"detail": "Not found"}, status=404)
+
+    @api.exception_handler(NinjaValidationError)
+    def request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        detail = [_normalise(error) for error in exc.errors]
+        return api.create_response(request, {"detail": detail}, status=422)
+
+    @api.exception_handler(DjangoValidationError)
+    def action_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        # Actions name the body field they reject (``{"status": [...]}``).
+        if hasattr(exc, "error_dict"):
+            detail = [
+                field_error("body", field, message)
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            detail = [field_error("body", NON_FIELD_ERRORS, m) for m in exc.messages]
+        return api.create_response(request, {"detail": detail}, status=422)

@@ -1,0 +1,50 @@
+"""What every signed-in page shows: the sidebar of inboxes with their views and counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from postroom.accounts.models import User
+from postroom.inbox.access import inbox_levels, visible_labels
+from postroom.inbox.models import Inbox, Label
+from postroom.inbox.queries import VIEWS, label_counts, view_counts
+
+
+@dataclass
+class SidebarInbox:
+    inbox: Inbox
+    level: int
+    counts: dict[str, int] = field(default_factory=dict)
+    label_counts: dict[int, int] = field(default_factory=dict)
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def page_context(request: HttpRequest, current: Inbox | None = None, **extra: Any) -> dict:
+    """Sidebar data: counts for the current inbox only, so the cost is fixed per page."""
+    user = signed_in_user(request)
+    levels = inbox_levels(user)
+    inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("name"))
+    labels: list[Label] = list(visible_labels(user))
+    sidebar = []
+    for inbox in inboxes:
+        entry = SidebarInbox(inbox=inbox, level=levels[inbox.pk])
+        if current is not None and inbox.pk == current.pk:
+            entry.counts = view_counts(user, inbox)
+            entry.label_counts = label_counts(user, inbox, labels)
+        sidebar.append(entry)
+    return {
+        "me": user,
+        "sidebar": sidebar,
+        "views": VIEWS,
+        "labels": labels,
+        "current_inbox": current,
+        **extra,
+    }

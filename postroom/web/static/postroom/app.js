@@ -1,0 +1,36 @@
+// Small behaviours for the agent app. Everything works without this file; it only smooths.
+(function () {
+  "use strict";
+
+  // Size sandboxed message frames to their content. The frames may not run script
+  // (no allow-scripts), but share our origin so the parent can measure them.
+  function fitFrame(frame) {
+    try {
+      var doc = frame.contentDocument;
+      if (doc && doc.body) frame.style.height = (doc.documentElement.scrollHeight + 8) + "px";
+    } catch (e) { /* cross-origin: keep the default height */ }
+  }
+
+  function initComposerTabs(root) {
+    root.querySelectorAll(".composer .tab").forEach(function (tab) {
+      tab.addEventListener("click", function () {
+        var composer = tab.closest(".composer");
+        composer.querySelectorAll(".tab").forEach(function (t) { t.classList.toggle("active", t === tab); });
+        composer.querySelectorAll(".pane").forEach(function (p) {
+          p.classList.toggle("hidden", p.dataset.pane !== tab.dataset.tab);
+        });
+      });
+    });
+  }
+
+  function init(root) {
+    root.querySelectorAll("iframe.msg-html").forEach(function (f) {
+      f.addEventListener("load", function () { fitFrame(f); });
+      fitFrame(f);
+    });
+    initComposerTabs(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function (evt) { init(evt.detail.elt || document); });
+})();

@@ -1,0 +1,43 @@
+"""Small template helpers, available in every template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from postroom.accounts.models import User
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: dict | None, key: Any) -> Any:
+    if not mapping:
+        return ""
+    return mapping.get(key, "")
+
+
+@register.filter
+def display_name(users: dict[int, str] | None, pk: Any) -> str:
+    return (users or {}).get(pk, "")
+
+
+@register.simple_tag
+def actor_name(activity: Any) -> str:
+    actor = activity.actor
+    if isinstance(actor, User):
+        return actor.name
+    return {"rule": "A rule", "system": "Postroom", "customer": "The customer"}.get(
+        activity.actor_kind, activity.actor_kind
+    )
+
+
+@register.filter
+def parse_iso(value: str | None) -> Any:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None

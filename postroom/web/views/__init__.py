@@ -1,0 +1,1 @@
+"""Function-based views. Each page view also handles its own form posts."""

@@ -1,0 +1,222 @@
+"""One conversation: its timeline, and the forms that act on it (all posted to this page)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from postroom.accounts.models import Team, User
+from postroom.core import clock
+from postroom.core.markdown import render_markdown
+from postroom.inbox import actions
+from postroom.inbox.access import access_conversation, access_label, inbox_level
+from postroom.inbox.models import AccessLevel, Activity, Conversation, Priority, Status
+from postroom.inbox.queries import conversation_timeline, user_names
+from postroom.web.context import page_context, signed_in_user
+from postroom.web.uploads import attachments_from_request
+
+Handler = Callable[[HttpRequest, User, Conversation], None]
+
+
+def snooze_presets(user: User, now: datetime | None = None) -> list[tuple[str, datetime]]:
+    """Snooze choices computed in the viewer's own time zone."""
+    tz = zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    local = (now or clock.now()).astimezone(tz)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(9, 0), tzinfo=tz)
+    days_to_monday = (7 - local.weekday()) % 7 or 7
+    monday = datetime.combine(local.date() + timedelta(days=days_to_monday), time(9, 0), tzinfo=tz)
+    return [
+        (_("In 3 hours"), local + timedelta(hours=3)),
+        (_("Tomorrow 9:00"), tomorrow),
+        (_("Next Monday 9:00"), monday),
+        (_("In a week"), local + timedelta(days=7)),
+    ]
+
+
+def _int_list(values: list[str]) -> list[int]:
+    try:
+        return [int(v) for v in values if v]
+    except ValueError as exc:
+        raise ValidationError({"users": _("Unknown teammate.")}) from exc
+
+
+def _assign(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    post = request.POST
+    users = list(User.objects.filter(pk__in=_int_list(post.getlist("users")), is_active=True))
+    team = None
+    if post.get("team"):
+        team = Team.objects.filter(pk=post["team"]).first()
+        if team is None:
+            raise ValidationError({"team": _("Unknown team.")})
+    actions.do_assign(conversation, users=users, team=team, actor=user)
+
+
+def _take(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    actions.do_assign(conversation, users=[user], actor=user)
+
+
+def _unassign(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    target = None
+    if request.POST.get("user"):
+        target = User.objects.filter(pk=_int_list([request.POST["user"]])[0]).first()
+        if target is None:
+            return
+    actions.do_unassign(conversation, user=target, team=request.POST.get("team") == "1", actor=user)
+
+
+def _label_from(post: QueryDict, user: User) -> object:
+    try:
+        return access_label(user, int(post.get("label", "")))
+    except ValueError as exc:
+        raise ValidationError({"label": _("Choose a label.")}) from exc
+
+
+def _add_label(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    label = _label_from(request.POST, user)
+    actions.do_add_label(conversation, label, actor=user)  # type: ignore[arg-type]
+
+
+def _remove_label(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    label = _label_from(request.POST, user)
+    actions.do_remove_label(conversation, label, actor=user)  # type: ignore[arg-type]
+
+
+def _note(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    actions.do_add_note(conversation, request.POST.get("body", ""), actor=user)
+
+
+def _status(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    actions.do_change_status(conversation, request.POST.get("status", ""), actor=user)
+
+
+def _priority(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    try:
+        priority = int(request.POST.get("priority", ""))
+    except ValueError as exc:
+        raise ValidationError({"priority": _("Choose low, normal, high or urgent.")}) from exc
+    actions.do_set_priority(conversation, priority, actor=user)
+
+
+def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    raw = request.POST.get("until", "")
+    try:
+        until = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError({"until": _("Pick a date and time.")}) from exc
+    if until.tzinfo is None:  # from <input type=datetime-local>: the viewer's own time zone
+        until = until.replace(tzinfo=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
+    actions.do_snooze(conversation, until, actor=user)
+
+
+def _split_addresses(value: str) -> list[str]:
+    return [a.strip() for a in value.replace(";", ",").split(",") if a.strip()]
+
+
+def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    post = request.POST
+    actions.do_reply(
+        conversation,
+        post.get("body", ""),
+        actor=user,
+        to=_split_addresses(post.get("to", "")) or None,
+        cc=_split_addresses(post.get("cc", "")),
+        bcc=_split_addresses(post.get("bcc", "")),
+        attachments=attachments_from_request(request),
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "assign": _assign,
+    "take": _take,
+    "unassign": _unassign,
+    "add_label": _add_label,
+    "remove_label": _remove_label,
+    "note": _note,
+    "status": _status,
+    "priority": _priority,
+    "snooze": _snooze,
+    "reply": _reply,
+}
+
+
+@login_required
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in_user(request)
+    convo = access_conversation(user, pk)
+    if request.method == "POST":
+        handler = HANDLERS.get(request.POST.get("action", ""))
+        if handler is None:
+            raise Http404
+        try:
+            handler(request, user, convo)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("You may not do that."))
+        return redirect("web:conversation", pk=convo.pk)
+    level = inbox_level(user, convo.inbox_id) or 0
+    members = _assignable_people(convo)
+    timeline = conversation_timeline(user, convo)
+    mentioned = {
+        pk
+        for e in timeline
+        if isinstance(e.item, Activity)
+        for key in ("added", "removed")
+        for pk in e.item.data.get(key, [])
+    }
+    context = page_context(
+        request,
+        convo.inbox,
+        conversation=convo,
+        timeline=timeline,
+        names=user_names(sorted(mentioned)),
+        assignees=list(convo.assignees.all()),
+        conversation_labels=[lb for lb in convo.labels.all() if lb in _visible(request)],
+        members=members,
+        teams=list(Team.objects.all()),
+        can_reply=level >= AccessLevel.REPLY_ON_BEHALF,
+        level=level,
+        statuses=[s for s in Status if s != Status.SNOOZED],
+        priorities=list(Priority),
+        snooze_presets=snooze_presets(user),
+    )
+    return render(request, "web/conversation.html", context)
+
+
+def _visible(request: HttpRequest) -> set:
+    from postroom.inbox.access import visible_labels
+
+    return set(visible_labels(request.user))
+
+
+def _assignable_people(convo: Conversation) -> list[User]:
+    from django.db.models import Q
+
+    from postroom.accounts.models import Role
+
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role__in=(Role.OWNER, Role.ADMIN))
+            | Q(inbox_grants__inbox=convo.inbox)
+            | Q(teams__inbox_grants__inbox=convo.inbox)
+        )
+        .distinct()
+    )
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """Markdown preview for the composer and the note form."""
+    return HttpResponse(render_markdown(request.POST.get("body", "")))
