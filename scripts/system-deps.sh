@@ -3,6 +3,9 @@
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Fonts for CJK text and emoji, so screenshots of the demo data read as they should.
+[ -d /usr/share/fonts/truetype/wqy ] || missing+=(fonts-wqy-zenhei)
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then

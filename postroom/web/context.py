@@ -31,7 +31,7 @@ def page_context(request: HttpRequest, current: Inbox | None = None, **extra: An
     """Sidebar data: counts for the current inbox only, so the cost is fixed per page."""
     user = signed_in_user(request)
     levels = inbox_levels(user)
-    inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("name"))
+    inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("pk"))
     labels: list[Label] = list(visible_labels(user))
     sidebar = []
     for inbox in inboxes:

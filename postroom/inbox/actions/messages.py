@@ -42,8 +42,12 @@ class NewAttachment:
     inline: bool = False
 
 
+_MARKUP = str.maketrans("", "", "*_`#>")
+
+
 def _preview(text: str) -> str:
-    return " ".join(text.split())[:200]
+    """First words of a message for the list, without Markdown emphasis marks."""
+    return " ".join(text.translate(_MARKUP).split())[:200]
 
 
 def _contact_for(email: str, name: str) -> Contact:

@@ -21,7 +21,7 @@ logout = auth_views.LogoutView.as_view()
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    first = visible_inboxes(request.user).order_by("name").first()
+    first = visible_inboxes(request.user).order_by("pk").first()
     if first is None:
         return redirect("web:settings")
     return redirect("web:inbox", slug=first.slug)
