@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ninja",
     "postroom.accounts",
     "postroom.inbox",
+    "postroom.mail",
     "postroom.web",
 ]
 
@@ -151,6 +152,7 @@ POSTROOM_MAX_UPLOAD_BYTES = env_int("POSTROOM_MAX_UPLOAD_BYTES", 25 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = POSTROOM_MAX_UPLOAD_BYTES + 1024 * 1024
 
 REDIS_URL = env_optional("REDIS_URL")
+POSTROOM_ENCRYPTION_KEY = env_optional("POSTROOM_ENCRYPTION_KEY")
 
 LOGGING = {
     "version": 1,

@@ -33,23 +33,37 @@ _ATTRIBUTION_START = (
 )
 _QUOTE_PREFIX = r"[ \t]*(?:>[ \t]*)*"
 
-# One-line (or joined multi-line) attributions.
+_W = rf"(?<!\w)(?:{_WROTE})(?!\w)"
+# One-line (or joined multi-line) attributions: a start word ... "wrote" at the end, or
+# "wrote" in the middle and a colon at the end ("Am ... schrieb Name <a@b>:"), or an
+# address followed by "wrote:".
 _WROTE_RE = re.compile(
-    rf"^{_QUOTE_PREFIX}[-*]*\s*(?:{_ATTRIBUTION_START})\b.{{0,300}}?(?:{_WROTE})\s*[:：]?\s*-*\s*$"
+    rf"^{_QUOTE_PREFIX}[-*]*\s*(?:{_ATTRIBUTION_START})(?!\w).{{0,300}}?{_W}\s*[:：]?\s*-*\s*$"
+    rf"|^{_QUOTE_PREFIX}[-*]*\s*(?:{_ATTRIBUTION_START})(?!\w).{{0,300}}?{_W}.{{0,200}}[:：]\s*$"
     rf"|^{_QUOTE_PREFIX}.{{0,300}}?(?:{_WROTE_CJK}).{{0,20}}[:：]\s*$"
-    rf"|^{_QUOTE_PREFIX}.{{0,200}}<[^>\s]+@[^>\s]+>\s*(?:{_WROTE})\b.{{0,120}}[:：]\s*$"
-    rf"|^{_QUOTE_PREFIX}.{{0,200}}\b[\w.+-]+@[\w.-]+\s*\)?\s*(?:{_WROTE})\s*[:：]\s*$"
-    rf"|^{_QUOTE_PREFIX}.{{0,120}}\s(?:{_WROTE})\s*[:：]\s*$",
+    rf"|^{_QUOTE_PREFIX}.{{0,200}}(?:<[^>\s]*@[^>\s]*>|[\w.+-]+@[\w.-]+\)?)\s*{_W}.{{0,120}}[:：]\s*$",
+    re.IGNORECASE,
+)
+# A line that can begin a wrapped attribution.
+_ATTRIBUTION_HEAD_RE = re.compile(
+    rf"^{_QUOTE_PREFIX}[-*]*\s*(?:{_ATTRIBUTION_START})(?!\w)|<\s*$|<[^<>\s]*@[^<>\s]*>",
     re.IGNORECASE,
 )
 # "2013/7/20 Name <a@b>" and "2016-10-24 15:36 GMT+02:00 Name <a@b>:" (Gmail, some locales).
 _DATED_ADDRESS_RE = re.compile(
-    rf"^{_QUOTE_PREFIX}\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}\b.{{0,120}}(?:<\s*[^>\s]*@|@[\w.-]+\s*>?:?\s*$|\S\s*<\s*$)"
+    rf"^{_QUOTE_PREFIX}\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}\b.{{0,120}}"
+    r"(?:<\s*[^>\s]*@|@[\w.-]+\s*>?:?\s*$|\S\s*<\s*$)"
+    rf"|^{_QUOTE_PREFIX}\d{{4}}-\d{{2}}-\d{{2}} \d{{1,2}}:\d{{2}} GMT[+-]\d{{1,2}}:\d{{2}} "
+    r"\S.{0,100}$"
 )
 # An attribution glued to the end of the reply: "bla--- On ... wrote:".
-_INLINE_DASH_WROTE_RE = re.compile(rf"-{{2,}}\s*(?:On|Am|Le|El|Il|Op)\s.{{0,200}}(?:{_WROTE})\s*:", re.I)
+_INLINE_DASH_WROTE_RE = re.compile(
+    rf"-{{2,}}\s*(?:On|Am|Le|El|Il|Op)\s.{{0,200}}(?:{_WROTE})\s*:", re.I
+)
 # "---- John Smith wrote ----"
-_DASHED_WROTE_RE = re.compile(rf"^{_QUOTE_PREFIX}-{{2,}}.{{0,200}}\b(?:{_WROTE})\b.{{0,20}}-{{2,}}\s*$", re.I)
+_DASHED_WROTE_RE = re.compile(
+    rf"^{_QUOTE_PREFIX}-{{2,}}.{{0,200}}\b(?:{_WROTE})\b.{{0,20}}-{{2,}}\s*$", re.I
+)
 
 _SEPARATOR_RE = re.compile(
     r"^[ \t>*]*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|"
@@ -69,13 +83,17 @@ _SEPARATOR_RE = re.compile(
     re.IGNORECASE,
 )
 
-_FIELD_FROM = r"From|Von|Van|De|Da|Fra|Från|Od|От|Feladó|Kimden|Lähettäjä|Từ|Από|发件人|寄件者|差出人|보낸 사람|보낸사람"
+_FIELD_FROM = (
+    r"From|Von|Van|De|Da|Fra|Från|Od|От|Feladó|Kimden|Lähettäjä|Từ|Από|"
+    r"发件人|寄件者|差出人|보낸 사람|보낸사람"
+)
 _FIELD_OTHER = (
     r"Sent|Date|To|Subject|Cc|Reply-To|Gesendet|Datum|An|Betreff|Verzonden|Verstuurd|Aan|"
     r"Onderwerp|Envoyé|Envoye|À|A|Objet|Inviato|Data|Oggetto|Enviado|Fecha|Para|Asunto|"
     r"Sendt|Dato|Til|Emne|Skickat|Till|Ämne|Wysłano|Do|Temat|Отправлено|Дата|Кому|Тема|"
     r"Elküldve|Címzett|Tárgy|Gönderildi|Tarih|Kime|Konu|Lähetetty|Vastaanottaja|Aihe|"
-    r"Ngày gửi|Đến|Chủ đề|发送时间|日期|收件人|主题|主旨|送信日時|日付|宛先|件名|보낸 날짜|받는 사람|제목|"
+    r"Ngày gửi|Đến|Chủ đề|发送时间|日期|收件人|主题|主旨|送信日時|日付|宛先|件名|"
+    r"보낸 날짜|받는 사람|제목|"
     r"Risposta|Rispondi a"
 )
 _FIELD_RE = r"^[ \t>]*\*{{0,2}}(?:{})\*{{0,2}}[ \t]*\*{{0,2}}[:：]"
@@ -97,6 +115,9 @@ _SIGNATURE_RE = re.compile(
 )
 
 _QUOTE_LINE_RE = re.compile(r"^[ \t]*>")
+# Also the Supercite style some Unix clients use ("Richard> ", "C> "): trusted only for
+# a block at the very end, where it cannot be the writer's own text.
+_ANY_QUOTE_LINE_RE = re.compile(r"^[ \t]*(?:[A-Za-z]{1,10})?>")
 _JUNK_LINE_RE = re.compile(r"^[\s\u1427\u200b\u200c\u200d\ufeff\-_=*#~+—–]*$")
 _CODE_FENCE_RE = re.compile(r"^[ \t]*(```|~~~)")
 
@@ -136,8 +157,11 @@ def _attribution_end(lines: list[str], i: int) -> int | None:
     if _DASHED_WROTE_RE.match(line) or _INLINE_DASH_WROTE_RE.search(line):
         return i
     joined = line.strip()
+    wraps = _ATTRIBUTION_HEAD_RE.search(line) is not None
     for j in range(i, min(i + 4, len(lines))):
         if j > i:
+            if not wraps:
+                break
             nxt = lines[j].strip()
             if not nxt:
                 break
@@ -169,7 +193,7 @@ def _header_block_end(lines: list[str], i: int) -> int | None:
             break
     if fields >= 2:
         return last
-    if _FROM_FIELD_RE.match(line) and "@" in line:
+    if _FROM_FIELD_RE.match(line) and "@" in line and not _QUOTE_LINE_RE.match(line):
         return i  # a lone "From: someone@example.com" line
     return None
 
@@ -182,6 +206,7 @@ def fold_plain(text: str) -> str:
     in_code = False
     cut_at: int | None = None
     forward_body_at: int | None = None
+    saw_attribution = False
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -190,45 +215,49 @@ def fold_plain(text: str) -> str:
         if in_code or not line.strip():
             i += 1
             continue
+        at_top = not any(keep[k] and lines[k].strip() for k in range(i))
         end = _attribution_end(lines, i)
         if end is not None:
+            saw_attribution = True
             after = _skip_blank(lines, end + 1)
             quoted_header = bool(_QUOTE_LINE_RE.match(line))
             if after < len(lines) and _QUOTE_LINE_RE.match(lines[after]) and not quoted_header:
-                block_end = _skip_blank(lines, _quote_block_end(lines, after))
-                for k in range(i, block_end):
-                    keep[k] = False
-                i = block_end
-                continue
+                region_end = _skip_blank(lines, _quote_block_end(lines, after))
+            elif at_top and not quoted_header:
+                # An attribution above the reply itself (clients that put it first):
+                # only the attribution is noise.
+                region_end = after
+            else:
+                cut_at = i
+                break
+            for k in range(i, region_end):
+                keep[k] = False
+            i = region_end
+            continue
+        if _SEPARATOR_RE.match(line) or _header_block_end(lines, i) is not None:
             cut_at = i
-            break
-        if _SEPARATOR_RE.match(line) or (header_end := _header_block_end(lines, i)) is not None:
-            cut_at = i
-            if i == _skip_blank(lines, 0):
+            if at_top:
                 forward_body_at = _after_header_block(lines, i)
             break
         if _SIGNATURE_RE.match(line):
             cut_at = i
             break
         i += 1
-    del header_end
     kept = [ln for ln, k in zip(lines[:cut_at], keep, strict=False) if k]
     # A quote block at the very end is history without attribution.
-    while kept and (not kept[-1].strip() or _QUOTE_LINE_RE.match(kept[-1])):
+    while kept and (not kept[-1].strip() or _ANY_QUOTE_LINE_RE.match(kept[-1])):
         kept.pop()
     while kept and _JUNK_LINE_RE.match(kept[-1]):
         kept.pop()
     result = "\n".join(kept).strip("\n").rstrip()
     if result.strip():
-        return _strip_leading_blank(result)
+        return result
     if forward_body_at is not None and forward_body_at < len(lines):
-        forwarded = fold_plain("\n".join(lines[forward_body_at:]))
-        if forwarded.strip():
-            return forwarded
+        # A bare forward: the forwarded message is what the sender wants us to read.
+        return fold_plain("\n".join(lines[forward_body_at:]))
+    if saw_attribution:
+        return ""  # nothing but quoted history
     return text.strip()
-
-
-header_end: int | None = None  # assigned with the walrus operator in fold_plain
 
 
 def _skip_blank(lines: list[str], i: int) -> int:
@@ -238,13 +267,19 @@ def _skip_blank(lines: list[str], i: int) -> int:
 
 
 def _quote_block_end(lines: list[str], i: int) -> int:
-    while i < len(lines) and (_QUOTE_LINE_RE.match(lines[i]) or not lines[i].strip()):
-        if not lines[i].strip() and not (
-            i + 1 < len(lines) and _QUOTE_LINE_RE.match(lines[_skip_blank(lines, i)] if _skip_blank(lines, i) < len(lines) else "")
+    """Index just past the quoted block starting at line i; blank lines inside the block
+    belong to it when more quoted lines follow."""
+    end = i
+    for j in range(i, len(lines)):
+        if _QUOTE_LINE_RE.match(lines[j]):
+            end = j + 1
+        elif lines[j].strip() and not (
+            # One unquoted line between quoted ones is a quoted line the sender's
+            # client re-wrapped ("> see (http://x/a\n_nonce=1)").
+            j == end and j + 1 < len(lines) and _QUOTE_LINE_RE.match(lines[j + 1])
         ):
             break
-        i += 1
-    return i
+    return end
 
 
 def _after_header_block(lines: list[str], i: int) -> int:
@@ -255,13 +290,9 @@ def _after_header_block(lines: list[str], i: int) -> int:
     return _skip_blank(lines, j)
 
 
-def _strip_leading_blank(text: str) -> str:
-    return text.lstrip("\n")
-
-
 _HTML_QUOTE_HINTS = (
     "gmail_quote",
-    "type=\"cite\"",
+    'type="cite"',
     "type=cite",
     "divRplyFwdMsg",
     "appendonsend",

@@ -67,7 +67,9 @@ def receive_many(inbox: Inbox, count: int, *, start: datetime, step: timedelta) 
         for n in range(count):
             clock.freeze(start + n * step)
             message = actions.do_receive_message(
-                inbox, from_email=f"customer{n}@example.test", subject=f"Question {n}",
+                inbox,
+                from_email=f"customer{n}@example.test",
+                subject=f"Question {n}",
                 text=f"Question number {n}",
             )
             ids.append(message.conversation_id)

@@ -38,8 +38,9 @@ def test_bobs_token_authenticates_bob(world):
 
 
 def test_writes_require_a_token_too(world):
-    response = ApiClient(None).post(f"/conversations/{world.bob_conversation.pk}/notes",
-                                    {"body": "hello"})
+    response = ApiClient(None).post(
+        f"/conversations/{world.bob_conversation.pk}/notes", {"body": "hello"}
+    )
 
     assert response.status_code == 401
 

@@ -37,7 +37,8 @@ def test_notes_are_included_in_time_order(world, api_as):
     notes = api_as(world.bob).get(f"/conversations/{world.bob_conversation.pk}").json()["notes"]
 
     assert [(n["author"]["name"], n["body"]) for n in notes] == [
-        ("Alice", "First **look**"), ("Bob", "Second look"),
+        ("Alice", "First **look**"),
+        ("Bob", "Second look"),
     ]
     assert "<strong>look</strong>" in notes[0]["body_html"]
 
@@ -47,15 +48,13 @@ def test_labels_on_the_conversation_are_listed(world, api_as):
 
     labels = api_as(world.bob).get(f"/conversations/{world.bob_conversation.pk}").json()["labels"]
 
-    assert labels == [{"id": world.billing.pk, "name": "Billing", "color": "#d97706",
-                       "icon": "💳"}]
+    assert labels == [{"id": world.billing.pk, "name": "Billing", "color": "#d97706", "icon": "💳"}]
 
 
 def test_times_are_iso_8601_utc(world, api_as):
     body = api_as(world.bob).get(f"/conversations/{world.bob_conversation.pk}").json()
 
-    for moment in (body["created_at"], body["last_activity_at"],
-                   body["messages"][0]["created_at"]):
+    for moment in (body["created_at"], body["last_activity_at"], body["messages"][0]["created_at"]):
         assert moment.endswith("Z")
         assert "T" in moment
 

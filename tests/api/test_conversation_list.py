@@ -78,9 +78,7 @@ def test_the_unassigned_view(world, api_as):
 
 
 def test_the_mine_view(world, api_as):
-    assert ids(api_as(world.bob).get("/conversations", view="mine")) == [
-        world.bob_conversation.pk
-    ]
+    assert ids(api_as(world.bob).get("/conversations", view="mine")) == [world.bob_conversation.pk]
 
 
 def test_a_status_without_a_view_lists_that_status(world, api_as):
@@ -142,7 +140,8 @@ def test_a_bad_cursor_is_422_naming_cursor(world, api_as, cursor):
 
 def test_a_cursor_with_a_naive_time_is_422_naming_cursor(world, api_as):
     world.bob_conversation.last_activity_at = world.bob_conversation.last_activity_at.replace(
-        tzinfo=None)
+        tzinfo=None
+    )
     cursor = encode_cursor(world.bob_conversation)
 
     errors = field_errors(api_as(world.alice).get("/conversations", cursor=cursor))

@@ -7,7 +7,8 @@ def test_alice_the_owner_manages_every_inbox(world, api_as):
     inboxes = api_as(world.alice).get("/inboxes").json()
 
     assert [(i["slug"], i["level"]) for i in inboxes] == [
-        ("sales", "manage"), ("support", "manage"),
+        ("sales", "manage"),
+        ("support", "manage"),
     ]
 
 
@@ -23,8 +24,14 @@ def test_bobs_counts_include_his_own_assignment(world, api_as):
     [support] = api_as(world.bob).get("/inboxes").json()
 
     assert support["counts"] == {
-        "unassigned": 0, "mine": 1, "open": 1, "pending": 0, "snoozed": 0,
-        "closed": 0, "spam": 0, "trash": 0,
+        "unassigned": 0,
+        "mine": 1,
+        "open": 1,
+        "pending": 0,
+        "snoozed": 0,
+        "closed": 0,
+        "spam": 0,
+        "trash": 0,
     }
 
 

@@ -20,16 +20,18 @@ def url(conversation: Conversation, action: str) -> str:
 
 
 def test_bob_adds_alice_as_an_assignee(world, api_as):
-    response = api_as(world.bob).post(url(world.bob_conversation, "assign"),
-                                      {"users": [world.alice.pk]})
+    response = api_as(world.bob).post(
+        url(world.bob_conversation, "assign"), {"users": [world.alice.pk]}
+    )
 
     assert response.status_code == 200
     assert [a["name"] for a in response.json()["assignees"]] == ["Alice", "Bob"]
 
 
 def test_assign_with_replace_keeps_only_those_listed(world, api_as):
-    response = api_as(world.bob).post(url(world.bob_conversation, "assign"),
-                                      {"users": [world.alice.pk], "replace": True})
+    response = api_as(world.bob).post(
+        url(world.bob_conversation, "assign"), {"users": [world.alice.pk], "replace": True}
+    )
 
     assert [a["name"] for a in response.json()["assignees"]] == ["Alice"]
 
@@ -37,8 +39,7 @@ def test_assign_with_replace_keeps_only_those_listed(world, api_as):
 def test_assign_a_team(world, api_as):
     tier2 = actions.do_create_team(name="Tier 2", members=[world.bob], actor=world.alice)
 
-    response = api_as(world.alice).post(url(world.bob_conversation, "assign"),
-                                        {"team": tier2.pk})
+    response = api_as(world.alice).post(url(world.bob_conversation, "assign"), {"team": tier2.pk})
 
     assert response.json()["team"] == {"id": tier2.pk, "name": "Tier 2"}
 
@@ -51,29 +52,29 @@ def test_the_assignment_is_recorded_with_the_token_owner_as_actor(world, api_as)
 
 
 def test_assigning_someone_without_access_is_422_naming_users(world, api_as):
-    response = api_as(world.alice).post(url(world.bob_conversation, "assign"),
-                                        {"users": [world.charlie.pk]})
+    response = api_as(world.alice).post(
+        url(world.bob_conversation, "assign"), {"users": [world.charlie.pk]}
+    )
 
     assert "body.users" in field_errors(response)
 
 
 def test_assigning_an_unknown_teammate_is_422_naming_users(world, api_as):
-    response = api_as(world.alice).post(url(world.bob_conversation, "assign"),
-                                        {"users": [987654]})
+    response = api_as(world.alice).post(url(world.bob_conversation, "assign"), {"users": [987654]})
 
     assert "body.users" in field_errors(response)
 
 
 def test_assigning_an_unknown_team_is_422_naming_team(world, api_as):
-    response = api_as(world.alice).post(url(world.bob_conversation, "assign"),
-                                        {"team": 987654})
+    response = api_as(world.alice).post(url(world.bob_conversation, "assign"), {"team": 987654})
 
     assert "body.team" in field_errors(response)
 
 
 def test_unassign_one_teammate(world, api_as):
-    response = api_as(world.bob).post(url(world.bob_conversation, "unassign"),
-                                      {"user": world.bob.pk})
+    response = api_as(world.bob).post(
+        url(world.bob_conversation, "unassign"), {"user": world.bob.pk}
+    )
 
     assert response.json()["assignees"] == []
 
@@ -92,8 +93,9 @@ def test_unassign_without_a_user_removes_everyone(world, api_as):
 
 
 def test_bob_labels_a_conversation(world, api_as):
-    response = api_as(world.bob).post(url(world.bob_conversation, "labels"),
-                                      {"label": world.billing.pk})
+    response = api_as(world.bob).post(
+        url(world.bob_conversation, "labels"), {"label": world.billing.pk}
+    )
 
     assert [label["name"] for label in response.json()["labels"]] == ["Billing"]
 
@@ -102,7 +104,8 @@ def test_bob_removes_a_label(world, api_as):
     actions.do_add_label(world.bob_conversation, world.billing, actor=world.alice)
 
     response = api_as(world.bob).delete(
-        f"/conversations/{world.bob_conversation.pk}/labels/{world.billing.pk}")
+        f"/conversations/{world.bob_conversation.pk}/labels/{world.billing.pk}"
+    )
 
     assert response.status_code == 200
     assert response.json()["labels"] == []
@@ -118,8 +121,7 @@ def test_an_unknown_label_is_404(world, api_as):
 
 
 def test_bob_closes_a_conversation(world, api_as):
-    response = api_as(world.bob).post(url(world.bob_conversation, "status"),
-                                      {"status": "closed"})
+    response = api_as(world.bob).post(url(world.bob_conversation, "status"), {"status": "closed"})
 
     assert response.json()["status"] == "closed"
     world.bob_conversation.refresh_from_db()
@@ -134,8 +136,9 @@ def test_a_bad_status_is_422_naming_status(world, api_as, status):
 
 
 def test_dora_with_view_only_triages_sales(world, api_as):
-    response = api_as(world.dora).post(url(world.sales_conversation, "priority"),
-                                       {"priority": "urgent"})
+    response = api_as(world.dora).post(
+        url(world.sales_conversation, "priority"), {"priority": "urgent"}
+    )
 
     assert response.json()["priority"] == "urgent"
     world.sales_conversation.refresh_from_db()
@@ -144,8 +147,9 @@ def test_dora_with_view_only_triages_sales(world, api_as):
 
 @pytest.mark.parametrize("priority", ["critical", 3, "URGENT"])
 def test_a_bad_priority_is_422_naming_priority(world, api_as, priority):
-    response = api_as(world.bob).post(url(world.bob_conversation, "priority"),
-                                      {"priority": priority})
+    response = api_as(world.bob).post(
+        url(world.bob_conversation, "priority"), {"priority": priority}
+    )
 
     assert list(field_errors(response)) == ["body.priority"]
 
@@ -179,7 +183,8 @@ def test_snoozing_until_a_past_time_is_422_naming_until(world, api_as):
 
 
 def test_snoozing_until_something_that_is_not_a_time_is_422_naming_until(world, api_as):
-    response = api_as(world.bob).post(url(world.bob_conversation, "snooze"),
-                                      {"until": "next tuesday"})
+    response = api_as(world.bob).post(
+        url(world.bob_conversation, "snooze"), {"until": "next tuesday"}
+    )
 
     assert list(field_errors(response)) == ["body.until"]

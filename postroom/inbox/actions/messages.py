@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.markdown import markdown_to_text, render_markdown
+from postroom.core.subjects import normalize_subject
+from postroom.core.tokens import message_id_for
 from postroom.inbox.access import inbox_level
 from postroom.inbox.actions._log import record
 from postroom.inbox.actors import CUSTOMER, Actor
@@ -78,21 +80,28 @@ def do_receive_message(
     received_at: datetime | None = None,
     conversation: Conversation | None = None,
     thread_reason: str = "",
+    direction: str = Direction.INBOUND,
     actor: Actor = CUSTOMER,
 ) -> Message:
-    """Store an inbound message, in ``conversation`` or in a new one.
+    """Store a received message, in ``conversation`` or in a new one.
 
     ``html`` must already be sanitised. A customer message reopens a pending or snoozed
-    conversation.
+    conversation. ``direction=OUTBOUND`` records a copy of mail our side sent elsewhere
+    (an imported Sent folder, a teammate's Cc): the contact is then its first recipient.
     """
     now = received_at or clock.now()
-    contact = _contact_for(from_email, from_name) if from_email else None
+    outbound = direction == Direction.OUTBOUND
+    if outbound:
+        contact = _contact_for(to[0], "") if to else None
+    else:
+        contact = _contact_for(from_email, from_name) if from_email else None
     visible = text if visible_text is None else visible_text
     if conversation is None:
         conversation = Conversation.objects.create(
             inbox=inbox,
             contact=contact,
             subject=subject[:500],
+            subject_key=normalize_subject(subject),
             preview=_preview(visible),
             created_at=now,
             last_activity_at=now,
@@ -106,7 +115,7 @@ def do_receive_message(
         )
     message = Message.objects.create(
         conversation=conversation,
-        direction=Direction.INBOUND,
+        direction=direction,
         kind=kind,
         from_name=from_name[:200],
         from_email=from_email,
@@ -117,7 +126,7 @@ def do_receive_message(
         html=html,
         visible_text=visible,
         message_id=message_id[:500] or _new_message_id(inbox),
-        delivery_status=DeliveryStatus.RECEIVED,
+        delivery_status=DeliveryStatus.SENT if outbound else DeliveryStatus.RECEIVED,
         thread_reason=thread_reason[:200],
         created_at=now,
     )
@@ -134,7 +143,11 @@ def do_receive_message(
     conversation.last_activity_at = max(conversation.last_activity_at, now)
     conversation.preview = _preview(visible)
     fields = ["message_count", "last_activity_at", "preview"]
-    if conversation.status in (Status.PENDING, Status.SNOOZED) and kind == MessageKind.NORMAL:
+    if (
+        conversation.status in (Status.PENDING, Status.SNOOZED)
+        and kind == MessageKind.NORMAL
+        and not outbound
+    ):
         previous = conversation.status
         conversation.status = Status.OPEN
         conversation.snoozed_until = None
@@ -157,9 +170,12 @@ def do_receive_message(
     return message
 
 
+def _domain(inbox: Inbox) -> str:
+    return inbox.address.rpartition("@")[2] or "postroom.invalid"
+
+
 def _new_message_id(inbox: Inbox) -> str:
-    domain = inbox.address.rpartition("@")[2] or "postroom.invalid"
-    return f"{secrets.token_hex(12)}@{domain}"
+    return f"{secrets.token_hex(12)}@{_domain(inbox)}"
 
 
 def sender_identity(user: User, inbox: Inbox, level: int) -> tuple[str, str, str]:
@@ -243,7 +259,7 @@ def do_reply(
         text=markdown_to_text(body),
         html=render_markdown(body),
         visible_text=body.strip(),
-        message_id=_new_message_id(inbox),
+        message_id=message_id_for(conversation.pk, _domain(inbox)),
         delivery_status=DeliveryStatus.QUEUED,
         created_at=now,
     )

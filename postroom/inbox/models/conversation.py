@@ -57,6 +57,8 @@ class Conversation(models.Model):
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
     subject = models.CharField(_("subject"), max_length=500, blank=True, default="")
+    # The subject without Re:/Fwd: prefixes, for threading mail that carries no references.
+    subject_key = models.CharField(max_length=200, blank=True, default="")
     preview = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
@@ -85,6 +87,7 @@ class Conversation(models.Model):
                 fields=["inbox", "status", "is_assigned", "-last_activity_at", "-id"],
                 name="conv_inbox_unassigned",
             ),
+            models.Index(fields=["inbox", "subject_key"], name="conv_subject_key"),
             models.Index(
                 fields=["status", "snoozed_until"],
                 name="conv_snooze_due",

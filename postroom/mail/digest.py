@@ -1,0 +1,159 @@
+"""Phase 2 of ingestion: parse stored raw mail, place it in a conversation, record it.
+
+Rows are digested in small batches, each in one transaction with a savepoint per
+message: a message that fails is rolled back alone and quarantined with its reason,
+and the rest of the batch goes on. Nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from postroom.accounts.models import User
+from postroom.core import clock
+from postroom.inbox import actions
+from postroom.inbox.actions import NewAttachment
+from postroom.inbox.actors import CUSTOMER, SYSTEM
+from postroom.inbox.models import Direction, Inbox, InboxAddress, Message
+from postroom.mail.models import RawMessage, RawStatus, ThreadKey
+from postroom.mail.parse import ParsedEmail, parse_email
+from postroom.mail.threading import ThreadEvidence, keys_for, place
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+# A Date header further in the future than this is not believed (spam, broken clocks).
+_FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+class _OurAddresses:
+    """Addresses that mean "sent by our side": inboxes, their aliases, teammates."""
+
+    def __init__(self) -> None:
+        self.addresses = {a.lower() for a in Inbox.objects.values_list("address", flat=True)}
+        self.addresses |= {
+            a.lower() for a in InboxAddress.objects.values_list("address", flat=True)
+        }
+        self.addresses |= {
+            e.lower() for e in User.objects.filter(is_active=True).values_list("email", flat=True)
+        }
+
+    def __contains__(self, address: str) -> bool:
+        return address.lower() in self.addresses
+
+
+def _message_time(parsed: ParsedEmail, received_at: datetime) -> datetime:
+    if parsed.date is not None and parsed.date <= received_at + _FUTURE_TOLERANCE:
+        return parsed.date
+    return received_at
+
+
+def digest_one(raw: RawMessage, ours: _OurAddresses) -> Message:
+    """Digest one raw row. Call inside a transaction (a savepoint of the batch)."""
+    parsed = parse_email(bytes(raw.data))
+    sender = parsed.from_.email if parsed.from_ else raw.envelope_from
+    recipients = [a.email for a in parsed.to + parsed.cc]
+    when = _message_time(parsed, raw.received_at)
+    evidence = ThreadEvidence(
+        message_id=parsed.message_id or "",
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        thread_index=parsed.thread_index,
+        subject=parsed.subject,
+        sender=sender,
+        recipients=recipients,
+        date=when,
+        envelope_to=list(raw.envelope_to),
+    )
+    placement = place(raw.inbox, evidence)
+    outbound = bool(sender) and sender in ours
+    message = actions.do_receive_message(
+        raw.inbox,
+        from_email=sender,
+        from_name=parsed.from_.name if parsed.from_ else "",
+        subject=parsed.subject,
+        text=parsed.text,
+        html=parsed.html or "",
+        visible_text=parsed.visible_text,
+        to=[a.email for a in parsed.to],
+        cc=[a.email for a in parsed.cc],
+        message_id=parsed.message_id or "",
+        kind=parsed.kind,
+        attachments=[
+            NewAttachment(
+                filename=a.filename,
+                content_type=a.content_type,
+                payload=a.payload,
+                content_id=a.content_id or "",
+                inline=a.inline,
+            )
+            for a in parsed.attachments
+        ],
+        received_at=when,
+        conversation=placement.conversation,
+        thread_reason=placement.reason,
+        direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
+        actor=SYSTEM if outbound else CUSTOMER,
+    )
+    ThreadKey.objects.bulk_create(
+        ThreadKey(message=message, kind=kind, key=key) for kind, key in keys_for(evidence)
+    )
+    return message
+
+
+def _claim_batch(limit: int) -> list[RawMessage]:
+    qs = RawMessage.objects.filter(status=RawStatus.PENDING).select_related("inbox")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.order_by("id")[:limit])
+
+
+def digest_pending(limit: int = BATCH_SIZE) -> int:
+    """Digest up to ``limit`` pending rows; returns how many were handled (done or not)."""
+    with transaction.atomic():
+        batch = _claim_batch(limit)
+        if not batch:
+            return 0
+        ours = _OurAddresses()
+        now = clock.now()
+        for raw in batch:
+            raw.attempts += 1
+            try:
+                with transaction.atomic():
+                    message = digest_one(raw, ours)
+            except Exception as exc:  # quarantine with the reason; never block the mailbox
+                raw.status = RawStatus.QUARANTINED
+                raw.reason = _reason(exc)
+                log.warning("quarantined raw #%s: %s", raw.pk, raw.reason.splitlines()[0])
+            else:
+                raw.status = RawStatus.DONE
+                raw.message = message
+                raw.reason = ""
+            raw.digested_at = now
+            raw.save(update_fields=["status", "reason", "attempts", "digested_at", "message"])
+    return len(batch)
+
+
+def digest_all() -> int:
+    """Digest until nothing is pending (for imports, tests and the benchmark)."""
+    total = 0
+    while handled := digest_pending():
+        total += handled
+    return total
+
+
+def _reason(exc: BaseException) -> str:
+    frames = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3)
+    return f"{type(exc).__name__}: {exc}\n\n{''.join(frames)}"[:4000]
+
+
+def retry_quarantined(raw_ids: list[int]) -> int:
+    """Send quarantined rows back to the queue (after a fix, or to try again)."""
+    return RawMessage.objects.filter(Q(pk__in=raw_ids), status=RawStatus.QUARANTINED).update(
+        status=RawStatus.PENDING, reason=""
+    )

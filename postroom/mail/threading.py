@@ -1,0 +1,199 @@
+"""Which conversation a received email belongs to, and why.
+
+Order of evidence, strongest first:
+1. our reply token (in the Message-IDs we send, and in reply addresses);
+2. In-Reply-To, then References, against every Message-ID we know (in and out);
+3. keys shared with messages already stored: a reply that arrived before its parent, or
+   a sibling referencing the same missing parent;
+4. the Outlook Thread-Index root;
+5. the same normalised subject, only with the same customer, within a time window, and
+   only when one side is visibly a reply. Never a subject or a ticket number alone.
+Every placement returns its reason, which is stored on the message and shown to agents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils.translation import gettext as _
+
+from postroom.core.subjects import normalize_subject
+from postroom.core.tokens import conversation_from_token
+from postroom.inbox.models import Conversation, Inbox, Message
+from postroom.mail.models import ThreadKey
+
+SUBJECT_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Placement:
+    conversation: Conversation | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ThreadEvidence:
+    message_id: str
+    in_reply_to: list[str]
+    references: list[str]
+    thread_index: str | None
+    subject: str
+    sender: str
+    recipients: list[str]
+    date: datetime
+    envelope_to: list[str]
+
+
+def thread_index_root(value: str | None) -> str | None:
+    """The first 22 bytes of an Outlook Thread-Index identify the thread's first message."""
+    if not value:
+        return None
+    try:
+        raw = base64.b64decode(value.strip() + "=" * (-len(value.strip()) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    return base64.b64encode(raw[:22]).decode() if len(raw) >= 22 else None
+
+
+def _norm(ids: list[str]) -> list[str]:
+    return [i.strip().strip("<>").lower() for i in ids if i and i.strip().strip("<>")]
+
+
+def keys_for(evidence: ThreadEvidence) -> list[tuple[str, str]]:
+    """(kind, key) rows to store for a message once it is placed."""
+    rows = [(ThreadKey.Kind.OWN, k) for k in _norm([evidence.message_id])]
+    rows += [
+        (ThreadKey.Kind.REFERENCE, k)
+        for k in dict.fromkeys(_norm(evidence.in_reply_to + evidence.references))
+    ]
+    root = thread_index_root(evidence.thread_index)
+    if root:
+        rows.append((ThreadKey.Kind.THREAD_INDEX, root))
+    return [(kind, key[:300]) for kind, key in rows]
+
+
+def _by_token(evidence: ThreadEvidence) -> Conversation | None:
+    for text in (
+        *evidence.in_reply_to,
+        *evidence.references,
+        *evidence.envelope_to,
+        *evidence.recipients,
+    ):
+        conversation_id = conversation_from_token(text)
+        if conversation_id is not None:
+            found = Conversation.objects.filter(pk=conversation_id).first()
+            if found is not None:
+                return found
+    return None
+
+
+def _by_known_ids(evidence: ThreadEvidence) -> Placement | None:
+    wanted = _norm(evidence.in_reply_to) + list(reversed(_norm(evidence.references)))
+    if not wanted:
+        return None
+    candidates = {
+        key: (conversation_id, message_id)
+        for key, conversation_id, message_id in ThreadKey.objects.filter(
+            key__in=wanted, kind=ThreadKey.Kind.OWN
+        ).values_list("key", "message__conversation_id", "message_id")
+    }
+    # Outbound messages we sent have no ThreadKey of their own: look them up directly.
+    missing = [k for k in wanted if k not in candidates]
+    if missing:
+        for message_id, conversation_id, pk in Message.objects.filter(
+            message_id__in=missing
+        ).values_list("message_id", "conversation_id", "pk"):
+            candidates.setdefault(message_id.lower(), (conversation_id, pk))
+    in_reply_to = set(_norm(evidence.in_reply_to))
+    for key in wanted:  # In-Reply-To first, then the newest reference
+        if key in candidates:
+            reason = _("joined by In-Reply-To") if key in in_reply_to else _("joined by References")
+            return Placement(Conversation.objects.get(pk=candidates[key][0]), reason)
+    return None
+
+
+def _by_shared_keys(evidence: ThreadEvidence) -> Placement | None:
+    own = _norm([evidence.message_id])
+    refs = _norm(evidence.in_reply_to + evidence.references)
+    if own:
+        child = (
+            ThreadKey.objects.filter(key__in=own, kind=ThreadKey.Kind.REFERENCE)
+            .values_list("message__conversation_id", flat=True)
+            .first()
+        )
+        if child is not None:
+            return Placement(
+                Conversation.objects.get(pk=child), _("joined by a reply that arrived before it")
+            )
+    if refs:
+        sibling = (
+            ThreadKey.objects.filter(key__in=refs, kind=ThreadKey.Kind.REFERENCE)
+            .order_by("-message_id")
+            .values_list("message__conversation_id", flat=True)
+            .first()
+        )
+        if sibling is not None:
+            return Placement(
+                Conversation.objects.get(pk=sibling),
+                _("joined by a reference shared with another reply"),
+            )
+    return None
+
+
+def _by_thread_index(evidence: ThreadEvidence) -> Placement | None:
+    root = thread_index_root(evidence.thread_index)
+    if root is None:
+        return None
+    found = (
+        ThreadKey.objects.filter(key=root, kind=ThreadKey.Kind.THREAD_INDEX)
+        .values_list("message__conversation_id", flat=True)
+        .first()
+    )
+    if found is None:
+        return None
+    return Placement(Conversation.objects.get(pk=found), _("joined by Outlook Thread-Index"))
+
+
+def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
+    key = normalize_subject(evidence.subject)
+    if len(key) < 3:
+        return None
+    is_reply = key != " ".join(evidence.subject.split()).casefold()
+    participants = {evidence.sender.lower(), *(r.lower() for r in evidence.recipients)}
+    candidates = (
+        Conversation.objects.filter(
+            inbox=inbox,
+            subject_key=key,
+            contact__email__in=participants,
+            last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
+            created_at__lte=evidence.date + SUBJECT_WINDOW,
+        )
+        .order_by("-last_activity_at")
+        .only("pk", "subject", "inbox_id")
+    )
+    for conversation in candidates[:5]:
+        conversation_is_reply = key != " ".join(conversation.subject.split()).casefold()
+        if is_reply or conversation_is_reply:
+            days = SUBJECT_WINDOW.days
+            return Placement(
+                Conversation.objects.get(pk=conversation.pk),
+                _("matched subject and sender within %(days)d days") % {"days": days},
+            )
+    return None
+
+
+def place(inbox: Inbox, evidence: ThreadEvidence) -> Placement:
+    token_match = _by_token(evidence)
+    if token_match is not None:
+        return Placement(token_match, _("joined by our reply token"))
+    for finder in (_by_known_ids, _by_shared_keys, _by_thread_index):
+        placement = finder(evidence)
+        if placement is not None:
+            return placement
+    by_subject = _by_subject(inbox, evidence)
+    if by_subject is not None:
+        return by_subject
+    return Placement(None, _("new conversation: no known reference"))
