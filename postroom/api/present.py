@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from django.db.models import Prefetch, prefetch_related_objects
+from django.urls import reverse
 
 from postroom.accounts.models import User
 from postroom.api.schemas import (
@@ -60,8 +61,8 @@ def level_name(level: int) -> LevelName:
 
 
 def attachment_url(attachment: Attachment) -> str:
-    # The web app serves downloads at this path, behind its own access check.
-    return f"/attachments/{attachment.pk}/"
+    # The web app serves downloads (to a signed-in session) behind its own access check.
+    return reverse("web:attachment", args=[attachment.pk])
 
 
 def user_ref(user: User | None) -> UserRef | None:

@@ -30,6 +30,16 @@ def test_messages_carry_attachment_metadata_and_a_download_url(world, api_as):
     assert attachment["url"] == f"/attachments/{attachment['id']}/"
 
 
+def test_the_download_url_serves_the_file_to_a_signed_in_teammate(world, api_as, client_for):
+    body = api_as(world.bob).get(f"/conversations/{world.bob_conversation.pk}").json()
+    [attachment] = body["messages"][0]["attachments"]
+
+    response = client_for(world.bob).get(attachment["url"])
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 demo"
+
+
 def test_notes_are_included_in_time_order(world, api_as):
     actions.do_add_note(world.bob_conversation, "First **look**", actor=world.alice)
     actions.do_add_note(world.bob_conversation, "Second look", actor=world.bob)
