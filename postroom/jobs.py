@@ -1,4 +1,9 @@
-"""Timed transitions that no request triggers: snooze wake-ups and the trash purge."""
+"""Background loops of the one-process server (and of `postroom worker`).
+
+- the digest loop: phase 2 of ingestion, woken at once when raw mail is committed in
+  this process, and polling every second for mail stored by other processes;
+- the periodic jobs: snooze wake-ups and the trash purge.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from postroom.inbox.actions import do_purge_trash, do_wake_snoozed
 log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 15.0
+DIGEST_POLL_SECONDS = 1.0
 
 
 def run_jobs_once() -> dict[str, int]:
@@ -31,3 +37,32 @@ def run_periodic_jobs(stop: threading.Event, interval: float = INTERVAL_SECONDS)
         finally:
             close_old_connections()
         stop.wait(interval)
+
+
+def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) -> None:
+    """Digest pending raw mail until ``stop`` is set."""
+    from postroom.mail.digest import digest_pending
+    from postroom.mail.store import digest_wakeup
+
+    while not stop.is_set():
+        digest_wakeup.clear()
+        try:
+            close_old_connections()
+            while not stop.is_set() and digest_pending():
+                pass
+        except Exception:
+            log.exception("digest loop failed; retrying")
+            stop.wait(poll)
+        finally:
+            close_old_connections()
+        digest_wakeup.wait(poll)
+
+
+def start_background(stop: threading.Event) -> list[threading.Thread]:
+    threads = [
+        threading.Thread(target=run_periodic_jobs, args=(stop,), name="postroom-jobs", daemon=True),
+        threading.Thread(target=run_digest_loop, args=(stop,), name="postroom-digest", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    return threads

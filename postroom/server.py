@@ -1,4 +1,4 @@
-"""The one-process server: uvicorn for web and websockets, plus the periodic jobs."""
+"""The one-process server: uvicorn for web and websockets, plus the background loops."""
 
 from __future__ import annotations
 
@@ -7,21 +7,19 @@ import threading
 
 import uvicorn
 
-from postroom.jobs import run_periodic_jobs
+from postroom.jobs import start_background
 
 log = logging.getLogger(__name__)
 
 
 def serve(*, host: str, port: int) -> None:
     stop = threading.Event()
-    worker = threading.Thread(
-        target=run_periodic_jobs, args=(stop,), name="postroom-jobs", daemon=True
-    )
-    worker.start()
+    threads = start_background(stop)
     try:
         uvicorn.run(
             "postroom.asgi:application", host=host, port=port, log_level="info", lifespan="off"
         )
     finally:
         stop.set()
-        worker.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)

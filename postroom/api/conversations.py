@@ -11,6 +11,7 @@ from postroom.api.auth import member
 from postroom.api.errors import ERROR_RESPONSES, invalid
 from postroom.api.present import conversation_detail, conversation_out
 from postroom.api.schemas import (
+    MAX_ID,
     ConversationDetailOut,
     ConversationPageOut,
     Id,
@@ -24,7 +25,6 @@ from postroom.inbox.queries import BadCursor, conversation_page, decode_cursor
 router = Router(tags=["conversations"])
 
 _BAD_CURSOR = "This cursor is not one this API gave out."
-_MAX_ID = 2**63 - 1
 
 
 def _check_cursor(cursor: str) -> None:
@@ -33,7 +33,7 @@ def _check_cursor(cursor: str) -> None:
         moment, pk = decode_cursor(cursor)
     except BadCursor:
         raise invalid("query", "cursor", _BAD_CURSOR) from None
-    if moment.tzinfo is None or not 0 < pk <= _MAX_ID:
+    if moment.tzinfo is None or not 0 < pk <= MAX_ID:
         raise invalid("query", "cursor", _BAD_CURSOR)
 
 

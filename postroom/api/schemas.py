@@ -25,7 +25,8 @@ UtcDateTime = Annotated[
 ]
 
 # A database id: anything outside this range cannot name a row (and would overflow SQLite).
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 LevelName = Literal["view", "reply_on_behalf", "send_as", "manage"]
 PriorityName = Literal["low", "normal", "high", "urgent"]

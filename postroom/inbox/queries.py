@@ -82,9 +82,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment, _sep, pk = base64.urlsafe_b64decode(padded).decode().partition("|")
-        return datetime.fromisoformat(moment), int(pk)
+        when, ident = datetime.fromisoformat(moment), int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadCursor(cursor) from exc
+    # A naive time compares wrongly; an id past bigint overflows SQLite.
+    if when.tzinfo is None or not 0 < ident < 2**63:
+        raise BadCursor(cursor)
+    return when, ident
 
 
 @dataclass

@@ -86,10 +86,7 @@ def _walk(
             and (part.content_type in _TEXTUAL or _is_inline_media(part))
             and (
                 index == 0
-                or (
-                    multipart_type != "related"
-                    and (_is_inline_media(part) or not part.filename)
-                )
+                or (multipart_type != "related" and (_is_inline_media(part) or not part.filename))
             )
         )
         if not is_inline:
@@ -135,9 +132,7 @@ def _extract_uuencoded(data: bytes, found: list[AttachmentData], defects: list[s
     def take(match: re.Match[bytes]) -> bytes:
         name = match.group(1).strip().decode("utf-8", errors="replace")
         payload = decode_uu(match.group(0), defects)
-        found.append(
-            AttachmentData(_safe_name(name), _guess_type(name), payload, None, False)
-        )
+        found.append(AttachmentData(_safe_name(name), _guess_type(name), payload, None, False))
         return b""
 
     return _UU_BLOCK.sub(take, data)
@@ -315,7 +310,9 @@ def _unpack_tnef(payload: bytes, defects: list[str]) -> list[AttachmentData] | N
         for n, item in enumerate(content.attachments, 1)
     ]
     if content.body_html:
-        found.append(AttachmentData("body.html", "text/html", content.body_html.encode(), None, False))
+        found.append(
+            AttachmentData("body.html", "text/html", content.body_html.encode(), None, False)
+        )
     if content.body_rtf:
         found.append(AttachmentData("body.rtf", "application/rtf", content.body_rtf, None, False))
     if not found:

@@ -148,8 +148,10 @@ def _detect_bounce(headers: Headers, subject: str, root: Part, raw: bytes) -> Bo
     _run_flufl(raw, permanent, temporary)
     temporary -= permanent
     recipients = sorted(permanent) + sorted(temporary)
-    if not recipients and not _BOUNCE_SUBJECT.search(subject) and not _find_parts(
-        root, ("message/delivery-status",)
+    if (
+        not recipients
+        and not _BOUNCE_SUBJECT.search(subject)
+        and not _find_parts(root, ("message/delivery-status",))
     ):
         # A daemon sender alone (e.g. a postmaster's personal mail) is not a bounce.
         return None

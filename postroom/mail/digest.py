@@ -31,20 +31,33 @@ BATCH_SIZE = 50
 _FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
+# Mail providers whose domain says nothing about who works with us.
+_PUBLIC_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de",
+    "proton.me", "protonmail.com", "qq.com", "163.com", "126.com", "yandex.ru", "mail.ru",
+    "libero.it", "orange.fr", "free.fr", "ziggo.nl", "kpnmail.nl",
+})  # fmt: skip
+
+
 class _OurAddresses:
-    """Addresses that mean "sent by our side": inboxes, their aliases, teammates."""
+    """Addresses that mean "our side": inboxes, their aliases, teammates, and anyone at
+    our own inbox domains (colleagues writing from their own mailboxes), unless that
+    domain is a public mail provider."""
 
     def __init__(self) -> None:
-        self.addresses = {a.lower() for a in Inbox.objects.values_list("address", flat=True)}
-        self.addresses |= {
+        inbox_addresses = {a.lower() for a in Inbox.objects.values_list("address", flat=True)}
+        inbox_addresses |= {
             a.lower() for a in InboxAddress.objects.values_list("address", flat=True)
         }
-        self.addresses |= {
+        self.addresses = inbox_addresses | {
             e.lower() for e in User.objects.filter(is_active=True).values_list("email", flat=True)
         }
+        self.domains = {a.rpartition("@")[2] for a in inbox_addresses} - _PUBLIC_DOMAINS
 
     def __contains__(self, address: str) -> bool:
-        return address.lower() in self.addresses
+        address = address.lower()
+        return address in self.addresses or address.rpartition("@")[2] in self.domains
 
 
 def _message_time(parsed: ParsedEmail, received_at: datetime) -> datetime:
@@ -65,13 +78,14 @@ def digest_one(raw: RawMessage, ours: _OurAddresses) -> Message:
         references=parsed.references,
         thread_index=parsed.thread_index,
         subject=parsed.subject,
-        sender=sender,
         recipients=recipients,
+        customers=[a for a in [sender, *recipients] if a and a not in ours],
         date=when,
         envelope_to=list(raw.envelope_to),
     )
     placement = place(raw.inbox, evidence)
     outbound = bool(sender) and sender in ours
+    customer_to = [a.email for a in parsed.to if a.email not in ours]
     message = actions.do_receive_message(
         raw.inbox,
         from_email=sender,
@@ -80,7 +94,7 @@ def digest_one(raw: RawMessage, ours: _OurAddresses) -> Message:
         text=parsed.text,
         html=parsed.html or "",
         visible_text=parsed.visible_text,
-        to=[a.email for a in parsed.to],
+        to=customer_to if outbound else [a.email for a in parsed.to],
         cc=[a.email for a in parsed.cc],
         message_id=parsed.message_id or "",
         kind=parsed.kind,

@@ -226,17 +226,14 @@ def parse_addresses(raw: bytes | None, hint: str | None = None) -> list[tuple[st
             if at_words:
                 email = _clean_email(at_words[-1])
                 name = _join_phrase([w for w in words if w is not at_words[-1]])
-            elif len(words) == 1 and not words[0].startswith("\x00"):
-                email, name = _clean_email(words[0]), ""
             else:
-                # A phrase with no address at all ("undisclosed-recipients"): skip.
-                continue
+                # No address at all ("From: Whomever"): keep the name, the address is
+                # unknown rather than made up from a word.
+                email, name = "", _join_phrase(words)
             name = name or comment
         if not email and not name:
             continue
         name = _BLANK_RE.sub(" ", decode_words(name, hint)).strip().strip("'\"").strip()
-        if name.lower() == email.lower():
-            name = ""
         result.append((name, email))
     return result
 

@@ -33,6 +33,15 @@ class Headers:
                 return value
         return None
 
+    def get_last(self, name: str) -> bytes | None:
+        """For fields that must occur once but don't: the last one wins, as in the
+        hardened IMAP servers' parsers."""
+        found = None
+        for key, value in self.fields:
+            if key == name:
+                found = value
+        return found
+
     def get_all(self, name: str) -> list[bytes]:
         return [value for key, value in self.fields if key == name]
 
@@ -82,37 +91,36 @@ class Part:
         return decode_transfer(self.body, self.cte, defects)
 
 
-def split_header_block(data: bytes, defects: list[str]) -> tuple[Headers, bytes]:
-    """Split bytes into header fields and body.
+def split_header_block(
+    data: bytes, defects: list[str], start: int = 0, end: int | None = None
+) -> tuple[Headers, int]:
+    """Read the header fields of the entity at ``data[start:end]``; return them and the
+    offset where its body starts.
 
     Accepts CRLF, LF and lone CR line ends, an mbox "From " first line, and a body that
     starts without the blank separator line (the first line that is neither a field
     nor a continuation ends the header block).
     """
     headers = Headers()
-    pos = 0
-    size = len(data)
+    end = len(data) if end is None else end
+    pos = start
     name: str | None = None
     chunks: list[bytes] = []
-    first = True
-    while pos < size:
-        match = _LINE_RE.match(data, pos)
+    while pos < end:
+        match = _LINE_RE.match(data, pos, end)
         if match is None:  # pragma: no cover - the pattern matches any remaining text
             break
         line = match.group(0)
         content = line.rstrip(b"\r\n")
-        if not content.strip(b" \t"):
-            if not content:
-                pos = match.end()
-                break
-            if name is None:  # whitespace-only line before any field
-                pos = match.end()
-                break
-        if first and content.startswith(b"From ") and not headers.fields:
-            first = False
+        if not content:
             pos = match.end()
+            break
+        if not content.strip(b" \t") and name is None:
+            pos = match.end()  # whitespace-only line before any field
+            break
+        if pos == start and content.startswith(b"From "):
+            pos = match.end()  # mbox separator line
             continue
-        first = False
         if content[:1] in (b" ", b"\t") and name is not None:
             chunks.append(line)
             pos = match.end()
@@ -122,7 +130,8 @@ def split_header_block(data: bytes, defects: list[str]) -> tuple[Headers, bytes]
             if content.startswith(b">From "):
                 pos = match.end()
                 continue
-            defects.append("missing blank line between headers and body")
+            if name is not None or content.strip():
+                defects.append("missing blank line between headers and body")
             break
         if name is not None:
             headers.fields.append((name, b"".join(chunks)))
@@ -131,117 +140,169 @@ def split_header_block(data: bytes, defects: list[str]) -> tuple[Headers, bytes]
         pos = match.end()
     if name is not None:
         headers.fields.append((name, b"".join(chunks)))
-    return headers, data[pos:]
+    return headers, pos
 
 
-def _boundary_re(boundary: bytes) -> re.Pattern[bytes]:
-    # The line break before a delimiter belongs to the delimiter (RFC 2046 5.1.1).
-    return re.compile(
-        rb"(?:\A|\r\n|\n|\r)--" + re.escape(boundary) + rb"(--)?[ \t]*(?=\r\n|\n|\r|\Z)"
-    )
-
-
+_DASH_LINE_RE = re.compile(rb"(?:\A|(?<=[\r\n]))--[^\r\n]*")
 _GUESS_BOUNDARY_RE = re.compile(rb"(?:\A|\n)--([^\r\n]{1,200}?)[ \t]*\r?\n")
 
 
-def split_multipart(body: bytes, boundary: str | None, defects: list[str]) -> list[bytes] | None:
-    """Return the raw bytes of each body part, or None when no delimiter is found."""
-    if not boundary:
-        guess = _GUESS_BOUNDARY_RE.search(body)
-        if guess is None:
-            defects.append("multipart without boundary parameter")
-            return None
-        defects.append("multipart without boundary parameter; guessed from the body")
-        raw_boundary = (
-            guess.group(1).rstrip(b"-") if guess.group(1).endswith(b"--") else guess.group(1)
-        )
-    else:
-        raw_boundary = boundary.encode("utf-8", errors="replace")
-    pattern = _boundary_re(raw_boundary)
-    matches = list(pattern.finditer(body))
-    if not matches:
-        defects.append("multipart boundary not found")
+class _Splitter:
+    """Splits one message into entities along multipart boundaries.
+
+    Boundary lines are matched by prefix, as RFC 2046 5.1.1 asks, and checked from the
+    innermost open multipart outwards, so a line that closes an outer multipart also
+    ends every inner one left open (the way Dovecot and other hardened parsers behave
+    on broken nesting).
+    """
+
+    def __init__(self, data: bytes, defects: list[str]) -> None:
+        self.data = data
+        self.defects = defects
+        self.budget = MAX_PARTS
+        # Every line that starts with "--": (start, end of text, start of next line).
+        self.lines: list[tuple[int, int]] = [
+            (m.start(), m.end()) for m in _DASH_LINE_RE.finditer(data)
+        ]
+
+    def _next_delimiter(self, pos: int, stack: list[bytes]) -> tuple[int, int, int, bool] | None:
+        """First boundary line at or after pos: (line start, line end, stack index, close)."""
+        for start, end in self._lines_from(pos):
+            text = self.data[start + 2 : end]
+            for index in range(len(stack) - 1, -1, -1):
+                if text.startswith(stack[index]):
+                    closing = text[len(stack[index]) :].startswith(b"--")
+                    return start, end, index, closing
         return None
-    parts: list[bytes] = []
-    closed = False
-    for index, match in enumerate(matches):
-        if match.group(1):
-            closed = True
-            if index == 0:
-                defects.append("multipart closes before its first part")
-            break
-        start = match.end()
-        # Skip the line break that ends the delimiter line.
-        if body.startswith(b"\r\n", start):
-            start += 2
-        elif body.startswith((b"\n", b"\r"), start):
-            start += 1
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(body)
-        parts.append(body[start:end])
-    if not closed:
-        defects.append("multipart close delimiter missing")
-    return parts
 
+    def _lines_from(self, pos: int) -> list[tuple[int, int]]:
+        lo, hi = 0, len(self.lines)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.lines[mid][0] < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.lines[lo:]
 
-def parse_part(
-    data: bytes,
-    defects: list[str],
-    *,
-    default_type: str = "text/plain",
-    depth: int = 0,
-    budget: list[int] | None = None,
-) -> Part:
-    """Parse one entity (a whole message or a body part) into a Part tree."""
-    budget = budget if budget is not None else [MAX_PARTS]
-    budget[0] -= 1
-    headers, body = split_header_block(data, defects)
-    ctype_raw = headers.get("content-type")
-    ctype, params = parse_mime_header(ctype_raw)
-    explicit = True
-    if not re.fullmatch(r"[a-z0-9!#$&.+^_-]+/[a-z0-9!#$&.+^_*-]+", ctype):
-        if ctype_raw is not None:
-            defects.append(f"invalid content-type {ctype!r}; using {default_type}")
-        ctype, explicit = default_type, False
-        if ctype_raw is None or not params:
-            params = {}
-    disposition, disp_params = parse_mime_header(headers.get("content-disposition"))
-    part = Part(
-        headers=headers,
-        body=body,
-        raw=data,
-        content_type=ctype,
-        params=params,
-        disposition=disposition,
-        disposition_params=disp_params,
-        explicit_type=explicit,
-    )
-    if depth >= MAX_DEPTH or budget[0] <= 0:
-        if part.is_multipart or ctype == "message/rfc822":
-            defects.append("MIME nesting too deep; rest kept as an attachment")
-            part.content_type = "application/octet-stream"
-        return part
-    if part.is_multipart:
-        raw_parts = split_multipart(body, params.get("boundary"), defects)
-        if raw_parts is None:
-            # No structure at all: show the body as text rather than lose it.
+    def _body_end(self, line_start: int, floor: int) -> int:
+        """The line break before a delimiter belongs to the delimiter."""
+        end = line_start
+        if end - 2 >= floor and self.data[end - 2 : end] == b"\r\n":
+            return end - 2
+        if end - 1 >= floor and self.data[end - 1 : end] in (b"\n", b"\r"):
+            return end - 1
+        return end
+
+    def _after_line(self, line_end: int) -> int:
+        if self.data.startswith(b"\r\n", line_end):
+            return line_end + 2
+        if self.data.startswith((b"\n", b"\r"), line_end):
+            return line_end + 1
+        return line_end
+
+    def entity(
+        self, start: int, limit: int, stack: list[bytes], default_type: str, depth: int
+    ) -> tuple[Part, int]:
+        """Parse the entity starting at ``start``; return it and where it ends.
+
+        It ends at the next line matching an open boundary, or at ``limit``.
+        """
+        self.budget -= 1
+        # Header fields never run past the next boundary line (boundaries may contain
+        # ":", which would make "--:foo" look like a field).
+        next_line = self._next_delimiter(start, stack) if stack else None
+        header_end = next_line[0] if next_line is not None and next_line[0] < limit else limit
+        headers, body_start = split_header_block(self.data, self.defects, start, header_end)
+        ctype, params = parse_mime_header(headers.get_last("content-type"))
+        explicit = bool(_CTYPE_RE.fullmatch(ctype))
+        if not explicit:
+            if headers.get("content-type") is not None:
+                self.defects.append(f"invalid content-type {ctype!r}; using {default_type}")
+            ctype = default_type
+        disposition, disp_params = parse_mime_header(headers.get("content-disposition"))
+        part = Part(
+            headers=headers,
+            body=b"",
+            raw=b"",
+            content_type=ctype,
+            params=params,
+            disposition=disposition,
+            disposition_params=disp_params,
+            explicit_type=explicit,
+        )
+        end = limit
+        if part.is_multipart and depth < MAX_DEPTH and self.budget > 0:
+            end = self._multipart(part, body_start, limit, stack, depth)
+        else:
+            if part.is_multipart:
+                self.defects.append("MIME nesting too deep; rest kept as an attachment")
+                part.content_type = "application/octet-stream"
+            found = self._next_delimiter(body_start, stack) if stack else None
+            if found is not None and found[0] < limit:
+                end = found[0]
+        body_end = self._body_end(end, body_start) if end < limit else end
+        part.body = self.data[body_start:body_end] if not part.children else part.body
+        part.raw = self.data[start:body_end]
+        return part, end
+
+    def _multipart(
+        self, part: Part, body_start: int, limit: int, stack: list[bytes], depth: int
+    ) -> int:
+        boundary = part.params.get("boundary")
+        raw_boundary = boundary.encode("utf-8", errors="replace") if boundary else None
+        if not raw_boundary:
+            guess = _GUESS_BOUNDARY_RE.search(self.data, body_start, limit)
+            if guess is None:
+                self.defects.append("multipart without boundary parameter")
+            else:
+                self.defects.append("multipart without boundary parameter; guessed from the body")
+                raw_boundary = guess.group(1)
+        inner = [*stack, raw_boundary] if raw_boundary else stack
+        found = self._next_delimiter(body_start, inner) if raw_boundary else None
+        if found is None or found[0] >= limit or found[2] != len(inner) - 1 or found[3]:
+            # No delimiter of its own: show the body as text rather than lose it.
+            if raw_boundary:
+                self.defects.append("multipart boundary not found")
             part.content_type = "text/plain"
-            return part
-        child_default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
-        for raw_child in raw_parts:
-            if budget[0] <= 0:
-                defects.append("too many MIME parts; rest ignored")
-                break
-            part.children.append(
-                parse_part(
-                    raw_child, defects, default_type=child_default, depth=depth + 1, budget=budget
-                )
-            )
+            outer = self._next_delimiter(body_start, stack) if stack else None
+            return outer[0] if outer is not None and outer[0] < limit else limit
+        child_default = (
+            "message/rfc822" if part.content_type == "multipart/digest" else "text/plain"
+        )
+        part.body = self.data[body_start:limit]
+        while found is not None and found[0] < limit:
+            line_start, line_end, index, closing = found
+            if index != len(inner) - 1:
+                self.defects.append("multipart close delimiter missing")
+                return line_start  # an outer boundary ends this multipart too
+            if closing:
+                # Epilogue: skip to whatever the enclosing multipart has next.
+                outer = self._next_delimiter(line_end, stack) if stack else None
+                return outer[0] if outer is not None and outer[0] < limit else limit
+            if self.budget <= 0:
+                self.defects.append("too many MIME parts; rest ignored")
+                return limit
+            child_start = self._after_line(line_end)
+            child, child_end = self.entity(child_start, limit, inner, child_default, depth + 1)
+            part.children.append(child)
+            found = self._next_delimiter(child_end, inner) if child_end < limit else None
+        self.defects.append("multipart close delimiter missing")
+        return limit
+
+
+_CTYPE_RE = re.compile(r"[a-z0-9!#$&.+^_-]+/[a-z0-9!#$&.+^_*-]+")
+
+
+def parse_part(data: bytes, defects: list[str], *, default_type: str = "text/plain") -> Part:
+    """Parse a whole message (or an embedded one) into a Part tree. Never raises."""
+    part, _ = _Splitter(data, defects).entity(0, len(data), [], default_type, 0)
     return part
 
 
-def parse_embedded(part: Part, defects: list[str], depth: int) -> Part:
+def parse_embedded(part: Part, defects: list[str]) -> Part:
     """Parse the message inside a message/rfc822 part (transfer-decoded first)."""
-    return parse_part(part.decoded(defects), defects, depth=depth + 1)
+    return parse_part(part.decoded(defects), defects)
 
 
 # --- transfer decoding ------------------------------------------------------------

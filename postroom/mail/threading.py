@@ -41,8 +41,8 @@ class ThreadEvidence:
     references: list[str]
     thread_index: str | None
     subject: str
-    sender: str
-    recipients: list[str]
+    recipients: list[str]  # To and Cc as written (a reply address carries our token)
+    customers: list[str]  # sender and recipients that are not our own addresses
     date: datetime
     envelope_to: list[str]
 
@@ -162,7 +162,9 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
     if len(key) < 3:
         return None
     is_reply = key != " ".join(evidence.subject.split()).casefold()
-    participants = {evidence.sender.lower(), *(r.lower() for r in evidence.recipients)}
+    participants = {c.lower() for c in evidence.customers}
+    if not participants:
+        return None
     candidates = (
         Conversation.objects.filter(
             inbox=inbox,

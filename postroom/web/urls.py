@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postroom.web.views import account, admin, auth, conversation, files, inbox
+from postroom.web.views import account, admin, auth, conversation, files, inbox, mail_admin
 
 app_name = "web"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
     path("admin/labels/", admin.labels, name="admin_labels"),
+    path("admin/mail/", mail_admin.mail_health, name="admin_mail"),
+    path("admin/mail/raw/<int:pk>/", mail_admin.raw_download, name="admin_raw"),
 ]

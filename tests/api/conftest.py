@@ -21,9 +21,9 @@ BASE = "/api/v1"
 class ApiClient:
     """``get``/``post``/``delete`` on paths relative to /api/v1, with a bearer token."""
 
-    def __init__(self, secret: str | None) -> None:
+    def __init__(self, secret: str | None, *, enforce_csrf_checks: bool = False) -> None:
         headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
-        self.client = Client(headers=headers)
+        self.client = Client(headers=headers, enforce_csrf_checks=enforce_csrf_checks)
 
     def get(self, path: str, **params: Any) -> HttpResponse:
         query = {k: v for k, v in params.items() if v is not None}

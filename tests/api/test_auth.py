@@ -45,6 +45,20 @@ def test_writes_require_a_token_too(world):
     assert response.status_code == 401
 
 
+def test_a_token_client_needs_no_csrf_token(world):
+    bob = ApiClient(token_for(world.bob), enforce_csrf_checks=True)
+
+    response = bob.post(f"/conversations/{world.bob_conversation.pk}/notes", {"body": "hello"})
+
+    assert response.status_code == 201
+
+
+def test_a_browser_session_alone_does_not_authenticate(world, client_for):
+    response = client_for(world.bob).get("/api/v1/inboxes")
+
+    assert response.status_code == 401
+
+
 def test_deactivating_bob_stops_his_token_on_the_next_request(world):
     bob = ApiClient(token_for(world.bob))
     assert bob.get("/inboxes").status_code == 200

@@ -8,7 +8,7 @@ import pytest
 
 from postroom.core import clock
 from postroom.inbox import actions
-from postroom.inbox.models import Activity, Conversation, Priority, Status
+from postroom.inbox.models import AccessLevel, Activity, Conversation, Priority, Status
 from tests.api.conftest import field_errors
 
 
@@ -38,10 +38,22 @@ def test_assign_with_replace_keeps_only_those_listed(world, api_as):
 
 def test_assign_a_team(world, api_as):
     tier2 = actions.do_create_team(name="Tier 2", members=[world.bob], actor=world.alice)
+    actions.do_grant_access(world.support, team=tier2, level=AccessLevel.VIEW, actor=world.alice)
 
     response = api_as(world.alice).post(url(world.bob_conversation, "assign"), {"team": tier2.pk})
 
     assert response.json()["team"] == {"id": tier2.pk, "name": "Tier 2"}
+
+
+def test_a_team_without_access_to_the_inbox_cannot_be_assigned(world, api_as):
+    outsiders = actions.do_create_team(name="Outsiders", actor=world.alice)
+
+    response = api_as(world.alice).post(
+        url(world.bob_conversation, "assign"), {"team": outsiders.pk}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "team"]
 
 
 def test_the_assignment_is_recorded_with_the_token_owner_as_actor(world, api_as):

@@ -65,6 +65,7 @@ def test_cannot_assign_someone_without_access(world):
 
 def test_assign_team_and_multiple_people_then_unassign(world):
     team = actions.do_create_team(name="Tier 2", members=[world.bob], actor=world.alice)
+    actions.do_grant_access(world.support, team=team, level=AccessLevel.VIEW, actor=world.alice)
     convo = world.bob_conversation
     actions.do_assign(convo, users=[world.alice, world.bob], team=team, actor=world.alice)
     assert set(convo.assignees.all()) == {world.alice, world.bob}

@@ -47,6 +47,11 @@ def do_assign(
 ) -> None:
     """Add ``users`` (and set ``team``) as assignees. With ``replace``, others are removed."""
     chosen = check_assignable(conversation, users)
+    if (
+        team is not None
+        and not InboxAccess.objects.filter(team=team, inbox_id=conversation.inbox_id).exists()
+    ):
+        raise ValidationError({"team": _("%(team)s has no access to this inbox.") % {"team": team}})
     current = set(
         ConversationAssignee.objects.filter(conversation=conversation).values_list(
             "user_id", flat=True

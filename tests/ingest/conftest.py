@@ -1,0 +1,1 @@
+"""Fixtures shared by the ingestion tests (SMTP, IMAP, webhooks, import)."""
