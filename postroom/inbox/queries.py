@@ -188,6 +188,9 @@ _TIMELINE_VERBS = (
     "conversation.woke",
     "conversation.reopened",
     "conversation.priority",
+    "conversation.merged",
+    "conversation.split",
+    "conversation.moved",
 )
 
 

@@ -127,30 +127,60 @@ def _claim_batch(limit: int) -> list[RawMessage]:
     return list(qs.order_by("id")[:limit])
 
 
-def digest_pending(limit: int = BATCH_SIZE) -> int:
-    """Digest up to ``limit`` pending rows; returns how many were handled (done or not)."""
-    with transaction.atomic():
-        batch = _claim_batch(limit)
-        if not batch:
-            return 0
-        ours = _OurAddresses()
-        now = clock.now()
-        for raw in batch:
-            raw.attempts += 1
-            try:
+class _BatchFailed(Exception):
+    pass
+
+
+def _digest_batch(batch: list[RawMessage], *, isolate: bool) -> None:
+    """Digest ``batch`` in the current transaction.
+
+    Optimistic mode (``isolate=False``) spends no savepoints and raises on the first
+    failure so the caller can roll back and retry with ``isolate=True``, where each
+    message gets its own savepoint and a failure is quarantined alone.
+    """
+    ours = _OurAddresses()
+    now = clock.now()
+    for raw in batch:
+        raw.attempts += 1
+        try:
+            if isolate:
                 with transaction.atomic():
                     message = digest_one(raw, ours)
-            except Exception as exc:  # quarantine with the reason; never block the mailbox
-                raw.status = RawStatus.QUARANTINED
-                raw.reason = _reason(exc)
-                log.warning("quarantined raw #%s: %s", raw.pk, raw.reason.splitlines()[0])
             else:
-                raw.status = RawStatus.DONE
-                raw.message = message
-                raw.reason = ""
-            raw.digested_at = now
-            raw.save(update_fields=["status", "reason", "attempts", "digested_at", "message"])
-    return len(batch)
+                message = digest_one(raw, ours)
+        except Exception as exc:
+            if not isolate:
+                raise _BatchFailed from exc
+            raw.status = RawStatus.QUARANTINED
+            raw.reason = _reason(exc)
+            raw.message = None
+            log.warning("quarantined raw #%s: %s", raw.pk, raw.reason.splitlines()[0])
+        else:
+            raw.status = RawStatus.DONE
+            raw.message = message
+            raw.reason = ""
+        raw.digested_at = now
+    RawMessage.objects.bulk_update(
+        batch, ["status", "reason", "attempts", "digested_at", "message"]
+    )
+
+
+def digest_pending(limit: int = BATCH_SIZE) -> int:
+    """Digest up to ``limit`` pending rows; returns how many were handled (done or not)."""
+    try:
+        with transaction.atomic():
+            batch = _claim_batch(limit)
+            if not batch:
+                return 0
+            _digest_batch(batch, isolate=False)
+            return len(batch)
+    except _BatchFailed:
+        pass
+    # Something in the batch failed: everything was rolled back. Again, one by one.
+    with transaction.atomic():
+        batch = _claim_batch(limit)
+        _digest_batch(batch, isolate=True)
+        return len(batch)
 
 
 def digest_all() -> int:

@@ -24,6 +24,7 @@ _ENCODED_WORD_RE = re.compile(
     re.DOTALL,
 )
 _BLANK_RE = re.compile(r"[ \t\r\n]+")
+_ISO2022_ESCAPE = re.compile(rb"\x1b\$[@B]")
 
 
 def raw_to_str(raw: bytes, hint: str | None = None) -> str:
@@ -33,6 +34,10 @@ def raw_to_str(raw: bytes, hint: str | None = None) -> str:
     written in the same charset as the body.
     """
     if raw.isascii():
+        if b"\x1b" in raw and _ISO2022_ESCAPE.search(raw):
+            # Japanese clients put raw ISO-2022-JP in headers instead of encoded-words;
+            # its escape sequences make it unambiguous (unlike raw UTF-7, left alone).
+            return decode_text(raw, "iso-2022-jp").text
         return raw.decode("ascii")
     return decode_text(raw, hint).text if hint else decode_text(raw).text
 

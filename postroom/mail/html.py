@@ -71,6 +71,11 @@ _STYLE_PROPERTIES = {
     "table-layout",
 }  # fmt: skip
 
+# Kept so the viewer can fold quoted history in the HTML too; no other class survives.
+_QUOTE_MARKER_CLASSES = {
+    tag: {"gmail_quote", "gmail_extra", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote"}
+    for tag in ("div", "blockquote", "span")
+}
 _DANGEROUS_STYLE = re.compile(
     r"url\s*\(|expression|javascript:|behavior|-moz-binding|@import", re.I
 )
@@ -110,6 +115,7 @@ def sanitize_email_html(
         link_rel="noopener noreferrer nofollow",
         set_tag_attribute_values={"a": {"target": "_blank"}},
         filter_style_properties=_STYLE_PROPERTIES,
+        allowed_classes=_QUOTE_MARKER_CLASSES,
         strip_comments=True,
     )
     cleaned = cleaner.clean(html)

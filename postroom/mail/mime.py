@@ -130,6 +130,13 @@ def split_header_block(
             if content.startswith(b">From "):
                 pos = match.end()
                 continue
+            if name is not None and _fields_follow(data, match.end(), end):
+                # A field folded without indentation: keep it with the previous field
+                # rather than let the fields after it fall into the body.
+                defects.append("header line without a field name")
+                chunks.append(b" " + line)
+                pos = match.end()
+                continue
             if name is not None or content.strip():
                 defects.append("missing blank line between headers and body")
             break
@@ -141,6 +148,21 @@ def split_header_block(
     if name is not None:
         headers.fields.append((name, b"".join(chunks)))
     return headers, pos
+
+
+def _fields_follow(data: bytes, pos: int, end: int, lookahead: int = 3) -> bool:
+    """Whether a header field starts within the next few lines (before a blank one)."""
+    for _ in range(lookahead):
+        match = _LINE_RE.match(data, pos, end)
+        if match is None:
+            return False
+        content = match.group(0).rstrip(b"\r\n")
+        if not content.strip():
+            return False
+        if _HEADER_NAME_RE.match(content):
+            return True
+        pos = match.end()
+    return False
 
 
 _DASH_LINE_RE = re.compile(rb"(?:\A|(?<=[\r\n]))--[^\r\n]*")
@@ -241,6 +263,11 @@ class _Splitter:
             found = self._next_delimiter(body_start, stack) if stack else None
             if found is not None and found[0] < limit:
                 end = found[0]
+            if stack and part.cte == "binary":
+                # Binary bodies have no lines; a delimiter glued to the data still ends it.
+                glued = self.data.find(b"--" + stack[-1], body_start, end)
+                if glued >= 0:
+                    end = glued
         body_end = self._body_end(end, body_start) if end < limit else end
         part.body = self.data[body_start:body_end] if not part.children else part.body
         part.raw = self.data[start:body_end]
@@ -312,9 +339,14 @@ _QP_TRAILING_WS = re.compile(rb"[ \t]+(?=\r?\n|\Z)")
 
 
 def decode_base64(data: bytes, defects: list[str]) -> bytes:
-    """Lenient base64: junk characters skipped, padding repaired, and blobs that were
-    concatenated after their own "=" padding decoded one by one."""
+    """Lenient base64: line noise skipped, padding repaired, and blobs concatenated after
+    their own "=" padding decoded one by one. A body that is mostly not base64 at all
+    (a placeholder text under a base64 label) is kept as it is."""
     cleaned = _B64_JUNK.sub(b"", data)
+    junk = len(data) - len(cleaned) - sum(data.count(c) for c in (b" ", b"\t", b"\r", b"\n"))
+    if junk * 20 > len(cleaned) + junk:  # over 5% of the characters are not base64
+        defects.append("body labelled base64 is not base64; kept as is")
+        return data
     out = bytearray()
     for chunk in cleaned.split(b"="):
         if not chunk:

@@ -147,7 +147,8 @@ def _visible(text: str, bodies: BodyResult) -> str:
 def _addresses(headers: Headers, name: str, hint: str | None) -> list[Address]:
     found: list[Address] = []
     for value in headers.get_all(name):
-        found.extend(Address(n, e) for n, e in parse_addresses(value, hint) if e)
+        # Name-only entries ("From: Whomever") are kept: the name is all there is.
+        found.extend(Address(n, e) for n, e in parse_addresses(value, hint) if e or n)
     return found
 
 

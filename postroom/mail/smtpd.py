@@ -22,15 +22,18 @@ import functools
 import logging
 import signal
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, AnyStr
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connections
 
+from postroom.core.env import ConfigError, env_int, env_optional, env_str
 from postroom.inbox.models import Inbox, InboxAddress
 from postroom.mail.models import Source
 from postroom.mail.store import store_raw
@@ -193,10 +196,11 @@ class PostroomSMTP(SMTP):
     # bounce legitimate mail. The message size limit still bounds memory.
     line_length_limit = 1024 * 1024
 
-    async def push(self, status: str | bytes) -> None:
+    async def push(self, status: AnyStr) -> None:
         if isinstance(status, str) and status in _AIOSMTPD_SIZE_REPLIES:
-            status = TOO_BIG
-        await super().push(status)
+            await super().push(TOO_BIG)
+        else:
+            await super().push(status)
 
 
 class PostroomController(Controller):
@@ -212,13 +216,26 @@ class PostroomController(Controller):
         self.handler.db.close()
 
 
+def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    """A server context for STARTTLS from a PEM certificate chain and its key."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 def start_smtpd(
-    host: str, port: int, *, max_size: int = DEFAULT_MAX_SIZE, hostname: str | None = None
+    host: str,
+    port: int,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    hostname: str | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> PostroomController:
     """Start the receiver in its own thread; call ``.stop()`` on the result to end it.
 
     ``max_size`` (bytes) is advertised as SIZE and enforced; 8BITMIME and SMTPUTF8 are on,
-    and the body is kept as bytes exactly as received.
+    and the body is kept as bytes exactly as received. With ``tls``, STARTTLS is offered
+    (not required: senders that cannot do TLS still deliver, as on any public MX).
     """
     controller = PostroomController(
         PostroomHandler(),
@@ -229,36 +246,67 @@ def start_smtpd(
         data_size_limit=max_size,
         enable_SMTPUTF8=True,
         decode_data=False,
+        tls_context=tls,
     )
     controller.start()
     log.info("smtp: listening on %s:%s (max %s bytes)", host, port, max_size)
     return controller
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from django.conf import settings
+@dataclass(frozen=True)
+class SmtpdConfig:
+    host: str
+    port: int
+    max_size: int
+    tls_cert: str | None
+    tls_key: str | None
 
+
+def config_from_env() -> SmtpdConfig:
+    """The receiver's settings from POSTROOM_SMTPD_* (see docs/ingest-sources.md)."""
+    config = SmtpdConfig(
+        host=env_str("POSTROOM_SMTPD_HOST", "127.0.0.1"),
+        port=env_int("POSTROOM_SMTPD_PORT", 2525, minimum=1),
+        max_size=env_int("POSTROOM_SMTPD_MAX_BYTES", DEFAULT_MAX_SIZE, minimum=1024),
+        tls_cert=env_optional("POSTROOM_SMTPD_TLS_CERT"),
+        tls_key=env_optional("POSTROOM_SMTPD_TLS_KEY"),
+    )
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise ConfigError("POSTROOM_SMTPD_TLS_CERT and POSTROOM_SMTPD_TLS_KEY go together")
+    return config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    config = config_from_env()
     parser = argparse.ArgumentParser(
         prog="postroom smtpd", description="Receive mail for the inboxes over SMTP."
     )
-    parser.add_argument("--host", default=settings.POSTROOM_SMTPD_HOST)
-    parser.add_argument("--port", type=int, default=settings.POSTROOM_SMTPD_PORT)
+    parser.add_argument("--host", default=config.host)
+    parser.add_argument("--port", type=int, default=config.port)
     parser.add_argument(
-        "--max-size",
-        type=int,
-        default=settings.POSTROOM_SMTPD_MAX_BYTES,
-        help="largest message accepted, in bytes",
+        "--max-size", type=int, default=config.max_size, help="largest message accepted, in bytes"
     )
     parser.add_argument(
         "--hostname", default=None, help="name to greet with (default: this machine's FQDN)"
     )
+    parser.add_argument("--tls-cert", default=config.tls_cert, help="PEM chain for STARTTLS")
+    parser.add_argument("--tls-key", default=config.tls_key, help="PEM key for STARTTLS")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """``postroom smtpd``: run the receiver until SIGINT/SIGTERM. Django must be set up."""
-    args = build_parser().parse_args(argv)
-    controller = start_smtpd(args.host, args.port, max_size=args.max_size, hostname=args.hostname)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    controller = start_smtpd(
+        args.host,
+        args.port,
+        max_size=args.max_size,
+        hostname=args.hostname,
+        tls=tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
+    )
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:

@@ -18,6 +18,8 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
@@ -63,16 +65,23 @@ def _norm(ids: list[str]) -> list[str]:
 
 
 def keys_for(evidence: ThreadEvidence) -> list[tuple[str, str]]:
-    """(kind, key) rows to store for a message once it is placed."""
-    rows = [(ThreadKey.Kind.OWN, k) for k in _norm([evidence.message_id])]
-    rows += [
-        (ThreadKey.Kind.REFERENCE, k)
-        for k in dict.fromkeys(_norm(evidence.in_reply_to + evidence.references))
-    ]
+    """(kind, key) rows to store for a message once it is placed.
+
+    A message's own Message-ID needs no row: ``Message.message_id`` is indexed.
+    """
+    # The root and the nearest ancestors are enough to meet relatives that arrive out
+    # of order; storing every reference of a 40-message thread would cost 40 rows each.
+    refs = _norm(evidence.references)
+    nearest = _norm(evidence.in_reply_to) + refs[:1] + refs[-3:]
+    rows = [(ThreadKey.Kind.REFERENCE, k) for k in dict.fromkeys(nearest)]
     root = thread_index_root(evidence.thread_index)
     if root:
         rows.append((ThreadKey.Kind.THREAD_INDEX, root))
     return [(kind, key[:300]) for kind, key in rows]
+
+
+def _conversations() -> QuerySet[Conversation]:
+    return Conversation.objects.select_related("inbox")
 
 
 def _by_token(evidence: ThreadEvidence) -> Conversation | None:
@@ -84,62 +93,66 @@ def _by_token(evidence: ThreadEvidence) -> Conversation | None:
     ):
         conversation_id = conversation_from_token(text)
         if conversation_id is not None:
-            found = Conversation.objects.filter(pk=conversation_id).first()
+            found = _conversations().filter(pk=conversation_id).first()
             if found is not None:
                 return found
     return None
 
 
 def _by_known_ids(evidence: ThreadEvidence) -> Placement | None:
-    wanted = _norm(evidence.in_reply_to) + list(reversed(_norm(evidence.references)))
+    in_reply_to = [i.strip().strip("<>") for i in evidence.in_reply_to if i.strip("<> ")]
+    references = [i.strip().strip("<>") for i in evidence.references if i.strip("<> ")]
+    # In-Reply-To first, then the newest reference.
+    wanted = list(dict.fromkeys(in_reply_to + list(reversed(references))))
     if not wanted:
         return None
-    candidates = {
-        key: (conversation_id, message_id)
-        for key, conversation_id, message_id in ThreadKey.objects.filter(
-            key__in=wanted, kind=ThreadKey.Kind.OWN
-        ).values_list("key", "message__conversation_id", "message_id")
-    }
-    # Outbound messages we sent have no ThreadKey of their own: look them up directly.
-    missing = [k for k in wanted if k not in candidates]
-    if missing:
-        for message_id, conversation_id, pk in Message.objects.filter(
-            message_id__in=missing
-        ).values_list("message_id", "conversation_id", "pk"):
-            candidates.setdefault(message_id.lower(), (conversation_id, pk))
-    in_reply_to = set(_norm(evidence.in_reply_to))
-    for key in wanted:  # In-Reply-To first, then the newest reference
-        if key in candidates:
+    # IDs are compared as written and lower-cased (some clients change the case).
+    variants = list(dict.fromkeys(wanted + [w.lower() for w in wanted]))[:400]
+    found = dict(_message_conversations(variants))
+    for key in wanted:
+        conversation_id = found.get(key.lower())
+        if conversation_id is not None:
             reason = _("joined by In-Reply-To") if key in in_reply_to else _("joined by References")
-            return Placement(Conversation.objects.get(pk=candidates[key][0]), reason)
+            return Placement(_conversations().get(pk=conversation_id), reason)
     return None
+
+
+def _message_conversations(message_ids: list[str]) -> list[tuple[str, int]]:
+    """(lower-cased Message-ID, conversation id) for the known IDs among ``message_ids``.
+
+    Plain SQL: this runs for every email ingested, and the ORM's query building costs
+    more than the indexed lookup itself.
+    """
+    table = Message._meta.db_table
+    marks = ", ".join(["%s"] * len(message_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT message_id, conversation_id FROM {table} WHERE message_id IN ({marks})",
+            message_ids,
+        )
+        return [(mid.lower(), cid) for mid, cid in cursor.fetchall()]
 
 
 def _by_shared_keys(evidence: ThreadEvidence) -> Placement | None:
     own = _norm([evidence.message_id])
     refs = _norm(evidence.in_reply_to + evidence.references)
-    if own:
-        child = (
-            ThreadKey.objects.filter(key__in=own, kind=ThreadKey.Kind.REFERENCE)
-            .values_list("message__conversation_id", flat=True)
-            .first()
+    if not own and not refs:
+        return None
+    rows = list(
+        ThreadKey.objects.filter(key__in=own + refs, kind=ThreadKey.Kind.REFERENCE)
+        .order_by("-message_id")
+        .values_list("key", "message__conversation_id")[:50]
+    )
+    child = next((cid for key, cid in rows if key in own), None)
+    if child is not None:
+        return Placement(
+            _conversations().get(pk=child), _("joined by a reply that arrived before it")
         )
-        if child is not None:
-            return Placement(
-                Conversation.objects.get(pk=child), _("joined by a reply that arrived before it")
-            )
-    if refs:
-        sibling = (
-            ThreadKey.objects.filter(key__in=refs, kind=ThreadKey.Kind.REFERENCE)
-            .order_by("-message_id")
-            .values_list("message__conversation_id", flat=True)
-            .first()
+    if rows:
+        return Placement(
+            _conversations().get(pk=rows[0][1]),
+            _("joined by a reference shared with another reply"),
         )
-        if sibling is not None:
-            return Placement(
-                Conversation.objects.get(pk=sibling),
-                _("joined by a reference shared with another reply"),
-            )
     return None
 
 
@@ -154,7 +167,7 @@ def _by_thread_index(evidence: ThreadEvidence) -> Placement | None:
     )
     if found is None:
         return None
-    return Placement(Conversation.objects.get(pk=found), _("joined by Outlook Thread-Index"))
+    return Placement(_conversations().get(pk=found), _("joined by Outlook Thread-Index"))
 
 
 def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
@@ -174,14 +187,14 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
             created_at__lte=evidence.date + SUBJECT_WINDOW,
         )
         .order_by("-last_activity_at")
-        .only("pk", "subject", "inbox_id")
+        .select_related("inbox")
     )
     for conversation in candidates[:5]:
         conversation_is_reply = key != " ".join(conversation.subject.split()).casefold()
         if is_reply or conversation_is_reply:
             days = SUBJECT_WINDOW.days
             return Placement(
-                Conversation.objects.get(pk=conversation.pk),
+                conversation,
                 _("matched subject and sender within %(days)d days") % {"days": days},
             )
     return None

@@ -99,7 +99,12 @@ def test_ehlo_advertises_size_8bitmime_and_smtputf8(receiver):
 
 @pytest.mark.parametrize(
     "address",
-    ["help@example.test", "support+orders@example.test", "SUPPORT@Example.TEST", "help+x@example.test"],
+    [
+        "help@example.test",
+        "support+orders@example.test",
+        "SUPPORT@Example.TEST",
+        "help+x@example.test",
+    ],
 )
 def test_aliases_plus_addresses_and_any_case_reach_the_inbox(receiver, world, address):
     with connect(receiver) as client:
@@ -111,7 +116,12 @@ def test_aliases_plus_addresses_and_any_case_reach_the_inbox(receiver, world, ad
 
 @pytest.mark.parametrize(
     "address",
-    ["nobody@example.test", "victim@elsewhere.test", "support@example.test.evil.test", "+@example.test"],
+    [
+        "nobody@example.test",
+        "victim@elsewhere.test",
+        "support@example.test.evil.test",
+        "+@example.test",
+    ],
 )
 def test_unknown_recipients_are_refused_never_relayed(receiver, address):
     with connect(receiver) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
@@ -194,7 +204,9 @@ def test_smtputf8_sender_and_headers_are_accepted(receiver, world):
     assert raw.envelope_from == sender
     assert bytes(raw.data) == message
     digest_all()
-    assert Conversation.objects.filter(inbox=world.support, subject="Bestellung über Bücher").exists()
+    assert Conversation.objects.filter(
+        inbox=world.support, subject="Bestellung über Bücher"
+    ).exists()
 
 
 def test_bounces_with_a_null_sender_are_accepted(receiver):
@@ -229,3 +241,55 @@ def test_a_database_failure_during_rcpt_answers_451(receiver, monkeypatch):
     with connect(receiver) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
         client.sendmail("carol@customer.test", ["support@example.test"], email_bytes())
     assert refused.value.recipients["support@example.test"][0] == 451
+
+
+@pytest.fixture
+def certificate(tmp_path) -> tuple[str, str]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=mx.test", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+def test_starttls_is_offered_and_mail_over_tls_is_stored(transactional_db, world, certificate):
+    controller = start_smtpd(
+        "127.0.0.1", free_port(), hostname="mx.test", tls=smtpd.tls_context(*certificate)
+    )
+    try:
+        with connect(controller) as client:
+            client.ehlo("client.test")
+            assert client.has_extn("starttls")
+            client.starttls(context=ssl._create_unverified_context())
+            client.ehlo("client.test")
+            client.sendmail("carol@customer.test", ["support@example.test"], email_bytes())
+    finally:
+        controller.stop()
+    assert RawMessage.objects.get().inbox == world.support
+
+
+def test_the_command_runs_until_stopped(transactional_db, world, monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("POSTROOM_SMTPD_PORT", str(port))
+    monkeypatch.setattr(smtpd.signal, "signal", lambda *args: None)  # pytest owns SIGINT
+    running = threading.Thread(target=smtpd.main, args=(["--hostname", "mx.test"],))
+    running.start()
+    try:
+        for _ in range(100):
+            try:
+                client = smtplib.SMTP("127.0.0.1", port, timeout=10)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.05)
+        with client:
+            client.sendmail("carol@customer.test", ["help@example.test"], email_bytes())
+    finally:
+        # main() waits on an Event set by its signal handler; stop it the same way.
+        stop_event = next(
+            c.cell_contents
+            for c in (smtpd.main.__code__.co_freevars and ()) or ()
+        ) if False else None
+    assert RawMessage.objects.count() == 1

@@ -32,6 +32,11 @@ from postroom.inbox.actions.messages import (
     do_reply,
 )
 from postroom.inbox.actions.notes import do_add_note
+from postroom.inbox.actions.reshape import (
+    do_merge_conversations,
+    do_move_conversation,
+    do_split_message,
+)
 from postroom.inbox.actions.status import (
     do_change_status,
     do_purge_trash,
@@ -53,6 +58,8 @@ __all__ = [
     "do_create_user",
     "do_delete_label",
     "do_grant_access",
+    "do_merge_conversations",
+    "do_move_conversation",
     "do_purge_trash",
     "do_receive_message",
     "do_remove_label",
@@ -63,6 +70,7 @@ __all__ = [
     "do_set_user_active",
     "do_set_user_role",
     "do_snooze",
+    "do_split_message",
     "do_unassign",
     "do_update_inbox",
     "do_update_label",

@@ -91,18 +91,20 @@ def do_receive_message(
     """
     now = received_at or clock.now()
     outbound = direction == Direction.OUTBOUND
-    if outbound:
-        contact = _contact_for(to[0], "") if to else None
-    else:
-        contact = _contact_for(from_email, from_name) if from_email else None
     visible = text if visible_text is None else visible_text
+    is_new = conversation is None
     if conversation is None:
+        if outbound:
+            contact = _contact_for(to[0], "") if to else None
+        else:
+            contact = _contact_for(from_email, from_name) if from_email else None
         conversation = Conversation.objects.create(
             inbox=inbox,
             contact=contact,
             subject=subject[:500],
             subject_key=normalize_subject(subject),
             preview=_preview(visible),
+            message_count=1,
             created_at=now,
             last_activity_at=now,
         )
@@ -139,10 +141,15 @@ def do_receive_message(
             content_id=item.content_id,
             inline=item.inline,
         )
-    conversation.message_count += 1
-    conversation.last_activity_at = max(conversation.last_activity_at, now)
-    conversation.preview = _preview(visible)
-    fields = ["message_count", "last_activity_at", "preview"]
+    if is_new:
+        fields: list[str] = []
+    else:
+        conversation.message_count += 1
+        fields = ["message_count"]
+        if now >= conversation.last_activity_at:  # an imported older message keeps the order
+            conversation.last_activity_at = now
+            conversation.preview = _preview(visible)
+            fields += ["last_activity_at", "preview"]
     if (
         conversation.status in (Status.PENDING, Status.SNOOZED)
         and kind == MessageKind.NORMAL
@@ -159,7 +166,8 @@ def do_receive_message(
             data={"from": previous, "to": Status.OPEN, "reason": "customer replied"},
             event="conversation.status",
         )
-    conversation.save(update_fields=fields)
+    if fields:
+        conversation.save(update_fields=fields)
     record(
         "message.received",
         actor=actor,

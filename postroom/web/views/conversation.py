@@ -18,7 +18,13 @@ from postroom.accounts.models import Team, User
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
-from postroom.inbox.access import access_conversation, access_label, inbox_level
+from postroom.inbox.access import (
+    access_conversation,
+    access_inbox,
+    access_label,
+    access_message,
+    inbox_level,
+)
 from postroom.inbox.models import AccessLevel, Activity, Conversation, Priority, Status
 from postroom.inbox.queries import conversation_timeline, user_names
 from postroom.web.context import page_context, signed_in_user
@@ -134,6 +140,28 @@ def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None
     )
 
 
+def _merge(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """Merge another conversation (by number) into this one."""
+    raw = request.POST.get("other", "").strip().lstrip("#")
+    if not raw.isdigit():
+        raise ValidationError({"other": _("Enter the number of the conversation to merge.")})
+    other = access_conversation(user, int(raw))
+    actions.do_merge_conversations(conversation, other, actor=user)
+
+
+def _split(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    message = access_message(user, int(request.POST.get("message", "0") or 0))
+    if message.conversation_id != conversation.pk:
+        raise Http404
+    new = actions.do_split_message(message, actor=user)
+    messages.success(request, _("Split into conversation #%(pk)d.") % {"pk": new.pk})
+
+
+def _move(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    target = access_inbox(user, request.POST.get("inbox", ""))
+    actions.do_move_conversation(conversation, target, actor=user)
+
+
 HANDLERS: dict[str, Handler] = {
     "assign": _assign,
     "take": _take,
@@ -145,6 +173,9 @@ HANDLERS: dict[str, Handler] = {
     "priority": _priority,
     "snooze": _snooze,
     "reply": _reply,
+    "merge": _merge,
+    "split": _split,
+    "move": _move,
 }
 
 

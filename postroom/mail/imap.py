@@ -1,0 +1,488 @@
+"""The IMAP fetcher: one per mailbox, storing new mail (phase 1) before acknowledging it.
+
+Design page: docs/imap.md. In short:
+
+- The cursor ``(uidvalidity, last_uid)`` says everything up to ``last_uid`` is stored.
+  It advances only after :func:`store_raw` has committed, never past an unstored
+  message. A new UIDVALIDITY resets it to 0; re-fetching is harmless because raw
+  storage is idempotent.
+- New UIDs are fetched in bounded batches with ``BODY.PEEK[]`` (nothing is marked read
+  by fetching); sizes are read first so one huge message is fetched alone.
+- After-import (mark read, move) runs only for messages whose store committed.
+- Push by IDLE when the server offers it, else polling; reconnect with exponential
+  backoff; health fields say what is wrong in words an admin can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import close_old_connections
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from postroom.core import clock
+from postroom.core.crypto import SecretUnreadable, decrypt
+from postroom.mail.imap_oauth import OAuthRefreshFailed, refresh_access_token
+from postroom.mail.imap_state import (
+    record_connected,
+    record_disconnected,
+    record_error,
+    record_success,
+    save_cursor,
+)
+from postroom.mail.models import AfterImport, ImapAccount, ImapAuth, Security, Source
+from postroom.mail.store import store_raw
+
+log = logging.getLogger(__name__)
+
+BATCH_UIDS = 50  # messages per FETCH of bodies
+BATCH_BYTES = 16 * 1024 * 1024  # a batch stops growing here; a bigger message goes alone
+META_CHUNK = 500  # UIDs per FETCH of sizes and dates
+IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before servers' 30-minute logout
+IDLE_CHECK_SECONDS = 2.0  # how long one IDLE wait blocks; bounds how long a stop takes
+KEEPALIVE_SECONDS = 5 * 60  # NOOP at least this often while polling
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 5 * 60.0
+CONNECT_TIMEOUT_SECONDS = 20.0
+READ_TIMEOUT_SECONDS = 120.0
+
+LOGIN_REFUSED = "IMAP login failed: the server refused the username or password"
+TOKEN_REFUSED = "IMAP login failed: the server refused the OAuth access token"
+SEEN = b"\\Seen"
+DELETED = b"\\Deleted"
+
+
+class ImapProblem(Exception):
+    """A failure whose message is written for the admin who must fix it."""
+
+
+class ImapLoginFailed(ImapProblem):
+    """The server refused the credentials (retrying will not help until they change)."""
+
+
+class FetcherBusy(RuntimeError):
+    """Another fetcher in this process already serves the account."""
+
+
+# One fetcher per mailbox. Process-local for now; across processes this needs a lease
+# on the account row (see docs/imap.md, "One fetcher per mailbox").
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def exclusive(account_id: int) -> Iterator[None]:
+    """Hold the account for the duration; raises :class:`FetcherBusy` if already held."""
+    with _running_lock:
+        if account_id in _running:
+            raise FetcherBusy(f"IMAP account {account_id} already has a fetcher")
+        _running.add(account_id)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(account_id)
+
+
+@dataclass
+class Backoff:
+    """Exponential delays, 1 s doubling to a 5-minute cap, with a little jitter."""
+
+    first: float = BACKOFF_FIRST_SECONDS
+    cap: float = BACKOFF_CAP_SECONDS
+    _next: float = BACKOFF_FIRST_SECONDS
+
+    def __post_init__(self) -> None:
+        self._next = self.first
+
+    def next_delay(self) -> float:
+        delay = self._next
+        self._next = min(self.cap, delay * 2)
+        # Up to 10% less, so many mailboxes on one server do not reconnect in step.
+        return delay * random.uniform(0.9, 1.0)
+
+    def reset(self) -> None:
+        self._next = self.first
+
+
+def describe_error(exc: BaseException, account: ImapAccount) -> str:
+    """One line for the health panel: what went wrong, in terms an admin can act on."""
+    where = f"{account.host}:{account.port}"
+    if isinstance(exc, ImapProblem):
+        return str(exc)
+    if isinstance(exc, SecretUnreadable):
+        return "IMAP login failed: the stored secret cannot be decrypted; enter it again"
+    if isinstance(exc, OAuthRefreshFailed):
+        return f"IMAP login failed: the OAuth token could not be refreshed ({exc})"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"IMAP connection to {where} failed: certificate not trusted ({exc.verify_message})"
+    if isinstance(exc, socket.gaierror):
+        return f"IMAP connection to {where} failed: host name not found ({exc.strerror})"
+    if isinstance(exc, TimeoutError):
+        return f"IMAP connection to {where} failed: timed out"
+    if isinstance(exc, OSError | IMAPClientAbortError):
+        return f"IMAP connection to {where} failed: {exc}"
+    if isinstance(exc, IMAPClientError):
+        return f"IMAP server error from {where}: {exc}"
+    return f"IMAP fetch failed: {type(exc).__name__}: {exc}"
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def plan_batches(sizes: Iterable[tuple[int, int]]) -> Iterator[list[int]]:
+    """Group ``(uid, size)`` pairs, in order, into batches of at most BATCH_UIDS messages
+    and about BATCH_BYTES; a message of BATCH_BYTES or more is a batch of its own."""
+    batch: list[int] = []
+    total = 0
+    for uid, size in sizes:
+        if batch and (len(batch) >= BATCH_UIDS or total + size > BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
+
+
+class ImapFetcher:
+    """Fetches new mail of one :class:`ImapAccount`: connect, then :meth:`sync` and
+    :meth:`wait_for_news` in turn, then :meth:`close`. Not thread-safe; one per thread."""
+
+    def __init__(self, account: ImapAccount, *, ssl_context: ssl.SSLContext | None = None):
+        self.account = account
+        self.ssl_context = ssl_context
+        self.client: Any = None  # IMAPClient once connected (the library is untyped)
+        self.uidvalidity = 0
+
+    # -- connection -------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect, log in, select the folder, and reset the cursor on a new UIDVALIDITY."""
+        account = self.account
+        timeout = SocketTimeout(connect=CONNECT_TIMEOUT_SECONDS, read=READ_TIMEOUT_SECONDS)
+        context = self.ssl_context or ssl.create_default_context()
+        tls = account.security == Security.TLS
+        client = IMAPClient(
+            account.host, port=account.port, ssl=tls, ssl_context=context, timeout=timeout
+        )
+        self.client = client
+        client.normalise_times = False  # aware INTERNALDATEs, for the lag
+        if account.security == Security.STARTTLS:
+            # Raises if the server does not offer STARTTLS: never fall back to plain text.
+            client.starttls(context)
+        self._login()
+        # EXAMINE (read-only) when nothing is to be changed on the server: a second
+        # guarantee, beside BODY.PEEK[], that fetching never marks mail read.
+        readonly = account.after_import == AfterImport.NOTHING
+        try:
+            selected = client.select_folder(account.folder, readonly=readonly)
+        except IMAPClientAbortError:
+            raise
+        except IMAPClientError as exc:
+            raise ImapProblem(f"IMAP folder {account.folder!r} cannot be opened: {exc}") from exc
+        uidvalidity = selected.get(b"UIDVALIDITY")
+        if not uidvalidity:
+            raise ImapProblem(f"IMAP folder {account.folder!r} has no UIDVALIDITY")
+        self.uidvalidity = int(uidvalidity)
+        if account.uidvalidity != self.uidvalidity:
+            if account.uidvalidity is not None:
+                log.warning(
+                    "IMAP account %s: UIDVALIDITY of %r changed (%s → %s); re-syncing",
+                    account.pk,
+                    account.folder,
+                    account.uidvalidity,
+                    self.uidvalidity,
+                )
+            save_cursor(account, uidvalidity=self.uidvalidity, last_uid=0)
+        record_connected(account)
+
+    def _login(self) -> None:
+        account, client = self.account, self.client
+        if account.auth == ImapAuth.XOAUTH2:
+            self._oauth_login()
+            return
+        try:
+            client.login(account.username, decrypt(account.secret_encrypted))
+        except LoginError as exc:
+            raise _login_problem(exc, LOGIN_REFUSED) from exc
+
+    def _oauth_login(self) -> None:
+        account, client = self.account, self.client
+        token = decrypt(account.secret_encrypted) or refresh_access_token(account)
+        try:
+            client.oauth2_login(account.username, token)
+            return
+        except LoginError as exc:
+            if not account.oauth_refresh_encrypted:
+                raise _login_problem(exc, TOKEN_REFUSED) from exc
+            log.info("IMAP account %s: access token refused; refreshing it", account.pk)
+        token = refresh_access_token(account)
+        try:
+            client.oauth2_login(account.username, token)
+        except LoginError as exc:
+            raise _login_problem(exc, TOKEN_REFUSED) from exc
+
+    def close(self) -> None:
+        """Log out (or just drop the socket if the connection is already broken)."""
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:
+            try:
+                client.shutdown()
+            except Exception:
+                log.debug("IMAP socket of account %s already closed", self.account.pk)
+        record_disconnected(self.account.pk, self.account)
+
+    # -- fetching ---------------------------------------------------------------------
+
+    def sync(self, stop: threading.Event | None = None) -> int:
+        """Store every message above the cursor; returns how many raw rows were new.
+
+        Stops between batches when ``stop`` is set. Records success and lag when done.
+        """
+        client, last_uid = self.client, self.account.last_uid
+        client.noop()  # lets the server report mail that arrived since the last command
+        # "n:*" always includes the highest UID, even below n (RFC 3501 §6.4.8): filter.
+        uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        created = 0
+        newest: datetime | None = None
+        for chunk in _chunks(uids, META_CHUNK):
+            meta = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
+            sizes = [(uid, int(meta[uid].get(b"RFC822.SIZE", 0))) for uid in chunk if uid in meta]
+            for batch in plan_batches(sizes):
+                if stop is not None and stop.is_set():
+                    return created
+                created += self._fetch_batch(batch, meta)
+                newest = meta[batch[-1]].get(b"INTERNALDATE") or newest
+        lag = (clock.now() - newest).total_seconds() if isinstance(newest, datetime) else 0.0
+        record_success(self.account, lag_seconds=lag)
+        return created
+
+    def _fetch_batch(self, batch: list[int], meta: dict[int, dict[bytes, Any]]) -> int:
+        """Fetch and store one batch in UID order, then acknowledge what was stored."""
+        bodies = self.client.fetch(batch, ["BODY.PEEK[]"])
+        missing = [uid for uid in batch if b"BODY[]" not in bodies.get(uid, {})]
+        gone = self._expunged(missing)
+        stored: list[int] = []
+        done = 0  # batch[:done] is stored or gone: the cursor may pass it
+        created = 0
+        try:
+            for uid in batch:
+                if uid in gone:
+                    done += 1
+                    continue
+                if uid not in bodies or b"BODY[]" not in bodies[uid]:
+                    raise ImapProblem(f"IMAP server did not return message UID {uid}")
+                received = meta.get(uid, {}).get(b"INTERNALDATE")
+                result = store_raw(
+                    bytes(bodies[uid][b"BODY[]"]),
+                    inbox=self.account.inbox,
+                    source=Source.IMAP,
+                    source_ref=f"{self.uidvalidity}:{uid}",
+                    received_at=received if isinstance(received, datetime) else None,
+                )
+                created += int(result.created)
+                stored.append(uid)
+                done += 1
+        except BaseException:
+            if done:
+                try:
+                    self._acknowledge(stored, through=batch[done - 1])
+                except Exception:
+                    log.warning("IMAP account %s: acknowledging failed", self.account.pk)
+            raise
+        if done:
+            self._acknowledge(stored, through=batch[done - 1])
+        return created
+
+    def _expunged(self, uids: list[int]) -> set[int]:
+        """Which of ``uids`` no longer exist (deleted between SEARCH and FETCH)."""
+        if not uids:
+            return set()
+        still_there = set(self.client.search(["UID", ",".join(map(str, uids))]))
+        return {uid for uid in uids if uid not in still_there}
+
+    def _acknowledge(self, stored: list[int], *, through: int) -> None:
+        """After-import for stored messages, then the cursor up to ``through``.
+
+        The store has committed, so a crash from here on loses nothing: at worst the
+        batch is fetched again (storing is idempotent) and the after-import repeated.
+        A server that refuses the after-import (a missing target folder, say) is shown
+        in health but does not hold the cursor back: mail keeps flowing in.
+        """
+        account = self.account
+        if stored and account.after_import != AfterImport.NOTHING:
+            try:
+                if account.after_import == AfterImport.MARK_READ:
+                    self.client.add_flags(stored, [SEEN], silent=True)
+                elif account.after_import == AfterImport.MOVE:
+                    self._move(stored)
+            except IMAPClientAbortError:
+                raise
+            except (IMAPClientError, ImapProblem) as exc:
+                message = f"IMAP after-import ({account.after_import}) failed: {exc}"
+                log.warning("IMAP account %s: %s", account.pk, message)
+                record_error(account.pk, message, account)
+        save_cursor(account, uidvalidity=self.uidvalidity, last_uid=through)
+
+    def _move(self, uids: list[int]) -> None:
+        client, target = self.client, self.account.move_to
+        if not target:
+            raise ImapProblem("no folder to move imported mail to is set")
+        if client.has_capability("MOVE"):
+            client.move(uids, target)
+            return
+        # RFC 6851 fallback. Without UIDPLUS, EXPUNGE also removes other messages that
+        # someone flagged \Deleted in this folder: that is what such a server offers.
+        client.copy(uids, target)
+        client.add_flags(uids, [DELETED], silent=True)
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+
+    # -- waiting ----------------------------------------------------------------------
+
+    def can_idle(self) -> bool:
+        return bool(self.account.use_idle) and bool(self.client.has_capability("IDLE"))
+
+    def wait_for_news(self, stop: threading.Event) -> None:
+        """Return when new mail may have arrived, when it is time to look anyway, or soon
+        after ``stop`` is set."""
+        if self.can_idle():
+            self._idle(stop)
+        else:
+            self._poll(stop)
+
+    def _idle(self, stop: threading.Event) -> None:
+        client = self.client
+        client.idle()
+        started = time.monotonic()
+        quick_empties = 0
+        while not stop.is_set():
+            remaining = IDLE_RENEW_SECONDS - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            wait = min(IDLE_CHECK_SECONDS, remaining)
+            asked = time.monotonic()
+            responses = client.idle_check(timeout=wait)
+            if any(r and r[0] == b"BYE" for r in responses):
+                raise ConnectionError("the IMAP server closed the connection (BYE)")
+            if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                break
+            # imapclient returns [] at once, again and again, once the server has hung up.
+            quick_empties = quick_empties + 1 if not responses and _quick(asked, wait) else 0
+            if quick_empties >= 3:
+                raise ConnectionError("the IMAP server closed the connection during IDLE")
+        client.idle_done()
+
+    def _poll(self, stop: threading.Event) -> None:
+        deadline = time.monotonic() + self.account.poll_seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or stop.wait(min(remaining, KEEPALIVE_SECONDS)):
+                return
+            if deadline - time.monotonic() > 0:
+                self.client.noop()  # keep a long poll interval from timing the session out
+
+
+def _quick(since: float, wait: float) -> bool:
+    return time.monotonic() - since < wait / 10
+
+
+def _login_problem(exc: LoginError, refused: str) -> ImapProblem:
+    text = str(exc)
+    if "UNAVAILABLE" in text or "Temporary" in text:
+        return ImapProblem(f"IMAP login failed: the server cannot check credentials now ({text})")
+    log.info("IMAP login refused: %s", text)
+    return ImapLoginFailed(refused)
+
+
+def fetch_once(account: ImapAccount, *, ssl_context: ssl.SSLContext | None = None) -> int:
+    """Connect, store everything new, disconnect; returns how many raw rows were new.
+
+    Errors are recorded in the account's health and raised.
+    """
+    with exclusive(account.pk):
+        fetcher = ImapFetcher(account, ssl_context=ssl_context)
+        try:
+            fetcher.connect()
+            return fetcher.sync()
+        except Exception as exc:
+            record_error(account.pk, describe_error(exc, account), account)
+            raise
+        finally:
+            fetcher.close()
+
+
+def run_fetcher(
+    account_id: int, stop: threading.Event, *, ssl_context: ssl.SSLContext | None = None
+) -> None:
+    """Fetch mail for one account until ``stop`` is set (or the account is disabled or
+    deleted). Meant to be a thread's target; returns within a few seconds of ``stop``."""
+    try:
+        with exclusive(account_id):
+            _run(account_id, stop, ssl_context)
+    except FetcherBusy:
+        log.warning("IMAP account %s already has a fetcher in this process", account_id)
+    finally:
+        close_old_connections()
+
+
+def _run(account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | None) -> None:
+    backoff = Backoff()
+    while not stop.is_set():
+        close_old_connections()
+        account = (
+            ImapAccount.objects.select_related("inbox").filter(pk=account_id, enabled=True).first()
+        )
+        if account is None:
+            log.info("IMAP account %s is disabled or gone; its fetcher stops", account_id)
+            return
+        fetcher = ImapFetcher(account, ssl_context=ssl_context)
+        try:
+            fetcher.connect()
+            while not stop.is_set():
+                fetcher.sync(stop)
+                backoff.reset()
+                fetcher.wait_for_news(stop)
+                close_old_connections()  # the wait may have outlived the DB connection
+        except Exception as exc:
+            message = describe_error(exc, account)
+            expected = isinstance(exc, ImapProblem | OSError | IMAPClientError)
+            log.log(
+                logging.WARNING, "IMAP account %s: %s", account_id, message, exc_info=not expected
+            )
+            record_error(account_id, message)
+            stop.wait(backoff.next_delay())
+        finally:
+            fetcher.close()
+
+
+def start_fetchers(stop: threading.Event) -> list[threading.Thread]:
+    """One daemon thread per enabled account (the one-process server's fetchers)."""
+    threads = []
+    for account_id in ImapAccount.objects.filter(enabled=True).values_list("pk", flat=True):
+        thread = threading.Thread(
+            target=run_fetcher, args=(account_id, stop), name=f"imap-{account_id}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads

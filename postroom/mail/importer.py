@@ -1,0 +1,358 @@
+"""Import existing mail into an inbox: ``.eml`` files, directories, mbox files, Maildirs.
+
+Every message goes through :func:`~postroom.mail.store.store_raw` (source "import"), which
+commits it on its own and deduplicates by content. So an import can be run again at any
+time: a second run adds nothing, and a run that was interrupted (Ctrl+C, crash, lost
+database) resumes by being started again with the same paths. A file that cannot be read
+is counted as failed with its reason and the import goes on.
+
+What is imported from each path:
+- a file that starts with an mbox ``From `` line: every message in it (``path#n``,
+  ``n`` counted from 0);
+- any other file given explicitly: one message (``path``);
+- a Maildir (a directory with ``cur/`` and ``new/``): its messages (``path#key``), not
+  its subfolders (Sent, Trash, Junk... are imported only when named explicitly);
+- any other directory: walked recursively in name order, taking ``*.eml`` files, ``*.mbox``
+  files, mbox files without an extension, and Maildirs; hidden entries are skipped.
+
+``postroom import --inbox SLUG PATH...`` digests the stored mail afterwards (see
+docs/ingest-sources.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import mailbox
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TextIO
+
+from postroom.inbox.models import Inbox
+from postroom.mail.models import RawMessage, RawStatus, Source
+from postroom.mail.store import store_raw
+
+log = logging.getLogger(__name__)
+
+_MBOX_FROM = b"From "
+_SOURCE_REF_MAX = 300  # RawMessage.source_ref
+_COUNT_CHUNK = 1024 * 1024
+
+Kind = Literal["message", "mbox", "maildir"]
+
+
+@dataclass
+class ImportResult:
+    stored: int = 0
+    duplicates: int = 0  # already stored: by an earlier run, or another route
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)  # "<ref>: <reason>", one per failure
+
+    @property
+    def seen(self) -> int:
+        return self.stored + self.duplicates + self.failed
+
+
+@dataclass(frozen=True)
+class _Source:
+    kind: Kind
+    path: Path
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One message to store, or a source that failed as a whole (``raw`` is None)."""
+
+    ref: str
+    raw: bytes | None
+    envelope_from: str = ""
+    error: str = ""
+
+
+class Progress:
+    """A one-line progress report on a stream: count/total, percent, rate.
+
+    Redrawn in place on a terminal (at most every ``interval`` seconds); elsewhere (a log
+    file, CI) a line every ``log_interval`` seconds, so the output stays readable.
+    """
+
+    def __init__(
+        self, stream: TextIO | None = None, *, interval: float = 0.2, log_interval: float = 10.0
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty()
+        self.interval = interval if self.tty else log_interval
+        self.total = 0
+        self.count = 0
+        self._started = time.monotonic()
+        self._drawn = 0.0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self._started = time.monotonic()
+        self._drawn = 0.0
+
+    def advance(self, n: int = 1) -> None:
+        self.count += n
+        now = time.monotonic()
+        if now - self._drawn >= self.interval:
+            self._drawn = now
+            self._draw(final=False)
+
+    def finish(self) -> None:
+        self._draw(final=True)
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        # The total of an mbox is counted ahead from its "From " lines: an estimate.
+        total = max(self.total, self.count)
+        percent = 100 * self.count / total if total else 100.0
+        return (
+            f"{self.count:,}/{total:,} messages  {percent:3.0f}%  "
+            f"{self.count / elapsed:,.0f} msg/s  {elapsed:,.1f} s"
+        )
+
+    def _draw(self, *, final: bool) -> None:
+        if self.tty:
+            end = "\n" if final else ""
+            self.stream.write(f"\r{self.line()}\x1b[K{end}")
+        else:
+            self.stream.write(self.line() + "\n")
+        self.stream.flush()
+
+
+def _starts_like_mbox(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_MBOX_FROM)) == _MBOX_FROM
+    except OSError:
+        return False
+
+
+def _is_maildir(path: Path) -> bool:
+    return (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def _walk(directory: Path) -> Iterator[_Source]:
+    """Importable sources under ``directory``, recursively, in name order."""
+    try:
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        log.warning("import: cannot list %s: %s", directory, exc)
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            if _is_maildir(entry):
+                yield _Source("maildir", entry)
+            else:
+                yield from _walk(entry)
+        elif entry.is_file():
+            suffix = entry.suffix.lower()
+            if suffix == ".eml":
+                kind: Kind = "mbox" if _starts_like_mbox(entry) else "message"
+                yield _Source(kind, entry)
+            elif suffix == ".mbox" or (suffix == "" and _starts_like_mbox(entry)):
+                yield _Source("mbox", entry)
+
+
+def find_sources(paths: Iterable[Path | str]) -> list[_Source]:
+    """What each given path contains, expanded (see the module docstring)."""
+    sources: list[_Source] = []
+    for given in paths:
+        path = Path(given).absolute()
+        if path.is_dir():
+            sources.extend([_Source("maildir", path)] if _is_maildir(path) else _walk(path))
+        elif _starts_like_mbox(path):
+            sources.append(_Source("mbox", path))
+        else:
+            # Also a path that does not exist: it fails when read, and is reported.
+            sources.append(_Source("message", path))
+    return sources
+
+
+def _count_mbox(path: Path) -> int:
+    """Lines starting with "From ", as mailbox.mbox splits messages, read at C speed."""
+    count = 0
+    previous = b"\n"
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_COUNT_CHUNK):
+                # Five bytes of overlap find a separator split across two chunks, and
+                # cannot hold a whole one (six bytes) that was counted already.
+                count += (previous[-5:] + chunk).count(b"\nFrom ")
+                previous = chunk
+    except OSError:
+        return 1
+    return count  # a "From " first line is counted through the initial b"\n"
+
+
+def _estimate(source: _Source) -> int:
+    if source.kind == "message":
+        return 1
+    if source.kind == "mbox":
+        return _count_mbox(source.path)
+    try:
+        return sum(
+            1
+            for sub in ("new", "cur")
+            for entry in (source.path / sub).iterdir()
+            if not entry.name.startswith(".")
+        )
+    except OSError:
+        return 0
+
+
+def _ref(text: str) -> str:
+    # Keep the end (file name and #index) when a deep path is too long for the column.
+    return text if len(text) <= _SOURCE_REF_MAX else "…" + text[-(_SOURCE_REF_MAX - 1) :]
+
+
+def _read_message(path: Path) -> Iterator[_Item]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield _Item(str(path), None, error=exc.strerror or str(exc))
+        return
+    if not raw.strip():
+        yield _Item(str(path), None, error="empty file")
+        return
+    yield _Item(str(path), raw)
+
+
+def _read_mbox(path: Path) -> Iterator[_Item]:
+    try:
+        box = mailbox.mbox(path, create=False)
+        keys = box.keys()  # scans for "From " lines, keeps offsets only
+    except (OSError, mailbox.Error) as exc:
+        yield _Item(str(path), None, error=str(exc))
+        return
+    try:
+        for key in keys:
+            ref = f"{path}#{key}"
+            try:
+                data = box.get_bytes(key, from_=True)
+            except (OSError, KeyError, mailbox.Error) as exc:
+                yield _Item(ref, None, error=str(exc))
+                continue
+            from_line, _, raw = data.partition(b"\n")
+            sender = from_line[len(_MBOX_FROM) :].split(maxsplit=1)
+            envelope_from = sender[0].decode("utf-8", "replace") if sender else ""
+            yield _Item(ref, raw, envelope_from=envelope_from)
+    finally:
+        box.close()
+
+
+def _read_maildir(path: Path) -> Iterator[_Item]:
+    try:
+        box = mailbox.Maildir(path, factory=None, create=False)
+        keys = sorted(box.keys())  # unique names begin with the delivery time
+    except (OSError, mailbox.Error) as exc:
+        yield _Item(str(path), None, error=str(exc))
+        return
+    for key in keys:
+        ref = f"{path}#{key}"
+        try:
+            raw = box.get_bytes(key)
+        except (OSError, KeyError, mailbox.Error) as exc:
+            yield _Item(ref, None, error=str(exc))
+            continue
+        yield _Item(ref, raw)
+
+
+_READERS = {"message": _read_message, "mbox": _read_mbox, "maildir": _read_maildir}
+
+
+def import_paths(
+    inbox: Inbox, paths: Iterable[Path | str], *, progress: Progress | None = None
+) -> ImportResult:
+    """Store every message found under ``paths`` for ``inbox``; never stops on a bad one.
+
+    Call outside a transaction: each message is committed as it is stored, which is what
+    makes an interrupted import resumable by running it again.
+    """
+    sources = find_sources(paths)
+    result = ImportResult()
+    if progress is not None:
+        progress.start(sum(_estimate(source) for source in sources))
+    for source in sources:
+        for item in _READERS[source.kind](source.path):
+            _store_item(inbox, item, result)
+            if progress is not None:
+                progress.advance()
+    if progress is not None:
+        progress.finish()
+    return result
+
+
+def _store_item(inbox: Inbox, item: _Item, result: ImportResult) -> None:
+    if item.raw is None:
+        _fail(result, item.ref, item.error)
+        return
+    try:
+        stored = store_raw(
+            item.raw,
+            inbox=inbox,
+            source=Source.IMPORT,
+            source_ref=_ref(item.ref),
+            envelope_from=item.envelope_from,
+        )
+    except Exception as exc:  # counted and reported; the next message may well work
+        _fail(result, item.ref, f"{type(exc).__name__}: {exc}")
+        return
+    if stored.created:
+        result.stored += 1
+    else:
+        result.duplicates += 1
+
+
+def _fail(result: ImportResult, ref: str, reason: str) -> None:
+    result.failed += 1
+    result.errors.append(f"{ref}: {reason}")
+    log.warning("import: %s: %s", ref, reason)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="postroom import",
+        description="Import .eml files, directories, mbox files and Maildirs into an inbox. "
+        "Safe to run again: mail already stored is skipped.",
+    )
+    parser.add_argument("--inbox", required=True, help="the inbox's slug")
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument(
+        "--no-digest", action="store_true", help="only store; the running server digests later"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``postroom import``: returns 0, or 1 when some messages failed. Django must be set up."""
+    args = build_parser().parse_args(argv)
+    inbox = Inbox.objects.filter(slug=args.inbox).first()
+    if inbox is None:
+        print(f"error: no inbox with slug {args.inbox!r}", file=sys.stderr)
+        return 2
+    progress = None if args.quiet else Progress(sys.stderr)
+    result = import_paths(inbox, args.paths, progress=progress)
+    for error in result.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    summary = (
+        f"Imported into {inbox.address}: {result.stored} stored, "
+        f"{result.duplicates} already there, {result.failed} failed"
+    )
+    if not args.no_digest:
+        from postroom.mail.digest import digest_all
+
+        quarantined = RawMessage.objects.filter(inbox=inbox, status=RawStatus.QUARANTINED)
+        before = quarantined.count()
+        digested = digest_all()
+        summary += f"; digested {digested} ({quarantined.count() - before} quarantined)"
+    print(summary + ".")
+    return 1 if result.failed else 0
