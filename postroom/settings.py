@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -144,6 +145,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("POSTROOM_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# Scripts only from our own static files. Email HTML is shown in sandboxed srcdoc frames,
+# which inherit this policy: no script runs there either. Images may be remote because
+# the agent can choose to load a message's remote images (blocked by default).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "https:", "http:"],
+    "connect-src": ["'self'", "ws:", "wss:"],
+    "frame-ancestors": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
 
 # Conversations in the trash are purged after this many days.
 POSTROOM_TRASH_RETENTION_DAYS = env_int("POSTROOM_TRASH_RETENTION_DAYS", 30, minimum=1)

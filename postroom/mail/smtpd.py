@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, AnyStr
+from typing import AnyStr
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -294,12 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``postroom smtpd``: run the receiver until SIGINT/SIGTERM. Django must be set up."""
+def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) -> int:
+    """``postroom smtpd``: serve until SIGINT/SIGTERM (or ``stop`` is set). Needs Django set up."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
+    if stop is None:
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, frame: stop.set())
     controller = start_smtpd(
         args.host,
         args.port,
@@ -307,13 +311,6 @@ def main(argv: list[str] | None = None) -> int:
         hostname=args.hostname,
         tls=tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None,
     )
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
     print(f"Postroom SMTP receiver on {args.host}:{args.port}. Press Ctrl+C to stop.", flush=True)
     try:
         while not stop.wait(1.0):

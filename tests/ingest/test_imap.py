@@ -85,6 +85,8 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = DEADLI
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
+            a = ImapAccount.objects.values().first()
+            print("DEBUG", RawMessage.objects.count(), a, threading.enumerate())
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
 

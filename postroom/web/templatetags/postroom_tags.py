@@ -41,3 +41,20 @@ def parse_iso(value: str | None) -> Any:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@register.simple_tag(takes_context=True)
+def email_html(context: Any, message: Any) -> str:
+    """The message's HTML for its sandboxed frame, remote images only when asked."""
+    from postroom.web.email_html import prepare_email_html
+
+    request = context.get("request")
+    load = request is not None and request.GET.get("images") == str(message.pk)
+    return prepare_email_html(message.html, message.attachments.all(), load_remote=load)
+
+
+@register.filter
+def has_remote_images(html: str) -> bool:
+    from postroom.web.email_html import has_remote_images as check
+
+    return check(html or "")

@@ -26,6 +26,8 @@
   function init(root) {
     root.querySelectorAll("iframe.msg-html").forEach(function (f) {
       f.addEventListener("load", function () { fitFrame(f); });
+      var details = f.closest("details");
+      if (details) details.addEventListener("toggle", function () { fitFrame(f); });
       fitFrame(f);
     });
     initComposerTabs(root);
