@@ -170,11 +170,17 @@ _CANDIDATES = (
 _LATIN = frozenset({"cp1252", "cp1250", "cp1254", "cp1257"})
 # For a multibyte codec, the narrow standard set its everyday characters live in: a
 # decoding that lands outside it (rare hanzi, composed hangul) is probably wrong.
-_COMMON_SET = {"gb18030": "gb2312", "cp949": "euc_kr", "cp932": "shift_jis", "big5hkscs": "big5"}
+_COMMON_SET = {
+    "gb18030": "gb2312",
+    "cp949": "euc_kr",
+    "cp932": "shift_jis",
+    "euc_jp": "euc_jp",
+    "big5hkscs": "big5",
+}
 # Lead byte where each standard's second (rare) level of ideographs starts: GB2312 level
 # 2, Big5 "less frequent" and JIS X 0208 level 2. Text in another script read through
 # these codecs lands there far more often than real Chinese or Japanese does.
-_RARE_LEAD = {"gb18030": 0xD8, "big5hkscs": 0xC9, "cp932": 0x99}
+_RARE_LEAD = {"gb18030": 0xD8, "big5hkscs": 0xC9, "cp932": 0x99, "euc_jp": 0xD0}
 _CAMEL_RE = re.compile(r"[^\W\d_A-Z\u0410-\u042f]([A-Z\u0410-\u042f\u00c0-\u00de])")
 _MIXED_SCRIPT_RE = re.compile(r"[a-zA-Z][\u0400-\u04ff]|[\u0400-\u04ff][a-zA-Z]")
 _HIGH_RUN_RE = re.compile(r"[\u00c0-\u024f]{4,}")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
@@ -255,22 +255,37 @@ class ImapFetcher:
     def sync(self, stop: threading.Event | None = None) -> int:
         """Store every message above the cursor; returns how many raw rows were new.
 
-        Stops between batches when ``stop`` is set. Records success and lag when done.
+        Searches again until a search finds nothing new, so the last thing said before
+        IDLE is an empty search: mail announced while a batch was being fetched (its
+        EXISTS arrives among the FETCH responses and is not seen) is never left waiting
+        for the next message to wake the fetcher. Stops between batches when ``stop``
+        is set; records success and lag when done.
         """
-        client, last_uid = self.client, self.account.last_uid
-        client.noop()  # lets the server report mail that arrived since the last command
-        # "n:*" always includes the highest UID, even below n (RFC 3501 §6.4.8): filter.
-        uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        client = self.client
         created = 0
         newest: datetime | None = None
-        for chunk in _chunks(uids, META_CHUNK):
-            meta = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
-            sizes = [(uid, int(meta[uid].get(b"RFC822.SIZE", 0))) for uid in chunk if uid in meta]
-            for batch in plan_batches(sizes):
-                if stop is not None and stop.is_set():
-                    return created
-                created += self._fetch_batch(batch, meta)
-                newest = meta[batch[-1]].get(b"INTERNALDATE") or newest
+        while True:
+            client.noop()  # the command that asks the server to report new mail
+            last_uid = self.account.last_uid
+            # "n:*" always matches the highest UID, even below n (RFC 3501 §6.4.8).
+            found = client.search(["UID", f"{last_uid + 1}:*"])
+            uids = sorted(uid for uid in found if uid > last_uid)
+            if not uids:
+                break
+            for chunk in _chunks(uids, META_CHUNK):
+                meta = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
+                missing = [u for u in chunk if b"RFC822.SIZE" not in meta.get(u, {})]
+                gone = self._expunged(missing)
+                if len(gone) < len(missing):
+                    first = min(set(missing) - gone)
+                    raise ImapProblem(f"IMAP server did not return the size of UID {first}")
+                sizes = [(u, int(meta[u][b"RFC822.SIZE"])) for u in chunk if u not in gone]
+                for batch in plan_batches(sizes):
+                    if stop is not None and stop.is_set():
+                        return created
+                    created += self._fetch_batch(batch, meta)
+                    newest = meta[batch[-1]].get(b"INTERNALDATE") or newest
+            break
         lag = (clock.now() - newest).total_seconds() if isinstance(newest, datetime) else 0.0
         record_success(self.account, lag_seconds=lag)
         return created
@@ -443,7 +458,7 @@ def run_fetcher(
     except FetcherBusy:
         log.warning("IMAP account %s already has a fetcher in this process", account_id)
     finally:
-        close_old_connections()
+        connections.close_all()  # this thread's connections die with it
 
 
 def _run(account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | None) -> None:

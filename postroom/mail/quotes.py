@@ -41,7 +41,9 @@ _WROTE_RE = re.compile(
     rf"^{_QUOTE_PREFIX}[-*]*\s*(?:{_ATTRIBUTION_START})(?!\w).{{0,300}}?{_W}\s*[:：]?\s*-*\s*$"
     rf"|^{_QUOTE_PREFIX}[-*]*\s*(?:{_ATTRIBUTION_START})(?!\w).{{0,300}}?{_W}.{{0,200}}[:：]\s*$"
     rf"|^{_QUOTE_PREFIX}.{{0,300}}?(?:{_WROTE_CJK}).{{0,20}}[:：]\s*$"
-    rf"|^{_QUOTE_PREFIX}.{{0,200}}(?:<[^>\s]*@[^>\s]*>|[\w.+-]+@[\w.-]+\)?)\s*{_W}.{{0,120}}[:：]\s*$",
+    rf"|^{_QUOTE_PREFIX}.{{0,200}}(?:<[^>\s]*@[^>\s]*>|[\w.+-]+@[\w.-]+\)?)\s*{_W}.{{0,120}}[:：]\s*$"
+    # No verb at all (mail.ru, Yandex): "26.06.2014, 14:41, "Name" <a@b>:".
+    rf"|^{_QUOTE_PREFIX}.{{0,120}}\d[.:]\d\d.{{0,100}}<[^<>\s]+@[^<>\s]+>\s*[:：]\s*$",
     re.IGNORECASE,
 )
 # A line that can begin a wrapped attribution.

@@ -178,23 +178,24 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
     participants = {c.lower() for c in evidence.customers}
     if not participants:
         return None
-    candidates = (
-        Conversation.objects.filter(
-            inbox=inbox,
-            subject_key=key,
-            contact__email__in=participants,
-            last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
-            created_at__lte=evidence.date + SUBJECT_WINDOW,
-        )
+    # Same subject in this inbox first (an index range, usually empty); the customer and
+    # the window are checked on the few rows it returns.
+    candidates = list(
+        Conversation.objects.filter(inbox=inbox, subject_key=key)
         .order_by("-last_activity_at")
-        .select_related("inbox")
+        .values_list("pk", "subject", "contact__email", "last_activity_at", "created_at")[:20]
     )
-    for conversation in candidates[:5]:
-        conversation_is_reply = key != " ".join(conversation.subject.split()).casefold()
+    for pk, subject, email, last_activity_at, created_at in candidates:
+        if (email or "").lower() not in participants:
+            continue
+        if not (last_activity_at >= evidence.date - SUBJECT_WINDOW
+                and created_at <= evidence.date + SUBJECT_WINDOW):
+            continue
+        conversation_is_reply = key != " ".join(subject.split()).casefold()
         if is_reply or conversation_is_reply:
             days = SUBJECT_WINDOW.days
             return Placement(
-                conversation,
+                _conversations().get(pk=pk),
                 _("matched subject and sender within %(days)d days") % {"days": days},
             )
     return None

@@ -118,6 +118,8 @@ def parse_tnef(data: bytes) -> TnefContent:
                 content.body_text = _cstring(value)
             elif attr == _ATT_MSG_PROPS:
                 _apply_message_props(content, _mapi_props(value))
+    if pos != len(data):
+        raise TnefError("truncated stream")
     content.attachments = [a for a in content.attachments if a.data or a.filename]
     return content
 

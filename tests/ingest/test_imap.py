@@ -85,8 +85,6 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = DEADLI
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            a = ImapAccount.objects.values().first()
-            print("DEBUG", RawMessage.objects.count(), a, threading.enumerate())
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.02)
 
@@ -332,6 +330,27 @@ def test_mail_appended_during_idle_arrives_through_idle_not_a_later_poll(
     account = fresh(account)
     assert account.last_error == ""  # not brought in by a reconnect either
     assert account.lag_seconds is not None and account.lag_seconds < DEADLINE
+
+
+def test_mail_announced_while_a_batch_is_fetched_does_not_wait_for_the_next_message(
+    transactional_db, dovecot, account_for, fetcher_thread, monkeypatch
+):
+    """Regression: a message appended during the first of two batches is announced
+    (EXISTS) among the second batch's FETCH responses, where it goes unseen; IDLE then
+    has nothing new to say. The sync must search again before it idles."""
+    account = account_for(poll_seconds=3600)
+    append(dovecot, account.folder, [email("race", n) for n in range(60)])
+
+    spy = StoreSpy(monkeypatch)
+
+    def store_and_append_a_latecomer(*args, **kwargs):
+        if not spy.refs:  # while the first batch is being stored
+            append(dovecot, account.folder, [email("race", 60)])
+        return spy(*args, **kwargs)
+
+    monkeypatch.setattr(imap, "store_raw", store_and_append_a_latecomer)
+    fetcher_thread(account)
+    wait_until(lambda: RawMessage.objects.count() == 61, "the message announced mid-sync")
 
 
 def test_without_idle_the_fetcher_polls(transactional_db, dovecot, account_for, fetcher_thread):

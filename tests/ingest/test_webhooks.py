@@ -263,3 +263,11 @@ def test_a_storage_failure_answers_500_so_the_provider_retries(world, monkeypatc
 def test_only_post_is_accepted(client, world):
     assert client.get(POSTMARK_URL, **auth()).status_code == 405
     assert client.get(MAILGUN_URL, **auth()).status_code == 405
+
+
+def test_a_post_over_djangos_upload_limit_is_refused_and_retried_later(client, world, settings):
+    # DATA_UPLOAD_MAX_MEMORY_SIZE bounds what a provider may post (see docs/ingest-sources.md).
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    assert post_mailgun_mime(client).status_code == 400
+    assert post_postmark(client, postmark_payload()).status_code == 400
+    assert not RawMessage.objects.exists()

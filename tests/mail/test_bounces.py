@@ -31,7 +31,8 @@ def test_failed_recipients_are_found() -> None:
         if not addresses <= found or (addresses and parsed.kind != "bounce"):
             misses.append(f"{name}: want {sorted(addresses)} got {sorted(found)} ({parsed.kind})")
         if addresses and parsed.bounce is not None:
-            kind = {True: "permanent", False: "temporary"}.get(parsed.bounce.permanent)
+            permanent = parsed.bounce.permanent
+            kind = None if permanent is None else ("permanent" if permanent else "temporary")
             if kind not in kinds[name]:
                 kind_misses.append(f"{name}: want {kinds[name]} got {kind}")
     rate = 1 - len(misses) / len(expected)

@@ -40,8 +40,7 @@ def test_corpus_list_mail_is_list_mail_unless_it_bounced(path: Path) -> None:
 
 def _message(headers: str, body: str = "I am out of the office until Monday.") -> bytes:
     return (
-        "From: Customer <c@example.com>\r\nTo: support@acme.example\r\n"
-        f"{headers}\r\n\r\n{body}\r\n"
+        f"From: Customer <c@example.com>\r\nTo: support@acme.example\r\n{headers}\r\n\r\n{body}\r\n"
     ).encode()
 
 

@@ -203,9 +203,9 @@ def _zbateson_case(key: str, case: dict[str, Any]) -> list[str]:
     if "Message-ID" in case and case["Message-ID"] != parsed.message_id:
         reasons.append(f"message-id {case['Message-ID']!r} != {parsed.message_id!r}")
     if "Date" in case:
-        want = parsedate_to_datetime(case["Date"]["$DateTime"]).astimezone(UTC)
-        if parsed.date != want:
-            reasons.append(f"date {want} != {parsed.date}")
+        when = parsedate_to_datetime(case["Date"]["$DateTime"]).astimezone(UTC)
+        if parsed.date != when:
+            reasons.append(f"date {when} != {parsed.date}")
     # Bodies: the reference's text/html content is the first part of that type; ours
     # joins every body part in order, so it must begin with the reference's.
     for key_name, whole in (("text", parsed.text), ("html", html_to_text(parsed.html or ""))):

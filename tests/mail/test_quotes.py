@@ -10,13 +10,14 @@ is printed and documented in docs/email-parsing.md.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from postroom.mail.html import html_to_text
 from postroom.mail.parse import parse_email
 from postroom.mail.quotes import fold_plain, visible_text
-from tests.mail.corpus import CORPUS, requires_corpus
+from tests.mail.corpus import CORPUS, collapse, requires_corpus
 
 DISCOURSE = CORPUS / "discourse_email_reply_trimmer"
 TALON = CORPUS / "talon"
@@ -69,15 +70,44 @@ def test_talon_expectations() -> None:
     assert rate >= THRESHOLD, report
 
 
+HTML_REPLIES = sorted((TALON / "fixtures" / "html_replies").glob("*.html"))
+
+
+@requires_corpus
+@pytest.mark.parametrize("path", HTML_REPLIES, ids=[p.name for p in HTML_REPLIES])
+def test_html_replies_of_common_clients(path: Path) -> None:
+    html = path.read_text(encoding="utf-8", errors="replace")
+    visible = visible_text(html_to_text(html), html)
+    assert collapse(visible) == "Hi. I am fine. Thanks, Alex"
+
+
 @pytest.mark.parametrize(
     ("reply", "attribution"),
     [
-        ("Thanks, that fixed it.", "On Tue, Mar 4, 2025 at 10:12 AM Alice Agent <alice@acme.example> wrote:"),
-        ("Danke, jetzt geht es.", "Am 04.03.2025 um 10:12 schrieb Alice Agent <alice@acme.example>:"),
-        ("Bedankt, het werkt nu.", "Op di 4 mrt. 2025 om 10:12 schreef Alice Agent <alice@acme.example>:"),
-        ("Grazie, ora funziona.", "Il giorno mar 4 mar 2025 alle ore 10:12 Alice Agent <alice@acme.example> ha scritto:"),
-        ("Merci, ça marche.", "Le mar. 4 mars 2025 à 10:12, Alice Agent <alice@acme.example> a écrit :"),
-        ("Gracias, ya funciona.", "El mar, 4 mar 2025 a las 10:12, Alice Agent (<alice@acme.example>) escribió:"),
+        (
+            "Thanks, that fixed it.",
+            "On Tue, Mar 4, 2025 at 10:12 AM Alice Agent <alice@acme.example> wrote:",
+        ),
+        (
+            "Danke, jetzt geht es.",
+            "Am 04.03.2025 um 10:12 schrieb Alice Agent <alice@acme.example>:",
+        ),
+        (
+            "Bedankt, het werkt nu.",
+            "Op di 4 mrt. 2025 om 10:12 schreef Alice Agent <alice@acme.example>:",
+        ),
+        (
+            "Grazie, ora funziona.",
+            "Il giorno mar 4 mar 2025 alle ore 10:12 Alice Agent <alice@acme.example> ha scritto:",
+        ),
+        (
+            "Merci, ça marche.",
+            "Le mar. 4 mars 2025 à 10:12, Alice Agent <alice@acme.example> a écrit :",
+        ),
+        (
+            "Gracias, ya funciona.",
+            "El mar, 4 mar 2025 a las 10:12, Alice Agent (<alice@acme.example>) escribió:",
+        ),
         ("谢谢，已经好了。", "在 2025年3月4日 10:12，Alice Agent <alice@acme.example> 写道："),
     ],
 )
@@ -90,8 +120,8 @@ def test_attribution_and_quote_fold_in_each_language(reply: str, attribution: st
     "history",
     [
         "-----Original Message-----\nFrom: Alice\nSent: Tuesday\nTo: Bob\nSubject: Hi\n\nold",
-        "From: Alice Agent <alice@acme.example>\nSent: Tuesday, March 4, 2025 10:12\nTo: Bob\n\nold",
-        "Von: Alice Agent <alice@acme.example>\nGesendet: Dienstag, 4. März 2025 10:12\nAn: Bob\n\nalt",
+        "From: Alice Agent <alice@acme.example>\nSent: Tuesday, 4 March\nTo: Bob\n\nold",
+        "Von: Alice Agent <alice@acme.example>\nGesendet: Dienstag, 4. März\nAn: Bob\n\nalt",
         "De : Alice\nEnvoyé : mardi 4 mars 2025 10:12\nÀ : Bob\nObjet : Salut\n\nvieux",
         "发件人: Alice\n发送时间: 2025年3月4日 10:12\n收件人: Bob\n主题: 你好\n\n旧的",
         "________________________________\nFrom: Alice\nSent: Tuesday\n\nold",
@@ -121,7 +151,8 @@ def test_code_blocks_are_not_mistaken_for_separators() -> None:
 @pytest.mark.parametrize(
     "html",
     [
-        '<div>New words</div><div class="gmail_quote">On Mon, Bob wrote:<blockquote>old</blockquote></div>',
+        '<div>New words</div><div class="gmail_quote">On Mon, Bob wrote:'
+        "<blockquote>old</blockquote></div>",
         '<div>New words</div><div id="divRplyFwdMsg"><b>From:</b> Bob</div><div>old</div>',
         '<div>New words</div><div id="appendonsend"></div><hr><b>From:</b> Bob<br>old',
         '<div>New words</div><blockquote type="cite">On Mon, Bob wrote:<br>old</blockquote>',

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
@@ -10,6 +13,29 @@ from postroom.core import clock
 from postroom.inbox.actors import Actor, actor_fields
 from postroom.inbox.events import Event, emit
 from postroom.inbox.models import Activity, Conversation, Inbox
+
+
+# When set, activity rows are collected and written together (see batched_activity).
+_pending: ContextVar[list[Activity] | None] = ContextVar("pending_activity", default=None)
+
+
+@contextmanager
+def batched_activity() -> Iterator[None]:
+    """Write the activity rows of many actions in one INSERT at the end of the block.
+
+    For bulk work such as digesting a batch of mail, inside one transaction: the rows
+    still commit (or roll back) together with the changes they describe.
+    """
+    if _pending.get() is not None:  # already batching: the outer block flushes
+        yield
+        return
+    rows: list[Activity] = []
+    token = _pending.set(rows)
+    try:
+        yield
+        Activity.objects.bulk_create(rows, batch_size=500)
+    finally:
+        _pending.reset(token)
 
 
 def record(
@@ -28,7 +54,7 @@ def record(
     """
     if conversation is not None and inbox is None:
         inbox = conversation.inbox
-    activity = Activity.objects.create(
+    activity = Activity(
         verb=verb,
         inbox=inbox,
         conversation=conversation,
@@ -38,6 +64,11 @@ def record(
         created_at=clock.now(),
         **actor_fields(actor),
     )
+    pending = _pending.get()
+    if pending is None:
+        activity.save(force_insert=True)
+    else:
+        pending.append(activity)
     emit(
         Event(
             type=event or verb,
