@@ -19,8 +19,9 @@ def main() -> int:
     for module in BENCHMARKS:
         with tempfile.TemporaryDirectory(prefix="postroom-bench-") as data_dir:
             env = {**os.environ, "POSTROOM_DATA_DIR": data_dir, "OMP_NUM_THREADS": "1"}
-            done = subprocess.run([sys.executable, "-m", module, "--json"], env=env,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", module, "--json"], env=env, capture_output=True, text=True
+            )
             if done.returncode != 0:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return done.returncode

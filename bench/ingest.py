@@ -32,9 +32,22 @@ def _setup() -> None:
 
 def _corpus(messages: int, threads: int) -> list[Path]:
     out = Path(tempfile.mkdtemp(prefix="postroom-corpus-")) / "mailbox"
-    subprocess.run([sys.executable, str(GENERATOR), "--out", str(out), "--messages",
-                    str(messages), "--threads", str(threads), "--seed", "42"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(GENERATOR),
+            "--out",
+            str(out),
+            "--messages",
+            str(messages),
+            "--threads",
+            str(threads),
+            "--seed",
+            "42",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return sorted(out.glob("*.eml"))
 
 
@@ -46,8 +59,9 @@ def run(messages: int = 2000, threads: int = 700, prefill: int = 0) -> dict[str,
     from postroom.mail.digest import digest_all
     from postroom.mail.store import store_raw
 
-    inbox = actions.do_create_inbox(name="Support", slug="support",
-                                    address="support@acme-help.example", actor=SYSTEM)
+    inbox = actions.do_create_inbox(
+        name="Support", slug="support", address="support@acme-help.example", actor=SYSTEM
+    )
     if prefill:
         from bench.prefill import prefill_messages
 
@@ -60,7 +74,7 @@ def run(messages: int = 2000, threads: int = 700, prefill: int = 0) -> dict[str,
     for path, raw in zip(files, payloads, strict=True):
         store_raw(raw, inbox=inbox, source="import", source_ref=path.name)
     stored = time.perf_counter()
-    digest_all()
+    digest_all(parallel=True)
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -8,8 +8,10 @@ and the rest of the batch goes on. Nothing is ever dropped.
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
+import multiprocessing
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -23,7 +25,8 @@ from postroom.inbox.actions._log import batched_activity
 from postroom.inbox.actors import CUSTOMER, SYSTEM
 from postroom.inbox.models import Direction, Inbox, InboxAddress, Message
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
-from postroom.mail.parse import ParsedEmail, parse_email
+from postroom.mail.parse import ParsedEmail
+from postroom.mail.parse_many import Parsed, parse_many
 from postroom.mail.threading import ThreadEvidence, keys_for, place
 
 log = logging.getLogger(__name__)
@@ -68,9 +71,8 @@ def _message_time(parsed: ParsedEmail, received_at: datetime) -> datetime:
     return received_at
 
 
-def digest_one(raw: RawMessage, ours: _OurAddresses) -> Message:
+def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Message:
     """Digest one raw row. Call inside a transaction (a savepoint of the batch)."""
-    parsed = parse_email(bytes(raw.data))
     sender = parsed.from_.email if parsed.from_ else raw.envelope_from
     recipients = [a.email for a in parsed.to + parsed.cc]
     when = _message_time(parsed, raw.received_at)
@@ -122,18 +124,33 @@ def digest_one(raw: RawMessage, ours: _OurAddresses) -> Message:
     return message
 
 
-def _claim_batch(limit: int) -> list[RawMessage]:
-    qs = RawMessage.objects.filter(status=RawStatus.PENDING).select_related("inbox")
+def _peek(limit: int, after: int = 0) -> list[RawMessage]:
+    """Pending rows in id order, read without a lock (they are claimed when written)."""
+    return list(
+        RawMessage.objects.filter(status=RawStatus.PENDING, pk__gt=after)
+        .select_related("inbox")
+        .order_by("id")[:limit]
+    )
+
+
+def _payloads(batch: list[RawMessage]) -> list[tuple[int, bytes]]:
+    return [(raw.pk, bytes(raw.data)) for raw in batch]
+
+
+def _claim(batch: list[RawMessage]) -> list[RawMessage]:
+    """The rows of ``batch`` that are still pending, locked for this transaction."""
+    qs = RawMessage.objects.filter(pk__in=[r.pk for r in batch], status=RawStatus.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.order_by("id")[:limit])
+        qs = qs.select_for_update(skip_locked=True)
+    still = set(qs.values_list("pk", flat=True))
+    return [raw for raw in batch if raw.pk in still]
 
 
 class _BatchFailed(Exception):
     pass
 
 
-def _digest_batch(batch: list[RawMessage], *, isolate: bool) -> None:
+def _digest_batch(batch: list[RawMessage], parsed: Parsed, *, isolate: bool) -> None:
     """Digest ``batch`` in the current transaction.
 
     Optimistic mode (``isolate=False``) spends no savepoints and raises on the first
@@ -145,7 +162,7 @@ def _digest_batch(batch: list[RawMessage], *, isolate: bool) -> None:
     # Activity rows are batched only in the optimistic pass: with per-message savepoints
     # a rolled-back message must not leave rows behind in the buffer.
     with nullcontext() if isolate else batched_activity():
-        _digest_each(batch, ours, now, isolate=isolate)
+        _digest_each(batch, parsed, ours, now, isolate=isolate)
     _save_outcomes(batch)
 
 
@@ -161,16 +178,20 @@ def _save_outcomes(batch: list[RawMessage]) -> None:
         )
 
 
-def _digest_each(batch: list[RawMessage], ours: _OurAddresses, now: datetime, *,
-                 isolate: bool) -> None:
+def _digest_each(
+    batch: list[RawMessage], parsed: Parsed, ours: _OurAddresses, now: datetime, *, isolate: bool
+) -> None:
     for raw in batch:
         raw.attempts += 1
         try:
+            result = parsed[raw.pk]
+            if isinstance(result, BaseException):
+                raise result
             if isolate:
                 with transaction.atomic():
-                    message = digest_one(raw, ours)
+                    message = digest_one(raw, ours, result)
             else:
-                message = digest_one(raw, ours)
+                message = digest_one(raw, ours, result)
         except Exception as exc:
             if not isolate:
                 raise _BatchFailed from exc
@@ -185,30 +206,57 @@ def _digest_each(batch: list[RawMessage], ours: _OurAddresses, now: datetime, *,
         raw.digested_at = now
 
 
-def digest_pending(limit: int = BATCH_SIZE) -> int:
-    """Digest up to ``limit`` pending rows; returns how many were handled (done or not)."""
+def _write(batch: list[RawMessage], parsed: Parsed) -> int:
+    """Record a parsed batch: one transaction, redone message by message on a failure."""
     try:
         with transaction.atomic():
-            batch = _claim_batch(limit)
-            if not batch:
-                return 0
-            _digest_batch(batch, isolate=False)
-            return len(batch)
+            claimed = _claim(batch)
+            _digest_batch(claimed, parsed, isolate=False)
+            return len(claimed)
     except _BatchFailed:
         pass
-    # Something in the batch failed: everything was rolled back. Again, one by one.
     with transaction.atomic():
-        batch = _claim_batch(limit)
-        _digest_batch(batch, isolate=True)
-        return len(batch)
+        claimed = _claim(batch)
+        _digest_batch(claimed, parsed, isolate=True)
+        return len(claimed)
 
 
-def digest_all() -> int:
-    """Digest until nothing is pending (for imports, tests and the benchmark)."""
+def digest_pending(limit: int = BATCH_SIZE) -> int:
+    """Digest up to ``limit`` pending rows; returns how many were handled (done or not).
+
+    Parsing happens before the write transaction, so SQLite's write lock is held only
+    for the database work.
+    """
+    batch = _peek(limit)
+    if not batch:
+        return 0
+    return _write(batch, parse_many(_payloads(batch)))
+
+
+def digest_all(*, parallel: bool = False) -> int:
+    """Digest until nothing is pending (imports, tests, benchmarks).
+
+    With ``parallel``, a worker process parses the next batch while this one records
+    the current batch, so a backlog uses both cores of a small server.
+    """
+    if not parallel:
+        total = 0
+        while handled := digest_pending():
+            total += handled
+        return total
     total = 0
-    while handled := digest_pending():
-        total += handled
-    return total
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        batch = _peek(BATCH_SIZE)
+        future = pool.submit(parse_many, _payloads(batch)) if batch else None
+        while batch and future is not None:
+            parsed = future.result()
+            upcoming = _peek(BATCH_SIZE, after=batch[-1].pk)
+            future = pool.submit(parse_many, _payloads(upcoming)) if upcoming else None
+            total += _write(batch, parsed)
+            batch = upcoming
+    # Rows stored meanwhile, or skipped because another worker held them.
+    return total + digest_all()
 
 
 def _reason(exc: BaseException) -> str:

@@ -211,6 +211,7 @@ class _TextExtractor(HTMLParser):
         self.out: list[str] = []
         self.skip_depth = 0  # >0 while inside a skipped element
         self.stack: list[str] = []  # open elements, for matching skipped subtrees
+        self.open_count: dict[str, int] = {}  # how many of each are open: O(1) lookups
         self.skip_at: int | None = None
         self.pre = 0
         self.cut = False
@@ -248,8 +249,9 @@ class _TextExtractor(HTMLParser):
             if action == "skip" and tag not in _VOID:
                 self.found_quote = True
                 self.skip_at = len(self.stack)
-        if tag not in _VOID:
+        if tag not in _VOID and len(self.stack) < _MAX_NESTING:
             self.stack.append(tag)
+            self.open_count[tag] = self.open_count.get(tag, 0) + 1
         if tag in _SKIP and tag not in _VOID:
             self.skip_depth += 1
         if self._hidden():
@@ -271,11 +273,12 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self.cut or tag in _VOID:
             return
-        if tag not in self.stack:
+        if not self.open_count.get(tag):
             return  # stray end tag
         hidden_before = self._hidden()
         while self.stack:
             open_tag = self.stack.pop()
+            self.open_count[open_tag] -= 1
             if open_tag in _SKIP:
                 self.skip_depth -= 1
             if self.skip_at is not None and len(self.stack) <= self.skip_at:
@@ -301,6 +304,7 @@ class _TextExtractor(HTMLParser):
             self.out.append(re.sub(r"[ \t\r\n\f]+", " ", data))
 
 
+_MAX_NESTING = 2000  # deeper markup is flattened; browsers cap nesting too
 _SPACES_AROUND_NL = re.compile(r"[ \t]*\n[ \t]*")
 
 

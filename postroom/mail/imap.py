@@ -21,7 +21,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +52,7 @@ META_CHUNK = 500  # UIDs per FETCH of sizes and dates
 IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before servers' 30-minute logout
 IDLE_CHECK_SECONDS = 2.0  # how long one IDLE wait blocks; bounds how long a stop takes
 KEEPALIVE_SECONDS = 5 * 60  # NOOP at least this often while polling
+SUPERVISE_SECONDS = 15.0  # how soon a new or re-enabled mailbox gets its fetcher
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 5 * 60.0
 CONNECT_TIMEOUT_SECONDS = 20.0
@@ -222,12 +223,14 @@ class ImapFetcher:
 
     def _oauth_login(self) -> None:
         account, client = self.account, self.client
-        token = decrypt(account.secret_encrypted) or refresh_access_token(account)
+        stored = decrypt(account.secret_encrypted)
+        token = stored or refresh_access_token(account)
         try:
             client.oauth2_login(account.username, token)
             return
         except LoginError as exc:
-            if not account.oauth_refresh_encrypted:
+            # Access tokens last about an hour: a refused stored one is usually expired.
+            if not stored or not account.oauth_refresh_encrypted:
                 raise _login_problem(exc, TOKEN_REFUSED) from exc
             log.info("IMAP account %s: access token refused; refreshing it", account.pk)
         token = refresh_access_token(account)
@@ -285,7 +288,6 @@ class ImapFetcher:
                         return created
                     created += self._fetch_batch(batch, meta)
                     newest = meta[batch[-1]].get(b"INTERNALDATE") or newest
-            break
         lag = (clock.now() - newest).total_seconds() if isinstance(newest, datetime) else 0.0
         record_success(self.account, lag_seconds=lag)
         return created
@@ -461,6 +463,10 @@ def run_fetcher(
         connections.close_all()  # this thread's connections die with it
 
 
+# Failures that need no traceback in the log: the health message says it all.
+_EXPECTED = (ImapProblem, OSError, IMAPClientError, OAuthRefreshFailed, SecretUnreadable)
+
+
 def _run(account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | None) -> None:
     backoff = Backoff()
     while not stop.is_set():
@@ -481,23 +487,48 @@ def _run(account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | N
                 close_old_connections()  # the wait may have outlived the DB connection
         except Exception as exc:
             message = describe_error(exc, account)
-            expected = isinstance(exc, ImapProblem | OSError | IMAPClientError)
-            log.log(
-                logging.WARNING, "IMAP account %s: %s", account_id, message, exc_info=not expected
-            )
+            expected = isinstance(exc, _EXPECTED)
+            log.warning("IMAP account %s: %s", account_id, message, exc_info=not expected)
             record_error(account_id, message)
             stop.wait(backoff.next_delay())
         finally:
             fetcher.close()
 
 
-def start_fetchers(stop: threading.Event) -> list[threading.Thread]:
-    """One daemon thread per enabled account (the one-process server's fetchers)."""
-    threads = []
+def ensure_fetchers(
+    stop: threading.Event,
+    threads: dict[int, threading.Thread],
+    *,
+    target: Callable[[int, threading.Event], None] = run_fetcher,
+) -> list[int]:
+    """Start a fetcher thread for each enabled account without a live one; returns the
+    ids of the accounts started. ``threads`` is the caller's record, updated in place."""
+    started = []
     for account_id in ImapAccount.objects.filter(enabled=True).values_list("pk", flat=True):
+        current = threads.get(account_id)
+        if current is not None and current.is_alive():
+            continue
         thread = threading.Thread(
-            target=run_fetcher, args=(account_id, stop), name=f"imap-{account_id}", daemon=True
+            target=target, args=(account_id, stop), name=f"imap-{account_id}", daemon=True
         )
         thread.start()
-        threads.append(thread)
-    return threads
+        threads[account_id] = thread
+        started.append(account_id)
+    return started
+
+
+def supervise_fetchers(stop: threading.Event, interval: float = SUPERVISE_SECONDS) -> None:
+    """Keep one fetcher thread per enabled account until ``stop`` is set: a mailbox
+    added or re-enabled in the admin starts fetching within ``interval`` seconds, and a
+    disabled or deleted one stops by itself. For the one-process server's background."""
+    threads: dict[int, threading.Thread] = {}
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            ensure_fetchers(stop, threads)
+        except Exception:  # keep supervising; the next round retries
+            log.exception("could not start IMAP fetchers")
+        stop.wait(interval)
+    for thread in threads.values():
+        thread.join(timeout=IDLE_CHECK_SECONDS + 5)
+    connections.close_all()

@@ -1,9 +1,10 @@
-"""OAuth 2 for IMAP (Gmail, Microsoft 365): SASL XOAUTH2 and the access-token refresh.
+"""OAuth 2 for IMAP (Gmail, Microsoft 365): refreshing the access token.
 
 The account keeps an encrypted access token (``secret_encrypted``) and refresh token.
-Login tries the stored access token; when the server refuses it (they last about an
-hour) the refresh token is exchanged for a new one at ``oauth_token_url`` and login is
-tried once more. See docs/imap.md.
+The fetcher logs in with SASL XOAUTH2 using the stored access token; when the server
+refuses it (they last about an hour), :func:`refresh_access_token` exchanges the
+refresh token for a new one at ``oauth_token_url`` and login is tried once more.
+See docs/imap.md.
 """
 
 from __future__ import annotations

@@ -51,10 +51,6 @@ class ImportResult:
     failed: int = 0
     errors: list[str] = field(default_factory=list)  # "<ref>: <reason>", one per failure
 
-    @property
-    def seen(self) -> int:
-        return self.stored + self.duplicates + self.failed
-
 
 @dataclass(frozen=True)
 class _Source:

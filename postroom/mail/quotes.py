@@ -116,6 +116,7 @@ _SIGNATURE_RE = re.compile(
     re.IGNORECASE,
 )
 
+_ATTRIBUTION_MARKS = (":", "：", "@", "<", "--")
 _QUOTE_LINE_RE = re.compile(r"^[ \t]*>")
 # Also the Supercite style some Unix clients use ("Richard> ", "C> "): trusted only for
 # a block at the very end, where it cannot be the writer's own text.
@@ -168,7 +169,9 @@ def _attribution_end(lines: list[str], i: int) -> int | None:
             if not nxt:
                 break
             joined += " " + nxt.lstrip("> ").strip() if nxt != ">" else ""
-        if _is_attribution(joined):
+        # Every attribution form has a colon, an address or a dash rule: skip the
+        # regular expressions for ordinary prose.
+        if any(mark in joined for mark in _ATTRIBUTION_MARKS) and _is_attribution(joined):
             return j
     # Polymail and some Gmail variants split "On <date> <name>" and "<addr> wrote:"
     # across lines with blanks between; accept when a "wrote:" line follows closely.

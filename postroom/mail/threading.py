@@ -188,8 +188,10 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
     for pk, subject, email, last_activity_at, created_at in candidates:
         if (email or "").lower() not in participants:
             continue
-        if not (last_activity_at >= evidence.date - SUBJECT_WINDOW
-                and created_at <= evidence.date + SUBJECT_WINDOW):
+        if not (
+            last_activity_at >= evidence.date - SUBJECT_WINDOW
+            and created_at <= evidence.date + SUBJECT_WINDOW
+        ):
             continue
         conversation_is_reply = key != " ".join(subject.split()).casefold()
         if is_reply or conversation_is_reply:

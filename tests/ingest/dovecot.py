@@ -86,6 +86,24 @@ class Dovecot:
             timeout=10,
         )
 
+    def hang_up(self, user: str | None = None) -> None:
+        """End every session of ``user`` abruptly: no BYE, the socket just closes.
+
+        Kills this instance's imap processes of that user, by the pids it reports.
+        """
+        who = subprocess.run(
+            [DOVEADM, "-c", str(self.config), "who", "-1", user or self.user],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        pids = [int(line.split()[2]) for line in who.stdout.splitlines()[1:] if line.strip()]
+        if not pids:
+            raise RuntimeError(f"no IMAP session of {user or self.user} to hang up")
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+
     def log(self) -> str:
         path = self.directory / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""

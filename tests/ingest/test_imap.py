@@ -361,18 +361,22 @@ def test_without_idle_the_fetcher_polls(transactional_db, dovecot, account_for, 
     wait_until(lambda: raw_count("poll") == 1, "the next poll to bring the message")
 
 
+@pytest.mark.parametrize("how", ["bye", "hang-up"])
 def test_a_dropped_connection_is_reestablished(
-    transactional_db, dovecot, account_for, fetcher_thread
+    transactional_db, dovecot, account_for, fetcher_thread, how
 ):
     account = account_for(poll_seconds=3600)
     fetcher_thread(account)
     wait_until(lambda: fresh(account).last_success_at is not None, "the first sync")
 
-    dovecot.kick()  # the server says BYE and hangs up
+    if how == "bye":
+        dovecot.kick()  # the server says BYE, then closes
+    else:
+        dovecot.hang_up()  # the session's process dies: the socket just closes
     wait_until(lambda: "connection" in fresh(account).last_error, "the drop to show in health")
-    append(dovecot, account.folder, [email("kick", 1)])
+    append(dovecot, account.folder, [email("drop", 1)])
     # The first reconnect comes after about a second of backoff.
-    wait_until(lambda: raw_count("kick") == 1, "the message after reconnecting")
+    wait_until(lambda: raw_count("drop") == 1, "the message after reconnecting")
     wait_until(lambda: fresh(account).connected, "connected again")
 
 
@@ -513,6 +517,34 @@ def test_backoff_doubles_from_one_second_to_five_minutes():
     assert 270 <= delays[-1] <= 300
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+# -- one fetcher per mailbox ----------------------------------------------------------
+
+
+def test_the_supervisor_starts_one_fetcher_per_enabled_mailbox(db, world, account_for):
+    support = account_for()
+    account_for(inbox=world.sales, enabled=False)
+    stop = threading.Event()
+    started: list[int] = []
+
+    def fake_fetcher(account_id: int, stop: threading.Event) -> None:
+        started.append(account_id)
+        stop.wait(DEADLINE)
+
+    threads: dict[int, threading.Thread] = {}
+    try:
+        assert imap.ensure_fetchers(stop, threads, target=fake_fetcher) == [support.pk]
+        # A live fetcher is not started twice; the disabled mailbox gets none.
+        assert imap.ensure_fetchers(stop, threads, target=fake_fetcher) == []
+        ImapAccount.objects.filter(inbox=world.sales).update(enabled=True)
+        sales = ImapAccount.objects.get(inbox=world.sales)
+        assert imap.ensure_fetchers(stop, threads, target=fake_fetcher) == [sales.pk]
+    finally:
+        stop.set()
+        for thread in threads.values():
+            thread.join(timeout=DEADLINE)
+    assert sorted(started) == sorted([support.pk, sales.pk])
 
 
 # -- XOAUTH2 (no network: the SASL string and the refresh request) --------------------

@@ -175,7 +175,7 @@ def test_auto_replies_are_marked_and_do_not_reopen(world):
 
 
 def test_a_message_that_cannot_be_digested_is_quarantined_and_later_mail_flows(world, monkeypatch):
-    from postroom.mail import digest
+    from postroom.mail import parse_many as digest
 
     real = digest.parse_email
 
@@ -202,9 +202,9 @@ def test_a_message_that_cannot_be_digested_is_quarantined_and_later_mail_flows(w
 
 
 def test_quarantine_page_for_admins_only(world, client_for, monkeypatch):
-    from postroom.mail import digest
+    from postroom.mail import parse_many
 
-    monkeypatch.setattr(digest, "parse_email", lambda data: 1 / 0)
+    monkeypatch.setattr(parse_many, "parse_email", lambda data: 1 / 0)
     stored = store_raw(mail(subject="x"), inbox=world.support, source="import")
     digest_all()
     alice = client_for(world.alice)

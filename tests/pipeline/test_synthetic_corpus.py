@@ -53,7 +53,8 @@ def test_import_threads_decodes_and_keeps_everything(db, corpus, order):
     )
     for path in files if order == "arrival" else list(reversed(files)):
         store_raw(path.read_bytes(), inbox=inbox, source="import", source_ref=path.name)
-    digest_all()
+    # The reversed run also exercises the two-process digest (parsing in a worker).
+    digest_all(parallel=order == "reversed")
 
     assert RawMessage.objects.filter(status=RawStatus.DONE).count() == 2000
     assert Message.objects.count() == 2000
