@@ -1,11 +1,21 @@
-"""The ``postroom`` command: serve, demo, createadmin, token, parse-email, migrate, manage."""
+"""The ``postroom`` command: serve, demo, createadmin, token, parse-email, smtpd, import,
+migrate, manage."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
+
+# Commands whose module parses its own arguments (options included): ``main(argv) -> int``.
+DELEGATED = {
+    "smtpd": "postroom.mail.smtpd",
+    "import": "postroom.mail.importer",
+    "parse-email": "postroom.mail.parse_cli",
+}
+NO_DJANGO = {"parse-email"}
 
 
 def _setup() -> None:
@@ -32,6 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # The demo also receives mail over SMTP, so a newcomer can watch mail arrive.
+    os.environ.setdefault("POSTROOM_SMTPD", "true")
     _setup()
     _migrate()
     from postroom.demo import DEMO_PASSWORD, load_demo_data
@@ -44,6 +56,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"    alice@demo.example  / {DEMO_PASSWORD}   (owner)")
     print(f"    bob@demo.example    / {DEMO_PASSWORD}   (agent, replies on support@)")
     print(f"    dora@demo.example   / {DEMO_PASSWORD}   (view only on sales@)")
+    print("  Mail sent over SMTP to 127.0.0.1:2525 for support@demo.example (or sales@,")
+    print("  info@) arrives live, e.g.: swaks --server 127.0.0.1:2525 --to support@demo.example")
     print("  Press Ctrl+C to stop.")
     print(flush=True)
     from postroom.server import serve
@@ -92,12 +106,6 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_parse_email(args: argparse.Namespace) -> int:
-    from postroom.mail.parse_cli import main as parse_main
-
-    return parse_main(args.rest)
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     _setup()
     _migrate()
@@ -140,11 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="cli")
     create.set_defaults(func=cmd_token)
 
-    p = sub.add_parser(
-        "parse-email", help="parse an email file and print the result", add_help=False
-    )
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_parse_email)
+    # Listed for --help only: main() hands their arguments to their module before parsing.
+    for name, helptext in (
+        ("parse-email", "parse an email file and print the result (--json)"),
+        ("smtpd", "receive mail for the inboxes over SMTP"),
+        ("import", "import .eml files, directories, mbox files and Maildirs into an inbox"),
+    ):
+        sub.add_parser(name, help=helptext, add_help=False)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
@@ -156,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        if argv[0] not in NO_DJANGO:
+            _setup()
+        delegated: int = importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
+        return delegated
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "anymail",
     "postroom.accounts",
     "postroom.inbox",
     "postroom.mail",
@@ -164,7 +165,20 @@ SECURE_CSP = {
 POSTROOM_TRASH_RETENTION_DAYS = env_int("POSTROOM_TRASH_RETENTION_DAYS", 30, minimum=1)
 # Largest attachment accepted from the composer, in bytes.
 POSTROOM_MAX_UPLOAD_BYTES = env_int("POSTROOM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, minimum=1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = POSTROOM_MAX_UPLOAD_BYTES + 1024 * 1024
+# Also bounds provider webhook posts, which carry a whole message: Postmark's JSON is about
+# twice the message (raw MIME plus base64 attachments), Mailgun's raw MIME about 1.15x.
+POSTROOM_WEBHOOK_MAX_BYTES = env_int("POSTROOM_WEBHOOK_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    POSTROOM_MAX_UPLOAD_BYTES + 1024 * 1024, POSTROOM_WEBHOOK_MAX_BYTES
+)
+
+# Provider inbound webhooks (django-anymail), under /hooks/webhooks/<provider>/inbound/.
+# Keys are set only when given: an empty Mailgun key would make every signature valid.
+ANYMAIL: dict[str, str] = {}
+if _webhook_auth := env_optional("POSTROOM_WEBHOOK_BASIC_AUTH"):  # "user:password"
+    ANYMAIL["WEBHOOK_SECRET"] = _webhook_auth
+if _mailgun_key := env_optional("POSTROOM_MAILGUN_WEBHOOK_SIGNING_KEY"):
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = _mailgun_key
 
 REDIS_URL = env_optional("REDIS_URL")
 POSTROOM_ENCRYPTION_KEY = env_optional("POSTROOM_ENCRYPTION_KEY")

@@ -4,5 +4,6 @@ from postroom.api.router import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("hooks/", include("postroom.mail.webhooks")),
     path("", include("postroom.web.urls")),
 ]

@@ -61,8 +61,8 @@ def level_name(level: int) -> LevelName:
 
 
 def attachment_url(attachment: Attachment) -> str:
-    # The web app serves downloads (to a signed-in session) behind its own access check.
-    return reverse("web:attachment", args=[attachment.pk])
+    # Downloadable with the same token (postroom.api.attachments), behind the access check.
+    return f"/api/v1/attachments/{attachment.pk}"
 
 
 def user_ref(user: User | None) -> UserRef | None:

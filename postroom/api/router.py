@@ -7,7 +7,7 @@ app's rules; errors take the shapes in :mod:`postroom.api.errors`.
 
 from ninja import NinjaAPI
 
-from postroom.api import conversations, errors, inboxes, notes, replies, triage
+from postroom.api import attachments, conversations, errors, inboxes, notes, replies, triage
 from postroom.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -22,3 +22,4 @@ api.add_router("/conversations", conversations.router)
 api.add_router("/conversations", triage.router)
 api.add_router("/conversations", notes.router)
 api.add_router("/conversations", replies.router)
+api.add_router("/attachments", attachments.router)

@@ -348,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
 
         quarantined = RawMessage.objects.filter(inbox=inbox, status=RawStatus.QUARANTINED)
         before = quarantined.count()
-        digested = digest_all()
+        # A large backlog uses a second process for parsing (both cores of a small box).
+        digested = digest_all(parallel=result.stored > 500)
         summary += f"; digested {digested} ({quarantined.count() - before} quarantined)"
     print(summary + ".")
     return 1 if result.failed else 0

@@ -27,14 +27,15 @@ def test_messages_carry_attachment_metadata_and_a_download_url(world, api_as):
     assert attachment["filename"] == "invoice.pdf"
     assert attachment["content_type"] == "application/pdf"
     assert attachment["size"] == len(b"%PDF-1.4 demo")
-    assert attachment["url"] == f"/attachments/{attachment['id']}/"
+    assert attachment["url"] == f"/api/v1/attachments/{attachment['id']}"
 
 
-def test_the_download_url_serves_the_file_to_a_signed_in_teammate(world, api_as, client_for):
-    body = api_as(world.bob).get(f"/conversations/{world.bob_conversation.pk}").json()
+def test_the_download_url_serves_the_file_with_the_same_token(world, api_as):
+    bob = api_as(world.bob)
+    body = bob.get(f"/conversations/{world.bob_conversation.pk}").json()
     [attachment] = body["messages"][0]["attachments"]
 
-    response = client_for(world.bob).get(attachment["url"])
+    response = bob.get(attachment["url"].removeprefix("/api/v1"))
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 demo"

@@ -31,6 +31,7 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/conversations/{conversation_id}/snooze",
         "/api/v1/conversations/{conversation_id}/notes",
         "/api/v1/conversations/{conversation_id}/replies",
+        "/api/v1/attachments/{attachment_id}",
     }
 
 

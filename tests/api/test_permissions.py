@@ -156,3 +156,13 @@ def test_a_team_member_sees_the_team_label(world, api_as, refunds):
     body = api_as(world.bob).get(f"/conversations/{world.bob_conversation.pk}").json()
 
     assert [label["name"] for label in body["labels"]] == ["Refunds"]
+
+
+def test_attachments_download_with_a_token_and_obey_access(world, api_as):
+    attachment = world.bob_conversation.messages.first().attachments.first()
+    url = f"/attachments/{attachment.pk}"
+    response = api_as(world.bob).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 demo"
+    assert api_as(world.charlie).get(url).status_code == 404
+    assert api_as(world.dora).get(url).status_code == 404

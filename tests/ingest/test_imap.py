@@ -169,7 +169,11 @@ def fetcher_thread(monkeypatch) -> Iterator[Callable[[ImapAccount], FetcherThrea
     started: list[FetcherThread] = []
 
     def start(account: ImapAccount) -> FetcherThread:
-        shared = [c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()]
+        shared = [
+            c
+            for c in connections.all()
+            if c.vendor == "sqlite" and c.is_in_memory_db()  # type: ignore[attr-defined]
+        ]
         started.append(FetcherThread(account, shared))
         return started[-1]
 
@@ -596,6 +600,7 @@ def test_xoauth2_login_refreshes_a_refused_token_and_stores_the_new_one(
     [request] = requests
     assert request.full_url == "https://oauth2.example.test/token"
     assert request.get_method() == "POST"
+    assert isinstance(request.data, bytes)
     assert urllib.parse.parse_qs(request.data.decode()) == {
         "grant_type": ["refresh_token"],
         "refresh_token": ["refresh-1"],

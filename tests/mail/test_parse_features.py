@@ -6,7 +6,9 @@ import binascii
 from datetime import UTC, datetime
 
 from postroom.mail.headers import parse_addresses
+from postroom.mail.mime import Part, parse_part
 from postroom.mail.parse import Address, parse_email
+from tests.mail.corpus import CORPUS, requires_corpus
 
 FORWARD = (
     b"From: Alice <alice@example.com>\r\nTo: support@acme.example\r\nSubject: Fwd: invoice\r\n"
@@ -151,3 +153,25 @@ def test_filenames_lose_paths_and_control_characters() -> None:
     )
     (attachment,) = parse_email(raw).attachments
     assert attachment.filename == "evil.exe"
+
+
+@requires_corpus
+def test_outer_boundary_inside_an_inner_part_ends_it_as_cpython_does() -> None:
+    # msg_38: an inner text part contains the outer boundaries at line starts. Like
+    # CPython's parser, we read them as ending the inner parts (not as text).
+    def structure(part: Part, depth: int = 0) -> list[str]:
+        lines = ["    " * depth + part.content_type]
+        for child in part.children:
+            lines += structure(child, depth + 1)
+        return lines
+
+    raw = (CORPUS / "cpython_test_email" / "data" / "msg_38.txt").read_bytes()
+    assert structure(parse_part(raw, [])) == [
+        "multipart/mixed",
+        "    multipart/mixed",
+        "        multipart/alternative",
+        "            text/plain",
+        "        text/plain",
+        "    text/plain",
+        "    text/plain",
+    ]

@@ -1,0 +1,24 @@
+"""Attachment downloads for token clients, through the same access check as the web."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest
+from ninja import Router
+
+from postroom.api.auth import member
+from postroom.api.errors import ERROR_RESPONSES
+from postroom.api.schemas import Id
+from postroom.inbox.access import access_attachment
+
+router = Router(tags=["attachments"])
+
+
+@router.get("/{attachment_id}", response={200: None, **ERROR_RESPONSES},
+            summary="Download an attachment")
+def download(request: HttpRequest, attachment_id: Id) -> FileResponse:
+    """The file's bytes, with its name and type. 404 without access to its inbox."""
+    item = access_attachment(member(request), attachment_id)
+    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename,
+                            content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
