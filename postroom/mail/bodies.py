@@ -196,8 +196,8 @@ def extract_bodies(root: Part, defects: list[str]) -> BodyResult:
     has_html = any(p.content_type == "text/html" for p in html_body)
 
     for part in _ordered_unique(text_body + html_body):
-        if part.content_type not in _TEXTUAL and part.explicit_type:
-            continue
+        if part.content_type not in _TEXTUAL:
+            continue  # an inline image in the body flow; it is listed as an attachment
         raw_text = _part_text(part, defects, charset_hint)
         body_parts.append((part.content_type, raw_text[1]))
         if part.content_type == "text/html":

@@ -73,7 +73,7 @@ def _message_time(parsed: ParsedEmail, received_at: datetime) -> datetime:
 
 def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Message:
     """Digest one raw row. Call inside a transaction (a savepoint of the batch)."""
-    sender = parsed.from_.email if parsed.from_ else raw.envelope_from
+    sender = (parsed.from_.email if parsed.from_ else "") or raw.envelope_from
     recipients = [a.email for a in parsed.to + parsed.cc]
     when = _message_time(parsed, raw.received_at)
     evidence = ThreadEvidence(

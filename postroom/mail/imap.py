@@ -356,7 +356,7 @@ class ImapFetcher:
             except (IMAPClientError, ImapProblem) as exc:
                 message = f"IMAP after-import ({account.after_import}) failed: {exc}"
                 log.warning("IMAP account %s: %s", account.pk, message)
-                record_error(account.pk, message, account)
+                record_error(account.pk, message, account, disconnected=False)
         save_cursor(account, uidvalidity=self.uidvalidity, last_uid=through)
 
     def _move(self, uids: list[int]) -> None:
@@ -411,7 +411,7 @@ class ImapFetcher:
         client.idle_done()
 
     def _poll(self, stop: threading.Event) -> None:
-        deadline = time.monotonic() + self.account.poll_seconds
+        deadline = time.monotonic() + max(self.account.poll_seconds, 1)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or stop.wait(min(remaining, KEEPALIVE_SECONDS)):

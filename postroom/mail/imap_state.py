@@ -45,10 +45,22 @@ def record_success(account: ImapAccount, *, lag_seconds: float, at: datetime | N
     )
 
 
-def record_error(account_id: int, message: str, account: ImapAccount | None = None) -> None:
-    """Show ``message`` to admins. Never raises: it runs while handling another error."""
+def record_error(
+    account_id: int,
+    message: str,
+    account: ImapAccount | None = None,
+    *,
+    disconnected: bool = True,
+) -> None:
+    """Show ``message`` to admins. Never raises: it runs while handling another error.
+
+    ``disconnected=False`` for a failure that leaves the session usable.
+    """
+    fields: dict[str, Any] = {"last_error": message, "last_error_at": clock.now()}
+    if disconnected:
+        fields["connected"] = False
     try:
-        _write(account_id, account, connected=False, last_error=message, last_error_at=clock.now())
+        _write(account_id, account, **fields)
     except Exception:
         log.exception("could not record the IMAP error of account %s: %s", account_id, message)
 

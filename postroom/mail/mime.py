@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from postroom.mail.headers import parse_mime_header
@@ -23,7 +24,7 @@ _LINE_RE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
 
 @dataclass
 class Headers:
-    """Raw header fields in order; names lower-cased, values the unfolded-later bytes."""
+    """Header fields in order: names lower-cased, values as raw bytes, still folded."""
 
     fields: list[tuple[str, bytes]] = field(default_factory=list)
 
@@ -34,8 +35,8 @@ class Headers:
         return None
 
     def get_last(self, name: str) -> bytes | None:
-        """For fields that must occur once but don't: the last one wins, as in the
-        hardened IMAP servers' parsers."""
+        """For fields that must occur once but don't: the last one wins, which is
+        what the reference parsers in the test corpus do."""
         found = None
         for key, value in self.fields:
             if key == name:
@@ -173,39 +174,31 @@ class _Splitter:
     """Splits one message into entities along multipart boundaries.
 
     Boundary lines are matched by prefix, as RFC 2046 5.1.1 asks, and checked from the
-    innermost open multipart outwards, so a line that closes an outer multipart also
-    ends every inner one left open (the way Dovecot and other hardened parsers behave
-    on broken nesting).
+    innermost open multipart outwards, so a line that belongs to an outer multipart
+    also ends every inner one left open (CPython's parser reads broken nesting the same
+    way, and it saves the attachments after an inner part whose close line is missing).
     """
 
     def __init__(self, data: bytes, defects: list[str]) -> None:
         self.data = data
         self.defects = defects
         self.budget = MAX_PARTS
-        # Every line that starts with "--": (start, end of text, start of next line).
+        # Every line that starts with "--", as (start, end) offsets, in order.
         self.lines: list[tuple[int, int]] = [
             (m.start(), m.end()) for m in _DASH_LINE_RE.finditer(data)
         ]
+        self.starts = [start for start, _ in self.lines]
 
     def _next_delimiter(self, pos: int, stack: list[bytes]) -> tuple[int, int, int, bool] | None:
         """First boundary line at or after pos: (line start, line end, stack index, close)."""
-        for start, end in self._lines_from(pos):
+        for number in range(bisect_left(self.starts, pos), len(self.lines)):
+            start, end = self.lines[number]
             text = self.data[start + 2 : end]
             for index in range(len(stack) - 1, -1, -1):
                 if text.startswith(stack[index]):
                     closing = text[len(stack[index]) :].startswith(b"--")
                     return start, end, index, closing
         return None
-
-    def _lines_from(self, pos: int) -> list[tuple[int, int]]:
-        lo, hi = 0, len(self.lines)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.lines[mid][0] < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.lines[lo:]
 
     def _body_end(self, line_start: int, floor: int) -> int:
         """The line break before a delimiter belongs to the delimiter."""
@@ -325,11 +318,6 @@ def parse_part(data: bytes, defects: list[str], *, default_type: str = "text/pla
     """Parse a whole message (or an embedded one) into a Part tree. Never raises."""
     part, _ = _Splitter(data, defects).entity(0, len(data), [], default_type, 0)
     return part
-
-
-def parse_embedded(part: Part, defects: list[str]) -> Part:
-    """Parse the message inside a message/rfc822 part (transfer-decoded first)."""
-    return parse_part(part.decoded(defects), defects)
 
 
 # --- transfer decoding ------------------------------------------------------------

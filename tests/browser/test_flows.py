@@ -12,13 +12,13 @@ from tests.browser.conftest import ARTIFACTS
 
 def _open(page, world):
     page.goto(f"/c/{world.bob_conversation.pk}/")
-    expect(page.locator("h1")).to_have_text("Broken invoice")
+    expect(page.locator("h1")).to_contain_text("Broken invoice")
 
 
 def test_alice_triages_a_conversation(world, page_for):
     page = page_for(world.alice)
     page.click("text=Broken invoice")
-    expect(page.locator("h1")).to_have_text("Broken invoice")
+    expect(page.locator("h1")).to_contain_text("Broken invoice")
 
     # assign to herself as well as bob
     page.click("button:has-text('Take it')")

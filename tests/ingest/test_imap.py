@@ -25,7 +25,7 @@ from django.db import connections
 
 from postroom.core.crypto import decrypt, encrypt
 from postroom.inbox.models import Message
-from postroom.mail import imap, imap_oauth
+from postroom.mail import imap, imap_cli, imap_oauth
 from postroom.mail.digest import digest_all
 from postroom.mail.imap import (
     LOGIN_REFUSED,
@@ -549,6 +549,17 @@ def test_the_supervisor_starts_one_fetcher_per_enabled_mailbox(db, world, accoun
         for thread in threads.values():
             thread.join(timeout=DEADLINE)
     assert sorted(started) == sorted([support.pk, sales.pk])
+
+
+def test_postroom_fetch_once_reports_each_mailbox(db, dovecot, account_for, capsys):
+    account = account_for()
+    append(dovecot, account.folder, [email("cli", n) for n in range(2)])
+    assert imap_cli.main(["--once"]) == 0
+    assert capsys.readouterr().out.endswith(": 2 new\n")
+
+    ImapAccount.objects.filter(pk=account.pk).update(secret_encrypted=encrypt("wrong"))
+    assert imap_cli.main(["--once", "--account", str(account.pk)]) == 1
+    assert LOGIN_REFUSED in capsys.readouterr().err
 
 
 # -- XOAUTH2 (no network: the SASL string and the refresh request) --------------------
