@@ -13,12 +13,17 @@ from postroom.inbox.access import access_attachment
 router = Router(tags=["attachments"])
 
 
-@router.get("/{attachment_id}", response={200: None, **ERROR_RESPONSES},
-            summary="Download an attachment")
+@router.get(
+    "/{attachment_id}", response={200: None, **ERROR_RESPONSES}, summary="Download an attachment"
+)
 def download(request: HttpRequest, attachment_id: Id) -> FileResponse:
     """The file's bytes, with its name and type. 404 without access to its inbox."""
     item = access_attachment(member(request), attachment_id)
-    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename,
-                            content_type=item.content_type)
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.filename,
+        content_type=item.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import cast
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.urls import reverse
 
 from postroom.accounts.models import User
 from postroom.api.schemas import (

@@ -1,12 +1,18 @@
-"""Admin actions on the raw store: retry or delete quarantined mail (with activity)."""
+"""Admin actions of the email connector: quarantine retry/delete, mailbox settings.
+
+Each writes an activity row, like the domain actions."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from postroom.core.crypto import encrypt
 from postroom.inbox.actions._log import record
 from postroom.inbox.actors import Actor
-from postroom.mail.models import RawMessage, RawStatus
+from postroom.inbox.models import Inbox
+from postroom.mail.models import AfterImport, ImapAccount, RawMessage, RawStatus, Security
 from postroom.mail.store import digest_wakeup
 
 
@@ -33,3 +39,89 @@ def do_delete_quarantined(raw: RawMessage, *, actor: Actor) -> None:
         data={"raw": raw.pk, "reason": raw.reason.splitlines()[0] if raw.reason else ""},
     )
     raw.delete()
+
+
+@transaction.atomic
+def do_configure_imap(
+    inbox: Inbox,
+    *,
+    host: str,
+    port: int,
+    security: str,
+    username: str,
+    password: str | None,
+    folder: str = "INBOX",
+    poll_seconds: int = 60,
+    use_idle: bool = True,
+    after_import: str = AfterImport.NOTHING,
+    move_to: str = "",
+    enabled: bool = True,
+    actor: Actor,
+) -> ImapAccount:
+    """Create or change the inbox's IMAP mailbox. ``password=None`` keeps the stored one.
+
+    Pointing it at another server, account or folder resets the UID cursor: the next
+    fetch re-reads the folder, and the raw store's idempotency keeps that from
+    duplicating anything.
+    """
+    errors: dict[str, str] = {}
+    if not host.strip():
+        errors["host"] = _("Enter the IMAP server's host name.")
+    if not 1 <= port <= 65535:
+        errors["port"] = _("Enter a port between 1 and 65535.")
+    if security not in Security.values:
+        errors["security"] = _("Choose TLS, STARTTLS or none.")
+    if not username.strip():
+        errors["username"] = _("Enter the mailbox's user name.")
+    if not folder.strip():
+        errors["folder"] = _("Enter a folder, usually INBOX.")
+    if poll_seconds < 10:
+        errors["poll_seconds"] = _("Poll at most every 10 seconds.")
+    if after_import not in AfterImport.values:
+        errors["after_import"] = _("Choose what happens to fetched mail.")
+    if after_import == AfterImport.MOVE and not move_to.strip():
+        errors["move_to"] = _("Name the folder to move fetched mail to.")
+    account = ImapAccount.objects.filter(inbox=inbox).first()
+    if account is None and not password:
+        errors["password"] = _("Enter the mailbox's password.")
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "host": host.strip(),
+        "port": port,
+        "username": username.strip(),
+        "folder": folder.strip(),
+    }
+    if account is None:
+        account = ImapAccount(inbox=inbox, **values)
+        changed_source = True
+    else:
+        changed_source = any(getattr(account, k) != v for k, v in values.items())
+        for key, value in values.items():
+            setattr(account, key, value)
+    if changed_source:
+        account.uidvalidity = None
+        account.last_uid = 0
+    account.security = security
+    account.poll_seconds = poll_seconds
+    account.use_idle = use_idle
+    account.after_import = after_import
+    account.move_to = move_to.strip()
+    account.enabled = enabled
+    if password:
+        account.secret_encrypted = encrypt(password)
+        account.last_error = ""
+    account.save()
+    record(
+        "mail.imap_configured",
+        actor=actor,
+        inbox=inbox,
+        data={
+            "host": account.host,
+            "username": account.username,
+            "folder": account.folder,
+            "enabled": enabled,
+            "cursor_reset": changed_source,
+        },
+    )
+    return account

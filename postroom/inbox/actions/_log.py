@@ -14,7 +14,6 @@ from postroom.inbox.actors import Actor, actor_fields
 from postroom.inbox.events import Event, emit
 from postroom.inbox.models import Activity, Conversation, Inbox
 
-
 # When set, activity rows are collected and written together (see batched_activity).
 _pending: ContextVar[list[Activity] | None] = ContextVar("pending_activity", default=None)
 

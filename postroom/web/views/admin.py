@@ -15,6 +15,8 @@ from postroom.accounts.models import Role, Team, User
 from postroom.inbox import actions
 from postroom.inbox.access import inbox_level, require_admin
 from postroom.inbox.models import AccessLevel, Inbox, InboxAccess, Label
+from postroom.mail.actions import do_configure_imap
+from postroom.mail.models import AfterImport, ImapAccount, Security
 from postroom.web.context import page_context
 
 
@@ -186,6 +188,28 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                     _("Access granted."),
                 )
+            case "imap":
+                _run(
+                    request,
+                    lambda: do_configure_imap(
+                        inbox,
+                        host=post.get("host", ""),
+                        port=int(post["port"]) if post.get("port", "").isdigit() else 0,
+                        security=post.get("security", ""),
+                        username=post.get("username", ""),
+                        password=post.get("password") or None,
+                        folder=post.get("folder", "INBOX"),
+                        poll_seconds=int(post["poll_seconds"])
+                        if post.get("poll_seconds", "").isdigit()
+                        else 0,
+                        use_idle=post.get("use_idle") == "on",
+                        after_import=post.get("after_import", ""),
+                        move_to=post.get("move_to", ""),
+                        enabled=post.get("enabled") == "on",
+                        actor=me,
+                    ),
+                    _("Mailbox saved."),
+                )
             case "revoke":
                 grant = get_object_or_404(InboxAccess, pk=post.get("grant") or 0, inbox=inbox)
                 _run(
@@ -205,6 +229,9 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
             people=User.objects.filter(is_active=True),
             teams=Team.objects.all(),
             levels=AccessLevel.choices,
+            imap=ImapAccount.objects.filter(inbox=inbox).first(),
+            securities=Security.choices,
+            after_imports=AfterImport.choices,
             aliases=" ".join(inbox.aliases.values_list("address", flat=True)),
         ),
     )
