@@ -1,5 +1,5 @@
-"""The ``postroom`` command: serve, demo, createadmin, token, parse-email, smtpd, import,
-migrate, manage."""
+"""The ``postroom`` command: serve, demo, createadmin, token, parse-email, smtpd, fetch,
+import, migrate, manage."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 # Commands whose module parses its own arguments (options included): ``main(argv) -> int``.
 DELEGATED = {
     "smtpd": "postroom.mail.smtpd",
+    "fetch": "postroom.mail.imap_cli",
     "import": "postroom.mail.importer",
     "parse-email": "postroom.mail.parse_cli",
 }
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext in (
         ("parse-email", "parse an email file and print the result (--json)"),
         ("smtpd", "receive mail for the inboxes over SMTP"),
+        ("fetch", "fetch mail from the inboxes' IMAP mailboxes (--once to fetch and exit)"),
         ("import", "import .eml files, directories, mbox files and Maildirs into an inbox"),
     ):
         sub.add_parser(name, help=helptext, add_help=False)

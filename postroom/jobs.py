@@ -59,9 +59,15 @@ def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) ->
 
 
 def start_background(stop: threading.Event) -> list[threading.Thread]:
+    from postroom.mail.imap import supervise_fetchers
+
     threads = [
         threading.Thread(target=run_periodic_jobs, args=(stop,), name="postroom-jobs", daemon=True),
         threading.Thread(target=run_digest_loop, args=(stop,), name="postroom-digest", daemon=True),
+        # One IMAP fetcher thread per enabled mailbox (docs/imap.md).
+        threading.Thread(
+            target=supervise_fetchers, args=(stop,), name="postroom-imap", daemon=True
+        ),
     ]
     for thread in threads:
         thread.start()

@@ -136,6 +136,12 @@ class ImapAccount(models.Model):
     last_error = models.TextField(blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
     lag_seconds = models.FloatField(null=True, blank=True)
+    # One fetcher per mailbox across processes: a lease taken and renewed with a
+    # compare-and-set update(); an expired lease may be taken over.
+    lease_owner = models.CharField(max_length=100, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the stored OAuth access token expires, so it is refreshed before, not after.
+    oauth_expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.username}@{self.host} → {self.inbox.slug}"
