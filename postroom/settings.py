@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "postroom.accounts",
     "postroom.inbox",
     "postroom.mail",
+    "postroom.realtime",
     "postroom.web",
 ]
 
@@ -181,6 +182,16 @@ if _mailgun_key := env_optional("POSTROOM_MAILGUN_WEBHOOK_SIGNING_KEY"):
     ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = _mailgun_key
 
 REDIS_URL = env_optional("REDIS_URL")
+# Live events: in memory for the one-process default, Redis when several processes
+# (web, workers) must reach each other's websockets.
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer",
+         "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30}}
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
 POSTROOM_ENCRYPTION_KEY = env_optional("POSTROOM_ENCRYPTION_KEY")
 
 LOGGING = {

@@ -1,0 +1,1 @@
+"""Live updates: websockets that carry small "this changed" events and ephemeral presence."""

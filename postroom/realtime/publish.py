@@ -1,0 +1,65 @@
+"""Forward domain events (already committed) to the channel layer, to their audience only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from postroom.inbox.events import Event
+from postroom.realtime.groups import inbox_group, user_group
+
+log = logging.getLogger(__name__)
+
+# The event loop serving websockets in this process, noted by the first socket. Sends
+# from other threads (views, the digest, the SMTP receiver) are handed to it: the
+# in-memory channel layer's queues belong to that loop.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def note_server_loop() -> None:
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+
+
+def event_message(event: Event) -> dict[str, Any]:
+    """The small payload clients get: what changed and where, never the content."""
+    return {
+        "type": "domain.event",
+        "event": event.type,
+        "inbox": event.inbox_id,
+        "conversation": event.conversation_id,
+        "user": event.user_id,
+    }
+
+
+def publish_event(event: Event) -> None:
+    """Event subscriber: runs after commit, in whichever process made the change."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = event_message(event)
+    if event.user_id is not None:
+        group = user_group(event.user_id)
+    elif event.inbox_id is not None:
+        group = inbox_group(event.inbox_id)
+    else:
+        return  # workspace-level events (labels, teams) have no live audience yet
+    try:
+        loop = _server_loop
+        if loop is not None and loop.is_running():
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                loop.create_task(layer.group_send(group, message))
+            else:
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        else:
+            async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a dead channel layer must not break the action that already committed
+        log.exception("could not publish %s to %s", event.type, group)

@@ -1,0 +1,160 @@
+"""Live events and presence over a real websocket protocol (Channels' communicator),
+with the permission boundaries checked from the outside."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+
+from postroom.inbox import actions
+from postroom.inbox.models import InboxAccess
+from postroom.realtime.routing import websocket_urlpatterns
+from tests.realtime.communicator import Socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _app():
+    return URLRouter(websocket_urlpatterns)
+
+
+def sync(test):
+    """Run an async test body on an event loop (no pytest plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return async_to_sync(test)(*args, **kwargs)
+
+    return run
+
+
+async def connect(user) -> Socket:
+    socket = Socket(_app(), "/ws/live/", user)
+    connected, _ = await socket.connect()
+    assert connected
+    socket.hello = await socket.receive_json()
+    assert socket.hello["type"] == "hello"
+    return socket
+
+
+async def next_of(socket, kind, timeout=2.0):
+    while True:
+        message = await socket.receive_json(timeout)
+        if message["type"] == kind:
+            return message
+
+
+async def drain(socket, timeout=0.4) -> list[dict]:
+    """Everything the socket receives until it stays quiet for ``timeout``."""
+    received = []
+    while not await socket.nothing(timeout):
+        received.append(await socket.receive_json())
+    return received
+
+
+async def nothing(socket, timeout=0.3) -> bool:
+    return await socket.nothing(timeout)
+
+
+@sync
+async def test_anonymous_sockets_are_closed(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    socket = Socket(_app(), "/ws/live/", AnonymousUser())
+    connected, code = await socket.connect()
+    assert not connected or code == 4401
+
+
+@sync
+async def test_an_assignment_reaches_inbox_members_only(world):
+    bob = await connect(world.bob)
+    charlie = await connect(world.charlie)
+    dora = await connect(world.dora)
+    assert bob.hello["inboxes"] == [world.support.pk]
+    assert charlie.hello["inboxes"] == []
+
+    await database_sync_to_async(actions.do_assign)(
+        world.bob_conversation, users=[world.alice], actor=world.alice)
+
+    event = await next_of(bob, "event")
+    assert event == {"type": "event", "event": "conversation.assigned",
+                     "inbox": world.support.pk, "conversation": world.bob_conversation.pk}
+    assert await nothing(charlie)
+    assert await nothing(dora)
+    for c in (bob, charlie, dora):
+        await c.close()
+
+
+@sync
+async def test_charlie_cannot_watch_a_conversation_by_crafting_messages(world):
+    charlie = await connect(world.charlie)
+    bob = await connect(world.bob)
+    await bob.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
+    await next_of(bob, "watching")
+    await charlie.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
+    assert (await next_of(charlie, "error"))["error"] == "not found"
+    await charlie.send_json({"type": "presence", "state": "replying"})
+    assert await nothing(bob)
+    await database_sync_to_async(actions.do_add_note)(
+        world.bob_conversation, "private", actor=world.bob)
+    assert await nothing(charlie)
+    await bob.close()
+    await charlie.close()
+
+
+@sync
+async def test_presence_is_shared_between_watchers_and_cleared_on_leave(world):
+    alice = await connect(world.alice)
+    bob = await connect(world.bob)
+    await alice.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
+    await next_of(alice, "watching")
+    await bob.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
+    seen = await next_of(alice, "presence")
+    assert (seen["name"], seen["state"]) == ("Bob", "viewing")
+    await bob.send_json({"type": "presence", "state": "replying"})
+    seen = await next_of(alice, "presence")
+    assert (seen["name"], seen["state"]) == ("Bob", "replying")
+    await bob.close()
+    seen = await next_of(alice, "presence")
+    assert (seen["name"], seen["state"]) == ("Bob", "left")
+    await alice.close()
+
+
+@sync
+async def test_removing_access_closes_the_live_feed_at_once(world):
+    bob = await connect(world.bob)
+    await bob.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
+    grant = await database_sync_to_async(InboxAccess.objects.get)(user=world.bob)
+    await database_sync_to_async(actions.do_revoke_access)(grant, actor=world.alice)
+    assert (await next_of(bob, "access"))["inboxes"] == []
+    await database_sync_to_async(actions.do_add_note)(
+        world.bob_conversation, "after revoke", actor=world.alice)
+    assert [m for m in await drain(bob) if m["type"] in {"event", "presence"}] == []
+    await bob.close()
+
+
+@sync
+async def test_deactivation_closes_the_socket(world):
+    bob = await connect(world.bob)
+    await database_sync_to_async(actions.do_set_user_active)(world.bob, False, actor=world.alice)
+    output = await bob.receive(2)
+    while output["type"] == "websocket.send":
+        output = await bob.receive(2)
+    assert output["type"] == "websocket.close"
+
+
+@sync
+async def test_a_new_inbound_message_is_announced(world):
+    alice = await connect(world.alice)
+    await database_sync_to_async(actions.do_receive_message)(
+        world.sales, from_email="new@customer.test", subject="Hello", text="Hi")
+    event = await next_of(alice, "event")
+    assert event["event"] in {"conversation.created", "message.received"}
+    assert event["inbox"] == world.sales.pk
+    await asyncio.sleep(0)
+    await alice.close()
