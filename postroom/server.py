@@ -25,7 +25,12 @@ def serve(*, host: str, port: int) -> None:
         log.info("SMTP receiver listening on %s:%s", config.host, config.port)
     try:
         uvicorn.run(
-            "postroom.asgi:application", host=host, port=port, log_level="info", lifespan="off"
+            "postroom.asgi:application",
+            host=host,
+            port=port,
+            log_level="info",
+            lifespan="off",
+            ws="websockets-sansio",
         )
     finally:
         if smtp is not None:

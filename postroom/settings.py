@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "postroom.sqlite3"),
+            # A file, not memory, for the test database: tests that run a real server in
+            # another thread (websockets) need their own connections to see the data.
+            # One per process, so test runs side by side do not share a file.
+            "TEST": {"NAME": str(DATA_DIR / f"test-postroom-{os.getpid()}.sqlite3")},
             "OPTIONS": {
                 # WAL lets readers proceed during writes; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue instead of failing on lock upgrade.

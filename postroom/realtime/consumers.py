@@ -45,8 +45,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self._sync_inboxes(announce=False)
-        await self.send_json({"type": "hello", "inboxes": sorted(self.inbox_ids),
-                              "presence_ttl": PRESENCE_TTL})
+        await self.send_json(
+            {"type": "hello", "inboxes": sorted(self.inbox_ids), "presence_ttl": PRESENCE_TTL}
+        )
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
@@ -93,13 +94,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _presence(self, state: Any) -> None:
         if self.watching is None or state not in PRESENCE_STATES:
             return
-        await self.channel_layer.group_send(conversation_group(self.watching),
-                                            self._presence_message(str(state)))
+        await self.channel_layer.group_send(
+            conversation_group(self.watching), self._presence_message(str(state))
+        )
 
     def _presence_message(self, state: str) -> dict[str, Any]:
-        return {"type": "presence.update", "conversation": self.watching, "state": state,
-                "user": self.user.pk, "name": self.user.name, "initials": self.user.initials,
-                "sender": self.channel_name}
+        return {
+            "type": "presence.update",
+            "conversation": self.watching,
+            "state": state,
+            "user": self.user.pk,
+            "name": self.user.name,
+            "initials": self.user.initials,
+            "sender": self.channel_name,
+        }
 
     # Messages from the channel layer ------------------------------------------------
 
@@ -108,19 +116,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._sync_inboxes()  # tells the client with an "access" message
             return
         inbox_id = message.get("inbox")
-        if inbox_id is not None and message.get("user") is None:
-            # Re-check: a revoked grant may not have reached this socket's groups yet.
-            if inbox_id not in await self._current_inbox_ids():
-                await self._sync_inboxes()
-                return
-        await self.send_json({k: message[k] for k in ("event", "inbox", "conversation")}
-                             | {"type": "event"})
+        # Re-check: a revoked grant may not have reached this socket's groups yet.
+        if (
+            inbox_id is not None
+            and message.get("user") is None
+            and inbox_id not in await self._current_inbox_ids()
+        ):
+            await self._sync_inboxes()
+            return
+        await self.send_json(
+            {k: message[k] for k in ("event", "inbox", "conversation")} | {"type": "event"}
+        )
 
     async def presence_update(self, message: dict[str, Any]) -> None:
         if message.get("sender") == self.channel_name:
             return
-        await self.send_json({"type": "presence", **{
-            k: message[k] for k in ("conversation", "state", "user", "name", "initials")}})
+        await self.send_json(
+            {
+                "type": "presence",
+                **{k: message[k] for k in ("conversation", "state", "user", "name", "initials")},
+            }
+        )
 
     # Access -------------------------------------------------------------------------
 
@@ -148,8 +164,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(inbox_group(inbox_id), self.channel_name)
         self.inbox_ids = current
         if self.watching is not None and not await self._may_see(self.watching):
-            await self.channel_layer.group_discard(conversation_group(self.watching),
-                                                   self.channel_name)
+            await self.channel_layer.group_discard(
+                conversation_group(self.watching), self.channel_name
+            )
             self.watching = None
         if not self.user.is_active:
             await self.close(code=4403)

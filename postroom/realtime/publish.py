@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -49,17 +50,26 @@ def publish_event(event: Event) -> None:
     else:
         return  # workspace-level events (labels, teams) have no live audience yet
     try:
-        loop = _server_loop
-        if loop is not None and loop.is_running():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
-                loop.create_task(layer.group_send(group, message))
-            else:
-                asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-        else:
-            async_to_sync(layer.group_send)(group, message)
+        _send(layer, group, message)
     except Exception:  # a dead channel layer must not break the action that already committed
         log.exception("could not publish %s to %s", event.type, group)
+
+
+def _send(layer: Any, group: str, message: dict[str, Any]) -> None:
+    loop = _server_loop
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is not None and loop.is_running():
+        if running is loop:
+            loop.create_task(layer.group_send(group, message))
+        else:
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+    elif running is None:
+        async_to_sync(layer.group_send)(group, message)
+    else:
+        # Called from inside some other event loop's thread: send from a helper thread.
+        sender = threading.Thread(target=async_to_sync(layer.group_send), args=(group, message))
+        sender.start()
+        sender.join(5)

@@ -68,3 +68,63 @@ def page_for(chromium, live_server, transactional_db) -> Iterator[Callable]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real ASGI app (HTTP and websockets) served by uvicorn in a thread."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from postroom.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def live_page_for(chromium, asgi_server) -> Iterator[Callable]:
+    """Like ``page_for``, against the ASGI server (live updates work there)."""
+    contexts = []
+
+    def make(user, landing="**/inbox/**"):
+        context = chromium.new_context(
+            viewport={"width": 1360, "height": 900}, base_url=asgi_server
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto("/login/")
+        page.fill("input[name=username]", user.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(landing)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -88,6 +88,7 @@ def test_views_and_counts_follow_changes(world, page_for):
     expect(page.locator("a[data-view=unassigned] .count")).to_have_text("1")
     page.click("text=Quote please")
     page.click("button:has-text('Take it')")
+    expect(page.locator("#assign-panel")).to_contain_text("Alice")
     page.click("a[data-view=mine]")
     expect(page.locator("#conversation-list")).to_contain_text("Quote please")
     expect(page.locator("a[data-view=unassigned] .count")).to_have_text("0")

@@ -13,8 +13,15 @@ from asgiref.testing import ApplicationCommunicator
 
 class Socket:
     def __init__(self, app: Any, path: str, user: Any) -> None:
-        scope = {"type": "websocket", "path": path, "raw_path": path.encode(),
-                 "query_string": b"", "headers": [], "subprotocols": [], "user": user}
+        scope = {
+            "type": "websocket",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [],
+            "subprotocols": [],
+            "user": user,
+        }
         self._io = ApplicationCommunicator(app, scope)
         self.hello: dict[str, Any] = {}
 

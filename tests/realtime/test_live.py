@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 
@@ -24,11 +24,13 @@ def _app():
 
 
 def sync(test):
-    """Run an async test body on an event loop (no pytest plugin needed)."""
+    """Run an async test body on its own event loop in a worker thread (no pytest plugin
+    needed, and no clash with a loop the browser tests keep running in this thread)."""
 
     @functools.wraps(test)
     def run(*args, **kwargs):
-        return async_to_sync(test)(*args, **kwargs)
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, test(*args, **kwargs)).result()
 
     return run
 
@@ -79,11 +81,16 @@ async def test_an_assignment_reaches_inbox_members_only(world):
     assert charlie.hello["inboxes"] == []
 
     await database_sync_to_async(actions.do_assign)(
-        world.bob_conversation, users=[world.alice], actor=world.alice)
+        world.bob_conversation, users=[world.alice], actor=world.alice
+    )
 
     event = await next_of(bob, "event")
-    assert event == {"type": "event", "event": "conversation.assigned",
-                     "inbox": world.support.pk, "conversation": world.bob_conversation.pk}
+    assert event == {
+        "type": "event",
+        "event": "conversation.assigned",
+        "inbox": world.support.pk,
+        "conversation": world.bob_conversation.pk,
+    }
     assert await nothing(charlie)
     assert await nothing(dora)
     for c in (bob, charlie, dora):
@@ -101,7 +108,8 @@ async def test_charlie_cannot_watch_a_conversation_by_crafting_messages(world):
     await charlie.send_json({"type": "presence", "state": "replying"})
     assert await nothing(bob)
     await database_sync_to_async(actions.do_add_note)(
-        world.bob_conversation, "private", actor=world.bob)
+        world.bob_conversation, "private", actor=world.bob
+    )
     assert await nothing(charlie)
     await bob.close()
     await charlie.close()
@@ -133,7 +141,8 @@ async def test_removing_access_closes_the_live_feed_at_once(world):
     await database_sync_to_async(actions.do_revoke_access)(grant, actor=world.alice)
     assert (await next_of(bob, "access"))["inboxes"] == []
     await database_sync_to_async(actions.do_add_note)(
-        world.bob_conversation, "after revoke", actor=world.alice)
+        world.bob_conversation, "after revoke", actor=world.alice
+    )
     assert [m for m in await drain(bob) if m["type"] in {"event", "presence"}] == []
     await bob.close()
 
@@ -152,7 +161,8 @@ async def test_deactivation_closes_the_socket(world):
 async def test_a_new_inbound_message_is_announced(world):
     alice = await connect(world.alice)
     await database_sync_to_async(actions.do_receive_message)(
-        world.sales, from_email="new@customer.test", subject="Hello", text="Hi")
+        world.sales, from_email="new@customer.test", subject="Hello", text="Hi"
+    )
     event = await next_of(alice, "event")
     assert event["event"] in {"conversation.created", "message.received"}
     assert event["inbox"] == world.sales.pk

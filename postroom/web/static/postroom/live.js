@@ -1,0 +1,165 @@
+// Live updates: one websocket per page. The server sends small "this changed" events;
+// the page re-fetches itself and swaps the affected parts. Presence (who is viewing or
+// replying) travels over the same socket and is never stored.
+(function () {
+  "use strict";
+
+  var socket = null;
+  var retry = 1000;
+  var presenceTtl = 20000;
+  var people = {};            // user id -> {name, initials, state, seen}
+  var myState = "viewing";
+  var lastTyped = 0;
+  var refreshTimer = null;
+  var watched = null;         // the conversation this socket watches
+
+  function conversationId() {
+    var el = document.getElementById("conversation");
+    return el ? parseInt(el.dataset.conversation, 10) : null;
+  }
+
+  function inboxId() {
+    var main = document.querySelector("main[data-inbox]");
+    return main && main.dataset.inbox ? parseInt(main.dataset.inbox, 10) : null;
+  }
+
+  function send(data) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(data));
+  }
+
+  // Re-fetch this page and swap only the parts that show shared state, so a half-written
+  // reply or note in the composer is never lost.
+  function refresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      fetch(location.href, { headers: { "X-Live-Refresh": "1" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          [".sidebar", "#conversation-list", ".timeline", ".conversation .meta", "#assign-panel"]
+            .forEach(function (selector) {
+              var now = document.querySelector(selector);
+              var next = fresh.querySelector(selector);
+              if (now && next) {
+                now.replaceWith(next);
+                if (window.htmx) window.htmx.process(next);
+              }
+            });
+          document.dispatchEvent(new CustomEvent("postroom:refreshed"));
+        })
+        .catch(function () { /* a failed refresh is retried on the next event */ });
+    }, 250);
+  }
+
+  function onEvent(message) {
+    var convo = conversationId();
+    if (convo !== null) {
+      if (message.conversation === convo) refresh();
+    } else if (message.inbox === inboxId()) {
+      refresh();
+    }
+  }
+
+  function renderPresence() {
+    var convo = conversationId();
+    if (convo === null) return;
+    var bar = document.getElementById("presence");
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.id = "presence";
+      bar.className = "presence";
+      bar.setAttribute("aria-live", "polite");
+      var head = document.querySelector(".conversation .page-head");
+      if (head) head.appendChild(bar);
+    }
+    var now = Date.now();
+    var parts = [];
+    Object.keys(people).forEach(function (id) {
+      var p = people[id];
+      if (now - p.seen > presenceTtl || p.state === "left") { delete people[id]; return; }
+      var verb = p.state === "replying" ? "is replying" : p.state === "noting" ? "is writing a note" : "is viewing";
+      parts.push('<span class="presence-person" data-state="' + p.state + '"><span class="avatar">' +
+        escapeHtml(p.initials) + "</span>" + escapeHtml(p.name) + " " + verb + "</span>");
+    });
+    bar.innerHTML = parts.join(" ");
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  function currentState() {
+    if (Date.now() - lastTyped > 6000) return "viewing";
+    var active = document.activeElement;
+    if (active && active.closest && active.closest("#note-form")) return "noting";
+    return "replying";
+  }
+
+  function heartbeat() {
+    if (conversationId() === null) return;
+    myState = currentState();
+    send({ type: "presence", state: myState });
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/live/");
+    socket.onopen = function () {
+      retry = 1000;
+      watched = null;
+      syncWatch();
+    };
+    socket.onmessage = function (e) {
+      var message = JSON.parse(e.data);
+      if (message.type === "hello") presenceTtl = (message.presence_ttl || 20) * 1000;
+      else if (message.type === "event") onEvent(message);
+      else if (message.type === "presence") {
+        people[message.user] = { name: message.name, initials: message.initials,
+                                 state: message.state, seen: Date.now() };
+        renderPresence();
+      } else if (message.type === "access") {
+        var inbox = inboxId();
+        if (inbox !== null && message.inboxes.indexOf(inbox) === -1) location.reload();
+      }
+    };
+    socket.onclose = function (e) {
+      if (e.code === 4401 || e.code === 4403) return;  // signed out or deactivated
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+
+  document.addEventListener("input", function (e) {
+    if (e.target.closest && e.target.closest(".composer")) {
+      var was = myState;
+      lastTyped = Date.now();
+      if (currentState() !== was) heartbeat();
+    }
+  });
+
+  // Watch the conversation on screen (pages change without reloads under hx-boost).
+  function syncWatch() {
+    var convo = conversationId();
+    if (convo === watched) return;
+    if (convo === null) send({ type: "unwatch" });
+    else send({ type: "watch", conversation: convo });
+    watched = convo;
+    people = {};
+  }
+
+  function start() {
+    if (!("WebSocket" in window) || !document.querySelector(".app")) return;
+    if (socket === null) {
+      connect();
+      setInterval(heartbeat, 8000);
+      setInterval(renderPresence, 5000);
+    } else {
+      syncWatch();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+  document.addEventListener("htmx:afterSettle", start);
+})();
