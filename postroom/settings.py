@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "postroom.inbox",
     "postroom.mail",
     "postroom.realtime",
+    "postroom.notifications",
     "postroom.web",
 ]
 
@@ -192,7 +193,8 @@ REDIS_URL = env_optional("REDIS_URL")
 CHANNEL_LAYERS = {
     "default": (
         {"BACKEND": "channels_redis.core.RedisChannelLayer",
-         "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30}}
+         "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30,
+                    "prefix": env_str("POSTROOM_CHANNEL_PREFIX", "postroom")}}
         if REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from postroom.web.views import account, admin, auth, conversation, files, inbox, mail_admin
+from postroom.web.views import (
+    account,
+    admin,
+    auth,
+    conversation,
+    files,
+    inbox,
+    mail_admin,
+    notifications,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +21,8 @@ urlpatterns = [
     path("preview/", conversation.preview, name="preview"),
     path("attachments/<int:pk>/", files.attachment, name="attachment"),
     path("settings/", account.account, name="settings"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("mentions/", notifications.mentions, name="mentions"),
     path("admin/people/", admin.people, name="admin_people"),
     path("admin/teams/", admin.teams, name="admin_teams"),
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),

@@ -40,8 +40,10 @@ def test_assign_writes_activity_and_emits_after_commit(
     assert list(convo.assignees.all()) == [world.dora]
     activity = Activity.objects.filter(conversation=convo, verb="conversation.assigned").get()
     assert activity.actor == world.alice and activity.data["added"] == [world.dora.pk]
-    assert [e.type for e in events] == ["conversation.assigned"]
-    assert events[0].inbox_id == world.sales.pk and events[0].conversation_id == convo.pk
+    # (the notification reactor adds a personal event for dora; it has its own tests)
+    domain = [e for e in events if not e.type.startswith("notification.")]
+    assert [e.type for e in domain] == ["conversation.assigned"]
+    assert domain[0].inbox_id == world.sales.pk and domain[0].conversation_id == convo.pk
 
 
 def test_rolled_back_action_emits_nothing(world, events, django_capture_on_commit_callbacks):

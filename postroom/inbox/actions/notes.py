@@ -30,7 +30,15 @@ def do_add_note(conversation: Conversation, body: str, *, actor: User) -> Note:
         body_html=render_markdown(body),
         created_at=now,
     )
+    from postroom.notifications.actions import follow, record_mentions
+
+    mentioned = record_mentions(note, actor=actor)
+    follow(conversation, actor)
     record(
-        "note.added", actor=actor, conversation=conversation, target=note, data={"note": note.pk}
+        "note.added",
+        actor=actor,
+        conversation=conversation,
+        target=note,
+        data={"note": note.pk, "mentioned": [u.pk for u in mentioned]},
     )
     return note

@@ -58,3 +58,26 @@ def has_remote_images(html: str) -> bool:
     from postroom.web.email_html import has_remote_images as check
 
     return check(html or "")
+
+
+@register.simple_tag
+def unread_notifications(user: Any) -> int:
+    """Unread notifications about conversations the user can still see."""
+    from postroom.inbox.access import inbox_levels
+    from postroom.notifications.models import Notification
+
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(
+        user=user, read_at__isnull=True, conversation__inbox__in=list(inbox_levels(user))
+    ).count()
+
+
+@register.simple_tag
+def desktop_pref(user: Any) -> str:
+    from postroom.notifications.models import Preference
+
+    if not getattr(user, "is_authenticated", False):
+        return "off"
+    preference = Preference.objects.filter(user=user).first()
+    return "on" if preference is None or preference.desktop else "off"

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from postroom.inbox import actions
+from postroom.notifications.actions import do_set_preferences
+from postroom.notifications.models import EmailMode, Preference
 from postroom.web.context import page_context, signed_in_user
 
 _ZONES = sorted(zoneinfo.available_timezones())
@@ -25,6 +27,18 @@ def account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         post = request.POST
         try:
+            if post.get("action") == "notifications":
+                do_set_preferences(
+                    me,
+                    email_mode=post.get("email_mode", ""),
+                    email_mentions=post.get("email_mentions") == "on",
+                    email_assignments=post.get("email_assignments") == "on",
+                    email_replies=post.get("email_replies") == "on",
+                    desktop=post.get("desktop") == "on",
+                    actor=me,
+                )
+                messages.success(request, _("Notification settings saved."))
+                return redirect("web:settings")
             if post.get("action") == "token":
                 _token, new_token = actions.do_create_api_token(
                     me, name=post.get("name", ""), actor=me
@@ -48,6 +62,11 @@ def account(request: HttpRequest) -> HttpResponse:
         request,
         "web/account.html",
         page_context(
-            request, zones=_ZONES, tokens=me.api_tokens.order_by("-created_at"), new_token=new_token
+            request,
+            zones=_ZONES,
+            tokens=me.api_tokens.order_by("-created_at"),
+            preference=Preference.objects.filter(user=me).first() or Preference(user=me),
+            email_modes=EmailMode.choices,
+            new_token=new_token,
         ),
     )

@@ -36,7 +36,8 @@
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html");
-          [".sidebar", "#conversation-list", ".timeline", ".conversation .meta", "#assign-panel"]
+          [".sidebar", "#conversation-list", ".timeline", ".conversation .meta", "#assign-panel",
+           "#notification-list", "#mention-list"]
             .forEach(function (selector) {
               var now = document.querySelector(selector);
               var next = fresh.querySelector(selector);
@@ -52,11 +53,26 @@
   }
 
   function onEvent(message) {
+    if (message.event && message.event.indexOf("notification.") === 0) {
+      refresh();
+      if (message.event === "notification.created") desktopNotice();
+      return;
+    }
     var convo = conversationId();
     if (convo !== null) {
       if (message.conversation === convo) refresh();
     } else if (message.inbox === inboxId()) {
       refresh();
+    }
+  }
+
+  // Desktop notifications, where the person has allowed them in the browser.
+  function desktopNotice() {
+    if (!("Notification" in window) || document.body.dataset.desktop !== "on") return;
+    if (Notification.permission === "granted") {
+      new Notification("Postroom", { body: "You have a new notification" });
+    } else if (Notification.permission === "default") {
+      Notification.requestPermission();
     }
   }
 

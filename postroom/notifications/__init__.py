@@ -1,0 +1,1 @@
+"""Mentions, followers and notifications (in-app, live, and by email)."""

@@ -1,0 +1,168 @@
+"""Actions for followers, mentions and notifications (one transaction, activity, events)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import User
+from postroom.core import clock
+from postroom.inbox.actions._log import record
+from postroom.inbox.actors import Actor
+from postroom.inbox.events import Event, emit
+from postroom.inbox.models import Conversation, Note
+from postroom.notifications.mentions import highlight, resolve
+from postroom.notifications.models import (
+    EmailMode,
+    Follower,
+    Kind,
+    Mention,
+    Notification,
+    Preference,
+)
+
+
+def follow(conversation: Conversation, user: User) -> bool:
+    """Make ``user`` follow (idempotent). Call inside an action's transaction."""
+    _row, created = Follower.objects.get_or_create(conversation=conversation, user=user)
+    return created
+
+
+@transaction.atomic
+def do_follow(conversation: Conversation, *, actor: User) -> None:
+    if follow(conversation, actor):
+        record(
+            "conversation.followed", actor=actor, conversation=conversation, data={"user": actor.pk}
+        )
+
+
+@transaction.atomic
+def do_unfollow(conversation: Conversation, *, actor: User) -> None:
+    deleted, _rows = Follower.objects.filter(conversation=conversation, user=actor).delete()
+    if deleted:
+        record(
+            "conversation.unfollowed",
+            actor=actor,
+            conversation=conversation,
+            data={"user": actor.pk},
+        )
+
+
+def notify(
+    user: User, kind: str, conversation: Conversation, *, actor: Actor, text: str
+) -> Notification | None:
+    """Tell ``user`` (never the person who acted). Call inside an action's transaction."""
+    if isinstance(actor, User) and actor.pk == user.pk:
+        return None
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind,
+        conversation=conversation,
+        actor=actor if isinstance(actor, User) else None,
+        text=text[:300],
+        created_at=clock.now(),
+    )
+    emit(
+        Event(
+            type="notification.created",
+            inbox_id=None,
+            user_id=user.pk,
+            conversation_id=conversation.pk,
+            data={"kind": kind},
+        )
+    )
+    return notification
+
+
+def record_mentions(note: Note, *, actor: User) -> list[User]:
+    """Resolve @mentions of a new note: highlight them, remember them, notify and make
+    the mentioned follow. Call inside ``do_add_note``'s transaction."""
+    conversation = note.conversation
+    people, names = resolve(note.body, conversation)
+    if names:
+        note.body_html = highlight(note.body_html, names)
+        note.save(update_fields=["body_html"])
+    now = clock.now()
+    Mention.objects.bulk_create(
+        Mention(note=note, conversation=conversation, user=u, created_at=now) for u in people
+    )
+    for user in people:
+        follow(conversation, user)
+        notify(
+            user,
+            Kind.MENTION,
+            conversation,
+            actor=actor,
+            text=_("%(name)s mentioned you in “%(subject)s”")
+            % {"name": actor.name, "subject": conversation.subject},
+        )
+    return people
+
+
+@transaction.atomic
+def do_notify_assigned(conversation: Conversation, users: list[User], *, actor: Actor) -> None:
+    for user in users:
+        follow(conversation, user)
+        notify(
+            user,
+            Kind.ASSIGNED,
+            conversation,
+            actor=actor,
+            text=_("“%(subject)s” was assigned to you") % {"subject": conversation.subject},
+        )
+
+
+@transaction.atomic
+def do_notify_reply(conversation: Conversation, *, sender: str, actor: Actor) -> None:
+    for row in Follower.objects.filter(conversation=conversation).select_related("user"):
+        if row.user.is_active:
+            notify(
+                row.user,
+                Kind.REPLY,
+                conversation,
+                actor=actor,
+                text=_("%(sender)s replied in “%(subject)s”")
+                % {"sender": sender, "subject": conversation.subject},
+            )
+
+
+@transaction.atomic
+def do_mark_read(user: User, notification_ids: list[int] | None = None, *, actor: User) -> int:
+    """Mark some (or, with None, all) of ``user``'s notifications read."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    count = unread.update(read_at=clock.now())
+    if count:
+        emit(Event(type="notification.read", inbox_id=None, user_id=user.pk))
+    return count
+
+
+@transaction.atomic
+def do_set_preferences(
+    user: User,
+    *,
+    email_mode: str,
+    email_mentions: bool,
+    email_assignments: bool,
+    email_replies: bool,
+    desktop: bool,
+    actor: User,
+) -> Preference:
+    if email_mode not in EmailMode.values:
+        raise ValidationError({"email_mode": _("Choose off, right away or digest.")})
+    preference, _created = Preference.objects.update_or_create(
+        user=user,
+        defaults={
+            "email_mode": email_mode,
+            "email_mentions": email_mentions,
+            "email_assignments": email_assignments,
+            "email_replies": email_replies,
+            "desktop": desktop,
+        },
+    )
+    record(
+        "user.notification_preferences", actor=actor, target=user, data={"email_mode": email_mode}
+    )
+    return preference

@@ -1,0 +1,58 @@
+"""Turn committed domain events into notifications (a reactor: it only calls actions)."""
+
+from __future__ import annotations
+
+import logging
+
+from postroom.accounts.models import User
+from postroom.inbox.actors import SYSTEM
+from postroom.inbox.events import Event
+from postroom.inbox.models import Activity, Conversation, Direction, Message, MessageKind
+
+log = logging.getLogger(__name__)
+
+
+def on_event(event: Event) -> None:
+    if event.type == "conversation.assigned":
+        _assigned(event)
+    elif event.type == "message.received":
+        _received(event)
+
+
+def _actor_of(event: Event) -> User | None:
+    activity = (
+        Activity.objects.filter(conversation_id=event.conversation_id, verb=event.type)
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+    return activity.actor if activity is not None else None
+
+
+def _assigned(event: Event) -> None:
+    from postroom.notifications.actions import do_notify_assigned
+
+    added = event.data.get("added") or []
+    conversation = Conversation.objects.filter(pk=event.conversation_id).first()
+    if not added or conversation is None:
+        return
+    users = list(User.objects.filter(pk__in=added, is_active=True))
+    do_notify_assigned(conversation, users, actor=_actor_of(event) or SYSTEM)
+
+
+def _received(event: Event) -> None:
+    from postroom.notifications.actions import do_notify_reply
+
+    message = (
+        Message.objects.filter(pk=event.data.get("message")).select_related("conversation").first()
+    )
+    if (
+        message is None
+        or message.direction != Direction.INBOUND
+        or message.kind != MessageKind.NORMAL
+        or message.conversation.message_count < 2
+    ):
+        return
+    do_notify_reply(
+        message.conversation, sender=message.from_name or message.from_email, actor=SYSTEM
+    )
