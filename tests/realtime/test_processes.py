@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -90,34 +91,68 @@ def env(tmp_path):
         "PYTHONPATH": str(ROOT),
     }
     environment.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "postroom.cli", "migrate"], env=environment,
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "postroom.cli", "migrate"], env=environment, check=True, cwd=ROOT
+    )
     return environment
 
 
 def test_an_event_from_a_worker_reaches_clients_on_two_web_processes(env):
     from websockets.sync.client import connect
 
-    session = subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, cwd=ROOT,
-                             capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    session = (
+        subprocess.run(
+            [sys.executable, "-c", SETUP],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     ports = [_free_port(), _free_port()]
     servers = [
-        subprocess.Popen([sys.executable, "-m", "uvicorn", "postroom.asgi:application",
-                          "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-                          "--ws", "websockets-sansio", "--log-level", "warning"],
-                         env=env, cwd=ROOT)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "postroom.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--ws",
+                "websockets-sansio",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         for port in ports
     ]
     clients = []
+    stack = ExitStack()
     try:
         deadline = time.monotonic() + 20
         for port in ports:
             _wait_port(port, deadline)
         for port in ports:
-            client = connect(f"ws://127.0.0.1:{port}/ws/live/",
-                             additional_headers={"Cookie": f"sessionid={session}",
-                                                 "Origin": f"http://127.0.0.1:{port}"},
-                             open_timeout=10)
+            client = stack.enter_context(
+                connect(
+                    f"ws://127.0.0.1:{port}/ws/live/",
+                    additional_headers={
+                        "Cookie": f"sessionid={session}",
+                        "Origin": f"http://127.0.0.1:{port}",
+                    },
+                    open_timeout=10,
+                )
+            )
             clients.append(client)
             assert json.loads(client.recv(timeout=10))["type"] == "hello"
 
@@ -128,8 +163,7 @@ def test_an_event_from_a_worker_reaches_clients_on_two_web_processes(env):
             assert received["type"] == "event"
             assert received["event"] in {"conversation.created", "message.received"}
     finally:
-        for client in clients:
-            client.close()
+        stack.close()
         for server in servers:
             server.terminate()
         for server in servers:
