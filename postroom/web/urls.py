@@ -9,6 +9,7 @@ from postroom.web.views import (
     inbox,
     mail_admin,
     notifications,
+    search,
 )
 
 app_name = "web"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("settings/", account.account, name="settings"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("mentions/", notifications.mentions, name="mentions"),
+    path("search/", search.search, name="search"),
     path("admin/people/", admin.people, name="admin_people"),
     path("admin/teams/", admin.teams, name="admin_teams"),
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),

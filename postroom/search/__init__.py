@@ -1,0 +1,1 @@
+"""Finding conversations: a simple, access-checked search (subject, customer, preview)."""

@@ -1,0 +1,78 @@
+// Keyboard shortcuts. Press ? for the list. Ignored while typing in a field.
+(function () {
+  "use strict";
+
+  var HELP = [
+    ["j / k", "next / previous conversation"], ["Enter", "open the selected conversation"],
+    ["r", "reply"], ["n", "note"], ["a", "assign"], ["l", "label"], ["e", "close"],
+    ["s", "snooze"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
+  ];
+  var selected = -1;
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#conversation-list tr.row, #search-results tr.row")); }
+
+  function select(index) {
+    var list = rows();
+    if (!list.length) return;
+    selected = Math.max(0, Math.min(list.length - 1, index));
+    list.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
+    list[selected].scrollIntoView({ block: "nearest" });
+  }
+
+  function click(selector) {
+    var el = document.querySelector(selector);
+    if (el) el.click();
+    return !!el;
+  }
+
+  function focus(selector) {
+    var el = document.querySelector(selector);
+    if (el) { el.focus(); return true; }
+    return false;
+  }
+
+  function toggleHelp() {
+    var box = document.getElementById("shortcut-help");
+    if (box) { box.remove(); return; }
+    box = document.createElement("div");
+    box.id = "shortcut-help";
+    box.className = "shortcut-help";
+    box.setAttribute("role", "dialog");
+    box.innerHTML = "<h2>Keyboard shortcuts</h2><dl>" + HELP.map(function (h) {
+      return "<dt><kbd>" + h[0] + "</kbd></dt><dd>" + h[1] + "</dd>";
+    }).join("") + "</dl>";
+    document.body.appendChild(box);
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) {
+      if (e.key === "Escape") t.blur();
+      return;
+    }
+    var handled = true;
+    switch (e.key) {
+      case "j": select(selected + 1); break;
+      case "k": select(selected - 1); break;
+      case "Enter": {
+        var row = rows()[selected];
+        handled = !!row && click("#conversation-list tr.row.selected td.what a, #search-results tr.row.selected td.what a");
+        break;
+      }
+      case "r": handled = click(".composer .tab[data-tab=reply]") && focus("#reply-form textarea"); break;
+      case "n": handled = click(".composer .tab[data-tab=note]") && focus("#note-form textarea"); break;
+      case "a": handled = focus("#assign-panel select[name=users]"); break;
+      case "l": handled = focus("select[name=label]"); break;
+      case "e": handled = click("button[data-status=closed]"); break;
+      case "s": handled = focus("button[data-snooze]"); break;
+      case "/": handled = focus("#search-box"); break;
+      case "?": toggleHelp(); break;
+      case "Escape": { var help = document.getElementById("shortcut-help"); if (help) help.remove(); else handled = false; break; }
+      default: handled = false;
+    }
+    if (handled) e.preventDefault();
+  });
+
+  document.addEventListener("htmx:afterSettle", function () { selected = -1; });
+})();
