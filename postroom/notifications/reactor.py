@@ -8,6 +8,7 @@ from postroom.accounts.models import User
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.events import Event
 from postroom.inbox.models import Activity, Conversation, Direction, Message, MessageKind
+from postroom.notifications.models import Follower
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,16 @@ def _assigned(event: Event) -> None:
 def _received(event: Event) -> None:
     from postroom.notifications.actions import do_notify_reply
 
-    message = (
-        Message.objects.filter(pk=event.data.get("message")).select_related("conversation").first()
-    )
+    data = event.data
+    # Cheap exits first: this runs for every message received.
+    if (
+        data.get("new_conversation")
+        or data.get("direction", Direction.INBOUND) != Direction.INBOUND
+        or data.get("kind", MessageKind.NORMAL) != MessageKind.NORMAL
+        or not Follower.objects.filter(conversation_id=event.conversation_id).exists()
+    ):
+        return
+    message = Message.objects.filter(pk=data.get("message")).select_related("conversation").first()
     if (
         message is None
         or message.direction != Direction.INBOUND

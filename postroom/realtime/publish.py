@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from postroom.inbox.events import Event
 from postroom.realtime.groups import inbox_group, user_group
@@ -57,6 +57,8 @@ def publish_event(event: Event) -> None:
 
 def _send(layer: Any, group: str, message: dict[str, Any]) -> None:
     loop = _server_loop
+    if loop is None and isinstance(layer, InMemoryChannelLayer):
+        return  # no socket was ever opened in this process: nobody here can listen
     try:
         running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
