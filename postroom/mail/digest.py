@@ -23,11 +23,11 @@ from postroom.inbox import actions
 from postroom.inbox.actions import NewAttachment
 from postroom.inbox.actions._log import batched_activity
 from postroom.inbox.actors import CUSTOMER, SYSTEM
-from postroom.inbox.models import Direction, Inbox, InboxAddress, Message
+from postroom.inbox.models import Conversation, Direction, Inbox, InboxAddress, Message
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
 from postroom.mail.parse import ParsedEmail
 from postroom.mail.parse_many import Parsed, parse_many
-from postroom.mail.threading import ThreadEvidence, keys_for, place
+from postroom.mail.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,11 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
     ThreadKey.objects.bulk_create(
         ThreadKey(message=message, kind=kind, key=key) for kind, key in keys_for(evidence)
     )
+    if placement.conversation is not None:
+        absorb = {*placement.absorb, *orphans_to_absorb(evidence, message.conversation)}
+        for orphan in sorted(absorb):
+            source = Conversation.objects.select_related("inbox").get(pk=orphan)
+            actions.do_merge_conversations(message.conversation, source, actor=SYSTEM)
     return message
 
 

@@ -34,6 +34,9 @@ SUBJECT_WINDOW = timedelta(days=14)
 class Placement:
     conversation: Conversation | None
     reason: str
+    # Other conversations the message's own references tie to this one (split earlier
+    # because their mail arrived in another order): merged into it by the digest.
+    absorb: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,22 @@ def _by_known_ids(evidence: ThreadEvidence) -> Placement | None:
         conversation_id = found.get(key.lower())
         if conversation_id is not None:
             reason = _("joined by In-Reply-To") if key in in_reply_to else _("joined by References")
-            return Placement(_conversations().get(pk=conversation_id), reason)
+            conversation = _conversations().get(pk=conversation_id)
+            return Placement(conversation, reason, _same_thread(conversation, set(found.values())))
     return None
+
+
+def _same_thread(conversation: Conversation, referenced: set[int]) -> tuple[int, ...]:
+    """Other referenced conversations of the same inbox and customer: one mail client's
+    References list says they are one thread."""
+    others = referenced - {conversation.pk}
+    if not others or conversation.contact_id is None:
+        return ()
+    return tuple(
+        Conversation.objects.filter(
+            pk__in=others, inbox_id=conversation.inbox_id, contact_id=conversation.contact_id
+        ).values_list("pk", flat=True)
+    )
 
 
 def _message_conversations(message_ids: list[str]) -> list[tuple[str, int]]:
@@ -178,10 +195,16 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
     participants = {c.lower() for c in evidence.customers}
     if not participants:
         return None
-    # Same subject in this inbox first (an index range, usually empty); the customer and
-    # the window are checked on the few rows it returns.
+    # Index range on (inbox, subject key); the customer and the window narrow it in SQL,
+    # so a popular subject ("Cancel my subscription") cannot push the match out of reach.
     candidates = list(
-        Conversation.objects.filter(inbox=inbox, subject_key=key)
+        Conversation.objects.filter(
+            inbox=inbox,
+            subject_key=key,
+            contact__email__in=participants,
+            last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
+            created_at__lte=evidence.date + SUBJECT_WINDOW,
+        )
         .order_by("-last_activity_at")
         .values_list("pk", "subject", "contact__email", "last_activity_at", "created_at")[:20]
     )
@@ -215,3 +238,50 @@ def place(inbox: Inbox, evidence: ThreadEvidence) -> Placement:
     if by_subject is not None:
         return by_subject
     return Placement(None, _("new conversation: no known reference"))
+
+
+def orphans_to_absorb(evidence: ThreadEvidence, conversation: Conversation) -> list[int]:
+    """Conversations started by header-less replies to the thread that ``evidence``'s
+    message roots, when that root arrives after them (an import in another order).
+
+    Had the root come first, those replies would have joined it by subject; absorbing
+    them now makes the outcome the same whatever the arrival order. Only conversations
+    of the same customer, with a reply subject, made solely of messages that carried no
+    reference at all, qualify.
+    """
+    if evidence.in_reply_to or evidence.references or conversation.contact_id is None:
+        return []
+    key = normalize_subject(evidence.subject)
+    if len(key) < 3 or key != " ".join(evidence.subject.split()).casefold():
+        return []  # not a thread root: its subject is itself a reply
+    orphans = []
+    candidates = (
+        Conversation.objects.filter(
+            inbox_id=conversation.inbox_id,
+            subject_key=key,
+            contact_id=conversation.contact_id,
+            last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
+            created_at__lte=evidence.date + SUBJECT_WINDOW,
+        )
+        .exclude(pk=conversation.pk)
+        .values_list("pk", "subject")[:5]
+    )
+    new_reason = _("new conversation: no known reference")
+    for pk, subject in candidates:
+        if key == " ".join(subject.split()).casefold():
+            continue  # its own first message was not a reply
+        referenced = ThreadKey.objects.filter(message__conversation_id=pk).exists()
+        strangers = (
+            Message.objects.filter(conversation_id=pk)
+            .exclude(
+                thread_reason__in=[
+                    new_reason,
+                    _("matched subject and sender within %(days)d days")
+                    % {"days": SUBJECT_WINDOW.days},
+                ]
+            )
+            .exists()
+        )
+        if not referenced and not strangers:
+            orphans.append(pk)
+    return orphans

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from postroom.inbox import actions
-from postroom.inbox.models import Conversation, Direction, Message, Status
+from postroom.inbox.models import Activity, Conversation, Direction, Message, Status
 from postroom.mail.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus
 from postroom.mail.store import idempotency_key, store_raw
@@ -216,3 +216,56 @@ def test_quarantine_page_for_admins_only(world, client_for, monkeypatch):
     assert client_for(world.bob).get(f"/admin/mail/raw/{stored.raw_id}/").status_code == 404
     alice.post("/admin/mail/", {"action": "delete", "raw": stored.raw_id})
     assert not RawMessage.objects.filter(pk=stored.raw_id).exists()
+
+
+def test_a_root_arriving_last_gathers_its_header_less_reply(world):
+    # Out of order: a reply without threading headers, then a reply with References and
+    # an edited subject, and only then the first message of the thread.
+    ingest(world, mail(subject="Re: Topic", body="no headers"))
+    ingest(
+        world,
+        mail(
+            subject="Re: Topic [urgent]",
+            references="<root@customer.test>",
+            message_id="<r2@customer.test>",
+        ),
+    )
+    ingest(world, mail(subject="Topic", message_id="<root@customer.test>"))
+    conversations = set(
+        Message.objects.filter(subject__contains="Topic").values_list("conversation_id", flat=True)
+    )
+    assert len(conversations) == 1
+    assert Activity.objects.filter(verb="conversation.merged", actor_kind="system").exists()
+
+
+def test_references_that_span_two_conversations_merge_them(world):
+    ingest(world, mail(subject="First part", message_id="<a@customer.test>"))
+    ingest(world, mail(subject="Second part", message_id="<b@customer.test>"))
+    ingest(
+        world,
+        mail(
+            subject="Re: Second part",
+            in_reply_to="<b@customer.test>",
+            references="<a@customer.test> <b@customer.test>",
+        ),
+    )
+    first = Message.objects.get(message_id="a@customer.test")
+    second = Message.objects.get(message_id="b@customer.test")
+    assert first.conversation_id == second.conversation_id
+
+
+def test_references_never_merge_two_customers(world):
+    ingest(world, mail(subject="Mine", message_id="<m@customer.test>"))
+    ingest(world, mail(subject="Theirs", message_id="<t@other.test>", sender="x@other.test"))
+    ingest(
+        world,
+        mail(
+            subject="Re: Theirs",
+            sender="x@other.test",
+            in_reply_to="<t@other.test>",
+            references="<m@customer.test> <t@other.test>",
+        ),
+    )
+    mine = Message.objects.get(message_id="m@customer.test")
+    theirs = Message.objects.get(message_id="t@other.test")
+    assert mine.conversation_id != theirs.conversation_id

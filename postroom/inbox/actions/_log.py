@@ -37,6 +37,15 @@ def batched_activity() -> Iterator[None]:
         _pending.reset(token)
 
 
+def flush_pending_activity() -> None:
+    """Write batched activity rows now: for actions that move or delete the rows' targets
+    (merging, purging) while a batch is open."""
+    pending = _pending.get()
+    if pending:
+        Activity.objects.bulk_create(pending, batch_size=500)
+        pending.clear()
+
+
 def record(
     verb: str,
     *,

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions._log import flush_pending_activity, record
 from postroom.inbox.actions.messages import _contact_for, _preview
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
@@ -50,6 +50,7 @@ def do_merge_conversations(target: Conversation, source: Conversation, *, actor:
         raise ValidationError({"conversation": _("A conversation cannot merge into itself.")})
     if target.inbox_id != source.inbox_id:
         raise ValidationError({"conversation": _("Both conversations must be in the same inbox.")})
+    flush_pending_activity()
     Message.objects.filter(conversation=source).update(conversation=target)
     Note.objects.filter(conversation=source).update(conversation=target)
     Activity.objects.filter(conversation=source).update(conversation=target)
