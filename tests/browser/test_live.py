@@ -38,3 +38,48 @@ def test_an_assignment_shows_in_the_open_conversation(world, live_page_for):
     actions.do_assign(world.bob_conversation, users=[world.alice], actor=world.alice)
     expect(bob.locator("#assign-panel")).to_contain_text("Alice")
     expect(bob.locator(".timeline")).to_contain_text("Alice assigned it to")
+
+
+def test_mail_sent_over_smtp_appears_in_both_lists_without_reload(world, live_page_for):
+    import smtplib
+    import socket
+    import threading
+
+    from postroom.jobs import run_digest_loop
+    from postroom.mail.smtpd import start_smtpd
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    receiver = start_smtpd("127.0.0.1", port)
+    stop = threading.Event()
+    digest = threading.Thread(target=run_digest_loop, args=(stop,), daemon=True)
+    digest.start()
+    try:
+        alice = live_page_for(world.alice, landing="**/inbox/**")
+        alice.goto("/inbox/support/")
+        bob = live_page_for(world.bob)
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.sendmail(
+                "frank@customer.test",
+                ["support@example.test"],
+                b"From: Frank <frank@customer.test>\r\nTo: support@example.test\r\n"
+                b"Subject: Arrived by SMTP\r\nMessage-ID: <smtp-live@customer.test>\r\n"
+                b"\r\nHello over the wire\r\n",
+            )
+        expect(bob.locator("#conversation-list")).to_contain_text("Arrived by SMTP")
+        expect(alice.locator("#conversation-list")).to_contain_text("Arrived by SMTP")
+    finally:
+        stop.set()
+        receiver.stop()
+        digest.join(5)
+
+
+def test_a_mention_reaches_bob_live(world, live_page_for):
+    bob = live_page_for(world.bob)
+    # bob already has one: the conversation was assigned to him in the fixture
+    expect(bob.get_by_test_id("unread")).to_have_text("1")
+    actions.do_add_note(world.bob_conversation, "@bob can you take this?", actor=world.alice)
+    expect(bob.get_by_test_id("unread")).to_have_text("2")
+    bob.click("a[data-personal=mentions]")
+    expect(bob.locator("#mention-list")).to_contain_text("Broken invoice")
