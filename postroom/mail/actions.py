@@ -108,10 +108,29 @@ def do_configure_imap(
     account.after_import = after_import
     account.move_to = move_to.strip()
     account.enabled = enabled
+    fields = [
+        "host",
+        "port",
+        "username",
+        "folder",
+        "security",
+        "poll_seconds",
+        "use_idle",
+        "after_import",
+        "move_to",
+        "enabled",
+    ]
+    if changed_source:
+        fields += ["uidvalidity", "last_uid"]
     if password:
         account.secret_encrypted = encrypt(password)
         account.last_error = ""
-    account.save()
+        fields += ["secret_encrypted", "last_error"]
+    if account.pk is None:
+        account.save()
+    else:
+        # Only the settings: a running fetcher owns the lease, cursor and health columns.
+        account.save(update_fields=fields)
     record(
         "mail.imap_configured",
         actor=actor,

@@ -11,6 +11,9 @@ Design page: docs/imap.md. In short:
 - After-import (mark read, move) runs only for messages whose store committed.
 - Push by IDLE when the server offers it, else polling; reconnect with exponential
   backoff; health fields say what is wrong in words an admin can act on.
+- One fetcher per mailbox: a registry within the process, and a lease on the account
+  row across processes, taken and renewed with compare-and-set updates. A fetcher that
+  loses its lease stops; the supervisor starts one where no live lease is held.
 """
 
 from __future__ import annotations
@@ -21,25 +24,32 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from postroom.core import clock
 from postroom.core.crypto import SecretUnreadable, decrypt
-from postroom.mail.imap_oauth import OAuthRefreshFailed, refresh_access_token
+from postroom.mail.imap_oauth import OAuthRefreshFailed, needs_refresh, refresh_access_token
 from postroom.mail.imap_state import (
+    LEASE_SECONDS,
+    LeaseLost,
+    lease_free,
+    new_lease_owner,
     record_connected,
     record_disconnected,
     record_error,
     record_success,
+    release_lease,
+    renew_lease,
     save_cursor,
+    take_lease,
 )
 from postroom.mail.models import AfterImport, ImapAccount, ImapAuth, Security, Source
 from postroom.mail.store import store_raw
@@ -50,7 +60,8 @@ BATCH_UIDS = 50  # messages per FETCH of bodies
 BATCH_BYTES = 16 * 1024 * 1024  # a batch stops growing here; a bigger message goes alone
 META_CHUNK = 500  # UIDs per FETCH of sizes and dates
 IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before servers' 30-minute logout
-IDLE_CHECK_SECONDS = 2.0  # how long one IDLE wait blocks; bounds how long a stop takes
+IDLE_CHECK_SECONDS = 2.0  # how long one wait blocks; bounds how long a stop takes
+LEASE_RENEW_SECONDS = 30.0  # renew the 90-second lease this often while waiting
 KEEPALIVE_SECONDS = 5 * 60  # NOOP at least this often while polling
 SUPERVISE_SECONDS = 15.0  # how soon a new or re-enabled mailbox gets its fetcher
 BACKOFF_FIRST_SECONDS = 1.0
@@ -73,11 +84,10 @@ class ImapLoginFailed(ImapProblem):
 
 
 class FetcherBusy(RuntimeError):
-    """Another fetcher in this process already serves the account."""
+    """Another fetcher, in this process or another, already serves the account."""
 
 
-# One fetcher per mailbox. Process-local for now; across processes this needs a lease
-# on the account row (see docs/imap.md, "One fetcher per mailbox").
+# One fetcher per mailbox within the process; across processes, the lease (Lease).
 _running: set[int] = set()
 _running_lock = threading.Lock()
 
@@ -94,6 +104,67 @@ def exclusive(account_id: int) -> Iterator[None]:
     finally:
         with _running_lock:
             _running.discard(account_id)
+
+
+class Lease:
+    """A fetcher's hold on its account's row, so no other process fetches the mailbox.
+
+    :meth:`take` once; :meth:`keep` at every sync, batch and wait round (it renews when
+    forced or when :data:`LEASE_RENEW_SECONDS` have passed, and raises
+    :class:`LeaseLost` when another fetcher has taken the lease since); :meth:`release`
+    on the way out. Times come from :func:`postroom.core.clock.now`.
+    """
+
+    def __init__(self, account_id: int, owner: str | None = None) -> None:
+        self.account_id = account_id
+        self.owner = owner or new_lease_owner()
+        self.held = False
+        self._renewed_at: datetime | None = None
+
+    def take(self) -> bool:
+        """Take the lease if nobody else holds a live one; True if it is ours now."""
+        now = clock.now()
+        self.held = take_lease(self.account_id, self.owner, seconds=LEASE_SECONDS)
+        self._renewed_at = now if self.held else None
+        return self.held
+
+    def keep(self, *, force: bool = False) -> None:
+        """Renew the lease if due (or ``force``); raise :class:`LeaseLost` if it is gone.
+
+        A database error is not a loss while the lease is still valid: it is retried at
+        the next call. Once the lease could have expired unrenewed, it is a loss.
+        """
+        if not self.held or self._renewed_at is None:
+            raise LeaseLost(f"IMAP account {self.account_id}: the lease is not held")
+        now = clock.now()
+        since = now - self._renewed_at
+        if not force and timedelta(0) <= since < timedelta(seconds=LEASE_RENEW_SECONDS):
+            return
+        try:
+            renewed = renew_lease(self.account_id, self.owner, seconds=LEASE_SECONDS)
+        except DatabaseError as exc:
+            if timedelta(0) <= since < timedelta(seconds=LEASE_SECONDS):
+                log.warning("IMAP account %s: could not renew the lease: %s", self.account_id, exc)
+                close_old_connections()  # drop a broken connection; the next call retries
+                return
+            self.held = False
+            raise LeaseLost(
+                f"IMAP account {self.account_id}: the lease could not be renewed before it "
+                f"expired ({exc})"
+            ) from exc
+        if not renewed:
+            self.held = False
+            raise LeaseLost(f"IMAP account {self.account_id}: another fetcher holds the lease")
+        self._renewed_at = now
+
+    def release(self) -> None:
+        """Give the lease up if it is still ours. Never raises (runs in cleanup): a lease
+        that could not be released expires by itself."""
+        self.held = False
+        try:
+            release_lease(self.account_id, self.owner)
+        except Exception:
+            log.exception("could not release the lease of IMAP account %s", self.account_id)
 
 
 @dataclass
@@ -120,7 +191,7 @@ class Backoff:
 def describe_error(exc: BaseException, account: ImapAccount) -> str:
     """One line for the health panel: what went wrong, in terms an admin can act on."""
     where = f"{account.host}:{account.port}"
-    if isinstance(exc, ImapProblem):
+    if isinstance(exc, ImapProblem | LeaseLost):
         return str(exc)
     if isinstance(exc, SecretUnreadable):
         return "IMAP login failed: the stored secret cannot be decrypted; enter it again"
@@ -161,13 +232,29 @@ def plan_batches(sizes: Iterable[tuple[int, int]]) -> Iterator[list[int]]:
 
 class ImapFetcher:
     """Fetches new mail of one :class:`ImapAccount`: connect, then :meth:`sync` and
-    :meth:`wait_for_news` in turn, then :meth:`close`. Not thread-safe; one per thread."""
+    :meth:`wait_for_news` in turn, then :meth:`close`. Not thread-safe; one per thread.
 
-    def __init__(self, account: ImapAccount, *, ssl_context: ssl.SSLContext | None = None):
+    With a ``lease``, the fetcher keeps it renewed, raises :class:`LeaseLost` as soon as
+    it finds it gone, and writes the cursor and health only while it holds it.
+    """
+
+    def __init__(
+        self,
+        account: ImapAccount,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        lease: Lease | None = None,
+    ) -> None:
         self.account = account
         self.ssl_context = ssl_context
+        self.lease = lease
+        self.owner = lease.owner if lease is not None else None
         self.client: Any = None  # IMAPClient once connected (the library is untyped)
         self.uidvalidity = 0
+
+    def keep_lease(self, *, force: bool = False) -> None:
+        if self.lease is not None:
+            self.lease.keep(force=force)
 
     # -- connection -------------------------------------------------------------------
 
@@ -208,8 +295,8 @@ class ImapFetcher:
                     account.uidvalidity,
                     self.uidvalidity,
                 )
-            save_cursor(account, uidvalidity=self.uidvalidity, last_uid=0)
-        record_connected(account)
+            save_cursor(account, uidvalidity=self.uidvalidity, last_uid=0, owner=self.owner)
+        record_connected(account, owner=self.owner)
 
     def _login(self) -> None:
         account, client = self.account, self.client
@@ -223,14 +310,34 @@ class ImapFetcher:
 
     def _oauth_login(self) -> None:
         account, client = self.account, self.client
-        stored = decrypt(account.secret_encrypted)
-        token = stored or refresh_access_token(account)
+        token = decrypt(account.secret_encrypted)
+        refreshed = False
+        now = clock.now()
+        if not token or needs_refresh(account, now=now):
+            # Refresh before the token expires rather than after a refused login.
+            log.info("IMAP account %s: access token missing or expiring; refreshing", account.pk)
+            try:
+                token = refresh_access_token(account)
+                refreshed = True
+            except (OSError, OAuthRefreshFailed) as exc:
+                expires = account.oauth_expires_at
+                if not token or expires is None or expires <= now:
+                    raise
+                # The stored token still works for a few minutes: use it, and say why
+                # the refresh failed while there is time to fix it.
+                message = (
+                    f"IMAP OAuth token refresh failed ({exc}); logging in with the stored "
+                    f"access token, which expires at {expires.isoformat(timespec='seconds')}"
+                )
+                log.warning("IMAP account %s: %s", account.pk, message)
+                record_error(account.pk, message, account, disconnected=False, owner=self.owner)
         try:
             client.oauth2_login(account.username, token)
             return
         except LoginError as exc:
             # Access tokens last about an hour: a refused stored one is usually expired.
-            if not stored or not account.oauth_refresh_encrypted:
+            # A token just refreshed would not fare better after another refresh.
+            if refreshed or not account.oauth_refresh_encrypted:
                 raise _login_problem(exc, TOKEN_REFUSED) from exc
             log.info("IMAP account %s: access token refused; refreshing it", account.pk)
         token = refresh_access_token(account)
@@ -251,7 +358,7 @@ class ImapFetcher:
                 client.shutdown()
             except Exception:
                 log.debug("IMAP socket of account %s already closed", self.account.pk)
-        record_disconnected(self.account.pk, self.account)
+        record_disconnected(self.account.pk, self.account, owner=self.owner)
 
     # -- fetching ---------------------------------------------------------------------
 
@@ -262,11 +369,13 @@ class ImapFetcher:
         IDLE is an empty search: mail announced while a batch was being fetched (its
         EXISTS arrives among the FETCH responses and is not seen) is never left waiting
         for the next message to wake the fetcher. Stops between batches when ``stop``
-        is set; records success and lag when done.
+        is set; records success and lag when done. Renews the lease (if any) at the start
+        and before each batch, and stops with :class:`LeaseLost` if it is gone.
         """
         client = self.client
         created = 0
         newest: datetime | None = None
+        self.keep_lease(force=True)
         while True:
             client.noop()  # the command that asks the server to report new mail
             last_uid = self.account.last_uid
@@ -286,10 +395,11 @@ class ImapFetcher:
                 for batch in plan_batches(sizes):
                     if stop is not None and stop.is_set():
                         return created
+                    self.keep_lease(force=True)
                     created += self._fetch_batch(batch, meta)
                     newest = meta[batch[-1]].get(b"INTERNALDATE") or newest
         lag = (clock.now() - newest).total_seconds() if isinstance(newest, datetime) else 0.0
-        record_success(self.account, lag_seconds=lag)
+        record_success(self.account, lag_seconds=lag, owner=self.owner)
         return created
 
     def _fetch_batch(self, batch: list[int], meta: dict[int, dict[bytes, Any]]) -> int:
@@ -346,6 +456,9 @@ class ImapFetcher:
         """
         account = self.account
         if stored and account.after_import != AfterImport.NOTHING:
+            # Changing the mailbox is the one thing a second fetcher would do twice:
+            # check the lease just before, not only at the start of the batch.
+            self.keep_lease(force=True)
             try:
                 if account.after_import == AfterImport.MARK_READ:
                     self.client.add_flags(stored, [SEEN], silent=True)
@@ -356,8 +469,8 @@ class ImapFetcher:
             except (IMAPClientError, ImapProblem) as exc:
                 message = f"IMAP after-import ({account.after_import}) failed: {exc}"
                 log.warning("IMAP account %s: %s", account.pk, message)
-                record_error(account.pk, message, account, disconnected=False)
-        save_cursor(account, uidvalidity=self.uidvalidity, last_uid=through)
+                record_error(account.pk, message, account, disconnected=False, owner=self.owner)
+        save_cursor(account, uidvalidity=self.uidvalidity, last_uid=through, owner=self.owner)
 
     def _move(self, uids: list[int]) -> None:
         client, target = self.client, self.account.move_to
@@ -382,7 +495,7 @@ class ImapFetcher:
 
     def wait_for_news(self, stop: threading.Event) -> None:
         """Return when new mail may have arrived, when it is time to look anyway, or soon
-        after ``stop`` is set."""
+        after ``stop`` is set. Keeps the lease renewed; raises :class:`LeaseLost`."""
         if self.can_idle():
             self._idle(stop)
         else:
@@ -400,6 +513,13 @@ class ImapFetcher:
             wait = min(IDLE_CHECK_SECONDS, remaining)
             asked = time.monotonic()
             responses = client.idle_check(timeout=wait)
+            try:
+                self.keep_lease()
+            except Exception:
+                # Leave IDLE first: a LOGOUT sent in IDLE would be taken for a bad DONE
+                # and never answered.
+                client.idle_done()
+                raise
             if any(r and r[0] == b"BYE" for r in responses):
                 raise ConnectionError("the IMAP server closed the connection (BYE)")
             if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
@@ -412,12 +532,15 @@ class ImapFetcher:
 
     def _poll(self, stop: threading.Event) -> None:
         deadline = time.monotonic() + max(self.account.poll_seconds, 1)
+        keepalive = time.monotonic() + KEEPALIVE_SECONDS
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or stop.wait(min(remaining, KEEPALIVE_SECONDS)):
+            if remaining <= 0 or stop.wait(min(remaining, IDLE_CHECK_SECONDS)):
                 return
-            if deadline - time.monotonic() > 0:
+            self.keep_lease()
+            if time.monotonic() >= keepalive and deadline - time.monotonic() > 0:
                 self.client.noop()  # keep a long poll interval from timing the session out
+                keepalive = time.monotonic() + KEEPALIVE_SECONDS
 
 
 def _quick(since: float, wait: float) -> bool:
@@ -435,49 +558,105 @@ def _login_problem(exc: LoginError, refused: str) -> ImapProblem:
 def fetch_once(account: ImapAccount, *, ssl_context: ssl.SSLContext | None = None) -> int:
     """Connect, store everything new, disconnect; returns how many raw rows were new.
 
-    Errors are recorded in the account's health and raised.
+    Holds the account's lease meanwhile: raises :class:`FetcherBusy` if another fetcher
+    (in this process or another) serves the mailbox. Errors are recorded in the
+    account's health and raised.
     """
     with exclusive(account.pk):
-        fetcher = ImapFetcher(account, ssl_context=ssl_context)
+        lease = Lease(account.pk)
+        if not lease.take():
+            raise FetcherBusy(_busy_message(account.pk))
+        fetcher = ImapFetcher(account, ssl_context=ssl_context, lease=lease)
         try:
             fetcher.connect()
             return fetcher.sync()
+        except LeaseLost:
+            raise  # the mailbox is in other hands now: its health is theirs to write
         except Exception as exc:
-            record_error(account.pk, describe_error(exc, account), account)
+            record_error(account.pk, describe_error(exc, account), account, owner=lease.owner)
             raise
         finally:
             fetcher.close()
+            lease.release()
+
+
+def _busy_message(account_id: int) -> str:
+    holder = (
+        ImapAccount.objects.filter(pk=account_id)
+        .values_list("lease_owner", "lease_expires_at")
+        .first()
+    )
+    if holder is None:
+        return f"IMAP account {account_id} does not exist"
+    owner, expires = holder
+    until = f" until {expires.isoformat(timespec='seconds')}" if expires else ""
+    return f"IMAP account {account_id} is being fetched by {owner}{until}"
 
 
 def run_fetcher(
-    account_id: int, stop: threading.Event, *, ssl_context: ssl.SSLContext | None = None
+    account_id: int,
+    stop: threading.Event,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    owner: str | None = None,
 ) -> None:
-    """Fetch mail for one account until ``stop`` is set (or the account is disabled or
-    deleted). Meant to be a thread's target; returns within a few seconds of ``stop``."""
+    """Fetch mail for one account until ``stop`` is set, the account is disabled or
+    deleted, or another process holds (or takes over) its lease. Meant to be a thread's
+    target; returns within a few seconds of ``stop``."""
     try:
         with exclusive(account_id):
-            _run(account_id, stop, ssl_context)
+            serve_mailbox(account_id, stop, ssl_context=ssl_context, owner=owner)
     except FetcherBusy:
         log.warning("IMAP account %s already has a fetcher in this process", account_id)
     finally:
         connections.close_all()  # this thread's connections die with it
 
 
+def serve_mailbox(
+    account_id: int,
+    stop: threading.Event,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    owner: str | None = None,
+) -> bool:
+    """The fetcher loop of :func:`run_fetcher` under the account's lease, without the
+    process-local registry. Returns False at once if another fetcher holds the lease;
+    True when it stopped after holding it (the lease is then released if still ours).
+    ``owner`` names the lease holder; by default a new unique id."""
+    lease = Lease(account_id, owner)
+    if not lease.take():
+        log.info("IMAP account %s: %s", account_id, _busy_message(account_id))
+        return False
+    log.info("IMAP account %s: fetching as %s", account_id, lease.owner)
+    try:
+        _run(account_id, stop, ssl_context, lease)
+    except LeaseLost as exc:
+        log.warning("%s; this fetcher stops", exc)
+    finally:
+        lease.release()
+    return True
+
+
 # Failures that need no traceback in the log: the health message says it all.
 _EXPECTED = (ImapProblem, OSError, IMAPClientError, OAuthRefreshFailed, SecretUnreadable)
 
 
-def _run(account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | None) -> None:
+def _run(
+    account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | None, lease: Lease
+) -> None:
+    """Connect, sync and wait until ``stop``; reconnect after failures. Raises
+    :class:`LeaseLost` when the lease is found gone."""
     backoff = Backoff()
     while not stop.is_set():
         close_old_connections()
+        lease.keep()
         account = (
             ImapAccount.objects.select_related("inbox").filter(pk=account_id, enabled=True).first()
         )
         if account is None:
             log.info("IMAP account %s is disabled or gone; its fetcher stops", account_id)
             return
-        fetcher = ImapFetcher(account, ssl_context=ssl_context)
+        fetcher = ImapFetcher(account, ssl_context=ssl_context, lease=lease)
         try:
             fetcher.connect()
             while not stop.is_set():
@@ -485,14 +664,28 @@ def _run(account_id: int, stop: threading.Event, ssl_context: ssl.SSLContext | N
                 backoff.reset()
                 fetcher.wait_for_news(stop)
                 close_old_connections()  # the wait may have outlived the DB connection
+        except LeaseLost:
+            raise
         except Exception as exc:
             message = describe_error(exc, account)
             expected = isinstance(exc, _EXPECTED)
             log.warning("IMAP account %s: %s", account_id, message, exc_info=not expected)
-            record_error(account_id, message)
-            stop.wait(backoff.next_delay())
+            record_error(account_id, message, owner=lease.owner)
+            fetcher.close()
+            _pause(stop, backoff.next_delay(), lease)
         finally:
             fetcher.close()
+
+
+def _pause(stop: threading.Event, seconds: float, lease: Lease) -> None:
+    """Wait ``seconds``, or until ``stop``, keeping the lease renewed meanwhile (the
+    backoff after a failure reaches 5 minutes; the lease lasts 90 seconds)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or stop.wait(min(remaining, IDLE_CHECK_SECONDS)):
+            return
+        lease.keep()
 
 
 def ensure_fetchers(
@@ -500,11 +693,17 @@ def ensure_fetchers(
     threads: dict[int, threading.Thread],
     *,
     target: Callable[[int, threading.Event], None] = run_fetcher,
+    account_ids: Collection[int] | None = None,
 ) -> list[int]:
-    """Start a fetcher thread for each enabled account without a live one; returns the
+    """Start a fetcher thread for each enabled account (of ``account_ids``, if given)
+    that has no live thread here and whose lease no fetcher holds: none in another
+    process, and none left by one that died (its lease expires by itself). Returns the
     ids of the accounts started. ``threads`` is the caller's record, updated in place."""
+    accounts = ImapAccount.objects.filter(lease_free(clock.now()), enabled=True)
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=account_ids)
     started = []
-    for account_id in ImapAccount.objects.filter(enabled=True).values_list("pk", flat=True):
+    for account_id in accounts.order_by("pk").values_list("pk", flat=True):
         current = threads.get(account_id)
         if current is not None and current.is_alive():
             continue
@@ -517,15 +716,23 @@ def ensure_fetchers(
     return started
 
 
-def supervise_fetchers(stop: threading.Event, interval: float = SUPERVISE_SECONDS) -> None:
-    """Keep one fetcher thread per enabled account until ``stop`` is set: a mailbox
-    added or re-enabled in the admin starts fetching within ``interval`` seconds, and a
-    disabled or deleted one stops by itself. For the one-process server's background."""
+def supervise_fetchers(
+    stop: threading.Event,
+    interval: float = SUPERVISE_SECONDS,
+    *,
+    account_ids: Collection[int] | None = None,
+    target: Callable[[int, threading.Event], None] = run_fetcher,
+) -> None:
+    """Keep one fetcher thread per enabled account (of ``account_ids``, if given) until
+    ``stop`` is set: a mailbox added or re-enabled in the admin starts fetching within
+    ``interval`` seconds, a disabled or deleted one stops by itself, and a mailbox whose
+    lease another process held is taken over within ``interval`` seconds of that lease
+    being released or expiring. For the server's background and ``postroom fetch``."""
     threads: dict[int, threading.Thread] = {}
     while not stop.is_set():
         try:
             close_old_connections()
-            ensure_fetchers(stop, threads)
+            ensure_fetchers(stop, threads, target=target, account_ids=account_ids)
         except Exception:  # keep supervising; the next round retries
             log.exception("could not start IMAP fetchers")
         stop.wait(interval)

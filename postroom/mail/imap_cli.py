@@ -3,6 +3,10 @@
 postroom fetch                 keep fetching every enabled mailbox until stopped
 postroom fetch --once          fetch what is new now, print a line per mailbox, exit
 postroom fetch --account 3     only that account (repeatable)
+
+A mailbox that another process is fetching (it holds the account's lease) is left to
+it: ``--once`` reports it as skipped, and the long-running form takes it over once that
+lease is released or expires.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import signal
 import sys
 import threading
 
-from postroom.mail.imap import fetch_once, run_fetcher, supervise_fetchers
+from postroom.mail.imap import FetcherBusy, fetch_once, supervise_fetchers
+from postroom.mail.imap_state import LeaseLost
 from postroom.mail.models import ImapAccount
 
 
@@ -23,6 +28,9 @@ def _once(account_ids: list[int]) -> int:
     for account in accounts:
         try:
             new = fetch_once(account)
+        except (FetcherBusy, LeaseLost) as exc:
+            # Not a failure: the mailbox is being fetched, by someone else.
+            print(f"{account}: skipped: {exc}")
         except Exception:
             failed += 1
             account.refresh_from_db(fields=["last_error"])
@@ -36,17 +44,7 @@ def _forever(account_ids: list[int]) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    if not account_ids:
-        supervise_fetchers(stop)
-        return 0
-    threads = [
-        threading.Thread(target=run_fetcher, args=(pk, stop), name=f"imap-{pk}")
-        for pk in account_ids
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    supervise_fetchers(stop, account_ids=account_ids or None)
     return 0
 
 
