@@ -159,7 +159,8 @@ def run(messages: int, with_imap: bool, fanout: list[int]) -> dict[str, object]:
     web_port, smtp_port = _free_port(), _free_port()
     env = {**os.environ, "POSTROOM_DATA_DIR": data_dir, "POSTROOM_SMTPD": "true",
            "POSTROOM_SMTPD_PORT": str(smtp_port), "DJANGO_SETTINGS_MODULE": "postroom.settings",
-           "PYTHONPATH": str(ROOT), "POSTROOM_LOG_LEVEL": "WARNING"}
+           "PYTHONPATH": str(ROOT),
+           "POSTROOM_LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING")}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "-m", "postroom.cli", "migrate"], env=env, check=True,

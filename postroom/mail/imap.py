@@ -60,6 +60,10 @@ BATCH_UIDS = 50  # messages per FETCH of bodies
 BATCH_BYTES = 16 * 1024 * 1024  # a batch stops growing here; a bigger message goes alone
 META_CHUNK = 500  # UIDs per FETCH of sizes and dates
 IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before servers' 30-minute logout
+# After mail arrived, IDLE this long before one more look (see wait_for_news).
+SETTLE_SECONDS = 1.0
+ACTIVE_SECONDS = 60.0  # how long after the last arrival mail counts as "flowing"
+ACTIVE_RECHECK_SECONDS = 5.0
 IDLE_CHECK_SECONDS = 2.0  # how long one wait blocks; bounds how long a stop takes
 LEASE_RENEW_SECONDS = 30.0  # renew the 90-second lease this often while waiting
 KEEPALIVE_SECONDS = 5 * 60  # NOOP at least this often while polling
@@ -493,21 +497,40 @@ class ImapFetcher:
     def can_idle(self) -> bool:
         return bool(self.account.use_idle) and bool(self.client.has_capability("IDLE"))
 
-    def wait_for_news(self, stop: threading.Event) -> None:
+    def wait_for_news(self, stop: threading.Event, *, since_arrival: float = 1e9) -> None:
         """Return when new mail may have arrived, when it is time to look anyway, or soon
-        after ``stop`` is set. Keeps the lease renewed; raises :class:`LeaseLost`."""
+        after ``stop`` is set. Keeps the lease renewed; raises :class:`LeaseLost`.
+
+        ``since_arrival``: seconds since the last fetch found mail. Mail that lands while
+        IDLE is being set up can escape the server's notification (Dovecot then reports it
+        only at its next periodic check, 30 s later). So while mail is flowing, IDLE is cut
+        short for a cheap re-check: after 1 s right after mail arrived, every 5 s for a
+        minute after that; in quiet times IDLE lasts its full term.
+        """
+        if since_arrival < 1:
+            limit = SETTLE_SECONDS
+        elif since_arrival < ACTIVE_SECONDS:
+            limit = ACTIVE_RECHECK_SECONDS
+        else:
+            limit = IDLE_RENEW_SECONDS
         if self.can_idle():
-            self._idle(stop)
+            self._idle(stop, limit=limit)
         else:
             self._poll(stop)
 
-    def _idle(self, stop: threading.Event) -> None:
+    def _idle(self, stop: threading.Event, limit: float = 0) -> None:
         client = self.client
         client.idle()
+        # A message that arrived between the last search and the IDLE command is announced
+        # before the server's "+ idling"; imapclient files such untagged EXISTS away
+        # instead of returning them from idle_check, so look there first.
+        if _pop_untagged_news(client):
+            client.idle_done()
+            return
         started = time.monotonic()
         quick_empties = 0
         while not stop.is_set():
-            remaining = IDLE_RENEW_SECONDS - (time.monotonic() - started)
+            remaining = (limit or IDLE_RENEW_SECONDS) - (time.monotonic() - started)
             if remaining <= 0:
                 break
             wait = min(IDLE_CHECK_SECONDS, remaining)
@@ -659,10 +682,12 @@ def _run(
         fetcher = ImapFetcher(account, ssl_context=ssl_context, lease=lease)
         try:
             fetcher.connect()
+            last_arrival = 0.0
             while not stop.is_set():
-                fetcher.sync(stop)
+                if fetcher.sync(stop):
+                    last_arrival = time.monotonic()
                 backoff.reset()
-                fetcher.wait_for_news(stop)
+                fetcher.wait_for_news(stop, since_arrival=time.monotonic() - last_arrival)
                 close_old_connections()  # the wait may have outlived the DB connection
         except LeaseLost:
             raise
@@ -739,3 +764,15 @@ def supervise_fetchers(
     for thread in threads.values():
         thread.join(timeout=IDLE_CHECK_SECONDS + 5)
     connections.close_all()
+
+
+def _pop_untagged_news(client: IMAPClient) -> bool:
+    """True when EXISTS/RECENT responses were stashed while IDLE started (and drop them)."""
+    stash = getattr(getattr(client, "_imap", None), "untagged_responses", None)
+    if not isinstance(stash, dict):
+        return False
+    found = False
+    for key in ("EXISTS", "RECENT"):
+        if stash.pop(key, None):
+            found = True
+    return found

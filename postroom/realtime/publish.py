@@ -43,6 +43,7 @@ def publish_event(event: Event) -> None:
     if layer is None:
         return
     message = event_message(event)
+    log.debug("publishing %s for inbox %s", event.type, event.inbox_id)
     if event.user_id is not None:
         group = user_group(event.user_id)
     elif event.inbox_id is not None:
