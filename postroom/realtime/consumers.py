@@ -13,6 +13,7 @@ forget a person whose state they have not heard for ``PRESENCE_TTL`` seconds.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -26,6 +27,10 @@ from postroom.realtime.publish import note_server_loop
 
 PRESENCE_STATES = {"viewing", "replying", "noting"}
 PRESENCE_TTL = 20  # seconds, told to clients
+RECHECK_SECONDS = 2.0
+# user id → (when, inbox ids): shared by a person's sockets in this process (many tabs),
+# refreshed by any of them on access.changed.
+_recent: dict[int, tuple[float, set[int]]] = {}
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -120,7 +125,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if (
             inbox_id is not None
             and message.get("user") is None
-            and inbox_id not in await self._current_inbox_ids()
+            and inbox_id not in await self._recent_inbox_ids()
         ):
             await self._sync_inboxes()
             return
@@ -140,8 +145,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     # Access -------------------------------------------------------------------------
 
-    @database_sync_to_async
-    def _current_inbox_ids(self) -> set[int]:
+    async def _recent_inbox_ids(self) -> set[int]:
+        """The user's inboxes, read from the database at most every RECHECK_SECONDS.
+
+        Revocations reach the socket at once through ``access.changed``; this bounded
+        re-check only covers an event racing that notice, without a query per event per
+        socket (a busy inbox with hundreds of agents connected).
+        """
+        now = time.monotonic()
+        cached = _recent.get(self.user.pk)
+        if cached is None or now - cached[0] > RECHECK_SECONDS:
+            cached = (now, await self._current_inbox_ids())
+            _recent[self.user.pk] = cached
+        return cached[1]
+
+    async def _current_inbox_ids(self) -> set[int]:
+        # Read-only and per call: no need to queue behind every other socket's database
+        # work in the one thread-sensitive executor.
+        result: set[int] = await database_sync_to_async(
+            self._current_inbox_ids_sync, thread_sensitive=False
+        )()
+        return result
+
+    def _current_inbox_ids_sync(self) -> set[int]:
         self.user.refresh_from_db(fields=["is_active", "role"])
         return set(inbox_levels(self.user))
 
@@ -158,6 +184,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def _sync_inboxes(self, *, announce: bool = True) -> None:
         current = await self._current_inbox_ids()
+        _recent[self.user.pk] = (time.monotonic(), current)
         for inbox_id in self.inbox_ids - current:
             await self.channel_layer.group_discard(inbox_group(inbox_id), self.channel_name)
         for inbox_id in current - self.inbox_ids:
