@@ -80,9 +80,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _mail(i: int, tag: str) -> bytes:
-    return (f"From: Customer {i} <c{i}@customer.test>\r\nTo: support@bench.test\r\n"
-            f"Subject: {tag} {i}\r\nMessage-ID: <{tag}.{i}.{time.time_ns()}@customer.test>\r\n"
-            f"\r\nHello number {i}\r\n").encode()
+    return (
+        f"From: Customer {i} <c{i}@customer.test>\r\nTo: support@bench.test\r\n"
+        f"Subject: {tag} {i}\r\nMessage-ID: <{tag}.{i}.{time.time_ns()}@customer.test>\r\n"
+        f"\r\nHello number {i}\r\n"
+    ).encode()
 
 
 async def _clients(url: str, session: str, count: int) -> list[Any]:
@@ -90,10 +92,15 @@ async def _clients(url: str, session: str, count: int) -> list[Any]:
 
     sockets = []
     for _ in range(count):
-        ws = await connect(url, additional_headers={"Cookie": f"sessionid={session}",
-                                                    "Origin": url.replace("ws://", "http://")
-                                                    .split("/ws/")[0]},
-                           max_queue=None, open_timeout=20)
+        ws = await connect(
+            url,
+            additional_headers={
+                "Cookie": f"sessionid={session}",
+                "Origin": url.replace("ws://", "http://").split("/ws/")[0],
+            },
+            max_queue=None,
+            open_timeout=20,
+        )
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
         sockets.append(ws)
@@ -115,8 +122,9 @@ async def _smtp_latency(url: str, session: str, smtp_port: int, count: int) -> l
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
         for i in range(count):
             waiter = asyncio.ensure_future(_next_created(ws))
-            await loop.run_in_executor(None, smtp.sendmail, f"c{i}@customer.test",
-                                       ["support@bench.test"], _mail(i, "smtp"))
+            await loop.run_in_executor(
+                None, smtp.sendmail, f"c{i}@customer.test", ["support@bench.test"], _mail(i, "smtp")
+            )
             accepted = time.perf_counter()  # sendmail returns after the 250
             delays.append(await waiter - accepted)
     await ws.close()
@@ -145,8 +153,13 @@ async def _fanout(url: str, session: str, smtp_port: int, clients: int, rounds: 
     with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
         for i in range(rounds):
             waiters = [asyncio.ensure_future(_next_created(ws)) for ws in sockets]
-            await loop.run_in_executor(None, smtp.sendmail, "f@customer.test",
-                                       ["support@bench.test"], _mail(i, f"fan{clients}"))
+            await loop.run_in_executor(
+                None,
+                smtp.sendmail,
+                "f@customer.test",
+                ["support@bench.test"],
+                _mail(i, f"fan{clients}"),
+            )
             accepted = time.perf_counter()
             delays += [t - accepted for t in await asyncio.gather(*waiters)]
     for ws in sockets:
@@ -157,14 +170,18 @@ async def _fanout(url: str, session: str, smtp_port: int, clients: int, rounds: 
 def run(messages: int, with_imap: bool, fanout: list[int]) -> dict[str, object]:
     data_dir = tempfile.mkdtemp(prefix="postroom-latency-")
     web_port, smtp_port = _free_port(), _free_port()
-    env = {**os.environ, "POSTROOM_DATA_DIR": data_dir, "POSTROOM_SMTPD": "true",
-           "POSTROOM_SMTPD_PORT": str(smtp_port), "DJANGO_SETTINGS_MODULE": "postroom.settings",
-           "PYTHONPATH": str(ROOT),
-           "POSTROOM_LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING")}
+    env = {
+        **os.environ,
+        "POSTROOM_DATA_DIR": data_dir,
+        "POSTROOM_SMTPD": "true",
+        "POSTROOM_SMTPD_PORT": str(smtp_port),
+        "DJANGO_SETTINGS_MODULE": "postroom.settings",
+        "PYTHONPATH": str(ROOT),
+        "POSTROOM_LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING"),
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "-m", "postroom.cli", "migrate"], env=env, check=True,
-                   cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "postroom.cli", "migrate"], env=env, check=True, cwd=ROOT)
     dovecot = None
     imap_arg = []
     if with_imap:
@@ -172,25 +189,41 @@ def run(messages: int, with_imap: bool, fanout: list[int]) -> dict[str, object]:
         from tests.ingest.dovecot import start_dovecot
 
         dovecot = start_dovecot()
-        imap_arg = [json.dumps({"port": dovecot.port, "user": dovecot.user,
-                                "password": dovecot.password})]
-    session = subprocess.run([sys.executable, "-c", SETUP, *imap_arg], env=env, check=True,
-                             cwd=ROOT, capture_output=True, text=True).stdout.split()[-1]
-    server = subprocess.Popen([sys.executable, "-m", "postroom.cli", "serve", "--port",
-                               str(web_port), "--no-migrate"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=open(Path(data_dir) / "server.log", "wb"))
+        imap_arg = [
+            json.dumps({"port": dovecot.port, "user": dovecot.user, "password": dovecot.password})
+        ]
+    session = subprocess.run(
+        [sys.executable, "-c", SETUP, *imap_arg],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
+    with (Path(data_dir) / "server.log").open("wb") as server_log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "postroom.cli", "serve", "--port", str(web_port),
+             "--no-migrate"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=server_log,
+        )  # fmt: skip
     figures: dict[str, object] = {}
     try:
         _wait_port(web_port)
         _wait_port(smtp_port)
         url = f"ws://127.0.0.1:{web_port}/ws/live/"
         smtp = asyncio.run(_smtp_latency(url, session, smtp_port, messages))
-        figures.update(smtp_p50_ms=round(statistics.median(smtp) * 1000, 1),
-                       smtp_p95_ms=round(_pct(smtp, 0.95) * 1000, 1), smtp_n=len(smtp))
+        figures.update(
+            smtp_p50_ms=round(statistics.median(smtp) * 1000, 1),
+            smtp_p95_ms=round(_pct(smtp, 0.95) * 1000, 1),
+            smtp_n=len(smtp),
+        )
         if dovecot is not None:
             imap = asyncio.run(_imap_latency(url, session, dovecot, messages))
-            figures.update(imap_p50_ms=round(statistics.median(imap) * 1000, 1),
-                           imap_p95_ms=round(_pct(imap, 0.95) * 1000, 1), imap_n=len(imap))
+            figures.update(
+                imap_p50_ms=round(statistics.median(imap) * 1000, 1),
+                imap_p95_ms=round(_pct(imap, 0.95) * 1000, 1),
+                imap_n=len(imap),
+            )
         best = 0
         for clients in fanout:
             p95 = asyncio.run(_fanout(url, session, smtp_port, clients, rounds=10))

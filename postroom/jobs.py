@@ -2,7 +2,8 @@
 
 - the digest loop: phase 2 of ingestion, woken at once when raw mail is committed in
   this process, and polling every second for mail stored by other processes;
-- the periodic jobs: snooze wake-ups and the trash purge.
+- the periodic jobs: snooze wake-ups and the trash purge;
+- the outbox loop: sends due outbound mail (docs/outbound.md).
 """
 
 from __future__ import annotations
@@ -60,10 +61,12 @@ def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) ->
 
 def start_background(stop: threading.Event) -> list[threading.Thread]:
     from postroom.mail.imap import supervise_fetchers
+    from postroom.outbound.loop import run_outbox_loop
 
     threads = [
         threading.Thread(target=run_periodic_jobs, args=(stop,), name="postroom-jobs", daemon=True),
         threading.Thread(target=run_digest_loop, args=(stop,), name="postroom-digest", daemon=True),
+        threading.Thread(target=run_outbox_loop, args=(stop,), name="postroom-outbox", daemon=True),
         # One IMAP fetcher thread per enabled mailbox (docs/imap.md).
         threading.Thread(
             target=supervise_fetchers, args=(stop,), name="postroom-imap", daemon=True

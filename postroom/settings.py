@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "postroom.accounts",
     "postroom.inbox",
     "postroom.mail",
+    "postroom.outbound",
     "postroom.realtime",
     "postroom.notifications",
     "postroom.web",
@@ -187,14 +188,54 @@ if _webhook_auth := env_optional("POSTROOM_WEBHOOK_BASIC_AUTH"):  # "user:passwo
 if _mailgun_key := env_optional("POSTROOM_MAILGUN_WEBHOOK_SIGNING_KEY"):
     ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = _mailgun_key
 
+# Outbound mail (docs/outbound.md). The workspace default transport; inboxes may have
+# their own. "capture" keeps mail on this machine (shown under Outbox), so a fresh
+# install or the demo never mails anyone by accident.
+POSTROOM_OUTBOUND_TRANSPORT = env_str("POSTROOM_OUTBOUND_TRANSPORT", "capture")
+if POSTROOM_OUTBOUND_TRANSPORT not in ("capture", "smtp", "provider"):
+    raise ConfigError("POSTROOM_OUTBOUND_TRANSPORT must be capture, smtp or provider")
+POSTROOM_OUTBOUND_SMTP_HOST = env_str("POSTROOM_OUTBOUND_SMTP_HOST", "")
+POSTROOM_OUTBOUND_SMTP_PORT = env_int("POSTROOM_OUTBOUND_SMTP_PORT", 587, minimum=1)
+POSTROOM_OUTBOUND_SMTP_SECURITY = env_str("POSTROOM_OUTBOUND_SMTP_SECURITY", "starttls")
+if POSTROOM_OUTBOUND_SMTP_SECURITY not in ("starttls", "tls", "none"):
+    raise ConfigError("POSTROOM_OUTBOUND_SMTP_SECURITY must be starttls, tls or none")
+POSTROOM_OUTBOUND_SMTP_USERNAME = env_str("POSTROOM_OUTBOUND_SMTP_USERNAME", "")
+POSTROOM_OUTBOUND_SMTP_PASSWORD = env_str("POSTROOM_OUTBOUND_SMTP_PASSWORD", "")
+POSTROOM_OUTBOUND_SMTP_CA_FILE = env_optional("POSTROOM_OUTBOUND_SMTP_CA_FILE")
+if POSTROOM_OUTBOUND_TRANSPORT == "smtp" and not POSTROOM_OUTBOUND_SMTP_HOST:
+    raise ConfigError("POSTROOM_OUTBOUND_SMTP_HOST must be set when the transport is smtp")
+POSTROOM_OUTBOUND_PROVIDER = env_str("POSTROOM_OUTBOUND_PROVIDER", "")
+POSTROOM_OUTBOUND_PROVIDER_KEY = env_str("POSTROOM_OUTBOUND_PROVIDER_KEY", "")
+# "name=value" pairs for the provider's other options, e.g. "sender_domain=mg.example.com".
+POSTROOM_OUTBOUND_PROVIDER_OPTIONS: dict[str, str] = {}
+for _option in env_list("POSTROOM_OUTBOUND_PROVIDER_OPTIONS", []):
+    _name, _sep, _value = _option.partition("=")
+    if not _sep or not _name.strip():
+        raise ConfigError(f"POSTROOM_OUTBOUND_PROVIDER_OPTIONS: {_option!r} is not name=value")
+    POSTROOM_OUTBOUND_PROVIDER_OPTIONS[_name.strip()] = _value.strip()
+if POSTROOM_OUTBOUND_TRANSPORT == "provider" and not POSTROOM_OUTBOUND_PROVIDER:
+    raise ConfigError("POSTROOM_OUTBOUND_PROVIDER must be set when the transport is provider")
+POSTROOM_OUTBOUND_TIMEOUT = env_int("POSTROOM_OUTBOUND_TIMEOUT", 30, minimum=1)
+# Undo send: how long a sent reply waits in the outbox (inboxes may override it).
+POSTROOM_UNDO_SEND_SECONDS = env_int("POSTROOM_UNDO_SEND_SECONDS", 10, minimum=0)
+# Temporary failures are retried after 30 s, 1 min, 2 min… (at most an hour apart).
+POSTROOM_OUTBOX_RETRY_SECONDS = env_int("POSTROOM_OUTBOX_RETRY_SECONDS", 30, minimum=1)
+POSTROOM_OUTBOX_MAX_ATTEMPTS = env_int("POSTROOM_OUTBOX_MAX_ATTEMPTS", 12, minimum=1)
+
 REDIS_URL = env_optional("REDIS_URL")
 # Live events: in memory for the one-process default, Redis when several processes
 # (web, workers) must reach each other's websockets.
 CHANNEL_LAYERS = {
     "default": (
-        {"BACKEND": "channels_redis.core.RedisChannelLayer",
-         "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30,
-                    "prefix": env_str("POSTROOM_CHANNEL_PREFIX", "postroom")}}
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": 1000,
+                "expiry": 30,
+                "prefix": env_str("POSTROOM_CHANNEL_PREFIX", "postroom"),
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )

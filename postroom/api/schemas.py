@@ -206,8 +206,83 @@ class NoteIn(Schema):
     body: str = Field(description="Markdown.")
 
 
+class AttachmentIn(Schema):
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(default="application/octet-stream", max_length=150)
+    content_base64: str = Field(description="The file's bytes, base64-encoded.")
+
+
 class ReplyIn(Schema):
-    body: str = Field(description="Markdown.")
-    to: list[str] | None = Field(default=None, description="Defaults to the contact.")
+    body: str = Field(description="Markdown. The inbox signature is added below it.")
+    to: list[str] | None = Field(
+        default=None, description="Defaults to the sender of the message answered."
+    )
+    cc: list[str] | None = Field(
+        default=None, description="Defaults to nobody, or with `reply_all` to the others."
+    )
+    bcc: list[str] = Field(default_factory=list, description="Never shown in the headers.")
+    reply_to_message: Id | None = Field(
+        default=None, description="The message answered; defaults to the customer's newest."
+    )
+    reply_all: bool = Field(default=False, description="Copy everyone the message went to.")
+    quote: bool = Field(default=True, description="Quote the message answered below the reply.")
+    send_at: datetime | None = Field(
+        default=None, description="Send later: ISO 8601 with an offset, in the future."
+    )
+    attachments: list[AttachmentIn] = Field(default_factory=list)
+
+
+class ForwardIn(Schema):
+    message: Id = Field(description="The message to forward, in this conversation.")
+    to: list[str]
     cc: list[str] = Field(default_factory=list)
     bcc: list[str] = Field(default_factory=list)
+    body: str = Field(default="", description="Markdown, above the forwarded message.")
+    include_attachments: bool = Field(default=True, description="Forward the message's files too.")
+    attachments: list[AttachmentIn] = Field(default_factory=list)
+    send_at: datetime | None = None
+
+
+class NewConversationIn(Schema):
+    inbox: str = Field(description="The slug of the inbox to write from.")
+    to: list[str]
+    cc: list[str] = Field(default_factory=list)
+    bcc: list[str] = Field(default_factory=list)
+    subject: str
+    body: str = Field(description="Markdown. The inbox signature is added below it.")
+    attachments: list[AttachmentIn] = Field(default_factory=list)
+    send_at: datetime | None = None
+
+
+DeliveryName = Literal["queued", "sending", "sent", "failed", "bounced"]
+
+
+class DeliveryOut(Schema):
+    status: DeliveryName
+    scheduled_for: UtcDateTime | None = Field(description="Set while a send-later message waits.")
+    undo_until: UtcDateTime | None = Field(description="Cancelling before this is an undo.")
+    attempts: int
+    last_error: str
+    next_attempt_at: UtcDateTime | None
+    sent_at: UtcDateTime | None
+    answer: str = Field(description="The receiving server's or provider's answer.")
+    transport: str
+    bounce_reason: str
+    bounced_recipients: list[str]
+
+
+class OutboundMessageOut(MessageOut):
+    conversation_id: int
+    delivery: DeliveryOut | None
+
+
+class DraftOut(Schema):
+    """What an undone message gave back, to edit and send again."""
+
+    conversation_id: int | None
+    subject: str
+    body: str
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    attachments: list[str] = Field(description="File names kept with the draft.")

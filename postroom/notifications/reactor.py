@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 
 def on_event(event: Event) -> None:
+    if event.conversation_id is None:
+        return
     if event.type == "conversation.assigned":
         _assigned(event)
     elif event.type == "message.received":
@@ -21,6 +23,7 @@ def on_event(event: Event) -> None:
 
 
 def _actor_of(event: Event) -> User | None:
+    assert event.conversation_id is not None
     activity = (
         Activity.objects.filter(conversation_id=event.conversation_id, verb=event.type)
         .select_related("actor")
@@ -34,6 +37,7 @@ def _assigned(event: Event) -> None:
     from postroom.notifications.actions import do_notify_assigned
 
     added = event.data.get("added") or []
+    assert event.conversation_id is not None
     conversation = Conversation.objects.filter(pk=event.conversation_id).first()
     if not added or conversation is None:
         return
@@ -45,6 +49,7 @@ def _received(event: Event) -> None:
     from postroom.notifications.actions import do_notify_reply
 
     data = event.data
+    assert event.conversation_id is not None
     # Cheap exits first: this runs for every message received.
     if (
         data.get("new_conversation")
@@ -53,7 +58,11 @@ def _received(event: Event) -> None:
         or not Follower.objects.filter(conversation_id=event.conversation_id).exists()
     ):
         return
-    message = Message.objects.filter(pk=data.get("message")).select_related("conversation").first()
+    message = (
+        Message.objects.filter(pk=int(data.get("message") or 0))
+        .select_related("conversation")
+        .first()
+    )
     if (
         message is None
         or message.direction != Direction.INBOUND

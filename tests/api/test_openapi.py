@@ -31,6 +31,12 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/conversations/{conversation_id}/snooze",
         "/api/v1/conversations/{conversation_id}/notes",
         "/api/v1/conversations/{conversation_id}/replies",
+        "/api/v1/conversations/{conversation_id}/replies/{message_id}",
+        "/api/v1/conversations/{conversation_id}/replies/{message_id}/cancel",
+        "/api/v1/conversations/{conversation_id}/replies/{message_id}/retry",
+        "/api/v1/conversations/{conversation_id}/replies/{message_id}/send-now",
+        "/api/v1/conversations/{conversation_id}/forwards",
+        "/api/v1/conversations/outbound/new",
         "/api/v1/attachments/{attachment_id}",
     }
 

@@ -5,8 +5,9 @@ from postroom.notifications.models import Follower, Mention, Notification
 
 
 def test_mentioning_a_teammate_notifies_them_and_lists_the_conversation(world, client_for):
-    actions.do_add_note(world.bob_conversation, "@alice can you approve the refund?",
-                        actor=world.bob)
+    actions.do_add_note(
+        world.bob_conversation, "@alice can you approve the refund?", actor=world.bob
+    )
     notification = Notification.objects.get(user=world.alice)
     assert notification.kind == "mention"
     assert "Bob mentioned you" in notification.text
@@ -28,8 +29,9 @@ def test_a_mention_of_someone_without_access_tells_them_nothing(world):
 
 
 def test_mentioning_a_team_notifies_its_members_who_can_see(world):
-    actions.do_create_team(name="Billing desk", members=[world.alice, world.charlie],
-                           actor=world.alice)
+    actions.do_create_team(
+        name="Billing desk", members=[world.alice, world.charlie], actor=world.alice
+    )
     actions.do_add_note(world.bob_conversation, "@billing-desk please check", actor=world.bob)
     assert list(Notification.objects.values_list("user__name", flat=True)) == ["Alice"]
 
@@ -50,9 +52,13 @@ def test_assignment_notifies_the_assignee(world, django_capture_on_commit_callba
 def test_a_customer_reply_notifies_followers(world, django_capture_on_commit_callbacks):
     actions.do_add_note(world.bob_conversation, "watching this", actor=world.alice)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_receive_message(world.support, from_email="carol@customer.test",
-                                   from_name="Carol", text="Any news?",
-                                   conversation=world.bob_conversation)
+        actions.do_receive_message(
+            world.support,
+            from_email="carol@customer.test",
+            from_name="Carol",
+            text="Any news?",
+            conversation=world.bob_conversation,
+        )
     assert Notification.objects.filter(user=world.alice, kind="reply").exists()
 
 
@@ -89,8 +95,12 @@ def test_mark_all_read_and_the_unread_badge(world, client_for):
 def test_preferences_are_saved(world, client_for):
     from postroom.notifications.models import Preference
 
-    client_for(world.bob).post("/settings/", {"action": "notifications", "email_mode": "digest",
-                                              "email_mentions": "on"})
+    client_for(world.bob).post(
+        "/settings/", {"action": "notifications", "email_mode": "digest", "email_mentions": "on"}
+    )
     preference = Preference.objects.get(user=world.bob)
     assert (preference.email_mode, preference.email_mentions, preference.email_replies) == (
-        "digest", True, False)
+        "digest",
+        True,
+        False,
+    )

@@ -28,8 +28,10 @@ from postroom.inbox.actions.labels import (
 )
 from postroom.inbox.actions.messages import (
     NewAttachment,
+    do_forward,
     do_receive_message,
     do_reply,
+    do_start_conversation,
 )
 from postroom.inbox.actions.notes import do_add_note
 from postroom.inbox.actions.reshape import (
@@ -57,6 +59,7 @@ __all__ = [
     "do_create_team",
     "do_create_user",
     "do_delete_label",
+    "do_forward",
     "do_grant_access",
     "do_merge_conversations",
     "do_move_conversation",
@@ -71,6 +74,7 @@ __all__ = [
     "do_set_user_role",
     "do_snooze",
     "do_split_message",
+    "do_start_conversation",
     "do_unassign",
     "do_update_inbox",
     "do_update_label",

@@ -1,11 +1,16 @@
-"""Messages: receiving a customer's message and recording an agent's reply."""
+"""Messages: receiving a customer's message; replying, forwarding and writing first.
+
+Outbound messages are recorded here and queued in the outbox (postroom/outbound/, see
+docs/outbound.md), which sends them once their undo delay or scheduled time has passed.
+"""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -13,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.core.markdown import markdown_to_text, render_markdown
 from postroom.core.subjects import normalize_subject
 from postroom.core.tokens import message_id_for
 from postroom.inbox.access import inbox_level
 from postroom.inbox.actions._log import record
+from postroom.inbox.actions.assign import do_assign
 from postroom.inbox.actors import CUSTOMER, Actor
 from postroom.inbox.attachments import store_attachment
 from postroom.inbox.models import (
@@ -31,6 +36,10 @@ from postroom.inbox.models import (
     MessageKind,
     Status,
 )
+from postroom.outbound import compose
+from postroom.outbound import config as outbound_config
+from postroom.outbound.models import ComposeMode
+from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue
 
 MAX_REPLY_LENGTH = 100_000
 
@@ -173,7 +182,13 @@ def do_receive_message(
         actor=actor,
         conversation=conversation,
         target=message,
-        data={"message": message.pk, "from": from_email},
+        data={
+            "message": message.pk,
+            "from": from_email,
+            "direction": direction,
+            "kind": kind,
+            "new_conversation": is_new,
+        },
     )
     return message
 
@@ -224,6 +239,96 @@ def _check_addresses(field: str, addresses: list[str]) -> list[str]:
     return cleaned
 
 
+def _check_body(body: str, *, required: bool = True) -> None:
+    if required and not body.strip():
+        raise ValidationError({"body": _("The reply is empty.")})
+    if len(body) > MAX_REPLY_LENGTH:
+        raise ValidationError({"body": _("The reply is too long.")})
+
+
+def _check_attachments(attachments: list[NewAttachment]) -> None:
+    # Providers and receiving servers refuse large mail (Gmail at 25 MB); the upload limit
+    # bounds each file, this bounds their sum, so a message never fails for its size.
+    if sum(len(a.payload) for a in attachments) > settings.POSTROOM_MAX_UPLOAD_BYTES:
+        raise ValidationError({"attachments": _("The attachments are larger than the limit.")})
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One outbound message as composed, before it is recorded and queued."""
+
+    mode: str
+    subject: str
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    attachments: list[NewAttachment]
+    quote: compose.Quote | None = None
+    quoted: Message | None = None
+    threading: Threading = field(default_factory=Threading)
+    send_at: datetime | None = None
+
+
+def _queue_outbound(
+    conversation: Conversation, body: str, out: _Outgoing, *, actor: User, level: int, verb: str
+) -> Message:
+    """Record the message with the sender identity for ``level`` and queue it."""
+    recipients = _check_addresses("to", out.to)
+    if not recipients:
+        raise ValidationError({"to": _("Add at least one recipient.")})
+    cc = _check_addresses("cc", out.cc)
+    bcc = _check_addresses("bcc", out.bcc)
+    _check_attachments(out.attachments)
+    inbox = conversation.inbox
+    from_name, from_email, sender = sender_identity(actor, inbox, level)
+    parts = compose.bodies(body, signature=compose.signature_for(inbox, actor), quote=out.quote)
+    now = clock.now()
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        author=actor,
+        from_name=from_name[:200],
+        from_email=from_email,
+        sender_email=sender,
+        to=recipients,
+        cc=cc,
+        bcc=bcc,
+        subject=out.subject[:500],
+        text=parts.text,
+        html=parts.html,
+        visible_text=body.strip(),
+        message_id=message_id_for(conversation.pk, _domain(inbox)),
+        delivery_status=DeliveryStatus.QUEUED,
+        created_at=now,
+    )
+    for item in out.attachments:
+        store_attachment(
+            message, filename=item.filename, content_type=item.content_type, payload=item.payload
+        )
+    conversation.message_count += 1
+    conversation.last_activity_at = now
+    if body.strip():
+        conversation.preview = _preview(body)
+    conversation.save(update_fields=["message_count", "last_activity_at", "preview"])
+    with_token = outbound_config.settings_for(inbox).reply_address_token
+    enqueue(
+        message,
+        mode=out.mode,
+        sent_text=parts.sent_text,
+        sent_html=parts.sent_html,
+        reply_to=[compose.reply_to_for(inbox, conversation, with_token=with_token)],
+        threading_headers=out.threading,
+        quoted=out.quoted,
+        send_at=out.send_at,
+    )
+    consume_draft(actor, conversation, inbox.pk)
+    data: dict[str, object] = {"message": message.pk, "to": recipients}
+    if out.send_at is not None:
+        data["send_at"] = out.send_at.isoformat()
+    record(verb, actor=actor, conversation=conversation, target=message, data=data)
+    return message
+
+
 @transaction.atomic
 def do_reply(
     conversation: Conversation,
@@ -234,56 +339,135 @@ def do_reply(
     cc: list[str] | None = None,
     bcc: list[str] | None = None,
     attachments: list[NewAttachment] | None = None,
+    replying_to: Message | None = None,
+    reply_all: bool = False,
+    quote: bool = True,
+    send_at: datetime | None = None,
 ) -> Message:
-    """Record an agent's reply as a queued outbound message (the outbox sends it)."""
+    """Record an agent's reply and queue it in the outbox.
+
+    ``replying_to`` is the message answered (by default the customer's newest). Its
+    sender gets the reply, with ``reply_all`` its other recipients too, unless ``to`` and
+    ``cc`` are given. The reply quotes it unless ``quote`` is false, and goes out after the
+    inbox's undo delay, or at ``send_at`` (send later).
+    """
     level = check_can_reply(actor, conversation)
-    if not body.strip():
-        raise ValidationError({"body": _("The reply is empty.")})
-    if len(body) > MAX_REPLY_LENGTH:
-        raise ValidationError({"body": _("The reply is too long.")})
-    recipients = _check_addresses(
-        "to",
-        to if to is not None else ([conversation.contact.email] if conversation.contact else []),
+    _check_body(body)
+    send_at = check_send_at(send_at)
+    if replying_to is not None and replying_to.conversation_id != conversation.pk:
+        raise ValidationError({"message": _("That message is not in this conversation.")})
+    source = replying_to or compose.reply_target(conversation)
+    default_to, default_cc = compose.reply_recipients(conversation, source, reply_all=reply_all)
+    in_reply_to, references = compose.threading_for(conversation, source)
+    out = _Outgoing(
+        mode=ComposeMode.REPLY_ALL if reply_all else ComposeMode.REPLY,
+        subject=compose.reply_subject(conversation.subject),
+        to=default_to if to is None else to,
+        cc=default_cc if cc is None else cc,
+        bcc=bcc or [],
+        attachments=attachments or [],
+        quote=compose.quote_reply(source, actor) if quote and source is not None else None,
+        quoted=source if quote else None,
+        threading=Threading(in_reply_to, tuple(references)),
+        send_at=send_at,
     )
+    return _queue_outbound(
+        conversation, body, out, actor=actor, level=level, verb="message.replied"
+    )
+
+
+@transaction.atomic
+def do_forward(
+    conversation: Conversation,
+    message: Message,
+    body: str = "",
+    *,
+    actor: User,
+    to: list[str],
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    attachments: list[NewAttachment] | None = None,
+    send_at: datetime | None = None,
+) -> Message:
+    """Forward ``message`` with the agent's note above it, e.g. to a colleague elsewhere.
+
+    The forward stays in this conversation, and an answer to it comes back here through
+    our reply token. ``attachments`` usually repeats the forwarded message's files.
+    """
+    level = check_can_reply(actor, conversation)
+    if message.conversation_id != conversation.pk:
+        raise ValidationError({"message": _("That message is not in this conversation.")})
+    _check_body(body, required=False)
+    out = _Outgoing(
+        mode=ComposeMode.FORWARD,
+        subject=compose.forward_subject(message.subject or conversation.subject),
+        to=to,
+        cc=cc or [],
+        bcc=bcc or [],
+        attachments=attachments or [],
+        quote=compose.quote_forward(message, actor),
+        quoted=message,
+        send_at=check_send_at(send_at),
+    )
+    return _queue_outbound(
+        conversation, body, out, actor=actor, level=level, verb="message.forwarded"
+    )
+
+
+@transaction.atomic
+def do_start_conversation(
+    inbox: Inbox,
+    *,
+    actor: User,
+    to: list[str],
+    subject: str,
+    body: str,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    attachments: list[NewAttachment] | None = None,
+    send_at: datetime | None = None,
+) -> Message:
+    """Write to a customer first: a new conversation, assigned to its author and pending
+    (waiting for the customer), which their answer reopens."""
+    level = inbox_level(actor, inbox.pk) or 0
+    if level < AccessLevel.REPLY_ON_BEHALF:
+        raise PermissionDenied(_("You may read this inbox but not send from it."))
+    subject = " ".join(subject.split())
+    if not subject:
+        raise ValidationError({"subject": _("Add a subject.")})
+    _check_body(body)
+    send_at = check_send_at(send_at)
+    recipients = _check_addresses("to", to)
     if not recipients:
         raise ValidationError({"to": _("Add at least one recipient.")})
-    inbox = conversation.inbox
-    from_name, from_email, sender = sender_identity(actor, inbox, level)
     now = clock.now()
-    subject = conversation.subject
-    if subject and not subject.lower().startswith("re:"):
-        subject = f"Re: {subject}"
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Direction.OUTBOUND,
-        author=actor,
-        from_name=from_name[:200],
-        from_email=from_email,
-        sender_email=sender,
-        to=recipients,
-        cc=_check_addresses("cc", cc or []),
-        bcc=_check_addresses("bcc", bcc or []),
+    conversation = Conversation.objects.create(
+        inbox=inbox,
+        contact=_contact_for(recipients[0], ""),
         subject=subject[:500],
-        text=markdown_to_text(body),
-        html=render_markdown(body),
-        visible_text=body.strip(),
-        message_id=message_id_for(conversation.pk, _domain(inbox)),
-        delivery_status=DeliveryStatus.QUEUED,
+        subject_key=normalize_subject(subject),
+        status=Status.PENDING,
         created_at=now,
+        last_activity_at=now,
     )
-    for item in attachments or []:
-        store_attachment(
-            message, filename=item.filename, content_type=item.content_type, payload=item.payload
-        )
-    conversation.message_count += 1
-    conversation.last_activity_at = now
-    conversation.preview = _preview(body)
-    conversation.save(update_fields=["message_count", "last_activity_at", "preview"])
     record(
-        "message.replied",
+        "conversation.created",
         actor=actor,
         conversation=conversation,
-        target=message,
-        data={"message": message.pk, "to": recipients},
+        data={"subject": conversation.subject, "outbound": True},
     )
+    out = _Outgoing(
+        mode=ComposeMode.NEW,
+        subject=subject,
+        to=recipients,
+        cc=cc or [],
+        bcc=bcc or [],
+        attachments=attachments or [],
+        send_at=send_at,
+    )
+    message = _queue_outbound(
+        conversation, body, out, actor=actor, level=level, verb="message.replied"
+    )
+    consume_draft(actor, None, inbox.pk)  # the compose page's draft, if it held this one
+    do_assign(conversation, users=[actor], actor=actor)
     return message

@@ -25,10 +25,11 @@ from postroom.inbox.access import (
     access_message,
     inbox_level,
 )
-from postroom.inbox.models import AccessLevel, Activity, Conversation, Priority, Status
+from postroom.inbox.models import AccessLevel, Activity, Conversation, Message, Priority, Status
 from postroom.inbox.queries import conversation_timeline, user_names
+from postroom.outbound.queries import deliveries
 from postroom.web.context import page_context, signed_in_user
-from postroom.web.uploads import attachments_from_request
+from postroom.web.views.compose import composer_context, send_from_conversation
 
 Handler = Callable[[HttpRequest, User, Conversation], None]
 
@@ -123,21 +124,9 @@ def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> Non
     actions.do_snooze(conversation, until, actor=user)
 
 
-def _split_addresses(value: str) -> list[str]:
-    return [a.strip() for a in value.replace(";", ",").split(",") if a.strip()]
-
-
 def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None:
-    post = request.POST
-    actions.do_reply(
-        conversation,
-        post.get("body", ""),
-        actor=user,
-        to=_split_addresses(post.get("to", "")) or None,
-        cc=_split_addresses(post.get("cc", "")),
-        bcc=_split_addresses(post.get("bcc", "")),
-        attachments=attachments_from_request(request),
-    )
+    """Reply, reply all or forward, now or later (postroom/web/views/compose.py)."""
+    send_from_conversation(request, user, conversation)
 
 
 def _merge(request: HttpRequest, user: User, conversation: Conversation) -> None:
@@ -198,6 +187,9 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     level = inbox_level(user, convo.inbox_id) or 0
     members = _assignable_people(convo)
     timeline = conversation_timeline(user, convo)
+    outgoing = [
+        e.item.pk for e in timeline if isinstance(e.item, Message) and e.item.direction == "out"
+    ]
     mentioned = {
         pk
         for e in timeline
@@ -220,6 +212,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         statuses=[s for s in Status if s != Status.SNOOZED],
         priorities=list(Priority),
         snooze_presets=snooze_presets(user),
+        deliveries=deliveries(outgoing),
+        **composer_context(request, user, convo, can_reply=level >= AccessLevel.REPLY_ON_BEHALF),
     )
     return render(request, "web/conversation.html", context)
 

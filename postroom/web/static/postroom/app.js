@@ -23,6 +23,27 @@
     });
   }
 
+  // Undo send: count the seconds down on the button, and hide it when the window closes
+  // (the outbox then sends the message; the delivery state updates by itself).
+  function initUndo(root) {
+    root.querySelectorAll("button[data-undo-seconds]:not([data-counting])").forEach(function (button) {
+      var left = parseInt(button.dataset.undoSeconds, 10) || 0;
+      var label = button.querySelector(".countdown");
+      button.dataset.counting = "1";
+      var timer = setInterval(function () {
+        left -= 1;
+        if (!document.contains(button)) { clearInterval(timer); return; }
+        if (left <= 0) {
+          clearInterval(timer);
+          var form = button.closest("form");
+          if (form) form.classList.add("hidden");
+          return;
+        }
+        if (label) label.textContent = String(left);
+      }, 1000);
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("iframe.msg-html").forEach(function (f) {
       f.addEventListener("load", function () { fitFrame(f); });
@@ -31,8 +52,10 @@
       fitFrame(f);
     });
     initComposerTabs(root);
+    initUndo(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (evt) { init(evt.detail.elt || document); });
+  document.addEventListener("postroom:refreshed", function () { initUndo(document); });
 })();

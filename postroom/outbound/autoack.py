@@ -1,0 +1,66 @@
+"""Whether a received email gets the inbox's "we got your message" acknowledgement.
+
+RFC 3834 (automatic responses) and loop safety: only a person's first message of a new
+conversation is answered; never automatic mail (Auto-Submitted, Precedence, X-Autoreply
+and the like, which the parser folds into ``auto_submitted``), bounces, mailing lists,
+a null envelope sender, or addresses that say nobody reads them. A sender gets at most
+one acknowledgement per inbox per period, and one email at most one at all.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from postroom.core import clock
+from postroom.inbox.models import Direction, Message, MessageKind
+from postroom.mail.parse import ParsedEmail
+from postroom.outbound.config import settings_for
+from postroom.outbound.models import AutoAck
+
+# Local parts of addresses that nobody reads or that belong to software.
+_UNATTENDED = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|noreply[-+_.].*|.*[-_.]no[-_.]?reply|"
+    r"mailer[-_.]?daemon|postmaster|bounces?|.*[-_.+]bounces?|owner-.+|.+-owner|.+-request|"
+    r"listserv|majordomo|mailman|notifications?|automailer|auto[-_.]?reply)$",
+    re.IGNORECASE,
+)
+
+
+def unattended(address: str) -> bool:
+    local = address.rpartition("@")[0].strip('"')
+    return not local or bool(_UNATTENDED.match(local))
+
+
+def source_key(message: Message, parsed: ParsedEmail) -> str:
+    """What identifies the received email across inboxes: its Message-ID."""
+    if parsed.message_id:
+        return f"mid:{parsed.message_id.strip('<>').lower()}"
+    return f"msg:{message.pk}"
+
+
+def acknowledge_to(message: Message, parsed: ParsedEmail, envelope_from: str) -> str | None:
+    """The address to acknowledge ``message`` to, or None when it must not be."""
+    conversation = message.conversation
+    own = settings_for(conversation.inbox)
+    if not own.auto_ack_enabled:
+        return None
+    if message.direction != Direction.INBOUND or message.kind != MessageKind.NORMAL:
+        return None
+    if parsed.auto_submitted or parsed.bounce is not None:
+        return None
+    if envelope_from.strip() == "<>":  # only bounces travel with a null sender
+        return None
+    address = (parsed.from_.email if parsed.from_ else "") or message.from_email
+    if not address or "@" not in address or unattended(address):
+        return None
+    if Message.objects.filter(conversation=conversation).exclude(pk=message.pk).exists():
+        return None  # not a new conversation
+    since = clock.now() - timedelta(hours=own.auto_ack_period_hours)
+    if AutoAck.objects.filter(
+        inbox=conversation.inbox, email=address.lower(), created_at__gte=since
+    ).exists():
+        return None
+    if AutoAck.objects.filter(source_key=source_key(message, parsed)).exists():
+        return None
+    return address

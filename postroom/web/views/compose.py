@@ -1,0 +1,310 @@
+"""The reply composer (reply, reply all, forward) and the page for a new conversation.
+
+The composer is plain HTML forms: the mode is a link (``?compose=reply_all&message=12``),
+"send later" a datetime field read in the viewer's time zone. When sending is refused
+(a bad address, a time in the past) what was written is kept as the author's draft, so
+the page shows the error above the unchanged text instead of an empty box.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import User
+from postroom.core.markdown import render_markdown
+from postroom.inbox import actions
+from postroom.inbox.access import access_attachment, access_inbox, access_message
+from postroom.inbox.models import AccessLevel, Conversation, Inbox, Message
+from postroom.outbound import compose
+from postroom.outbound.actions import do_discard_draft, do_save_draft
+from postroom.outbound.config import effective_kind, undo_seconds
+from postroom.outbound.mime import payload_of
+from postroom.outbound.models import ComposeMode, Draft, Transport
+from postroom.outbound.queries import contact_suggestions, draft_for, new_draft_for
+from postroom.web.context import page_context, signed_in_user
+from postroom.web.uploads import attachments_from_request
+
+MODES = (ComposeMode.REPLY, ComposeMode.REPLY_ALL, ComposeMode.FORWARD)
+
+
+def split_addresses(value: str) -> list[str]:
+    return [a.strip() for a in value.replace(";", ",").split(",") if a.strip()]
+
+
+def parse_send_at(post: QueryDict, user: User) -> datetime | None:
+    """The "send later" time: none for "Send", required for "Schedule"."""
+    if post.get("when") != "later":
+        return None
+    raw = post.get("send_at", "").strip()
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError({"send_at": _("Pick a date and time to send it.")}) from exc
+    if moment.tzinfo is None:  # <input type=datetime-local>: the viewer's own time zone
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
+    return moment
+
+
+def _read(path: str) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def kept_attachments(request: HttpRequest, user: User, draft: Draft | None) -> list[Any]:
+    """Files carried over: a forwarded message's (``a:<id>``) or a draft's (``d:<n>``)."""
+    kept = []
+    for value in request.POST.getlist("keep"):
+        kind, _sep, ref = value.partition(":")
+        if not ref.isdigit():
+            continue
+        if kind == "a":
+            attachment = access_attachment(user, int(ref))
+            payload = payload_of(attachment)
+            kept.append(
+                actions.NewAttachment(attachment.filename, attachment.content_type, payload)
+            )
+        elif kind == "d" and draft is not None and int(ref) < len(draft.attachments):
+            item = draft.attachments[int(ref)]
+            kept.append(
+                actions.NewAttachment(item["filename"], item["content_type"], _read(item["path"]))
+            )
+    return kept
+
+
+def _source(user: User, conversation: Conversation, raw: str | None) -> Message | None:
+    if not raw or not raw.isdigit():
+        return None
+    message = access_message(user, int(raw))
+    if message.conversation_id != conversation.pk:
+        raise Http404
+    return message
+
+
+def send_from_conversation(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """The composer's POST on a conversation page: reply, reply all or forward."""
+    post = request.POST
+    mode = post.get("mode", ComposeMode.REPLY)
+    if mode not in MODES:
+        mode = ComposeMode.REPLY
+    source = _source(user, conversation, post.get("message"))
+    draft = draft_for(user, conversation)
+    uploads: list[Any] = []
+    try:
+        uploads = attachments_from_request(request) + kept_attachments(request, user, draft)
+        send_at = parse_send_at(post, user)
+        to = split_addresses(post.get("to", ""))
+        cc, bcc = split_addresses(post.get("cc", "")), split_addresses(post.get("bcc", ""))
+        if mode == ComposeMode.FORWARD:
+            if source is None:
+                raise ValidationError({"message": _("Choose the message to forward.")})
+            actions.do_forward(
+                conversation,
+                source,
+                post.get("body", ""),
+                actor=user,
+                to=to,
+                cc=cc,
+                bcc=bcc,
+                attachments=uploads,
+                send_at=send_at,
+            )
+        else:
+            actions.do_reply(
+                conversation,
+                post.get("body", ""),
+                actor=user,
+                to=to or None,
+                cc=cc,
+                bcc=bcc,
+                attachments=uploads,
+                replying_to=source,
+                reply_all=mode == ComposeMode.REPLY_ALL,
+                quote=post.get("quote") == "1",
+                send_at=send_at,
+            )
+    except ValidationError:
+        if post.get("body", "").strip() or uploads:
+            do_save_draft(
+                actor=user,
+                inbox=conversation.inbox,
+                conversation=conversation,
+                mode=mode,
+                source_message=source,
+                body=post.get("body", ""),
+                to=split_addresses(post.get("to", "")),
+                cc=split_addresses(post.get("cc", "")),
+                bcc=split_addresses(post.get("bcc", "")),
+                quote=post.get("quote") == "1",
+                attachments=uploads,
+            )
+        raise
+    if send_at is not None:
+        messages.success(request, _("Scheduled. It is listed under Outbox until it goes."))
+
+
+@dataclass
+class Composer:
+    mode: str
+    source: Message | None
+    to: str
+    cc: str
+    bcc: str
+    body: str
+    quote: bool
+    kept: list[tuple[str, str, int]] = field(default_factory=list)  # value, name, size
+    from_draft: bool = False
+
+
+def _from_draft(draft: Draft, conversation: Conversation) -> Composer:
+    source = draft.source_message
+    if source is not None and source.conversation_id != conversation.pk:
+        source = None
+    return Composer(
+        mode=draft.mode if draft.mode in MODES else ComposeMode.REPLY,
+        source=source,
+        to=", ".join(draft.to),
+        cc=", ".join(draft.cc),
+        bcc=", ".join(draft.bcc),
+        body=draft.body,
+        quote=draft.quote,
+        kept=[(f"d:{n}", a["filename"], a["size"]) for n, a in enumerate(draft.attachments)],
+        from_draft=True,
+    )
+
+
+def composer_for(
+    user: User, conversation: Conversation, params: QueryDict, *, can_reply: bool
+) -> Composer | None:
+    """What the composer shows: the author's draft, or the fields a mail client fills."""
+    if not can_reply:
+        return None
+    mode = params.get("compose", "")
+    draft = draft_for(user, conversation)
+    if draft is not None and mode not in MODES:
+        return _from_draft(draft, conversation)
+    mode = mode if mode in MODES else ComposeMode.REPLY
+    try:
+        source = _source(user, conversation, params.get("message"))
+    except Http404:
+        source = None
+    if mode == ComposeMode.FORWARD:
+        source = source or compose.reply_target(conversation)
+        if source is not None:
+            kept = [
+                (f"a:{a.pk}", a.filename, a.size) for a in source.attachments.all() if not a.inline
+            ]
+            return Composer(mode, source, "", "", "", "", False, kept)
+        mode = ComposeMode.REPLY
+    source = source or compose.reply_target(conversation)
+    to, cc = compose.reply_recipients(conversation, source, reply_all=mode == ComposeMode.REPLY_ALL)
+    return Composer(mode, source, ", ".join(to), ", ".join(cc), "", "", True)
+
+
+def composer_context(
+    request: HttpRequest, user: User, conversation: Conversation, *, can_reply: bool
+) -> dict[str, Any]:
+    """Extra context for the conversation page's composer."""
+    inbox = conversation.inbox
+    signature = compose.signature_for(inbox, user)
+    return {
+        "composer": composer_for(user, conversation, request.GET, can_reply=can_reply),
+        "signature_html": render_markdown(signature) if signature else "",
+        "captures_mail": effective_kind(inbox) == Transport.CAPTURE,
+        "undo_delay": undo_seconds(inbox),
+    }
+
+
+@login_required
+def new_conversation(request: HttpRequest, slug: str) -> HttpResponse:
+    """Write to a customer first, from one inbox."""
+    user = signed_in_user(request)
+    inbox = access_inbox(user, slug, AccessLevel.REPLY_ON_BEHALF)
+    draft = new_draft_for(user, inbox)
+    if request.method == "POST":
+        return _start(request, user, inbox, draft)
+    signature = compose.signature_for(inbox, user)
+    context = page_context(
+        request,
+        inbox,
+        managed=inbox,
+        draft=draft,
+        kept=[(f"d:{n}", a["filename"], a["size"]) for n, a in enumerate(draft.attachments)]
+        if draft
+        else [],
+        signature_html=render_markdown(signature) if signature else "",
+        captures_mail=effective_kind(inbox) == Transport.CAPTURE,
+    )
+    return render(request, "web/compose.html", context)
+
+
+def _start(request: HttpRequest, user: User, inbox: Inbox, draft: Draft | None) -> HttpResponse:
+    post = request.POST
+    if post.get("action") == "discard":
+        do_discard_draft(actor=user, inbox=inbox, conversation=None)
+        return redirect("web:compose", slug=inbox.slug)
+    uploads: list[Any] = []
+    try:
+        uploads = attachments_from_request(request) + kept_attachments(request, user, draft)
+        message = actions.do_start_conversation(
+            inbox,
+            actor=user,
+            to=split_addresses(post.get("to", "")),
+            cc=split_addresses(post.get("cc", "")),
+            bcc=split_addresses(post.get("bcc", "")),
+            subject=post.get("subject", ""),
+            body=post.get("body", ""),
+            attachments=uploads,
+            send_at=parse_send_at(post, user),
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        do_save_draft(
+            actor=user,
+            inbox=inbox,
+            conversation=None,
+            mode=ComposeMode.NEW,
+            subject=post.get("subject", ""),
+            body=post.get("body", ""),
+            to=split_addresses(post.get("to", "")),
+            cc=split_addresses(post.get("cc", "")),
+            bcc=split_addresses(post.get("bcc", "")),
+            attachments=uploads,
+        )
+        return redirect("web:compose", slug=inbox.slug)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("web:inbox", slug=inbox.slug)
+    return redirect("web:conversation", pk=message.conversation_id)
+
+
+@login_required
+def suggest_addresses(request: HttpRequest) -> HttpResponse:
+    """``<option>``s for the address fields' datalist: the field's text with the last
+    address completed, so choosing one keeps the addresses typed before it."""
+    user = signed_in_user(request)
+    value = next((request.GET[f] for f in ("to", "cc", "bcc", "q") if f in request.GET), "")
+    typed = split_addresses(value)
+    if value.rstrip().endswith(",") or not typed:
+        done, last = ", ".join(typed), ""
+    else:
+        done, last = ", ".join(typed[:-1]), typed[-1]
+    options = []
+    for contact in contact_suggestions(user, last):
+        full = f"{done}, {contact.email}" if done else contact.email
+        label = f"{contact.name} <{contact.email}>" if contact.name else contact.email
+        options.append(f'<option value="{escape(full)}">{escape(label)}</option>')
+    return HttpResponse("".join(options))
