@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from postroom.api.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
+from postroom.inbox.actions.collision import Collision
 
 # Body schemas are declared as one parameter named ``payload``; clients should see the
 # field they sent, not the name of a Python argument.
@@ -68,6 +69,12 @@ def install(api: NinjaAPI) -> None:
     def request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         detail = [_normalise(error) for error in exc.errors]
         return api.create_response(request, {"detail": detail}, status=422)
+
+    @api.exception_handler(Collision)
+    def held(request: HttpRequest, exc: Collision) -> HttpResponse:
+        # 409: nothing was sent; the client shows the newer items and may send anyway.
+        newer = [{"kind": n.kind, "id": n.id, "who": n.who, "text": n.text} for n in exc.newer]
+        return api.create_response(request, {"detail": exc.messages[0], "newer": newer}, status=409)
 
     @api.exception_handler(DjangoValidationError)
     def action_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:

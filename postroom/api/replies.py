@@ -18,6 +18,7 @@ from postroom.api.schemas import (
     DraftOut,
     ErrorOut,
     ForwardIn,
+    HeldOut,
     Id,
     NewConversationIn,
     OutboundMessageOut,
@@ -25,13 +26,14 @@ from postroom.api.schemas import (
 )
 from postroom.inbox import actions
 from postroom.inbox.access import access_conversation, access_inbox, access_message
+from postroom.inbox.actions.collision import Seen
 from postroom.inbox.models import Direction, Message
 from postroom.outbound.actions import do_cancel_send, do_retry_send, do_send_now
 from postroom.outbound.mime import payload_of
 from postroom.outbound.queries import deliveries
 
 router = Router(tags=["replies"])
-RESPONSES = {201: OutboundMessageOut, 403: ErrorOut, **ERROR_RESPONSES}
+RESPONSES = {201: OutboundMessageOut, 403: ErrorOut, 409: HeldOut, **ERROR_RESPONSES}
 
 
 def _files(items: list[AttachmentIn]) -> list[actions.NewAttachment]:
@@ -104,6 +106,12 @@ def reply(
         reply_all=payload.reply_all,
         quote=payload.quote,
         send_at=payload.send_at,
+        seen=(
+            Seen(payload.seen_message_id, payload.seen_note_id)
+            if payload.seen_message_id is not None and payload.seen_note_id is not None
+            else None
+        ),
+        send_anyway=payload.send_anyway,
         actor=user,
     )
     return Status(201, _out(message.pk))

@@ -230,6 +230,27 @@ class ReplyIn(Schema):
         default=None, description="Send later: ISO 8601 with an offset, in the future."
     )
     attachments: list[AttachmentIn] = Field(default_factory=list)
+    seen_message_id: int | None = Field(
+        default=None,
+        ge=0,
+        description="Collision safety: the newest message id you have shown. With "
+        "`seen_note_id`, a reply is held (409, with the newer items) when something newer "
+        "arrived, unless `send_anyway`.",
+    )
+    seen_note_id: int | None = Field(default=None, ge=0, description="The newest note id shown.")
+    send_anyway: bool = Field(default=False, description="Send even if newer items arrived.")
+
+
+class NewerOut(Schema):
+    kind: str = Field(description="message or note")
+    id: int
+    who: str
+    text: str
+
+
+class HeldOut(Schema):
+    detail: str
+    newer: list[NewerOut]
 
 
 class ForwardIn(Schema):

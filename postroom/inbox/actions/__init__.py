@@ -19,6 +19,7 @@ from postroom.inbox.actions.admin import (
     do_update_profile,
 )
 from postroom.inbox.actions.assign import do_assign, do_unassign
+from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.actions.labels import (
     do_add_label,
     do_create_label,
@@ -48,7 +49,9 @@ from postroom.inbox.actions.status import (
 )
 
 __all__ = [
+    "Collision",
     "NewAttachment",
+    "Seen",
     "do_add_label",
     "do_add_note",
     "do_assign",

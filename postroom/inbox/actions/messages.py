@@ -23,6 +23,7 @@ from postroom.core.tokens import message_id_for
 from postroom.inbox.access import inbox_level
 from postroom.inbox.actions._log import record
 from postroom.inbox.actions.assign import do_assign
+from postroom.inbox.actions.collision import Seen, check_no_collision
 from postroom.inbox.actors import CUSTOMER, Actor
 from postroom.inbox.attachments import store_attachment
 from postroom.inbox.models import (
@@ -343,8 +344,13 @@ def do_reply(
     reply_all: bool = False,
     quote: bool = True,
     send_at: datetime | None = None,
+    seen: Seen | None = None,
+    send_anyway: bool = False,
 ) -> Message:
     """Record an agent's reply and queue it in the outbox.
+
+    With ``seen`` (what the composer showed), a reply is held with :class:`Collision`
+    when something newer arrived meanwhile, unless ``send_anyway``.
 
     ``replying_to`` is the message answered (by default the customer's newest). Its
     sender gets the reply, with ``reply_all`` its other recipients too, unless ``to`` and
@@ -352,6 +358,7 @@ def do_reply(
     inbox's undo delay, or at ``send_at`` (send later).
     """
     level = check_can_reply(actor, conversation)
+    check_no_collision(conversation, seen, actor=actor, send_anyway=send_anyway)
     _check_body(body)
     send_at = check_send_at(send_at)
     if replying_to is not None and replying_to.conversation_id != conversation.pk:
@@ -388,6 +395,8 @@ def do_forward(
     bcc: list[str] | None = None,
     attachments: list[NewAttachment] | None = None,
     send_at: datetime | None = None,
+    seen: Seen | None = None,
+    send_anyway: bool = False,
 ) -> Message:
     """Forward ``message`` with the agent's note above it, e.g. to a colleague elsewhere.
 
@@ -395,6 +404,7 @@ def do_forward(
     our reply token. ``attachments`` usually repeats the forwarded message's files.
     """
     level = check_can_reply(actor, conversation)
+    check_no_collision(conversation, seen, actor=actor, send_anyway=send_anyway)
     if message.conversation_id != conversation.pk:
         raise ValidationError({"message": _("That message is not in this conversation.")})
     _check_body(body, required=False)

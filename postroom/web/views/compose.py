@@ -26,6 +26,7 @@ from postroom.accounts.models import User
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
 from postroom.inbox.access import access_attachment, access_inbox, access_message
+from postroom.inbox.actions.collision import Collision, Seen, seen_now
 from postroom.inbox.models import AccessLevel, Conversation, Inbox, Message
 from postroom.outbound import compose
 from postroom.outbound.actions import do_discard_draft, do_save_draft
@@ -93,6 +94,46 @@ def _source(user: User, conversation: Conversation, raw: str | None) -> Message 
     return message
 
 
+def _seen_from(post: Any) -> Seen | None:
+    """The newest message and note the composer showed (None for old forms: no check)."""
+    message, note = post.get("seen_message", ""), post.get("seen_note", "")
+    if not (message.isdigit() and note.isdigit()):
+        return None
+    return Seen(message=int(message), note=int(note))
+
+
+def _held_key(conversation: Conversation) -> str:
+    return f"held:{conversation.pk}"
+
+
+def pop_held(request: HttpRequest, conversation: Conversation) -> list[dict[str, Any]]:
+    held: list[dict[str, Any]] = request.session.pop(_held_key(conversation), [])
+    return held
+
+
+def _keep_draft(
+    user: User,
+    conversation: Conversation,
+    post: Any,
+    mode: str,
+    source: Message | None,
+    uploads: list[Any],
+) -> None:
+    do_save_draft(
+        actor=user,
+        inbox=conversation.inbox,
+        conversation=conversation,
+        mode=mode,
+        source_message=source,
+        body=post.get("body", ""),
+        to=split_addresses(post.get("to", "")),
+        cc=split_addresses(post.get("cc", "")),
+        bcc=split_addresses(post.get("bcc", "")),
+        quote=post.get("quote") == "1",
+        attachments=uploads,
+    )
+
+
 def send_from_conversation(request: HttpRequest, user: User, conversation: Conversation) -> None:
     """The composer's POST on a conversation page: reply, reply all or forward."""
     post = request.POST
@@ -107,6 +148,8 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
         send_at = parse_send_at(post, user)
         to = split_addresses(post.get("to", ""))
         cc, bcc = split_addresses(post.get("cc", "")), split_addresses(post.get("bcc", ""))
+        seen = _seen_from(post)
+        send_anyway = post.get("send_anyway") == "1"
         if mode == ComposeMode.FORWARD:
             if source is None:
                 raise ValidationError({"message": _("Choose the message to forward.")})
@@ -120,6 +163,8 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
                 bcc=bcc,
                 attachments=uploads,
                 send_at=send_at,
+                seen=seen,
+                send_anyway=send_anyway,
             )
         else:
             actions.do_reply(
@@ -134,7 +179,16 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
                 reply_all=mode == ComposeMode.REPLY_ALL,
                 quote=post.get("quote") == "1",
                 send_at=send_at,
+                seen=seen,
+                send_anyway=send_anyway,
             )
+    except Collision as held:
+        # Shown above the composer on the next render: what is new, and the choices.
+        request.session[_held_key(conversation)] = [
+            {"kind": n.kind, "id": n.id, "who": n.who, "text": n.text} for n in held.newer
+        ]
+        _keep_draft(user, conversation, post, mode, source, uploads)
+        raise
     except ValidationError:
         if post.get("body", "").strip() or uploads:
             do_save_draft(
@@ -220,6 +274,8 @@ def composer_context(
     inbox = conversation.inbox
     signature = compose.signature_for(inbox, user)
     return {
+        "seen": seen_now(conversation),
+        "held": pop_held(request, conversation),
         "composer": composer_for(user, conversation, request.GET, can_reply=can_reply),
         "signature_html": render_markdown(signature) if signature else "",
         "captures_mail": effective_kind(inbox) == Transport.CAPTURE,

@@ -27,6 +27,7 @@ from postroom.inbox.access import (
 )
 from postroom.inbox.models import AccessLevel, Activity, Conversation, Message, Priority, Status
 from postroom.inbox.queries import conversation_timeline, user_names
+from postroom.outbound.actions import do_discard_draft
 from postroom.outbound.queries import deliveries
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.views.compose import composer_context, send_from_conversation
@@ -146,6 +147,11 @@ def _split(request: HttpRequest, user: User, conversation: Conversation) -> None
     messages.success(request, _("Split into conversation #%(pk)d.") % {"pk": new.pk})
 
 
+def _discard_draft(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    do_discard_draft(actor=user, inbox=conversation.inbox, conversation=conversation)
+    messages.success(request, _("Draft discarded."))
+
+
 def _move(request: HttpRequest, user: User, conversation: Conversation) -> None:
     target = access_inbox(user, request.POST.get("inbox", ""))
     actions.do_move_conversation(conversation, target, actor=user)
@@ -165,6 +171,7 @@ HANDLERS: dict[str, Handler] = {
     "merge": _merge,
     "split": _split,
     "move": _move,
+    "discard_draft": _discard_draft,
 }
 
 
