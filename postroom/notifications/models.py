@@ -30,6 +30,7 @@ class Kind(models.TextChoices):
     MENTION = "mention", _("Mentioned you")
     ASSIGNED = "assigned", _("Assigned to you")
     REPLY = "reply", _("New reply")
+    DRAFT_TAKEN = "draft", _("Your draft was taken over")
 
 
 class EmailMode(models.TextChoices):

@@ -151,6 +151,9 @@ class Draft(models.Model):
     # [{"filename", "content_type", "size", "path"}]: files stay in storage.
     attachments = models.JSONField(default=list)
     created_at = models.DateTimeField()
+    # Saved as the author types (shared with teammates), not given back by undo.
+    autosaved = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("logout/", auth.logout, name="logout"),
     path("inbox/<slug:slug>/", inbox.inbox, name="inbox"),
     path("c/<int:pk>/", conversation.conversation, name="conversation"),
+    path("c/<int:pk>/draft/", compose.autosave, name="autosave_draft"),
     path("preview/", conversation.preview, name="preview"),
     path("inbox/<slug:slug>/compose/", compose.new_conversation, name="compose"),
     path("addresses/", compose.suggest_addresses, name="suggest_addresses"),

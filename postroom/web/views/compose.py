@@ -19,18 +19,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from postroom.accounts.models import User
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
-from postroom.inbox.access import access_attachment, access_inbox, access_message
+from postroom.inbox.access import (
+    access_attachment,
+    access_conversation,
+    access_inbox,
+    access_message,
+)
 from postroom.inbox.actions.collision import Collision, Seen, seen_now
 from postroom.inbox.models import AccessLevel, Conversation, Inbox, Message
 from postroom.outbound import compose
 from postroom.outbound.actions import do_discard_draft, do_save_draft
 from postroom.outbound.config import effective_kind, undo_seconds
+from postroom.outbound.drafts import do_autosave_draft, drafts_of_others
 from postroom.outbound.mime import payload_of
 from postroom.outbound.models import ComposeMode, Draft, Transport
 from postroom.outbound.queries import contact_suggestions, draft_for, new_draft_for
@@ -220,6 +228,7 @@ class Composer:
     quote: bool
     kept: list[tuple[str, str, int]] = field(default_factory=list)  # value, name, size
     from_draft: bool = False
+    autosaved: bool = False
 
 
 def _from_draft(draft: Draft, conversation: Conversation) -> Composer:
@@ -236,6 +245,7 @@ def _from_draft(draft: Draft, conversation: Conversation) -> Composer:
         quote=draft.quote,
         kept=[(f"d:{n}", a["filename"], a["size"]) for n, a in enumerate(draft.attachments)],
         from_draft=True,
+        autosaved=draft.autosaved,
     )
 
 
@@ -274,6 +284,7 @@ def composer_context(
     inbox = conversation.inbox
     signature = compose.signature_for(inbox, user)
     return {
+        "others_drafts": drafts_of_others(conversation, user),
         "seen": seen_now(conversation),
         "held": pop_held(request, conversation),
         "composer": composer_for(user, conversation, request.GET, can_reply=can_reply),
@@ -364,3 +375,25 @@ def suggest_addresses(request: HttpRequest) -> HttpResponse:
         label = f"{contact.name} <{contact.email}>" if contact.name else contact.email
         options.append(f'<option value="{escape(full)}">{escape(label)}</option>')
     return HttpResponse("".join(options))
+
+
+@login_required
+@require_POST
+def autosave(request: HttpRequest, pk: int) -> HttpResponse:
+    """The composer saves itself as the agent types (shared drafts)."""
+    user = signed_in_user(request)
+    conversation = access_conversation(user, pk, AccessLevel.REPLY_ON_BEHALF)
+    post = request.POST
+    draft = do_autosave_draft(
+        conversation,
+        actor=user,
+        body=post.get("body", ""),
+        to=split_addresses(post.get("to", "")),
+        cc=split_addresses(post.get("cc", "")),
+        bcc=split_addresses(post.get("bcc", "")),
+        mode=post.get("mode", ComposeMode.REPLY),
+    )
+    if draft is None:
+        return HttpResponse("")
+    saved = timezone.localtime(draft.updated_at).strftime("%H:%M:%S") if draft.updated_at else ""
+    return HttpResponse(escape(_("Draft saved %(time)s") % {"time": saved}))

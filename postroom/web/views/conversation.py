@@ -28,6 +28,8 @@ from postroom.inbox.access import (
 from postroom.inbox.models import AccessLevel, Activity, Conversation, Message, Priority, Status
 from postroom.inbox.queries import conversation_timeline, user_names
 from postroom.outbound.actions import do_discard_draft
+from postroom.outbound.drafts import do_take_over_draft
+from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.views.compose import composer_context, send_from_conversation
@@ -147,6 +149,16 @@ def _split(request: HttpRequest, user: User, conversation: Conversation) -> None
     messages.success(request, _("Split into conversation #%(pk)d.") % {"pk": new.pk})
 
 
+def _take_draft(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    draft = Draft.objects.filter(
+        conversation=conversation, pk=request.POST.get("draft") or 0
+    ).first()
+    if draft is None:
+        raise Http404
+    do_take_over_draft(draft, actor=user)
+    messages.success(request, _("The draft is yours now; its author has been told."))
+
+
 def _discard_draft(request: HttpRequest, user: User, conversation: Conversation) -> None:
     do_discard_draft(actor=user, inbox=conversation.inbox, conversation=conversation)
     messages.success(request, _("Draft discarded."))
@@ -172,6 +184,7 @@ HANDLERS: dict[str, Handler] = {
     "split": _split,
     "move": _move,
     "discard_draft": _discard_draft,
+    "take_draft": _take_draft,
 }
 
 

@@ -37,6 +37,7 @@
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html");
           [".sidebar", "#conversation-list", ".timeline", ".conversation .meta", "#assign-panel",
+           "#shared-drafts",
            "#notification-list", "#mention-list"]
             .forEach(function (selector) {
               var now = document.querySelector(selector);
@@ -147,7 +148,37 @@
     };
   }
 
+  // Shared drafts: the reply saves itself on the server as one types.
+  var draftTimer = null;
+  function autosave(form) {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      var data = new FormData();
+      ["body", "to", "cc", "bcc", "mode", "csrfmiddlewaretoken"].forEach(function (name) {
+        var field = form.querySelector("[name=" + name + "]");
+        if (field) data.append(name, field.value);
+      });
+      fetch(form.dataset.autosave, { method: "POST", body: data, credentials: "same-origin",
+                                     headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken") } })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (text) {
+          var status = document.getElementById("draft-status");
+          if (!status) {
+            status = document.createElement("span");
+            status.id = "draft-status";
+            status.className = "muted draft-status";
+            var row = form.querySelector(".actions-row") || form;
+            row.appendChild(status);
+          }
+          status.textContent = text;
+        })
+        .catch(function () { /* the next keystroke tries again */ });
+    }, 1200);
+  }
+
   document.addEventListener("input", function (e) {
+    var replyForm = e.target.closest && e.target.closest("#reply-form");
+    if (replyForm && replyForm.dataset.autosave) autosave(replyForm);
     if (e.target.closest && e.target.closest(".composer")) {
       var was = myState;
       lastTyped = Date.now();
