@@ -2,7 +2,7 @@
 
 - the digest loop: phase 2 of ingestion, woken at once when raw mail is committed in
   this process, and polling every second for mail stored by other processes;
-- the periodic jobs: snooze wake-ups and the trash purge;
+- the periodic jobs: snooze wake-ups, the trash purge, notification emails.
 - the outbox loop: sends due outbound mail (docs/outbound.md).
 """
 
@@ -22,7 +22,13 @@ DIGEST_POLL_SECONDS = 1.0
 
 
 def run_jobs_once() -> dict[str, int]:
-    return {"woken": do_wake_snoozed(), "purged": do_purge_trash()}
+    from postroom.notifications.email import send_notification_emails
+
+    return {
+        "woken": do_wake_snoozed(),
+        "purged": do_purge_trash(),
+        "notification_emails": send_notification_emails(),
+    }
 
 
 def run_periodic_jobs(stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:

@@ -33,6 +33,8 @@ SECRET_KEY = _secret
 ALLOWED_HOSTS = env_list("POSTROOM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("POSTROOM_CSRF_TRUSTED_ORIGINS", [])
 BASE_URL = env_str("POSTROOM_BASE_URL", "http://127.0.0.1:8000")
+# From address of notification emails to teammates.
+POSTROOM_NOTIFY_FROM = env_str("POSTROOM_NOTIFY_FROM", "postroom@localhost")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
