@@ -1,5 +1,6 @@
 """Notification emails reach a real SMTP server, right away or as a digest."""
 
+import socket
 from datetime import timedelta
 from email import message_from_bytes
 
@@ -25,11 +26,14 @@ class Inbox:
 @pytest.fixture
 def smtp(settings):
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     settings.POSTROOM_OUTBOUND_TRANSPORT = "smtp"
     settings.POSTROOM_OUTBOUND_SMTP_HOST = "127.0.0.1"
-    settings.POSTROOM_OUTBOUND_SMTP_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.POSTROOM_OUTBOUND_SMTP_PORT = port
     settings.POSTROOM_OUTBOUND_SMTP_SECURITY = "none"
     settings.POSTROOM_OUTBOUND_SMTP_USERNAME = ""
     yield handler
