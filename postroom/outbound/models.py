@@ -46,6 +46,9 @@ class OutboundSettings(models.Model):
     # Reply-To carries the conversation's reply token (support+pr.12.ab…@): answers find
     # their conversation even when a client drops the threading headers.
     reply_address_token = models.BooleanField(default=False)
+    # While a conversation is assigned, only its assignees (and the assigned team's
+    # members) may reply; anyone else takes it over first.
+    only_assignee_replies = models.BooleanField(default=False)
     auto_ack_enabled = models.BooleanField(default=False)
     auto_ack_subject = models.CharField(max_length=200, blank=True, default="")
     auto_ack_body = models.TextField(blank=True, default="")

@@ -221,7 +221,22 @@ def check_can_reply(user: User, conversation: Conversation) -> int:
     level = inbox_level(user, conversation.inbox_id) or 0
     if level < AccessLevel.REPLY_ON_BEHALF:
         raise PermissionDenied(_("You may read this inbox but not reply from it."))
+    if conversation.is_assigned and not _may_reply_while_assigned(user, conversation):
+        raise PermissionDenied(
+            _("Only the assignee may reply to this conversation. Take it first to reply.")
+        )
     return level
+
+
+def _may_reply_while_assigned(user: User, conversation: Conversation) -> bool:
+    if not outbound_config.settings_for(conversation.inbox).only_assignee_replies:
+        return True
+    if conversation.assignees.filter(pk=user.pk).exists():
+        return True
+    return (
+        conversation.assigned_team_id is not None
+        and user.teams.filter(pk=conversation.assigned_team_id).exists()
+    )
 
 
 def _check_addresses(field: str, addresses: list[str]) -> list[str]:

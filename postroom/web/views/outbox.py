@@ -169,6 +169,7 @@ def _settings_fields(post: Any) -> dict[str, Any]:
         "provider_options": options,
         "undo_seconds": None if undo == "" else number("undo_seconds", 10),
         "reply_address_token": post.get("reply_address_token") == "on",
+        "only_assignee_replies": post.get("only_assignee_replies") == "on",
         "auto_ack_enabled": post.get("auto_ack_enabled") == "on",
         "auto_ack_subject": post.get("auto_ack_subject", "").strip(),
         "auto_ack_body": post.get("auto_ack_body", ""),
