@@ -42,10 +42,13 @@ def source_key(message: Message, parsed: ParsedEmail) -> str:
 def acknowledge_to(message: Message, parsed: ParsedEmail, envelope_from: str) -> str | None:
     """The address to acknowledge ``message`` to, or None when it must not be."""
     conversation = message.conversation
+    # The cheap tests first: this runs for every email digested.
+    if message.direction != Direction.INBOUND or message.kind != MessageKind.NORMAL:
+        return None
+    if conversation.message_count != 1:
+        return None  # not a new conversation
     own = settings_for(conversation.inbox)
     if not own.auto_ack_enabled:
-        return None
-    if message.direction != Direction.INBOUND or message.kind != MessageKind.NORMAL:
         return None
     if parsed.auto_submitted or parsed.bounce is not None:
         return None
