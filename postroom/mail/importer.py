@@ -33,7 +33,7 @@ from typing import Literal, TextIO
 
 from postroom.inbox.models import Inbox
 from postroom.mail.models import RawMessage, RawStatus, Source
-from postroom.mail.store import store_raw
+from postroom.mail.store import RawInput, store_raw, store_raw_many
 
 log = logging.getLogger(__name__)
 
@@ -276,14 +276,51 @@ def import_paths(
     result = ImportResult()
     if progress is not None:
         progress.start(sum(_estimate(source) for source in sources))
+    batch: list[_Item] = []
     for source in sources:
         for item in _READERS[source.kind](source.path):
-            _store_item(inbox, item, result)
-            if progress is not None:
-                progress.advance()
+            batch.append(item)
+            if len(batch) >= BATCH:
+                _store_batch(inbox, batch, result, progress)
+                batch = []
+    _store_batch(inbox, batch, result, progress)
     if progress is not None:
         progress.finish()
     return result
+
+
+BATCH = 100
+
+
+def _store_batch(
+    inbox: Inbox, batch: list[_Item], result: ImportResult, progress: Progress | None
+) -> None:
+    """Store readable items in one transaction; on any error, one by one so a bad item
+    is reported alone."""
+    good = [item for item in batch if item.raw is not None]
+    try:
+        created = store_raw_many(
+            [
+                RawInput(item.raw, _ref(item.ref), item.envelope_from)
+                for item in good
+                if item.raw is not None
+            ],
+            inbox=inbox,
+            source=Source.IMPORT,
+        )
+    except Exception:
+        for item in batch:
+            _store_item(inbox, item, result)
+            if progress is not None:
+                progress.advance()
+        return
+    result.stored += sum(created)
+    result.duplicates += len(created) - sum(created)
+    for item in batch:
+        if item.raw is None:
+            _fail(result, item.ref, item.error)
+        if progress is not None:
+            progress.advance()
 
 
 def _store_item(inbox: Inbox, item: _Item, result: ImportResult) -> None:

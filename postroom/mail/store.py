@@ -111,3 +111,52 @@ def store_raw(
             raise
         return Stored(pk, False)
     return Stored(row.pk, True)
+
+
+@dataclass(frozen=True)
+class RawInput:
+    raw: bytes
+    source_ref: str = ""
+    envelope_from: str = ""
+
+
+def store_raw_many(
+    items: list[RawInput], *, inbox: Inbox, source: str, received_at: datetime | None = None
+) -> list[bool]:
+    """Store a batch (imports): one transaction, one INSERT. Returns, per item, whether it
+    was new. Same contract as :func:`store_raw`: committed when this returns; the same
+    email twice (in the batch or already stored) is stored once."""
+    keys = [idempotency_key(item.raw) for item in items]
+    known = set(
+        RawMessage.objects.filter(idempotency_key__in=set(keys)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    now = received_at or clock.now()
+    created: list[bool] = []
+    rows = []
+    for item, key in zip(items, keys, strict=True):
+        if key in known:
+            created.append(False)
+            continue
+        known.add(key)
+        created.append(True)
+        rows.append(
+            RawMessage(
+                inbox=inbox,
+                source=source,
+                source_ref=item.source_ref[:300],
+                envelope_from=item.envelope_from[:320],
+                envelope_to=[],
+                idempotency_key=key,
+                data=item.raw,
+                size=len(item.raw),
+                status=RawStatus.PENDING,
+                received_at=now,
+            )
+        )
+    with transaction.atomic():
+        # A concurrent store of one of these wins; ours is then skipped, not duplicated.
+        RawMessage.objects.bulk_create(rows, batch_size=200, ignore_conflicts=True)
+        transaction.on_commit(digest_wakeup.set)
+    return created

@@ -155,6 +155,10 @@ def test_a_database_error_on_one_message_does_not_stop_the_rest(world, tmp_path,
             raise RuntimeError("disk I/O error")
         return real_store(raw, **kwargs)
 
+    def failing_batch(items, **kwargs):
+        raise RuntimeError("disk I/O error")  # the batch fails: one by one then
+
+    monkeypatch.setattr(importer, "store_raw_many", failing_batch)
     monkeypatch.setattr(importer, "store_raw", flaky_store)
     result = import_paths(world.support, [root])
     assert (result.stored, result.failed) == (2, 1)
@@ -167,16 +171,13 @@ def test_an_interrupted_import_resumes_to_the_same_result(world, tmp_path, monke
     for n in range(12):
         box.add(make_email(n, reply_to=n - 1 if n % 3 else None))
     box.close()
-    real_store = importer.store_raw
-    calls = []
+    real_store_many = importer.store_raw_many
 
-    def interrupted_store(raw, **kwargs):
-        if len(calls) == 7:
-            raise KeyboardInterrupt  # Ctrl+C, or the process killed
-        calls.append(1)
-        return real_store(raw, **kwargs)
+    def interrupted_store(items, **kwargs):
+        real_store_many(items[:7], **kwargs)  # 7 committed...
+        raise KeyboardInterrupt  # ...then Ctrl+C, or the process killed
 
-    monkeypatch.setattr(importer, "store_raw", interrupted_store)
+    monkeypatch.setattr(importer, "store_raw_many", interrupted_store)
     with pytest.raises(KeyboardInterrupt):
         import_paths(world.support, [path])
     assert RawMessage.objects.count() == 7
