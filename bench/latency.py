@@ -202,7 +202,9 @@ def run(messages: int, with_imap: bool, fanout: list[int]) -> dict[str, object]:
     ).stdout.split()[-1]
     with (Path(data_dir) / "server.log").open("wb") as server_log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "postroom.cli", "serve", "--port", str(web_port),
+            [sys.executable, *(["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
+                               if os.environ.get("BENCH_PROFILE") else []),
+             "-m", "postroom.cli", "serve", "--port", str(web_port),
              "--no-migrate"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=server_log,
         )  # fmt: skip
@@ -234,7 +236,11 @@ def run(messages: int, with_imap: bool, fanout: list[int]) -> dict[str, object]:
                 break
         figures["clients_within_250ms"] = best
     finally:
-        server.terminate()
+        server.send_signal(2)  # Ctrl+C: lets a profiled server write its profile
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.terminate()
         server.wait(15)
         if dovecot is not None:
             from tests.ingest.dovecot import stop_dovecot

@@ -13,6 +13,7 @@ forget a person whose state they have not heard for ``PRESENCE_TTL`` seconds.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -28,6 +29,7 @@ from postroom.realtime.publish import note_server_loop
 PRESENCE_STATES = {"viewing", "replying", "noting"}
 PRESENCE_TTL = 20  # seconds, told to clients
 RECHECK_SECONDS = 2.0
+REJOIN_SECONDS = 3600.0
 # user id → (when, inbox ids): shared by a person's sockets in this process (many tabs),
 # refreshed by any of them on access.changed.
 _recent: dict[int, tuple[float, set[int]]] = {}
@@ -50,13 +52,30 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self._sync_inboxes(announce=False)
+        self._keeper = asyncio.ensure_future(self._keep_memberships())
         await self.send_json(
             {"type": "hello", "inboxes": sorted(self.inbox_ids), "presence_ttl": PRESENCE_TTL}
         )
 
+    async def _keep_memberships(self) -> None:
+        """Channel layers forget group members after a day (``group_expiry``); a socket
+        that stays open for days joins its groups again well before that."""
+        while True:
+            await asyncio.sleep(REJOIN_SECONDS)
+            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+            for inbox_id in self.inbox_ids:
+                await self.channel_layer.group_add(inbox_group(inbox_id), self.channel_name)
+            if self.watching is not None:
+                await self.channel_layer.group_add(
+                    conversation_group(self.watching), self.channel_name
+                )
+
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
+        keeper = getattr(self, "_keeper", None)
+        if keeper is not None:
+            keeper.cancel()
         await self._stop_watching()
         for inbox_id in self.inbox_ids:
             await self.channel_layer.group_discard(inbox_group(inbox_id), self.channel_name)

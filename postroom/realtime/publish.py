@@ -58,7 +58,7 @@ def publish_event(event: Event) -> None:
 
 def _send(layer: Any, group: str, message: dict[str, Any]) -> None:
     loop = _server_loop
-    if loop is None and isinstance(layer, InMemoryChannelLayer):
+    if loop is None and isinstance(layer, InMemoryChannelLayer):  # (LocalChannelLayer too)
         return  # no socket was ever opened in this process: nobody here can listen
     try:
         running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
