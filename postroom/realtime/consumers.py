@@ -33,6 +33,7 @@ REJOIN_SECONDS = 3600.0
 # user id → (when, inbox ids): shared by a person's sockets in this process (many tabs),
 # refreshed by any of them on access.changed.
 _recent: dict[int, tuple[float, set[int]]] = {}
+_reading: dict[int, asyncio.Future[set[int]]] = {}
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -173,10 +174,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """
         now = time.monotonic()
         cached = _recent.get(self.user.pk)
-        if cached is None or now - cached[0] > RECHECK_SECONDS:
-            cached = (now, await self._current_inbox_ids())
-            _recent[self.user.pk] = cached
-        return cached[1]
+        if cached is not None and now - cached[0] <= RECHECK_SECONDS:
+            return cached[1]
+        # One read per person however many of their sockets ask at the same moment.
+        pending = _reading.get(self.user.pk)
+        if pending is None:
+            pending = asyncio.ensure_future(self._current_inbox_ids())
+            _reading[self.user.pk] = pending
+            try:
+                _recent[self.user.pk] = (now, await pending)
+            finally:
+                _reading.pop(self.user.pk, None)
+        return set(await pending)
 
     async def _current_inbox_ids(self) -> set[int]:
         # Read-only and per call: no need to queue behind every other socket's database

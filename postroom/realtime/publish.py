@@ -42,6 +42,8 @@ def publish_event(event: Event) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    if event.type == "message.received" and event.data.get("new_conversation"):
+        return  # "conversation.created" for the same message already told everyone
     message = event_message(event)
     log.debug("publishing %s for inbox %s", event.type, event.inbox_id)
     if event.user_id is not None:
