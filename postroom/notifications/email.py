@@ -35,12 +35,13 @@ _DEFAULT = Preference(
 
 
 def _wanted(preference: Preference, kind: str) -> bool:
-    return {
+    choices: dict[str, bool] = {
         Kind.MENTION: preference.email_mentions,
         Kind.ASSIGNED: preference.email_assignments,
         Kind.REPLY: preference.email_replies,
         Kind.DRAFT_TAKEN: preference.email_mentions,
-    }.get(kind, False)
+    }
+    return choices.get(kind, False)
 
 
 def _sender() -> str:
