@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from channels.db import database_sync_to_async  # noqa: F401  (keeps the import graph honest)
 from playwright.sync_api import expect
 
 from postroom.inbox import actions
+from postroom.inbox.models import Message
 
 
 def test_bob_sees_alice_viewing_and_typing(world, live_page_for):
@@ -67,8 +70,15 @@ def test_mail_sent_over_smtp_appears_in_both_lists_without_reload(world, live_pa
                 b"Subject: Arrived by SMTP\r\nMessage-ID: <smtp-live@customer.test>\r\n"
                 b"\r\nHello over the wire\r\n",
             )
-        expect(bob.locator("#conversation-list")).to_contain_text("Arrived by SMTP")
-        expect(alice.locator("#conversation-list")).to_contain_text("Arrived by SMTP")
+        # First the pipeline (stored before 250, then digested), then the live update.
+        deadline = time.monotonic() + 20
+        while not Message.objects.filter(subject="Arrived by SMTP").exists():
+            assert time.monotonic() < deadline, "the digest did not record the message"
+            bob.wait_for_timeout(100)
+        expect(bob.locator("#conversation-list")).to_contain_text("Arrived by SMTP", timeout=15_000)
+        expect(alice.locator("#conversation-list")).to_contain_text(
+            "Arrived by SMTP", timeout=15_000
+        )
     finally:
         stop.set()
         receiver.stop()
