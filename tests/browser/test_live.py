@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from channels.db import database_sync_to_async  # noqa: F401  (keeps the import graph honest)
 from playwright.sync_api import expect
 
 from postroom.inbox import actions
