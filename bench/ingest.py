@@ -71,8 +71,10 @@ def run(messages: int = 2000, threads: int = 700, prefill: int = 0) -> dict[str,
     wall0 = time.perf_counter()
     # Exactly what `postroom import` does: read the files, store them in batches,
     # then digest the backlog (parsing in a second process).
+    from postroom.mail.digest import start_parser_pool
     from postroom.mail.importer import import_paths
 
+    start_parser_pool()
     result = import_paths(inbox, [files[0].parent])
     assert result.stored == messages, result
     stored = time.perf_counter()

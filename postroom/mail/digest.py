@@ -7,6 +7,7 @@ and the rest of the batch goes on. Nothing is ever dropped.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import traceback
@@ -241,6 +242,23 @@ def digest_pending(limit: int = BATCH_SIZE) -> int:
     return _write(batch, parse_many(_payloads(batch)))
 
 
+_pool: ProcessPoolExecutor | None = None
+
+
+def start_parser_pool() -> ProcessPoolExecutor:
+    """The worker process that parses ahead for :func:`digest_all` (started once, kept).
+
+    Starting it early (an import calls this before reading its files) hides the cost of
+    launching a Python process behind other work.
+    """
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool.submit(parse_many, [])  # make it start its process now
+        atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+    return _pool
+
+
 def digest_all(*, parallel: bool = False) -> int:
     """Digest until nothing is pending (imports, tests, benchmarks).
 
@@ -252,17 +270,21 @@ def digest_all(*, parallel: bool = False) -> int:
         while handled := digest_pending():
             total += handled
         return total
+    pool = start_parser_pool()
     total = 0
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        batch = _peek(BATCH_SIZE)
-        future = pool.submit(parse_many, _payloads(batch)) if batch else None
-        while batch and future is not None:
-            parsed = future.result()
-            upcoming = _peek(BATCH_SIZE, after=batch[-1].pk)
-            future = pool.submit(parse_many, _payloads(upcoming)) if upcoming else None
-            total += _write(batch, parsed)
-            batch = upcoming
+    batch = _peek(BATCH_SIZE)
+    if not batch:
+        return 0
+    upcoming = _peek(BATCH_SIZE, after=batch[-1].pk)
+    future = pool.submit(parse_many, _payloads(upcoming)) if upcoming else None
+    parsed = parse_many(_payloads(batch))  # the first batch here, while the worker starts
+    while True:
+        total += _write(batch, parsed)
+        if future is None:
+            break
+        batch, parsed = upcoming, future.result()
+        upcoming = _peek(BATCH_SIZE, after=batch[-1].pk)
+        future = pool.submit(parse_many, _payloads(upcoming)) if upcoming else None
     # Rows stored meanwhile, or skipped because another worker held them.
     return total + digest_all()
 

@@ -373,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no inbox with slug {args.inbox!r}", file=sys.stderr)
         return 2
     progress = None if args.quiet else Progress(sys.stderr)
+    if not args.no_digest:
+        from postroom.mail.digest import start_parser_pool
+
+        start_parser_pool()  # launches while the files are read
     result = import_paths(inbox, args.paths, progress=progress)
     for error in result.errors:
         print(f"failed: {error}", file=sys.stderr)
@@ -386,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         quarantined = RawMessage.objects.filter(inbox=inbox, status=RawStatus.QUARANTINED)
         before = quarantined.count()
         # A large backlog uses a second process for parsing (both cores of a small box).
-        digested = digest_all(parallel=result.stored > 500)
+        digested = digest_all(parallel=True)
         summary += f"; digested {digested} ({quarantined.count() - before} quarantined)"
     print(summary + ".")
     return 1 if result.failed else 0
