@@ -199,19 +199,7 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
         raise
     except ValidationError:
         if post.get("body", "").strip() or uploads:
-            do_save_draft(
-                actor=user,
-                inbox=conversation.inbox,
-                conversation=conversation,
-                mode=mode,
-                source_message=source,
-                body=post.get("body", ""),
-                to=split_addresses(post.get("to", "")),
-                cc=split_addresses(post.get("cc", "")),
-                bcc=split_addresses(post.get("bcc", "")),
-                quote=post.get("quote") == "1",
-                attachments=uploads,
-            )
+            _keep_draft(user, conversation, post, mode, source, uploads)
         raise
     if send_at is not None:
         messages.success(request, _("Scheduled. It is listed under Outbox until it goes."))
