@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from postroom.accounts.models import User
 from postroom.inbox.access import inbox_levels, visible_labels
 from postroom.inbox.models import Inbox, Label
-from postroom.inbox.queries import VIEWS, label_counts, view_counts
+from postroom.inbox.queries import VIEWS, sidebar_counts
 
 
 @dataclass
@@ -27,18 +27,25 @@ def signed_in_user(request: HttpRequest) -> User:
     return user
 
 
-def page_context(request: HttpRequest, current: Inbox | None = None, **extra: Any) -> dict:
-    """Sidebar data: counts for the current inbox only, so the cost is fixed per page."""
+def page_context(
+    request: HttpRequest,
+    current: Inbox | None = None,
+    *,
+    visible: list[Label] | None = None,
+    **extra: Any,
+) -> dict:
+    """Sidebar data: counts for the current inbox only, read from the maintained counts,
+    so the cost is fixed per page. ``visible``: the user's visible labels, when the page
+    has loaded them already."""
     user = signed_in_user(request)
     levels = inbox_levels(user)
     inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("pk"))
-    labels: list[Label] = list(visible_labels(user))
+    labels: list[Label] = list(visible_labels(user)) if visible is None else visible
     sidebar = []
     for inbox in inboxes:
         entry = SidebarInbox(inbox=inbox, level=levels[inbox.pk])
         if current is not None and inbox.pk == current.pk:
-            entry.counts = view_counts(user, inbox)
-            entry.label_counts = label_counts(user, inbox, labels)
+            entry.counts, entry.label_counts = sidebar_counts(user, inbox, labels)
         sidebar.append(entry)
     return {
         "me": user,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -107,14 +107,23 @@ class Conversation(models.Model):
 class ConversationAssignee(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.CASCADE)
-    # Copied from the conversation so "Mine" is served by one index on this table.
+    # Copied from the conversation so "Mine" is one range of one index on this table, in
+    # list order: the inbox by the actions; status and last activity by database
+    # triggers (migration 0003), which keep them equal to the conversation's on every write.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="assignee_unique"),
         ]
-        indexes = [models.Index(fields=["user", "inbox"], name="assignee_user_inbox")]
+        indexes = [
+            models.Index(
+                fields=["user", "inbox", "status", "-last_activity_at", "-conversation"],
+                name="assignee_list",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} on #{self.conversation_id}"
@@ -123,13 +132,129 @@ class ConversationAssignee(models.Model):
 class ConversationLabel(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
+    # Copied from the conversation so a label view is one range of one index, in list
+    # order: the inbox by the actions; whether it is live (not spam or trash) and its last
+    # activity by database triggers (migration 0003).
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    live = models.BooleanField(default=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation", "label"], name="convlabel_unique"),
         ]
-        indexes = [models.Index(fields=["label", "inbox"], name="convlabel_label_inbox")]
+        indexes = [
+            models.Index(
+                fields=["label", "inbox", "live", "-last_activity_at", "-conversation"],
+                name="convlabel_list",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.label_id} on #{self.conversation_id}"
+
+
+# Statuses a label view lists: everything but spam and trash.
+LIVE_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED, Status.CLOSED)
+
+ViewKey = tuple[int, str, int]
+
+
+class ViewCountQuerySet(models.QuerySet["ViewCount"]):
+    def expected(self) -> dict[ViewKey, int]:
+        """The counts as a full count of the tables finds them (non-zero ones only)."""
+        with connection.cursor() as cursor:
+            cursor.execute(_RECOUNT_SQL)
+            return {(inbox, view, ref): total for inbox, view, ref, total in cursor.fetchall()}
+
+    def stored(self) -> dict[ViewKey, int]:
+        """The maintained counts (non-zero ones only), comparable with :meth:`expected`."""
+        rows = self.exclude(total=0).values_list("inbox_id", "view", "ref", "total")
+        return {(inbox, view, ref): total for inbox, view, ref, total in rows}
+
+    def stale_copies(self) -> int:
+        """Assignee and label rows whose copies of their conversation's status and last
+        activity disagree with it (none, when the triggers do their work)."""
+        stale_assignees = ConversationAssignee.objects.exclude(
+            status=models.F("conversation__status"),
+            last_activity_at=models.F("conversation__last_activity_at"),
+        )
+        live = Q(conversation__status__in=LIVE_STATUSES)
+        stale_labels = ConversationLabel.objects.exclude(
+            Q(last_activity_at=models.F("conversation__last_activity_at"))
+            & ((Q(live=True) & live) | (Q(live=False) & ~live))
+        )
+        return stale_assignees.count() + stale_labels.count()
+
+    def refresh_copies(self) -> None:
+        """Rewrite every assignee's and label's copies of their conversation's status and
+        last activity (to repair, or after writes made with the triggers disabled)."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql in _REFRESH_COPIES_SQL:
+                cursor.execute(sql)
+
+    def recount(self) -> None:
+        """Rebuild every count from the tables: after bulk loads, or to repair."""
+        with transaction.atomic():
+            self.all().delete()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {ViewCount._meta.db_table} (inbox_id, view, ref, total) "
+                    + _RECOUNT_SQL
+                )
+
+
+class ViewCount(models.Model):
+    """How many conversations one view of one inbox holds: what the sidebar shows.
+
+    Keys: ``(inbox, status, 0)`` for each status, ``(inbox, "unassigned", 0)`` for open
+    conversations nobody holds, ``(inbox, "mine", user)`` for open conversations assigned
+    to the user, ``(inbox, "label", label)`` for live conversations with the label.
+
+    Database triggers on conversations, assignees and labels keep the counts exact on
+    every write (actions, bulk updates, deletes), in the writing transaction; see the
+    migration ``0003_viewcount``. Reading a count is then one index lookup instead of a
+    count over the inbox's history. ``ViewCount.objects.recount()`` rebuilds them.
+    """
+
+    # No foreign keys: the counts are derived data, written by triggers, and must not
+    # block or be deleted ahead of the rows they count.
+    inbox_id = models.BigIntegerField()
+    view = models.CharField(max_length=12)  # a status, "unassigned", "mine" or "label"
+    ref = models.BigIntegerField(default=0)  # the user ("mine") or label ("label"), else 0
+    total = models.BigIntegerField(default=0)
+
+    objects = ViewCountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inbox_id", "view", "ref"], name="viewcount_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inbox_id}/{self.view}/{self.ref}: {self.total}"
+
+
+_LIVE_SQL = ", ".join(f"'{s}'" for s in LIVE_STATUSES)
+_RECOUNT_SQL = f"""
+SELECT inbox_id, status, 0, COUNT(*) FROM inbox_conversation GROUP BY inbox_id, status
+UNION ALL
+SELECT inbox_id, 'unassigned', 0, COUNT(*) FROM inbox_conversation
+ WHERE status = 'open' AND NOT is_assigned GROUP BY inbox_id
+UNION ALL
+SELECT c.inbox_id, 'mine', a.user_id, COUNT(*)
+  FROM inbox_conversationassignee a JOIN inbox_conversation c ON c.id = a.conversation_id
+ WHERE c.status = 'open' GROUP BY c.inbox_id, a.user_id
+UNION ALL
+SELECT c.inbox_id, 'label', l.label_id, COUNT(*)
+  FROM inbox_conversationlabel l JOIN inbox_conversation c ON c.id = l.conversation_id
+ WHERE c.status IN ({_LIVE_SQL}) GROUP BY c.inbox_id, l.label_id
+"""
+_REFRESH_COPIES_SQL = (
+    "UPDATE inbox_conversationassignee SET (status, last_activity_at) = "
+    "(SELECT c.status, c.last_activity_at FROM inbox_conversation c "
+    "WHERE c.id = inbox_conversationassignee.conversation_id)",
+    "UPDATE inbox_conversationlabel SET (live, last_activity_at) = "
+    f"(SELECT c.status IN ({_LIVE_SQL}), c.last_activity_at FROM inbox_conversation c "
+    "WHERE c.id = inbox_conversationlabel.conversation_id)",
+)

@@ -2,15 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dates import MONTHS_3
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
-from postroom.inbox.access import access_inbox, access_label
-from postroom.inbox.queries import VIEW_SLUGS, VIEWS, BadCursor, conversation_page
+from postroom.inbox.access import access_inbox, access_label, visible_labels
+from postroom.inbox.models import Priority
+from postroom.inbox.queries import VIEW_SLUGS, VIEWS, BadCursor, ListRow, list_rows
 from postroom.web.context import page_context, signed_in_user
 
 PAGE_SIZE = 50
+_PLACEHOLDER = 4_611_686_018_427_387_903  # a pk no conversation has, replaced per row
+
+
+@dataclass(slots=True)
+class Line:
+    """A list row with its display strings worked out once, in Python: the template only
+    places them (a Django template filter per field and row costs more than the query)."""
+
+    row: ListRow
+    url: str
+    who: str
+    subject: str
+    preview: str
+    priority: str  # shown for high and urgent only
+    iso: str
+    short: str
+    full: str
+
+
+def _lines(rows: list[ListRow]) -> list[Line]:
+    head, _sep, tail = reverse("web:conversation", args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
+    months = [""] + [str(MONTHS_3[m]).title() for m in range(1, 13)]
+    unknown, no_subject = _("Unknown sender"), _("(no subject)")
+    priorities = {p.value: str(p.label) for p in Priority if p.value >= Priority.HIGH}
+    lines = []
+    for row in rows:
+        when: datetime = timezone.localtime(row.last_activity_at)
+        lines.append(
+            Line(
+                row=row,
+                url=f"{head}{row.pk}{tail}",
+                who=row.contact_name or row.contact_email or unknown,
+                subject=row.subject or no_subject,
+                preview=Truncator(row.preview).chars(120),
+                priority=priorities.get(row.priority, ""),
+                iso=when.isoformat(),  # the "c" date format
+                short=f"{months[when.month]} {when.day}, {when.hour:02d}:{when.minute:02d}",
+                full=formats.date_format(when, "DATETIME_FORMAT"),
+            )
+        )
+    return lines
 
 
 @login_required
@@ -26,10 +76,12 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404 from exc
     elif view not in VIEW_SLUGS:
         raise Http404
+    visible = list(visible_labels(user))
     try:
-        page = conversation_page(
+        page = list_rows(
             user,
-            [current],
+            current,
+            visible=visible,
             view=view,
             label=label,
             cursor=request.GET.get("cursor"),
@@ -38,7 +90,16 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     except BadCursor as exc:
         raise Http404 from exc
     title = label.name if label else next(v.title for v in VIEWS if v.slug == view)
-    context = page_context(request, current, page=page, view=view, label=label, title=title)
+    context = page_context(
+        request,
+        current,
+        visible=visible,
+        page=page,
+        lines=_lines(page.rows),
+        view=view,
+        label=label,
+        title=title,
+    )
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "web/inbox.html#rows", context)
     return render(request, "web/inbox.html", context)

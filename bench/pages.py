@@ -1,0 +1,213 @@
+"""Page benchmarks at one scale: inbox lists, the sidebar counts, a 50-message conversation.
+
+Generates the history (bench.generate) into the database configured by the environment,
+then measures warm server time through Django's test client (the whole request: session,
+access checks, queries, template), with the number of SQL queries each page runs.
+
+    python -m bench.pages --conversations 100k [--runs 100] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import timedelta
+from typing import Any
+
+from bench.generate import (
+    ANCHOR,
+    Shape,
+    Workspace,
+    generate,
+    load_workspace,
+    parse_count,
+    save_workspace,
+)
+from bench.measure import timed
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postroom.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _client(user_id: int) -> Any:
+    from django.test import Client
+
+    from postroom.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(pk=user_id))
+    return client
+
+
+def _get(client: Any, url: str) -> tuple[Any, int]:
+    """A GET that must succeed, and the number of conversations its page lists."""
+
+    def call() -> Any:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+        return response
+
+    return call, call().content.count(b"data-conversation=")
+
+
+def deep_cursor(workspace: Workspace, status: str = "closed", depth: float = 0.8) -> str:
+    """The cursor of the page ``depth`` of the way down one status view of the inbox."""
+    from postroom.inbox.models import Conversation
+    from postroom.inbox.queries import encode_cursor
+
+    qs = Conversation.objects.filter(inbox_id=workspace.inbox_id, status=status)
+    offset = int(qs.count() * depth)
+    row = qs.order_by("-last_activity_at", "-id")[offset]
+    return encode_cursor(row)
+
+
+def conversation_with_50_messages(workspace: Workspace) -> int:
+    """Through the actions: 25 customer messages (every fifth with two attachments),
+    25 replies, notes, an assignment, labels and a status change."""
+    from postroom.accounts.models import User
+    from postroom.core import clock
+    from postroom.inbox import actions
+    from postroom.inbox.models import Inbox, Label
+
+    agent = User.objects.get(pk=workspace.agent_id)
+    admin = User.objects.get(pk=workspace.admin_id)
+    inbox = Inbox.objects.get(pk=workspace.inbox_id)
+    when = ANCHOR - timedelta(days=2)
+    conversation = None
+    try:
+        for i in range(25):
+            clock.freeze(when + timedelta(minutes=20 * i))
+            attachments = (
+                [
+                    actions.NewAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 " * 300),
+                    actions.NewAttachment("screenshot.png", "image/png", b"\x89PNG" * 2000),
+                ]
+                if i % 5 == 0
+                else []
+            )
+            message = actions.do_receive_message(
+                inbox,
+                from_email="long.thread@customer.example",
+                from_name="Long Thread",
+                subject="A conversation with fifty messages",
+                text=f"Message {i}: the export still fails with the same error. " * 6,
+                conversation=conversation,
+                attachments=attachments,
+            )
+            conversation = message.conversation
+            if i == 0:
+                actions.do_assign(conversation, users=[agent], actor=admin)
+                for label in Label.objects.filter(
+                    pk__in=[workspace.dense_label_id, workspace.sparse_label_id]
+                ):
+                    actions.do_add_label(conversation, label, actor=admin)
+            clock.freeze(when + timedelta(minutes=20 * i + 10))
+            actions.do_reply(
+                conversation, f"Reply {i}: thanks, we are **looking into it**.", actor=agent
+            )
+            if i % 8 == 0:
+                actions.do_add_note(conversation, f"Note {i}: checked the logs.", actor=agent)
+        assert conversation is not None
+        actions.do_change_status(conversation, "pending", actor=agent)
+    finally:
+        clock.freeze(None)
+    return conversation.pk
+
+
+def run(
+    conversations: int, runs: int, *, server: bool = False, reuse: bool = False
+) -> tuple[dict[str, dict[str, Any]], Workspace]:
+    _setup()
+    from django.db import connection
+
+    from postroom.accounts.models import User
+    from postroom.inbox.access import visible_labels
+    from postroom.inbox.models import Inbox
+    from postroom.inbox.queries import label_counts, view_counts
+
+    workspace = load_workspace() if reuse else None
+    if workspace is None:
+        workspace = generate(Shape.of(conversations))
+        save_workspace(workspace)
+    db = connection.vendor
+    scale = _scale_name(conversations)
+    agent = _client(workspace.agent_id)
+    base = f"/inbox/{workspace.inbox_slug}/"
+    pages = {
+        "list.unassigned": _get(agent, f"{base}?view=unassigned"),
+        "list.mine": _get(agent, f"{base}?view=mine"),
+        "list.label": _get(agent, f"{base}?label={workspace.dense_label_id}"),
+        "list.label_sparse": _get(agent, f"{base}?label={workspace.sparse_label_id}"),
+        "list.deep": _get(agent, f"{base}?view=closed&cursor={deep_cursor(workspace)}"),
+    }
+    figures: dict[str, dict[str, Any]] = {}
+    for name, (call, rows) in pages.items():
+        figures[f"{name}@{db}/{scale}"] = {**timed(call, runs=runs), "rows": rows}
+
+    user = User.objects.get(pk=workspace.agent_id)
+    inbox = Inbox.objects.get(pk=workspace.inbox_id)
+    labels = list(visible_labels(user))
+
+    def sidebar() -> None:
+        view_counts(user, inbox)
+        label_counts(user, inbox, labels)
+
+    figures[f"sidebar.counts@{db}/{scale}"] = timed(sidebar, runs=runs)
+    convo = conversation_with_50_messages(workspace)
+    figures[f"conversation.50@{db}/{scale}"] = timed(_get(agent, f"/c/{convo}/")[0], runs=runs)
+    if server:
+        from bench.server import measure
+
+        paths = [
+            f"{base}?view=unassigned",
+            f"{base}?view=mine",
+            f"{base}?label={workspace.dense_label_id}",
+            f"{base}?view=open",
+        ]
+        for name, values in measure(paths, workspace.agent_id).items():
+            figures[f"server.{name}@{db}/{scale}"] = values
+    return figures, workspace
+
+
+def _scale_name(conversations: int) -> str:
+    if conversations % 1_000_000 == 0:
+        return f"{conversations // 1_000_000}m"
+    if conversations % 1_000 == 0:
+        return f"{conversations // 1_000}k"
+    return str(conversations)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--conversations", default="10k")
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "100")))
+    parser.add_argument("--server", action="store_true", help="also load the real server")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the data a previous run generated"
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures, workspace = run(
+        parse_count(args.conversations), args.runs, server=args.server, reuse=args.reuse
+    )
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"generated in {workspace.seconds} s: {workspace.rows}")
+        for name, values in figures.items():
+            print(f"{name:<40} {values}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
