@@ -4,6 +4,7 @@ in its charset, every attachment by name and size, every auto-reply recognised."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,10 @@ from tests.mail.corpus import CORPUS
 GENERATOR = CORPUS.parent / "bench" / "gen_corpus.py"
 
 
-@pytest.mark.skipif(not GENERATOR.is_file(), reason="the shared benchmark generator is absent")
+@pytest.mark.skipif(
+    not GENERATOR.is_file() and not os.environ.get("CI"),
+    reason="the shared benchmark generator is absent (in CI this fails instead)",
+)
 def test_generated_mailbox_decodes_completely(tmp_path: Path) -> None:
     out = tmp_path / "gc"
     subprocess.run(
