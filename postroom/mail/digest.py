@@ -16,7 +16,6 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from postroom.accounts.models import User
 from postroom.core import clock
@@ -292,10 +291,3 @@ def digest_all(*, parallel: bool = False) -> int:
 def _reason(exc: BaseException) -> str:
     frames = traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3)
     return f"{type(exc).__name__}: {exc}\n\n{''.join(frames)}"[:4000]
-
-
-def retry_quarantined(raw_ids: list[int]) -> int:
-    """Send quarantined rows back to the queue (after a fix, or to try again)."""
-    return RawMessage.objects.filter(Q(pk__in=raw_ids), status=RawStatus.QUARANTINED).update(
-        status=RawStatus.PENDING, reason=""
-    )
