@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -59,8 +60,9 @@ def jobs() -> list[Job]:
                 planned.append(Job(f"pages {scale}", "bench.pages", args, database))
         if "ingest" in only:
             planned.append(Job("ingest", "bench.ingest", [], database))
-    if "latency" in only:  # its own server, on SQLite
-        planned.append(Job("latency", "bench.latency", ["--no-imap"]))
+    if "latency" in only:  # its own server, on SQLite; IMAP when Dovecot is installed
+        imap = shutil.which("dovecot") or os.path.exists("/usr/sbin/dovecot")
+        planned.append(Job("latency", "bench.latency", [] if imap else ["--no-imap"]))
     return planned
 
 
