@@ -66,6 +66,8 @@ def server_errors(limit: int = 3) -> list[str]:
     found: list[str] = []
     for line in reversed(lines):
         text = line.strip()
+        if text.startswith("INFO:"):  # access log lines: the status is known already
+            continue
         if text and ("Error" in text or "Exception" in text) and text not in found:
             found.append(text[:300])
         if len(found) >= limit:

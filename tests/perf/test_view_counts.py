@@ -160,6 +160,11 @@ def test_writes_outside_the_actions_are_counted_too(world):
         actions.do_assign(convo, users=[world.bob], actor=world.alice)
     Conversation.objects.filter(inbox=world.support).update(status=Status.CLOSED)
     assert_counts_match_a_recount()
+    moved = Conversation.objects.filter(inbox=world.support).order_by("pk")[:2]
+    Conversation.objects.filter(pk__in=list(moved.values_list("pk", flat=True))).update(
+        inbox=world.sales, status=Status.OPEN
+    )
+    assert_counts_match_a_recount()  # counts and copies (inbox too) follow a bulk move
     ConversationLabel.objects.filter(conversation__inbox=world.support).delete()
     ConversationAssignee.objects.filter(user=world.bob).update(user=world.alice)
     assert_counts_match_a_recount()

@@ -108,8 +108,8 @@ class ConversationAssignee(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.CASCADE)
     # Copied from the conversation so "Mine" is one range of one index on this table, in
-    # list order: the inbox by the actions; status and last activity by database
-    # triggers (migration 0003), which keep them equal to the conversation's on every write.
+    # list order, by database triggers (migrations 0003, 0004) that keep them equal to the
+    # conversation's on every write.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -133,8 +133,8 @@ class ConversationLabel(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
     # Copied from the conversation so a label view is one range of one index, in list
-    # order: the inbox by the actions; whether it is live (not spam or trash) and its last
-    # activity by database triggers (migration 0003).
+    # order, by database triggers (migrations 0003, 0004): its inbox, whether it is live (not
+    # spam or trash) and its last activity.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     live = models.BooleanField(default=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -173,15 +173,17 @@ class ViewCountQuerySet(models.QuerySet["ViewCount"]):
         return {(inbox, view, ref): total for inbox, view, ref, total in rows}
 
     def stale_copies(self) -> int:
-        """Assignee and label rows whose copies of their conversation's status and last
-        activity disagree with it (none, when the triggers do their work)."""
+        """Assignee and label rows whose copies of their conversation's inbox, status and
+        last activity disagree with it (none, when the triggers do their work)."""
         stale_assignees = ConversationAssignee.objects.exclude(
+            inbox=models.F("conversation__inbox"),
             status=models.F("conversation__status"),
             last_activity_at=models.F("conversation__last_activity_at"),
         )
         live = Q(conversation__status__in=LIVE_STATUSES)
         stale_labels = ConversationLabel.objects.exclude(
-            Q(last_activity_at=models.F("conversation__last_activity_at"))
+            Q(inbox=models.F("conversation__inbox"))
+            & Q(last_activity_at=models.F("conversation__last_activity_at"))
             & ((Q(live=True) & live) | (Q(live=False) & ~live))
         )
         return stale_assignees.count() + stale_labels.count()
@@ -251,10 +253,10 @@ SELECT c.inbox_id, 'label', l.label_id, COUNT(*)
  WHERE c.status IN ({_LIVE_SQL}) GROUP BY c.inbox_id, l.label_id
 """
 _REFRESH_COPIES_SQL = (
-    "UPDATE inbox_conversationassignee SET (status, last_activity_at) = "
-    "(SELECT c.status, c.last_activity_at FROM inbox_conversation c "
+    "UPDATE inbox_conversationassignee SET (inbox_id, status, last_activity_at) = "
+    "(SELECT c.inbox_id, c.status, c.last_activity_at FROM inbox_conversation c "
     "WHERE c.id = inbox_conversationassignee.conversation_id)",
-    "UPDATE inbox_conversationlabel SET (live, last_activity_at) = "
-    f"(SELECT c.status IN ({_LIVE_SQL}), c.last_activity_at FROM inbox_conversation c "
-    "WHERE c.id = inbox_conversationlabel.conversation_id)",
+    "UPDATE inbox_conversationlabel SET (inbox_id, live, last_activity_at) = "
+    f"(SELECT c.inbox_id, c.status IN ({_LIVE_SQL}), c.last_activity_at "
+    "FROM inbox_conversation c WHERE c.id = inbox_conversationlabel.conversation_id)",
 )
