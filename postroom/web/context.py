@@ -32,13 +32,15 @@ def page_context(
     current: Inbox | None = None,
     *,
     visible: list[Label] | None = None,
+    levels: dict[int, int] | None = None,
     **extra: Any,
 ) -> dict:
     """Sidebar data: counts for the current inbox only, read from the maintained counts,
     so the cost is fixed per page. ``visible``: the user's visible labels, when the page
-    has loaded them already."""
+    has loaded them already; ``levels``: the user's inbox levels, likewise."""
     user = signed_in_user(request)
-    levels = inbox_levels(user)
+    if levels is None:
+        levels = inbox_levels(user)
     inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("pk"))
     labels: list[Label] = list(visible_labels(user)) if visible is None else visible
     sidebar = []
