@@ -48,10 +48,14 @@ def _client(user_id: int) -> Any:
     return client
 
 
-def _get(client: Any, url: str) -> tuple[Any, int]:
-    """A GET that must succeed, and the number of conversations its page lists."""
+def _get(client: Any, url: str, *, cached: bool = False) -> tuple[Any, int]:
+    """A GET that must succeed, and the number of conversations its page lists. Unless
+    ``cached``, the page cache is emptied first: the page is rendered, as after a write."""
+    from django.core.cache import caches
 
     def call() -> Any:
+        if not cached:
+            caches["pages"].clear()
         response = client.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{url}: HTTP {response.status_code}")
@@ -153,6 +157,15 @@ def run(
     figures: dict[str, dict[str, Any]] = {}
     for name, (call, rows) in pages.items():
         figures[f"{name}@{db}/{scale}"] = {**timed(call, runs=runs), "rows": rows}
+    # The same pages again when nothing changed since the last request: served from the
+    # page cache (postroom.web.pagecache).
+    for name in ("list.unassigned", "list.label"):
+        url = {
+            "list.unassigned": f"{base}?view=unassigned",
+            "list.label": f"{base}?label={workspace.dense_label_id}",
+        }[name]
+        call, rows = _get(agent, url, cached=True)
+        figures[f"{name}.cached@{db}/{scale}"] = {**timed(call, runs=runs), "rows": rows}
 
     user = User.objects.get(pk=workspace.agent_id)
     inbox = Inbox.objects.get(pk=workspace.inbox_id)
@@ -174,7 +187,25 @@ def run(
             f"{base}?label={workspace.dense_label_id}",
             f"{base}?view=open",
         ]
-        for name, values in measure(paths, workspace.agent_id).items():
+        inbox = Inbox.objects.get(pk=workspace.inbox_id)
+
+        last: list[Any] = []
+
+        def new_mail(n: int) -> None:
+            # Every other message a new conversation, the others a reply to the newest:
+            # both change the lists (a new row; a row moving to the top).
+            from postroom.inbox import actions
+
+            message = actions.do_receive_message(
+                inbox,
+                from_email=f"load{n // 2}@customer.example",
+                subject=f"Arrived during the load {n // 2}",
+                text=f"Message {n}",
+                conversation=last[-1] if n % 2 and last else None,
+            )
+            last.append(message.conversation)
+
+        for name, values in measure(paths, workspace.agent_id, write=new_mail).items():
             figures[f"server.{name}@{db}/{scale}"] = values
     return figures, workspace
 

@@ -9,7 +9,10 @@ measures:
   ``--clients`` concurrent keep-alive connections, each sending its next request as soon
   as the previous answer arrives (closed loop, no think time), bounded by
   ``--requests`` and ``--seconds``; every answer must be HTTP 200;
-- the highest RSS seen during that load (sampled, and the kernel's high-water mark).
+- the highest RSS seen during that load (sampled, and the kernel's high-water mark);
+- the same load again while new mail arrives in the listed inbox at a steady rate
+  (``write``, from this process, as another process would write), so that the cached
+  pages keep going stale and are rendered afresh.
 
 The clients are a small asyncio HTTP/1.1 loop in this process, so the load generator
 costs little CPU next to the server; on a 2-core machine they still share the cores.
@@ -26,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +203,32 @@ async def _load(
     }
 
 
+@contextlib.contextmanager
+def writing(write: Callable[[int], None], per_second: float) -> Iterator[list[int]]:
+    """Call ``write(n)`` ``per_second`` times a second in a thread until the block ends;
+    yields a one-item list holding the number of writes done."""
+    from django.db import connection
+
+    done = [0]
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.wait(1 / per_second):
+                write(done[0])
+                done[0] += 1
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        thread.join()
+
+
 def measure(
     paths: list[str],
     user_id: int,
@@ -208,6 +237,8 @@ def measure(
     requests: int = 3000,
     seconds: float = 30.0,
     env: dict[str, str] | None = None,
+    write: Callable[[int], None] | None = None,
+    writes_per_s: float = 5.0,
 ) -> dict[str, dict[str, Any]]:
     """Memory idle and under load, and the load figures, against a fresh server."""
     cookie = session_cookie(user_id)
@@ -233,6 +264,17 @@ def measure(
         )
         if figures["errors"]:
             figures["server_errors"] = server_errors()
+        results = {"concurrency": figures}
+        if write is not None:
+            with writing(write, writes_per_s) as done:
+                busy = asyncio.run(
+                    _load(port, paths, cookie, clients=clients, requests=requests, seconds=seconds)
+                )
+            busy["writes"] = done[0]
+            busy["writes_per_s"] = round(done[0] / busy["wall_s"], 1)
+            if busy["errors"]:
+                busy["server_errors"] = server_errors()
+            results["concurrency_with_mail"] = busy
         stop.set()
         sampler.join()
         memory = {
@@ -240,4 +282,4 @@ def measure(
             "loaded_rss_mb": max(peak),
             "high_water_mb": rss_mb(pid, "VmHWM"),
         }
-    return {"memory": memory, "concurrency": figures}
+    return {"memory": memory, **results}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from postroom.accounts.models import Role, User
@@ -45,6 +46,13 @@ def _media_root(settings, tmp_path):
 def _fast_password_hashing(settings):
     # Argon2 is the production hasher (pinned in test_settings); tests need speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    # Each test's database starts again from the same ids and versions, so a page a
+    # previous test stored could match a key here: every test starts with none.
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -72,9 +72,21 @@ def visible_inboxes(
     return Inbox.objects.filter(pk__in=[pk for pk, lv in levels.items() if lv >= min_level])
 
 
-def access_inbox(user: User | AnonymousUser, slug: str, min_level: int = AccessLevel.VIEW) -> Inbox:
+def access_inbox(
+    user: User | AnonymousUser,
+    slug: str,
+    min_level: int = AccessLevel.VIEW,
+    *,
+    levels: dict[int, int] | None = None,
+) -> Inbox:
+    """The inbox, if the user holds ``min_level`` on it. ``levels``: the user's
+    :func:`inbox_levels`, when the request has read them already (this request's, never
+    older: a revoked grant must take effect on the next request)."""
     inbox = Inbox.objects.filter(slug=slug).first()
-    if inbox is None or (inbox_level(user, inbox.pk) or 0) < min_level:
+    if inbox is None:
+        raise Http404
+    level = inbox_level(user, inbox.pk) if levels is None else levels.get(inbox.pk)
+    if (level or 0) < min_level:
         raise Http404
     return inbox
 
@@ -90,6 +102,34 @@ def access_conversation(
     if conversation is None or (inbox_level(user, conversation.inbox_id) or 0) < min_level:
         raise Http404
     return conversation
+
+
+def access_conversation_with_level(
+    user: User | AnonymousUser,
+    conversation_id: int,
+    min_level: int = AccessLevel.VIEW,
+    *,
+    levels: dict[int, int] | None = None,
+) -> tuple[Conversation, int]:
+    """:func:`access_conversation`, also returning the user's level on its inbox.
+
+    ``levels``: ``inbox_levels(user)`` read on this request, for a page that needs them
+    anyway (the sidebar); the check then reads them instead of querying again.
+    """
+    conversation = (
+        Conversation.objects.select_related("inbox", "contact", "assigned_team")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise Http404
+    if levels is None:
+        level = inbox_level(user, conversation.inbox_id) or 0
+    else:
+        level = levels.get(conversation.inbox_id, 0)
+    if level < min_level:
+        raise Http404
+    return conversation, level
 
 
 def access_message(user: User | AnonymousUser, message_id: int) -> Message:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -17,7 +18,8 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox.access import inbox_levels, visible_inboxes
 from postroom.inbox.models import AccessLevel, Contact, Conversation, DeliveryStatus, Inbox
-from postroom.outbound.models import CapturedMail, Draft, OutboxItem, OutboxState
+from postroom.outbound.config import settings_for
+from postroom.outbound.models import CapturedMail, Draft, OutboxItem, OutboxState, Transport
 
 PROBLEM_WINDOW = timedelta(days=30)
 
@@ -90,8 +92,12 @@ def delivery(item: OutboxItem, now: datetime | None = None) -> Delivery:
 
 def deliveries(message_ids: Iterable[int]) -> dict[int, Delivery]:
     """Delivery of each outbound message among ``message_ids``, in one query."""
+    return deliveries_of(OutboxItem.objects.filter(message_id__in=list(message_ids)))
+
+
+def deliveries_of(items: Iterable[OutboxItem]) -> dict[int, Delivery]:
+    """Delivery of each outbox item already loaded (with its message, say), by message id."""
     now = clock.now()
-    items = OutboxItem.objects.filter(message_id__in=list(message_ids))
     return {item.message_id: delivery(item, now) for item in items}
 
 
@@ -144,6 +150,34 @@ def managed_inboxes(user: User) -> list[Inbox]:
 
 def draft_for(user: User, conversation: Conversation) -> Draft | None:
     return Draft.objects.filter(author=user, conversation=conversation).first()
+
+
+def conversation_drafts(user: User, conversation: Conversation) -> tuple[Draft | None, list[Draft]]:
+    """The user's own draft on the conversation and the others' (newest first, as
+    ``drafts.drafts_of_others``), with their authors, in one query."""
+    mine: Draft | None = None
+    others: list[Draft] = []
+    rows = (
+        Draft.objects.filter(conversation=conversation)
+        .select_related("author")
+        .order_by("-updated_at", "-created_at")
+    )
+    for draft in rows:
+        if draft.author_id == user.pk:
+            mine = draft
+        else:
+            others.append(draft)
+    return mine, others
+
+
+def sending_options(inbox: Inbox) -> tuple[str, int]:
+    """(``config.effective_kind(inbox)``, ``config.undo_seconds(inbox)``) from one read of
+    the inbox's settings, for the composer, which shows both."""
+    own = settings_for(inbox)
+    default = own.transport == Transport.DEFAULT
+    kind = settings.POSTROOM_OUTBOUND_TRANSPORT if default else own.transport
+    undo = settings.POSTROOM_UNDO_SEND_SECONDS if own.undo_seconds is None else own.undo_seconds
+    return kind, undo
 
 
 def new_draft_for(user: User, inbox: Inbox) -> Draft | None:

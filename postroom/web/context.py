@@ -11,6 +11,7 @@ from postroom.accounts.models import User
 from postroom.inbox.access import inbox_levels, visible_labels
 from postroom.inbox.models import Inbox, Label
 from postroom.inbox.queries import VIEWS, sidebar_counts
+from postroom.notifications.queries import desktop_enabled, unread_count
 
 
 @dataclass
@@ -43,6 +44,11 @@ def page_context(
         levels = inbox_levels(user)
     inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("pk"))
     labels: list[Label] = list(visible_labels(user)) if visible is None else visible
+    # The unread badge and the desktop preference, unless the view has read them.
+    if "unread" not in extra:
+        extra["unread"] = unread_count(user, levels)
+    if "desktop" not in extra:
+        extra["desktop"] = "on" if desktop_enabled(user) else "off"
     sidebar = []
     for inbox in inboxes:
         entry = SidebarInbox(inbox=inbox, level=levels[inbox.pk])

@@ -122,3 +122,15 @@ def test_team_limited_label_is_not_shown_to_others(world, client_for):
     assert "Secret VIP" not in bob.get(f"/c/{world.bob_conversation.pk}/").content.decode()
     assert "Secret VIP" not in bob.get("/inbox/support/").content.decode()
     assert bob.get(f"/inbox/support/?label={vip.pk}").status_code == 404
+
+
+def test_numbers_in_other_scripts_are_refused_not_a_server_error(world, client_for):
+    # "²" counts as a digit for str.isdigit() but int() refuses it.
+    bob = client_for(world.bob)
+    response = bob.post(
+        f"/c/{world.bob_conversation.pk}/",
+        {"action": "reply", "body": "Thanks", "message": "²"},
+    )
+    assert response.status_code != 500
+    alice = client_for(world.alice)
+    assert alice.post("/notifications/", {"notification": ["²"]}).status_code != 500

@@ -19,6 +19,7 @@ from postroom.inbox.models.message import (
     MessageKind,
     Note,
 )
+from postroom.inbox.models.version import PageVersion
 
 __all__ = [
     "AccessLevel",
@@ -38,6 +39,7 @@ __all__ = [
     "Message",
     "MessageKind",
     "Note",
+    "PageVersion",
     "Priority",
     "Status",
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import Team, User
 from postroom.inbox.models.inbox import Inbox
+from postroom.inbox.models.version import PageVersion
 
 
 class Contact(models.Model):
@@ -204,6 +205,8 @@ class ViewCountQuerySet(models.QuerySet["ViewCount"]):
                     f"INSERT INTO {ViewCount._meta.db_table} (inbox_id, view, ref, total) "
                     + _RECOUNT_SQL
                 )
+            # The counts may have moved without a trigger: no cached page may outlive them.
+            PageVersion.objects.bump_all()
 
 
 class ViewCount(models.Model):

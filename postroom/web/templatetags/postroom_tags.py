@@ -62,22 +62,20 @@ def has_remote_images(html: str) -> bool:
 
 @register.simple_tag
 def unread_notifications(user: Any) -> int:
-    """Unread notifications about conversations the user can still see."""
+    """Unread notifications about conversations the user can still see (for pages whose
+    context does not carry ``unread`` already)."""
     from postroom.inbox.access import inbox_levels
-    from postroom.notifications.models import Notification
+    from postroom.notifications.queries import unread_count
 
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(
-        user=user, read_at__isnull=True, conversation__inbox__in=list(inbox_levels(user))
-    ).count()
+    return unread_count(user, inbox_levels(user))
 
 
 @register.simple_tag
 def desktop_pref(user: Any) -> str:
-    from postroom.notifications.models import Preference
+    from postroom.notifications.queries import desktop_enabled
 
     if not getattr(user, "is_authenticated", False):
         return "off"
-    preference = Preference.objects.filter(user=user).first()
-    return "on" if preference is None or preference.desktop else "off"
+    return "on" if desktop_enabled(user) else "off"

@@ -91,7 +91,7 @@ def teams(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         post = request.POST
         members = User.objects.filter(
-            pk__in=[int(v) for v in post.getlist("members") if v.isdigit()]
+            pk__in=[int(v) for v in post.getlist("members") if v.isdecimal()]
         )
         if post.get("action") == "create":
             _run(
@@ -174,13 +174,10 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
             case "grant":
                 grantee = post.get("grantee", "")
                 kind, _sep, pk = grantee.partition(":")
-                user = (
-                    User.objects.filter(pk=pk).first() if kind == "user" and pk.isdigit() else None
-                )
-                team = (
-                    Team.objects.filter(pk=pk).first() if kind == "team" and pk.isdigit() else None
-                )
-                level = int(post["level"]) if post.get("level", "").isdigit() else 0
+                number = pk.isdecimal()
+                user = User.objects.filter(pk=pk).first() if kind == "user" and number else None
+                team = Team.objects.filter(pk=pk).first() if kind == "team" and number else None
+                level = int(post["level"]) if post.get("level", "").isdecimal() else 0
                 _run(
                     request,
                     lambda: actions.do_grant_access(
@@ -194,13 +191,13 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                     lambda: do_configure_imap(
                         inbox,
                         host=post.get("host", ""),
-                        port=int(post["port"]) if post.get("port", "").isdigit() else 0,
+                        port=int(post["port"]) if post.get("port", "").isdecimal() else 0,
                         security=post.get("security", ""),
                         username=post.get("username", ""),
                         password=post.get("password") or None,
                         folder=post.get("folder", "INBOX"),
                         poll_seconds=int(post["poll_seconds"])
-                        if post.get("poll_seconds", "").isdigit()
+                        if post.get("poll_seconds", "").isdecimal()
                         else 0,
                         use_idle=post.get("use_idle") == "on",
                         after_import=post.get("after_import", ""),
@@ -228,7 +225,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
             grants=InboxAccess.objects.filter(inbox=inbox).select_related("user", "team"),
             people=User.objects.filter(is_active=True),
             teams=Team.objects.all(),
-            levels=AccessLevel.choices,
+            level_choices=AccessLevel.choices,
             imap=ImapAccount.objects.filter(inbox=inbox).first(),
             securities=Security.choices,
             after_imports=AfterImport.choices,
@@ -243,7 +240,7 @@ def labels(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         post = request.POST
         teams_chosen = Team.objects.filter(
-            pk__in=[int(v) for v in post.getlist("teams") if v.isdigit()]
+            pk__in=[int(v) for v in post.getlist("teams") if v.isdecimal()]
         )
         match post.get("action"):
             case "create":

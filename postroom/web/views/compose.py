@@ -33,15 +33,30 @@ from postroom.inbox.access import (
     access_inbox,
     access_message,
 )
-from postroom.inbox.actions.collision import Collision, Seen, seen_now
-from postroom.inbox.models import AccessLevel, Conversation, Inbox, Message
+from postroom.inbox.actions.collision import Collision, Seen
+from postroom.inbox.models import (
+    AccessLevel,
+    Conversation,
+    Direction,
+    Inbox,
+    Message,
+    MessageKind,
+    Note,
+)
+from postroom.inbox.queries import TimelineEntry
 from postroom.outbound import compose
 from postroom.outbound.actions import do_discard_draft, do_save_draft
-from postroom.outbound.config import effective_kind, undo_seconds
-from postroom.outbound.drafts import do_autosave_draft, drafts_of_others
+from postroom.outbound.config import effective_kind
+from postroom.outbound.drafts import do_autosave_draft
 from postroom.outbound.mime import payload_of
 from postroom.outbound.models import ComposeMode, Draft, Transport
-from postroom.outbound.queries import contact_suggestions, draft_for, new_draft_for
+from postroom.outbound.queries import (
+    contact_suggestions,
+    conversation_drafts,
+    draft_for,
+    new_draft_for,
+    sending_options,
+)
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.uploads import attachments_from_request
 
@@ -77,7 +92,7 @@ def kept_attachments(request: HttpRequest, user: User, draft: Draft | None) -> l
     kept = []
     for value in request.POST.getlist("keep"):
         kind, _sep, ref = value.partition(":")
-        if not ref.isdigit():
+        if not ref.isdecimal():
             continue
         if kind == "a":
             attachment = access_attachment(user, int(ref))
@@ -94,7 +109,7 @@ def kept_attachments(request: HttpRequest, user: User, draft: Draft | None) -> l
 
 
 def _source(user: User, conversation: Conversation, raw: str | None) -> Message | None:
-    if not raw or not raw.isdigit():
+    if not raw or not raw.isdecimal():
         return None
     message = access_message(user, int(raw))
     if message.conversation_id != conversation.pk:
@@ -105,7 +120,7 @@ def _source(user: User, conversation: Conversation, raw: str | None) -> Message 
 def _seen_from(post: Any) -> Seen | None:
     """The newest message and note the composer showed (None for old forms: no check)."""
     message, note = post.get("seen_message", ""), post.get("seen_note", "")
-    if not (message.isdigit() and note.isdigit()):
+    if not (message.isdecimal() and note.isdecimal()):
         return None
     return Seen(message=int(message), note=int(note))
 
@@ -219,10 +234,9 @@ class Composer:
     autosaved: bool = False
 
 
-def _from_draft(draft: Draft, conversation: Conversation) -> Composer:
-    source = draft.source_message
-    if source is not None and source.conversation_id != conversation.pk:
-        source = None
+def _from_draft(draft: Draft, messages: dict[int, Message]) -> Composer:
+    # Only a message of this conversation (``messages``) may be the draft's source.
+    source = messages.get(draft.source_message_id) if draft.source_message_id else None
     return Composer(
         mode=draft.mode if draft.mode in MODES else ComposeMode.REPLY,
         source=source,
@@ -237,48 +251,81 @@ def _from_draft(draft: Draft, conversation: Conversation) -> Composer:
     )
 
 
+def _reply_target(messages: list[Message]) -> Message | None:
+    """``compose.reply_target`` over the conversation's messages already loaded (oldest
+    first): the newest from the customer, else the newest at all."""
+    inbound = [
+        m for m in messages if m.direction == Direction.INBOUND and m.kind == MessageKind.NORMAL
+    ]
+    newest = inbound or messages
+    return newest[-1] if newest else None
+
+
 def composer_for(
-    user: User, conversation: Conversation, params: QueryDict, *, can_reply: bool
+    conversation: Conversation,
+    params: QueryDict,
+    *,
+    can_reply: bool,
+    draft: Draft | None,
+    messages: list[Message],
 ) -> Composer | None:
-    """What the composer shows: the author's draft, or the fields a mail client fills."""
+    """What the composer shows: the author's ``draft``, or the fields a mail client fills.
+
+    ``messages``: every message of the conversation, oldest first (the page's timeline):
+    the message to answer is chosen among them, so none of another conversation is.
+    """
     if not can_reply:
         return None
+    by_pk = {m.pk: m for m in messages}
     mode = params.get("compose", "")
-    draft = draft_for(user, conversation)
     if draft is not None and mode not in MODES:
-        return _from_draft(draft, conversation)
+        return _from_draft(draft, by_pk)
     mode = mode if mode in MODES else ComposeMode.REPLY
-    try:
-        source = _source(user, conversation, params.get("message"))
-    except Http404:
-        source = None
+    raw = params.get("message", "")
+    source = by_pk.get(int(raw)) if raw.isdecimal() else None
     if mode == ComposeMode.FORWARD:
-        source = source or compose.reply_target(conversation)
+        source = source or _reply_target(messages)
         if source is not None:
             kept = [
                 (f"a:{a.pk}", a.filename, a.size) for a in source.attachments.all() if not a.inline
             ]
             return Composer(mode, source, "", "", "", "", False, kept)
         mode = ComposeMode.REPLY
-    source = source or compose.reply_target(conversation)
+    source = source or _reply_target(messages)
     to, cc = compose.reply_recipients(conversation, source, reply_all=mode == ComposeMode.REPLY_ALL)
     return Composer(mode, source, ", ".join(to), ", ".join(cc), "", "", True)
 
 
 def composer_context(
-    request: HttpRequest, user: User, conversation: Conversation, *, can_reply: bool
+    request: HttpRequest,
+    user: User,
+    conversation: Conversation,
+    *,
+    can_reply: bool,
+    timeline: list[TimelineEntry],
 ) -> dict[str, Any]:
-    """Extra context for the conversation page's composer."""
+    """Extra context for the conversation page's composer. ``timeline``: the page's, from
+    ``conversation_timeline``: the composer's choices and what it has seen come from it."""
     inbox = conversation.inbox
+    messages = [e.item for e in timeline if isinstance(e.item, Message)]
+    notes = [e.item for e in timeline if isinstance(e.item, Note)]
+    mine, others = conversation_drafts(user, conversation)
+    kind, undo_delay = sending_options(inbox)
     signature = compose.signature_for(inbox, user)
     return {
-        "others_drafts": drafts_of_others(conversation, user),
-        "seen": seen_now(conversation),
+        "others_drafts": others,
+        # What a composer rendered now has seen (as ``collision.seen_now``).
+        "seen": Seen(
+            message=max((m.pk for m in messages), default=0),
+            note=max((n.pk for n in notes), default=0),
+        ),
         "held": pop_held(request, conversation),
-        "composer": composer_for(user, conversation, request.GET, can_reply=can_reply),
+        "composer": composer_for(
+            conversation, request.GET, can_reply=can_reply, draft=mine, messages=messages
+        ),
         "signature_html": render_markdown(signature) if signature else "",
-        "captures_mail": effective_kind(inbox) == Transport.CAPTURE,
-        "undo_delay": undo_seconds(inbox),
+        "captures_mail": kind == Transport.CAPTURE,
+        "undo_delay": undo_delay,
     }
 
 

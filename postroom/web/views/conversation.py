@@ -4,33 +4,49 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from postroom.accounts.models import Team, User
+from postroom.accounts.models import Role, Team, User
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
 from postroom.inbox.access import (
     access_conversation,
+    access_conversation_with_level,
     access_inbox,
     access_label,
     access_message,
-    inbox_level,
+    inbox_levels,
+    visible_labels,
 )
-from postroom.inbox.models import AccessLevel, Activity, Conversation, Message, Priority, Status
-from postroom.inbox.queries import conversation_timeline, user_names
+from postroom.inbox.models import (
+    AccessLevel,
+    Activity,
+    Conversation,
+    ConversationAssignee,
+    ConversationLabel,
+    Direction,
+    InboxAccess,
+    Label,
+    Message,
+    Priority,
+    Status,
+)
+from postroom.inbox.queries import conversation_timeline
 from postroom.outbound.actions import do_discard_draft
 from postroom.outbound.drafts import do_take_over_draft
 from postroom.outbound.models import Draft
-from postroom.outbound.queries import deliveries
+from postroom.outbound.queries import deliveries_of
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.views.compose import composer_context, send_from_conversation
 
@@ -135,7 +151,7 @@ def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None
 def _merge(request: HttpRequest, user: User, conversation: Conversation) -> None:
     """Merge another conversation (by number) into this one."""
     raw = request.POST.get("other", "").strip().lstrip("#")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise ValidationError({"other": _("Enter the number of the conversation to merge.")})
     other = access_conversation(user, int(raw))
     actions.do_merge_conversations(conversation, other, actor=user)
@@ -191,7 +207,8 @@ HANDLERS: dict[str, Handler] = {
 @login_required
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    convo = access_conversation(user, pk)
+    levels = inbox_levels(user)  # for the access check and the sidebar
+    convo, level = access_conversation_with_level(user, pk, levels=levels)
     if request.method == "POST":
         handler = HANDLERS.get(request.POST.get("action", ""))
         if handler is None:
@@ -204,11 +221,20 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("You may not do that."))
         return redirect("web:conversation", pk=convo.pk)
-    level = inbox_level(user, convo.inbox_id) or 0
-    members = _assignable_people(convo)
-    timeline = conversation_timeline(user, convo)
+    # One read of the visible labels serves the sidebar, the label picker, the
+    # conversation's own labels and the timeline's filter.
+    on_conversation = ConversationLabel.objects.filter(conversation=convo, label=OuterRef("pk"))
+    visible: list[Label] = []
+    conversation_labels: list[Label] = []
+    for label in visible_labels(user).annotate(on_conversation=Exists(on_conversation)):
+        visible.append(label)
+        if label.on_conversation:
+            conversation_labels.append(label)
+    timeline = conversation_timeline(user, convo, visible=visible, message_relations=("outbox",))
     outgoing = [
-        e.item.pk for e in timeline if isinstance(e.item, Message) and e.item.direction == "out"
+        e.item
+        for e in timeline
+        if isinstance(e.item, Message) and e.item.direction == Direction.OUTBOUND
     ]
     mentioned = {
         pk
@@ -217,47 +243,60 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         for key in ("added", "removed")
         for pk in e.item.data.get(key, [])
     }
+    people = _people(convo, mentioned)
+    can_reply = level >= AccessLevel.REPLY_ON_BEHALF
     context = page_context(
         request,
         convo.inbox,
+        visible=visible,
+        levels=levels,
         conversation=convo,
         timeline=timeline,
-        names=user_names(sorted(mentioned)),
-        assignees=list(convo.assignees.all()),
-        conversation_labels=[lb for lb in convo.labels.all() if lb in _visible(request)],
-        members=members,
+        names=people.names,
+        assignees=people.assignees,
+        conversation_labels=conversation_labels,
+        members=people.assignable,
         teams=list(Team.objects.all()),
-        can_reply=level >= AccessLevel.REPLY_ON_BEHALF,
+        can_reply=can_reply,
         level=level,
         statuses=[s for s in Status if s != Status.SNOOZED],
         priorities=list(Priority),
         snooze_presets=snooze_presets(user),
-        deliveries=deliveries(outgoing),
-        **composer_context(request, user, convo, can_reply=level >= AccessLevel.REPLY_ON_BEHALF),
+        deliveries=deliveries_of(m.outbox for m in outgoing if hasattr(m, "outbox")),
+        **composer_context(request, user, convo, can_reply=can_reply, timeline=timeline),
     )
     return render(request, "web/conversation.html", context)
 
 
-def _visible(request: HttpRequest) -> set:
-    from postroom.inbox.access import visible_labels
+@dataclass
+class _People:
+    assignable: list[User]  # active, with access to the inbox
+    assignees: list[User]
+    names: dict[int, str]  # of the users the timeline's activity names
 
-    return set(visible_labels(request.user))
 
-
-def _assignable_people(convo: Conversation) -> list[User]:
-    from django.db.models import Q
-
-    from postroom.accounts.models import Role
-
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(role__in=(Role.OWNER, Role.ADMIN))
-            | Q(inbox_grants__inbox=convo.inbox)
-            | Q(teams__inbox_grants__inbox=convo.inbox)
-        )
-        .distinct()
+def _people(convo: Conversation, mentioned: set[int]) -> _People:
+    """Everyone the page names, in one query; each list in the users' model order."""
+    granted = InboxAccess.objects.filter(inbox_id=convo.inbox_id)
+    assignable = Q(is_active=True) & (
+        Q(role__in=(Role.OWNER, Role.ADMIN))
+        | Exists(granted.filter(user=OuterRef("pk")))
+        | Exists(granted.filter(team__members=OuterRef("pk")))
     )
+    assigned = Exists(ConversationAssignee.objects.filter(conversation=convo, user=OuterRef("pk")))
+    rows = User.objects.annotate(
+        assignable=ExpressionWrapper(assignable, output_field=BooleanField()),
+        assigned=assigned,
+    ).filter(Q(assignable=True) | Q(assigned=True) | Q(pk__in=mentioned))
+    found = _People(assignable=[], assignees=[], names={})
+    for person in rows:
+        if person.assignable:
+            found.assignable.append(person)
+        if person.assigned:
+            found.assignees.append(person)
+        if person.pk in mentioned:
+            found.names[person.pk] = person.name
+    return found
 
 
 @login_required

@@ -8,16 +8,21 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from postroom.inbox.access import access_inbox, access_label, visible_labels
-from postroom.inbox.models import Priority
+from postroom.inbox.access import access_inbox, access_label, inbox_levels, visible_labels
+from postroom.inbox.models import Label, PageVersion, Priority
 from postroom.inbox.queries import VIEW_SLUGS, VIEWS, BadCursor, ListRow, list_rows
+from postroom.notifications.queries import desktop_enabled, unread_count
 from postroom.web.context import page_context, signed_in_user
+from postroom.web.pagecache import CSRF_PLACEHOLDER, cached_fragment, cached_page, page_key
 
 PAGE_SIZE = 50
 _PLACEHOLDER = 4_611_686_018_427_387_903  # a pk no conversation has, replaced per row
@@ -66,7 +71,8 @@ def _lines(rows: list[ListRow]) -> list[Line]:
 @login_required
 def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
-    current = access_inbox(user, slug)
+    levels = inbox_levels(user)
+    current = access_inbox(user, slug, levels=levels)
     view = request.GET.get("view", "open")
     label = None
     if "label" in request.GET:
@@ -76,30 +82,79 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404 from exc
     elif view not in VIEW_SLUGS:
         raise Http404
-    visible = list(visible_labels(user))
-    try:
-        page = list_rows(
-            user,
+    cursor = request.GET.get("cursor")
+    rows_only = bool(request.headers.get("HX-Request") and cursor)
+    # Read before anything the page shows, so a stored page is never older than its key.
+    versions = PageVersion.objects.of(current.pk)
+    unread = unread_count(user, levels)
+    desktop = "on" if desktop_enabled(user) else "off"
+    key = page_key(
+        user.pk,
+        user.name,
+        user.role,
+        user.time_zone,
+        get_language(),
+        sorted(levels.items()),
+        versions,
+        unread,
+        desktop,
+        current.pk,
+        view,
+        label.pk if label else None,
+        cursor,
+        rows_only,
+    )
+
+    def render_rows(visible: list[Label]) -> str:
+        try:
+            page = list_rows(
+                user,
+                current,
+                visible=visible,
+                view=view,
+                label=label,
+                cursor=cursor,
+                limit=PAGE_SIZE,
+            )
+        except BadCursor as exc:
+            raise Http404 from exc
+        context = {"lines": _lines(page.rows), "page": page, "view": view, "label": label}
+        return render_to_string("web/inbox.html#rows", context, request)
+
+    def render_page() -> HttpResponse:
+        visible = list(visible_labels(user))
+        # The rows are the same for everyone with the same visible labels, time zone and
+        # language (and, for "Mine", the same person): shared between agents, so that
+        # after a write each list is rendered once, not once per agent looking at it.
+        rows_key = page_key(
+            "rows",
+            current.pk,
+            versions,
+            [lb.pk for lb in visible],
+            user.time_zone,
+            get_language(),
+            user.pk if view == "mine" else None,
+            view,
+            label.pk if label else None,
+            cursor,
+        )
+        rows = cached_fragment(rows_key, lambda: render_rows(visible))
+        if rows_only:
+            return HttpResponse(rows)
+        title = label.name if label else next(v.title for v in VIEWS if v.slug == view)
+        context = page_context(
+            request,
             current,
             visible=visible,
+            levels=levels,
+            rows=mark_safe(rows),  # rendered by the template's own "rows" part
             view=view,
             label=label,
-            cursor=request.GET.get("cursor"),
-            limit=PAGE_SIZE,
+            title=title,
+            unread=unread,
+            desktop=desktop,
+            csrf_token=CSRF_PLACEHOLDER,
         )
-    except BadCursor as exc:
-        raise Http404 from exc
-    title = label.name if label else next(v.title for v in VIEWS if v.slug == view)
-    context = page_context(
-        request,
-        current,
-        visible=visible,
-        page=page,
-        lines=_lines(page.rows),
-        view=view,
-        label=label,
-        title=title,
-    )
-    if request.headers.get("HX-Request") and request.GET.get("cursor"):
-        return render(request, "web/inbox.html#rows", context)
-    return render(request, "web/inbox.html", context)
+        return render(request, "web/inbox.html", context)
+
+    return cached_page(request, key, render_page)

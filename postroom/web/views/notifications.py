@@ -18,7 +18,7 @@ PAGE = 50
 def notifications(request: HttpRequest) -> HttpResponse:
     me = signed_in_user(request)
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("notification") if v.isdigit()]
+        ids = [int(v) for v in request.POST.getlist("notification") if v.isdecimal()]
         do_mark_read(me, ids or None, actor=me)
         return redirect("web:notifications")
     visible = list(inbox_levels(me))

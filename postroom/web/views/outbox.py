@@ -147,7 +147,7 @@ def _settings_fields(post: Any) -> dict[str, Any]:
         raw = post.get(name, "").strip()
         if not raw:
             return default
-        if not raw.isdigit():
+        if not raw.isdecimal():
             raise ValidationError({name: _("Enter a whole number.")})
         return int(raw)
 

@@ -1,0 +1,48 @@
+"""Page versions: a counter per inbox that moves whenever what its lists show changes.
+
+The rendered inbox pages are cached (postroom.web.pagecache) under a key that holds these
+versions, so a cached page is served only while nothing it shows has changed. Like the
+view counts, the versions are kept by database triggers (migration ``0005_pageversion``)
+inside every writing transaction, so no writer can forget them: actions, bulk updates,
+cascading deletes, other processes.
+
+Scopes: an inbox's id for its conversations, their assignees and labels (everything a
+list row and the sidebar counts are made of); ``NAMES`` (0) for names shown on every
+page: people, teams, contacts, labels (and who may see them), inboxes.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, models
+
+NAMES = 0
+
+
+class PageVersionQuerySet(models.QuerySet["PageVersion"]):
+    def of(self, inbox_id: int) -> tuple[int, int]:
+        """(the inbox's version, the names version) in one indexed read; 0 for a scope
+        that never changed."""
+        found = dict(self.filter(scope__in=(inbox_id, NAMES)).values_list("scope", "version"))
+        return found.get(inbox_id, 0), found.get(NAMES, 0)
+
+    def bump_all(self) -> None:
+        """Move every version: after writes made with the triggers off (bulk loads) or a
+        repair, so no page cached before them is served again."""
+        table = PageVersion._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (scope, version) SELECT id, 1 FROM inbox_inbox "
+                f"UNION SELECT {NAMES}, 1 WHERE 1 = 1 "
+                f"ON CONFLICT (scope) DO UPDATE SET version = {table}.version + 1"
+            )
+
+
+class PageVersion(models.Model):
+    # No foreign key: derived data written by triggers, like ViewCount.
+    scope = models.BigIntegerField(primary_key=True)  # an inbox id, or NAMES
+    version = models.BigIntegerField(default=0)
+
+    objects = PageVersionQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.version}"

@@ -1,0 +1,106 @@
+"""Rendered pages served again for as long as nothing they show has changed.
+
+An inbox page costs a few milliseconds of queries but three times that in templates and
+display strings; fifty agents looking at the same views would render the same HTML over
+and over. A page is therefore kept under a key made of everything it shows that can
+change (see the inbox view): the viewer and their settings, their inbox levels, the
+inbox's and the names' page versions (moved by database triggers on every write, see
+postroom.inbox.models.version), the unread count, and the request's view, label and
+cursor. A write moves a version, so the next request misses and renders afresh; a key
+is never trusted across users.
+
+Access is never taken from the cache: the view checks the inbox and the label on every
+request before it asks for a page. The per-request parts stay out of the stored HTML:
+the CSRF token is rendered as a placeholder and filled in per request, and a request
+with pending flash messages is rendered without the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+
+CACHE_ALIAS = "pages"
+# Rendered where the token goes; replaced by the request's own token on the way out.
+CSRF_PLACEHOLDER = "csrfplaceholder0b6e1f0c7d"
+_FORMAT = 1  # bump when the key's parts or the stored value change meaning
+_WAIT_SECONDS = 10.0  # a waiting request renders on its own after this
+_flights: dict[str, threading.Event] = {}
+_flights_lock = threading.Lock()
+
+
+def page_key(*parts: object) -> str:
+    digest = hashlib.blake2b(repr((_FORMAT, parts)).encode(), digest_size=20).hexdigest()
+    return f"page:{digest}"
+
+
+def _get_or_make(key: str, make: Callable[[], str | None]) -> str | None:
+    """The value stored under ``key``, or ``make()``'s, stored (unless None). Requests
+    that miss the same key at once wait for the first one's result instead of all
+    rendering it: after a write, every open list asks for its page at the same moment."""
+    cache = caches[CACHE_ALIAS]
+    value: str | None = cache.get(key)
+    if value is not None:
+        return value
+    with _flights_lock:
+        flight = _flights.get(key)
+        leader = flight is None
+        if flight is None:
+            flight = _flights[key] = threading.Event()
+    if not leader:
+        flight.wait(timeout=_WAIT_SECONDS)
+        value = cache.get(key)
+        if value is not None:
+            return value
+    try:
+        value = make()
+        if value is not None:
+            cache.set(key, value)
+        return value
+    finally:
+        if leader:
+            with _flights_lock:
+                _flights.pop(key, None)
+            flight.set()
+
+
+def cached_fragment(key: str, render: Callable[[], str]) -> str:
+    """A piece of a page (HTML with no per-request part), shared by every request whose
+    key matches."""
+    html = _get_or_make(key, render)
+    assert html is not None
+    return html
+
+
+def cached_page(request: HttpRequest, key: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page stored under ``key``, or ``render()``'s, stored. ``render`` must put
+    :data:`CSRF_PLACEHOLDER` where the CSRF token goes (pass it as ``csrf_token``)."""
+    if len(messages.get_messages(request)) > 0:  # shown once: never stored
+        return _with_token(request, render())
+    other: list[HttpResponse] = []
+
+    def make() -> str | None:
+        response = render()
+        if response.status_code != 200 or response.streaming:
+            other.append(response)
+            return None
+        return response.content.decode(response.charset)
+
+    html = _get_or_make(key, make)
+    if html is None:
+        return other[0]
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def _with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if response.status_code == 200 and not response.streaming:
+        response.content = response.content.replace(
+            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+        )
+    return response

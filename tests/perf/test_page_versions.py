@@ -1,0 +1,173 @@
+"""Page versions move on every write that changes what a page shows, whoever writes.
+
+They key the cache of rendered inbox pages (postroom.web.pagecache): a write that did
+not move them would leave agents looking at a stale list. Each case writes one way (the
+actions, a bulk update, a raw delete) and checks the version it must move and, where it
+matters, one it must leave alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from postroom.accounts.models import Team, User
+from postroom.inbox import actions
+from postroom.inbox.actors import SYSTEM
+from postroom.inbox.models import Contact, Conversation, Label, PageVersion, Priority, Status
+from postroom.inbox.models.version import NAMES
+
+pytestmark = pytest.mark.django_db
+
+
+def _versions(world) -> tuple[int, int, int]:
+    support, names = PageVersion.objects.of(world.support.pk)
+    sales, _ = PageVersion.objects.of(world.sales.pk)
+    return support, sales, names
+
+
+def _moves(world, write: Callable[[], object]) -> tuple[bool, bool, bool]:
+    before = _versions(world)
+    write()
+    after = _versions(world)
+    return tuple(a != b for a, b in zip(before, after, strict=True))  # type: ignore[return-value]
+
+
+SUPPORT, SALES, BOTH, NAMES_ONLY = (
+    (True, False, False),
+    (False, True, False),
+    (True, True, False),
+    (False, False, True),
+)
+
+
+def test_conversation_writes_move_their_inbox_only(world):
+    convo = world.bob_conversation
+    cases: dict[str, tuple[Callable[[], object], tuple[bool, bool, bool]]] = {
+        "new conversation": (
+            lambda: actions.do_receive_message(
+                world.support, from_email="new@customer.test", subject="New", text="Hi"
+            ),
+            SUPPORT,
+        ),
+        "customer reply": (
+            lambda: actions.do_receive_message(
+                world.support,
+                from_email="carol@customer.test",
+                subject="Re: Broken invoice",
+                text="Any news?",
+                conversation=convo,
+            ),
+            SUPPORT,
+        ),
+        "our reply": (lambda: actions.do_reply(convo, "On it.", actor=world.bob), SUPPORT),
+        "assign": (
+            lambda: actions.do_assign(convo, users=[world.alice], actor=world.alice),
+            SUPPORT,
+        ),
+        "unassign": (
+            lambda: actions.do_unassign(convo, user=world.alice, actor=world.alice),
+            SUPPORT,
+        ),
+        "label": (lambda: actions.do_add_label(convo, world.billing, actor=world.bob), SUPPORT),
+        "unlabel": (
+            lambda: actions.do_remove_label(convo, world.billing, actor=world.bob),
+            SUPPORT,
+        ),
+        "status": (
+            lambda: actions.do_change_status(convo, Status.PENDING, actor=world.bob),
+            SUPPORT,
+        ),
+        "priority": (
+            lambda: actions.do_set_priority(convo, Priority.URGENT, actor=world.bob),
+            SUPPORT,
+        ),
+        "sales mail": (
+            lambda: actions.do_receive_message(
+                world.sales, from_email="erin@prospect.test", subject="Hello", text="Hi"
+            ),
+            SALES,
+        ),
+        "bulk update": (
+            lambda: Conversation.objects.filter(inbox=world.sales).update(subject="Renamed"),
+            SALES,
+        ),
+        "move": (
+            lambda: actions.do_move_conversation(convo, world.sales, actor=world.alice),
+            BOTH,
+        ),
+        "delete": (lambda: Conversation.objects.filter(pk=convo.pk).delete(), SALES),
+    }
+    for name, (write, expected) in cases.items():
+        assert _moves(world, write) == expected, name
+
+
+def test_names_shown_everywhere_move_the_names_version(world):
+    team = actions.do_create_team(name="Tier 2", actor=world.alice)
+    convo = world.bob_conversation
+    cases: dict[str, Callable[[], object]] = {
+        "person renamed": lambda: actions.do_update_profile(
+            world.bob, name="Robert", actor=world.bob
+        ),
+        "person deactivated": lambda: actions.do_set_user_active(
+            world.dora, False, actor=world.alice
+        ),
+        "team renamed": lambda: Team.objects.filter(pk=team.pk).update(name="Second line"),
+        "team members": lambda: actions.do_set_team_members(team, [world.bob], actor=world.alice),
+        "contact renamed": lambda: Contact.objects.filter(pk=convo.contact_id).update(
+            name="Carol C."
+        ),
+        "label recoloured": lambda: actions.do_update_label(
+            world.billing, name="Billing", color="#000000", icon="", teams=[], actor=world.alice
+        ),
+        "label limited to a team": lambda: actions.do_update_label(
+            world.billing, name="Billing", color="#000000", icon="", teams=[team], actor=world.alice
+        ),
+        "label deleted": lambda: Label.objects.filter(pk=world.billing.pk).delete(),
+        "inbox renamed": lambda: actions.do_update_inbox(
+            world.sales,
+            name="Sales team",
+            address="sales@example.test",
+            aliases=[],
+            signature="",
+            actor=world.alice,
+        ),
+    }
+    for name, write in cases.items():
+        names = _moves(world, write)[2]
+        assert names, name
+
+
+def test_writes_that_show_nowhere_leave_the_versions_alone(world):
+    unchanged = (False, False, False)
+    assert (
+        _moves(world, lambda: User.objects.filter(pk=world.bob.pk).update(time_zone="Asia/Tokyo"))
+        == unchanged
+    )
+    assert (
+        _moves(
+            world,
+            lambda: Contact.objects.filter(pk=world.bob_conversation.contact_id).update(
+                name="Carol Customer"
+            ),
+        )
+        == unchanged
+    )
+
+
+def test_a_recount_moves_every_version(world):
+    from postroom.inbox.models.conversation import ViewCount
+
+    assert _moves(world, ViewCount.objects.recount) == (True, True, True)
+    assert PageVersion.objects.filter(scope=NAMES).exists()
+
+
+def test_the_system_actor_is_no_exception(world):
+    # Writes by background jobs (snooze wake-ups, the trash purge) go through the same
+    # triggers as an agent's.
+    convo = world.bob_conversation
+    assert (
+        _moves(world, lambda: actions.do_change_status(convo, Status.CLOSED, actor=SYSTEM))
+        == SUPPORT
+    )
