@@ -50,14 +50,19 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 def session_cookie(user_id: int) -> str:
-    """A signed-in session for ``user_id``, stored in the server's database."""
+    """The cookies of a browser signed in as ``user_id``: the session (stored in the
+    server's database) and the CSRF cookie a browser keeps after its first page (without
+    it, every answer would have to make and set a new one)."""
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
     from django.test import Client
+    from django.utils.crypto import get_random_string
 
     from postroom.accounts.models import User
 
     client = Client()
     client.force_login(User.objects.get(pk=user_id))
-    return str(client.cookies["sessionid"].value)
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}"
 
 
 SERVER_LOG = Path(tempfile.gettempdir()) / "postroom-bench-server.log"
@@ -173,7 +178,7 @@ async def _load(
                 started = time.perf_counter()
                 writer.write(
                     f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                    f"Cookie: sessionid={cookie}\r\n\r\n".encode()
+                    f"Cookie: {cookie}\r\n\r\n".encode()
                 )
                 await writer.drain()
                 status = await _read_response(reader)

@@ -4,8 +4,9 @@ HTTP requests run Django's WSGI handler on a fixed pool of threads (a2wsgi). Dja
 own ASGI handler starts a thread per request, and with it a database connection per
 request: about 2 ms on SQLite and 8 on PostgreSQL, and on PostgreSQL as many
 connections as requests in flight. With a fixed pool each thread keeps its connection
-(SQLite) or borrows one from a bounded pool (PostgreSQL). Websockets stay asynchronous
-(Channels).
+(SQLite) or borrows one from a bounded pool (PostgreSQL). Few threads: Python runs one
+at a time, and a cached page costs about 3 ms, so more threads add contention, not
+throughput (measured in docs/benchmarks.md). Websockets stay asynchronous (Channels).
 """
 
 import os
@@ -19,7 +20,7 @@ from postroom.core.env import env_int
 
 django_application = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]
-    workers=env_int("POSTROOM_WEB_THREADS", 8, minimum=1),
+    workers=env_int("POSTROOM_WEB_THREADS", 4, minimum=1),
 )
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

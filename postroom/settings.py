@@ -133,7 +133,17 @@ else:
     }
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every process of a scaled-out setup (REDIS_URL), else in this process:
+    # it holds the sessions (below), which every process must see alike.
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_optional("REDIS_URL"),
+            "KEY_PREFIX": env_str("POSTROOM_CHANNEL_PREFIX", "postroom"),
+        }
+        if env_optional("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     # Rendered inbox pages (postroom.web.pagecache), in this process: their keys hold
     # versions read from the database, so each process's copy is right on its own.
     "pages": {
@@ -179,6 +189,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Sessions are read on every request: from the cache, written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("POSTROOM_SECURE_COOKIES", False)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from postroom.accounts.models import Team, User
+from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import Contact, Conversation, Label, PageVersion, Priority, Status
@@ -22,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _versions(world) -> tuple[int, int, int]:
-    support, names = PageVersion.objects.of(world.support.pk)
-    sales, _ = PageVersion.objects.of(world.sales.pk)
+    support, names, _bob = PageVersion.objects.of(world.support.pk, world.bob.pk)
+    sales, _names, _bob = PageVersion.objects.of(world.sales.pk, world.bob.pk)
     return support, sales, names
 
 
@@ -171,3 +172,42 @@ def test_the_system_actor_is_no_exception(world):
         _moves(world, lambda: actions.do_change_status(convo, Status.CLOSED, actor=SYSTEM))
         == SUPPORT
     )
+
+
+def test_a_persons_badge_and_preferences_move_their_own_version(world):
+    from postroom.notifications.actions import do_mark_read, do_set_preferences
+    from postroom.notifications.models import Notification
+
+    def bob_moves(write: Callable[[], object]) -> bool:
+        before = PageVersion.objects.of(world.support.pk, world.bob.pk)[2]
+        write()
+        return PageVersion.objects.of(world.support.pk, world.bob.pk)[2] != before
+
+    convo = world.bob_conversation
+    assert bob_moves(
+        lambda: Notification.objects.create(
+            user=world.bob,
+            kind="assigned",
+            conversation=convo,
+            actor=world.alice,
+            text="Alice assigned you",
+            created_at=clock.now(),
+        )
+    )
+    assert bob_moves(lambda: do_mark_read(world.bob, actor=world.bob))
+    assert bob_moves(
+        lambda: do_set_preferences(
+            world.bob,
+            email_mode="off",
+            email_mentions=False,
+            email_assignments=False,
+            email_replies=False,
+            desktop=False,
+            actor=world.bob,
+        )
+    )
+    # Notified about a conversation that moves to an inbox Bob cannot see: his badge
+    # changes, so his version moves too.
+    assert bob_moves(lambda: actions.do_move_conversation(convo, world.sales, actor=world.alice))
+    # Someone else's notifications leave Bob's version alone.
+    assert not bob_moves(lambda: Notification.objects.filter(user=world.alice).delete())

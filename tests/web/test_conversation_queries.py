@@ -1,11 +1,11 @@
 """The conversation page costs a fixed number of queries, whatever the thread holds.
 
-Of the 17: session and user (2); the user's inbox levels, read once for the access check,
-the sidebar and the unread badge (1); the conversation (1); the visible labels, with which
-of them the conversation carries (1); messages with their outbox state, attachments,
-notes, activity (4); everyone the page names (1); teams (1); drafts (1); the inbox's
-sending settings (1); the sidebar's inboxes and counts (2); the unread badge and the
-desktop preference (2).
+Of the 16: the user (1; the session comes from the cache); the user's inbox levels, read
+once for the access check, the sidebar and the unread badge (1); the conversation (1);
+the visible labels, with which of them the conversation carries (1); messages with their
+outbox state, attachments, notes, activity (4); everyone the page names (1); teams (1);
+drafts (1); the inbox's sending settings (1); the sidebar's inboxes and counts (2); the
+unread badge and the desktop preference (2).
 """
 
 from datetime import timedelta
@@ -20,7 +20,7 @@ from postroom.outbound.actions import do_configure_outbound, do_save_draft
 from postroom.outbound.drafts import do_autosave_draft
 from postroom.outbound.models import ComposeMode
 
-PAGE_QUERIES = 17
+PAGE_QUERIES = 16
 
 
 def _grow(world, messages: int):

@@ -31,7 +31,7 @@ def test_a_repeated_request_is_served_from_the_cache_and_matches_a_fresh_render(
 ):
     bob = client_for(world.bob)
     first = bob.get(URL).content.decode()
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(4):
         second = bob.get(URL).content.decode()
     assert _without_token(second) == _without_token(first)  # tokens are masked anew
     caches["pages"].clear()
@@ -153,3 +153,23 @@ def test_agents_share_the_rendered_rows_but_not_their_pages(world, client_for):
     rows = lambda html: html.split('id="conversation-list"')[1]  # noqa: E731
     assert rows(erin_page) == rows(bob_page)
     assert "Erin" in erin_page and "Erin" not in bob_page
+
+
+def test_the_unread_badge_follows_on_a_cached_page(world, client_for):
+    from postroom.core import clock
+    from postroom.notifications.models import Notification
+
+    bob = client_for(world.bob)
+    badge = lambda: bob.get(URL).content.decode().split('data-testid="unread">')[1][:2]  # noqa: E731
+    assert badge() == "0<"
+    Notification.objects.create(
+        user=world.bob,
+        kind="assigned",
+        conversation=world.bob_conversation,
+        actor=world.alice,
+        text="Alice assigned you",
+        created_at=clock.now(),
+    )
+    assert badge() == "1<"
+    bob.post("/notifications/", {"all": "1"})
+    assert badge() == "0<"

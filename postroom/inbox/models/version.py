@@ -2,13 +2,14 @@
 
 The rendered inbox pages are cached (postroom.web.pagecache) under a key that holds these
 versions, so a cached page is served only while nothing it shows has changed. Like the
-view counts, the versions are kept by database triggers (migration ``0005_pageversion``)
+view counts, the versions are kept by database triggers (inbox migration ``0005_pageversion``)
 inside every writing transaction, so no writer can forget them: actions, bulk updates,
 cascading deletes, other processes.
 
 Scopes: an inbox's id for its conversations, their assignees and labels (everything a
 list row and the sidebar counts are made of); ``NAMES`` (0) for names shown on every
-page: people, teams, contacts, labels (and who may see them), inboxes.
+page: people, teams, contacts, labels (and who may see them), inboxes; ``-user_id`` for
+one person's unread notifications and preferences (notifications migration 0003).
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from django.db import connection, models
 NAMES = 0
 
 
+def person(user_id: int) -> int:
+    """The scope of one person's own page parts: their unread badge and preferences."""
+    return -user_id
+
+
 class PageVersionQuerySet(models.QuerySet["PageVersion"]):
-    def of(self, inbox_id: int) -> tuple[int, int]:
-        """(the inbox's version, the names version) in one indexed read; 0 for a scope
-        that never changed."""
-        found = dict(self.filter(scope__in=(inbox_id, NAMES)).values_list("scope", "version"))
-        return found.get(inbox_id, 0), found.get(NAMES, 0)
+    def of(self, inbox_id: int, user_id: int) -> tuple[int, int, int]:
+        """(the inbox's, the names', the person's version) in one indexed read; 0 for a
+        scope that never changed."""
+        scopes = (inbox_id, NAMES, person(user_id))
+        found = dict(self.filter(scope__in=scopes).values_list("scope", "version"))
+        return found.get(scopes[0], 0), found.get(NAMES, 0), found.get(scopes[2], 0)
 
     def bump_all(self) -> None:
         """Move every version: after writes made with the triggers off (bulk loads) or a

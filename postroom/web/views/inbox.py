@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from postroom.inbox.access import access_inbox, access_label, inbox_levels, visible_labels
 from postroom.inbox.models import Label, PageVersion, Priority
 from postroom.inbox.queries import VIEW_SLUGS, VIEWS, BadCursor, ListRow, list_rows
-from postroom.notifications.queries import desktop_enabled, unread_count
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.pagecache import CSRF_PLACEHOLDER, cached_fragment, cached_page, page_key
 
@@ -85,9 +84,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     cursor = request.GET.get("cursor")
     rows_only = bool(request.headers.get("HX-Request") and cursor)
     # Read before anything the page shows, so a stored page is never older than its key.
-    versions = PageVersion.objects.of(current.pk)
-    unread = unread_count(user, levels)
-    desktop = "on" if desktop_enabled(user) else "off"
+    versions = PageVersion.objects.of(current.pk, user.pk)
     key = page_key(
         user.pk,
         user.name,
@@ -95,9 +92,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         user.time_zone,
         get_language(),
         sorted(levels.items()),
-        versions,
-        unread,
-        desktop,
+        versions,  # their own scope covers the unread badge and the desktop preference
         current.pk,
         view,
         label.pk if label else None,
@@ -129,7 +124,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         rows_key = page_key(
             "rows",
             current.pk,
-            versions,
+            versions[:2],  # the inbox and the names: not the viewer's own
             [lb.pk for lb in visible],
             user.time_zone,
             get_language(),
@@ -151,8 +146,6 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             view=view,
             label=label,
             title=title,
-            unread=unread,
-            desktop=desktop,
             csrf_token=CSRF_PLACEHOLDER,
         )
         return render(request, "web/inbox.html", context)
