@@ -243,7 +243,7 @@ def measure(
     seconds: float = 30.0,
     env: dict[str, str] | None = None,
     write: Callable[[int], None] | None = None,
-    writes_per_s: float = 5.0,
+    write_rates: tuple[float, ...] = (1.0, 5.0),
 ) -> dict[str, dict[str, Any]]:
     """Memory idle and under load, and the load figures, against a fresh server."""
     cookie = session_cookie(user_id)
@@ -270,8 +270,9 @@ def measure(
         if figures["errors"]:
             figures["server_errors"] = server_errors()
         results = {"concurrency": figures}
-        if write is not None:
-            with writing(write, writes_per_s) as done:
+        for rate in write_rates if write is not None else ():
+            assert write is not None
+            with writing(write, rate) as done:
                 busy = asyncio.run(
                     _load(port, paths, cookie, clients=clients, requests=requests, seconds=seconds)
                 )
@@ -279,7 +280,7 @@ def measure(
             busy["writes_per_s"] = round(done[0] / busy["wall_s"], 1)
             if busy["errors"]:
                 busy["server_errors"] = server_errors()
-            results["concurrency_with_mail"] = busy
+            results[f"concurrency_with_mail_{rate:g}_per_s"] = busy
         stop.set()
         sampler.join()
         memory = {

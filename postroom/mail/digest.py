@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from postroom.accounts.models import User
 from postroom.core import clock
@@ -203,6 +203,10 @@ def _digest_each(
         except Exception as exc:
             if not isolate:
                 raise _BatchFailed from exc
+            if is_transient(exc):
+                # Not the message's fault: the batch rolls back, its rows stay pending
+                # and the next round digests them.
+                raise
             raw.status = RawStatus.QUARANTINED
             raw.reason = _reason(exc)
             raw.message = None
@@ -286,6 +290,19 @@ def digest_all(*, parallel: bool = False) -> int:
         future = pool.submit(parse_many, _payloads(upcoming)) if upcoming else None
     # Rows stored meanwhile, or skipped because another worker held them.
     return total + digest_all()
+
+
+# Deadlock, serialization failure, lock not available: the database's doing, not the
+# message's. (Two batches spanning the same inboxes in different orders can deadlock on
+# their view count and page version rows; the database aborts one of them.)
+_TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    if not isinstance(exc, OperationalError):
+        return False
+    state = getattr(exc.__cause__, "sqlstate", None)
+    return state in _TRANSIENT_SQLSTATES or "database is locked" in str(exc)
 
 
 def _reason(exc: BaseException) -> str:

@@ -201,6 +201,32 @@ def test_a_message_that_cannot_be_digested_is_quarantined_and_later_mail_flows(w
     assert bad.status == RawStatus.DONE and bad.message.subject == "poison"
 
 
+def test_a_database_hiccup_leaves_mail_pending_not_quarantined(world, monkeypatch):
+    # A deadlock or a busy database is nobody's fault: the batch rolls back and the
+    # next round digests the mail; only the message's own faults quarantine it.
+    import pytest
+    from django.db import OperationalError
+
+    from postroom.mail import digest
+
+    real = digest.digest_one
+    hiccups = [OperationalError("database is locked")] * 2
+
+    def flaky(raw, ours, parsed):
+        if hiccups:
+            raise hiccups.pop()
+        return real(raw, ours, parsed)
+
+    monkeypatch.setattr(digest, "digest_one", flaky)
+    store_raw(mail(subject="arrives anyway"), inbox=world.support, source="import")
+    with pytest.raises(OperationalError):
+        digest_all()  # the digest loop logs this and tries again on its next round
+    assert RawMessage.objects.get().status == RawStatus.PENDING
+    digest_all()
+    assert RawMessage.objects.get().status == RawStatus.DONE
+    assert Message.objects.filter(subject="arrives anyway").exists()
+
+
 def test_quarantine_page_for_admins_only(world, client_for, monkeypatch):
     from postroom.mail import parse_many
 
