@@ -576,9 +576,12 @@ def _finish(*, analyze: bool) -> None:
                 # The visibility map lets PostgreSQL answer from indexes alone, as it
                 # would once autovacuum has passed over settled history.
                 cursor.execute("VACUUM ANALYZE")
+                # Write the load's dirty pages out now, not during the measurements.
+                cursor.execute("CHECKPOINT")
     elif analyze:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _setup() -> None:

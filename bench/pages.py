@@ -187,25 +187,9 @@ def run(
             f"{base}?label={workspace.dense_label_id}",
             f"{base}?view=open",
         ]
-        inbox = Inbox.objects.get(pk=workspace.inbox_id)
-
-        last: list[Any] = []
-
-        def new_mail(n: int) -> None:
-            # Every other message a new conversation, the others a reply to the newest:
-            # both change the lists (a new row; a row moving to the top).
-            from postroom.inbox import actions
-
-            message = actions.do_receive_message(
-                inbox,
-                from_email=f"load{n // 2}@customer.example",
-                subject=f"Arrived during the load {n // 2}",
-                text=f"Message {n}",
-                conversation=last[-1] if n % 2 and last else None,
-            )
-            last.append(message.conversation)
-
-        for name, values in measure(paths, workspace.agent_id, write=new_mail).items():
+        for name, values in measure(
+            paths, workspace.agent_id, write_inbox=workspace.inbox_id
+        ).items():
             figures[f"server.{name}@{db}/{scale}"] = values
     return figures, workspace
 

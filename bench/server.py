@@ -10,9 +10,9 @@ measures:
   as the previous answer arrives (closed loop, no think time), bounded by
   ``--requests`` and ``--seconds``; every answer must be HTTP 200;
 - the highest RSS seen during that load (sampled, and the kernel's high-water mark);
-- the same load again while new mail arrives in the listed inbox at a steady rate
-  (``write``, from this process, as another process would write), so that the cached
-  pages keep going stale and are rendered afresh.
+- the same load again while new mail arrives in the listed inbox at steady rates
+  (bench.writer, in a process of its own), so that the cached pages keep going stale
+  and are rendered afresh.
 
 The clients are a small asyncio HTTP/1.1 loop in this process, so the load generator
 costs little CPU next to the server; on a 2-core machine they still share the cores.
@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -209,29 +209,26 @@ async def _load(
 
 
 @contextlib.contextmanager
-def writing(write: Callable[[int], None], per_second: float) -> Iterator[list[int]]:
-    """Call ``write(n)`` ``per_second`` times a second in a thread until the block ends;
-    yields a one-item list holding the number of writes done."""
-    from django.db import connection
-
+def writing(inbox_id: int, per_second: float) -> Iterator[list[int]]:
+    """New mail into the inbox from another process (bench.writer) until the block ends;
+    yields a one-item list that holds the number of messages written once it has."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.writer", "--inbox", str(inbox_id), "--rate", str(per_second)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(Path(__file__).resolve().parents[1]),
+    )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        process.kill()
+        raise RuntimeError("bench.writer did not start")
     done = [0]
-    stop = threading.Event()
-
-    def loop() -> None:
-        try:
-            while not stop.wait(1 / per_second):
-                write(done[0])
-                done[0] += 1
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
     try:
         yield done
     finally:
-        stop.set()
-        thread.join()
+        process.terminate()
+        out, _err = process.communicate(timeout=30)
+        done[0] = int(out.split()[-1]) if out.split() else 0
 
 
 def measure(
@@ -242,7 +239,7 @@ def measure(
     requests: int = 3000,
     seconds: float = 30.0,
     env: dict[str, str] | None = None,
-    write: Callable[[int], None] | None = None,
+    write_inbox: int | None = None,
     write_rates: tuple[float, ...] = (1.0, 5.0),
 ) -> dict[str, dict[str, Any]]:
     """Memory idle and under load, and the load figures, against a fresh server."""
@@ -270,9 +267,8 @@ def measure(
         if figures["errors"]:
             figures["server_errors"] = server_errors()
         results = {"concurrency": figures}
-        for rate in write_rates if write is not None else ():
-            assert write is not None
-            with writing(write, rate) as done:
+        for rate in write_rates if write_inbox is not None else ():
+            with writing(write_inbox, rate) as done:
                 busy = asyncio.run(
                     _load(port, paths, cookie, clients=clients, requests=requests, seconds=seconds)
                 )
