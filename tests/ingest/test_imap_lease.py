@@ -262,6 +262,10 @@ def test_of_two_processes_only_one_fetches_and_100_messages_are_stored_once(
     wait_until(lambda: raw_count("two") == 100, "100 raw messages")
     assert holder(account).startswith(f"{winner}:")  # held all along, never handed over
     assert not loser.fetching(account.pk)
+    # Both stop at once: shutting the winner down first would free the lease for the
+    # loser's supervisor, still running, to take in between.
+    first.stop.set()
+    second.stop.set()
     first.shutdown()
     second.shutdown()
 
