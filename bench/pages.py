@@ -187,11 +187,38 @@ def run(
             f"{base}?label={workspace.dense_label_id}",
             f"{base}?view=open",
         ]
-        for name, values in measure(
-            paths, workspace.agent_id, write_inbox=workspace.inbox_id
-        ).items():
+        loads = measure(
+            paths,
+            workspace.agent_id,
+            write_inbox=workspace.inbox_id,
+            other_user_ids=_colleagues(workspace, 49),
+        )
+        for name, values in loads.items():
             figures[f"server.{name}@{db}/{scale}"] = values
     return figures, workspace
+
+
+def _colleagues(workspace: Workspace, count: int) -> list[int]:
+    """``count`` more agents with the benchmark agent's grant on its inbox (made once):
+    fifty people looking at the same inbox, as a team would."""
+    from postroom.accounts.models import User
+    from postroom.inbox import actions
+    from postroom.inbox.actors import SYSTEM
+    from postroom.inbox.models import Inbox, InboxAccess
+
+    inbox = Inbox.objects.get(pk=workspace.inbox_id)
+    level = InboxAccess.objects.get(inbox=inbox, user_id=workspace.agent_id).level
+    ids = []
+    for n in range(count):
+        email = f"colleague{n}@bench.example"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = actions.do_create_user(
+                email=email, name=f"Colleague {n}", password="bench-only-9f2", actor=SYSTEM
+            )
+            actions.do_grant_access(inbox, user=user, level=level, actor=SYSTEM)
+        ids.append(user.pk)
+    return ids
 
 
 def _scale_name(conversations: int) -> str:

@@ -155,19 +155,23 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 async def _load(
     port: int,
     paths: list[str],
-    cookie: str,
+    cookie: str | list[str],
     *,
     clients: int,
     requests: int,
     seconds: float,
 ) -> dict[str, Any]:
+    """``cookie``: one browser's cookies for every client, or a list handed out in turn
+    (client i is signed in as ``cookie[i % len(cookie)]``)."""
     latencies: list[float] = []
     errors: list[str] = []
     issued = 0
     deadline = time.perf_counter() + seconds
+    cookies = cookie if isinstance(cookie, list) else [cookie]
 
     async def client(index: int) -> None:
         nonlocal issued
+        mine = cookies[index % len(cookies)]
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             n = index
@@ -178,7 +182,7 @@ async def _load(
                 started = time.perf_counter()
                 writer.write(
                     f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                    f"Cookie: {cookie}\r\n\r\n".encode()
+                    f"Cookie: {mine}\r\n\r\n".encode()
                 )
                 await writer.drain()
                 status = await _read_response(reader)
@@ -241,8 +245,11 @@ def measure(
     env: dict[str, str] | None = None,
     write_inbox: int | None = None,
     write_rates: tuple[float, ...] = (1.0, 5.0),
+    other_user_ids: list[int] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Memory idle and under load, and the load figures, against a fresh server."""
+    """Memory idle and under load, and the load figures, against a fresh server. With
+    ``other_user_ids``, the loads are repeated with each client signed in as a different
+    person (``user_id`` and those), read-only and with mail at the first write rate."""
     cookie = session_cookie(user_id)
     with running_server(env) as (pid, port):
         # One request per page loads the code paths; "idle" is the server after that.
@@ -277,6 +284,30 @@ def measure(
             if busy["errors"]:
                 busy["server_errors"] = server_errors()
             results[f"concurrency_with_mail_{rate:g}_per_s"] = busy
+        if other_user_ids:
+            everyone = [cookie] + [session_cookie(pk) for pk in other_user_ids]
+            asyncio.run(
+                _load(port, paths, everyone, clients=clients, requests=clients * 4, seconds=30)
+            )
+            results["concurrency_distinct_agents"] = asyncio.run(
+                _load(port, paths, everyone, clients=clients, requests=requests, seconds=seconds)
+            )
+            if write_inbox is not None and write_rates:
+                rate = write_rates[0]
+                with writing(write_inbox, rate) as done:
+                    busy = asyncio.run(
+                        _load(
+                            port,
+                            paths,
+                            everyone,
+                            clients=clients,
+                            requests=requests,
+                            seconds=seconds,
+                        )
+                    )
+                busy["writes"] = done[0]
+                busy["writes_per_s"] = round(done[0] / busy["wall_s"], 1)
+                results[f"concurrency_distinct_agents_with_mail_{rate:g}_per_s"] = busy
         stop.set()
         sampler.join()
         memory = {
