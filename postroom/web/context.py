@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,14 +13,15 @@ from postroom.inbox.access import inbox_levels, visible_labels
 from postroom.inbox.models import Inbox, Label
 from postroom.inbox.queries import VIEWS, sidebar_counts
 from postroom.notifications.queries import desktop_enabled, unread_count
+from postroom.web.pagecache import count_mark
 
 
 @dataclass
 class SidebarInbox:
     inbox: Inbox
     level: int
-    counts: dict[str, int] = field(default_factory=dict)
-    label_counts: dict[int, int] = field(default_factory=dict)
+    counts: Mapping[str, int | str] = field(default_factory=dict)  # str: a count mark
+    label_counts: Mapping[int, int | str] = field(default_factory=dict)
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -34,11 +36,14 @@ def page_context(
     *,
     visible: list[Label] | None = None,
     levels: dict[int, int] | None = None,
+    count_marks: bool = False,
     **extra: Any,
 ) -> dict:
     """Sidebar data: counts for the current inbox only, read from the maintained counts,
     so the cost is fixed per page. ``visible``: the user's visible labels, when the page
-    has loaded them already; ``levels``: the user's inbox levels, likewise."""
+    has loaded them already; ``levels``: the user's inbox levels, likewise.
+    ``count_marks``: render marks where the counts go, filled in per request
+    (postroom.web.pagecache.count_values), for a page kept while the counts move."""
     user = signed_in_user(request)
     if levels is None:
         levels = inbox_levels(user)
@@ -53,7 +58,11 @@ def page_context(
     for inbox in inboxes:
         entry = SidebarInbox(inbox=inbox, level=levels[inbox.pk])
         if current is not None and inbox.pk == current.pk:
-            entry.counts, entry.label_counts = sidebar_counts(user, inbox, labels)
+            if count_marks:
+                entry.counts = {view.slug: count_mark(f"v:{view.slug}") for view in VIEWS}
+                entry.label_counts = {lb.pk: count_mark(f"l:{lb.pk}") for lb in labels}
+            else:
+                entry.counts, entry.label_counts = sidebar_counts(user, inbox, labels)
         sidebar.append(entry)
     return {
         "me": user,

@@ -18,8 +18,9 @@ with pending flash messages is rendered without the cache.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.contrib import messages
 from django.core.cache import caches
@@ -33,6 +34,22 @@ _FORMAT = 1  # bump when the key's parts or the stored value change meaning
 _WAIT_SECONDS = 10.0  # a waiting request renders on its own after this
 _flights: dict[str, threading.Event] = {}
 _flights_lock = threading.Lock()
+
+
+# Where a per-request value goes in a stored page: a count, or the rows. Characters of
+# Unicode's private use area, which our templates never write.
+_MARK = re.compile("\ue000([^\ue001]{1,40})\ue001")
+ROWS_MARK = "\ue000rows\ue001"
+
+
+def count_mark(name: str | int) -> str:
+    return f"\ue000{name}\ue001"
+
+
+def fill(html: str, values: Mapping[str, str]) -> str:
+    """Put each mark's value in, in one pass (what goes in is not scanned again); a mark
+    without a value becomes 0, as a count nothing was counted for."""
+    return _MARK.sub(lambda m: values.get(m.group(1), "0"), html)
 
 
 def page_key(*parts: object) -> str:
@@ -71,18 +88,27 @@ def _get_or_make(key: str, make: Callable[[], str | None]) -> str | None:
 
 
 def cached_fragment(key: str, render: Callable[[], str]) -> str:
-    """A piece of a page (HTML with no per-request part), shared by every request whose
-    key matches."""
+    """A piece of a page (HTML with no per-request part), or any text, shared by every
+    request whose key matches."""
     html = _get_or_make(key, render)
     assert html is not None
     return html
 
 
-def cached_page(request: HttpRequest, key: str, render: Callable[[], HttpResponse]) -> HttpResponse:
-    """The page stored under ``key``, or ``render()``'s, stored. ``render`` must put
-    :data:`CSRF_PLACEHOLDER` where the CSRF token goes (pass it as ``csrf_token``)."""
+def cached_page(
+    request: HttpRequest,
+    key: str,
+    render: Callable[[], HttpResponse],
+    values: Callable[[], Mapping[str, str]] = dict,
+) -> HttpResponse:
+    """The page stored under ``key``, or ``render()``'s, stored; then its marks filled
+    with ``values()`` and the request's CSRF token put in. ``render`` must put
+    :data:`CSRF_PLACEHOLDER` where the token goes (pass it as ``csrf_token``)."""
     if len(messages.get_messages(request)) > 0:  # shown once: never stored
-        return _with_token(request, render())
+        response = render()
+        if response.status_code != 200 or response.streaming:
+            return response
+        return _finish(request, response.content.decode(response.charset), values())
     other: list[HttpResponse] = []
 
     def make() -> str | None:
@@ -95,12 +121,10 @@ def cached_page(request: HttpRequest, key: str, render: Callable[[], HttpRespons
     html = _get_or_make(key, make)
     if html is None:
         return other[0]
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return _finish(request, html, values())
 
 
-def _with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if response.status_code == 200 and not response.streaming:
-        response.content = response.content.replace(
-            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
-        )
-    return response
+def _finish(request: HttpRequest, html: str, values: Mapping[str, str]) -> HttpResponse:
+    # The token first, into our own markup only; then the marks, whose values (rows made
+    # of customers' text) are not scanned again.
+    return HttpResponse(fill(html.replace(CSRF_PLACEHOLDER, get_token(request)), values))

@@ -44,11 +44,18 @@ def test_every_kind_of_change_shows_on_the_next_request(world, client_for):
     bob = client_for(world.bob)
     convo = world.bob_conversation
     page = lambda: bob.get(URL).content.decode()  # noqa: E731
-    page()
+
+    def open_count(html: str) -> int:
+        link = html.split('data-view="open"')[1]
+        return int(link.split('class="count">')[1].split("<")[0])
+
+    before = open_count(page())
     actions.do_receive_message(
         world.support, from_email="new@customer.test", subject="Printer on fire", text="Help"
     )
-    assert "Printer on fire" in page()
+    html = page()
+    assert "Printer on fire" in html
+    assert open_count(html) == before + 1  # the kept page gets the new count
     actions.do_add_label(convo, world.billing, actor=world.alice)
     assert "💳 Billing" in page().split('id="conversation-list"')[1]
     Contact.objects.filter(pk=convo.contact_id).update(name="Carol Renamed")

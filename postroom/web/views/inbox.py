@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,16 +13,28 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3
-from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from postroom.inbox.access import access_inbox, access_label, inbox_levels, visible_labels
 from postroom.inbox.models import Label, PageVersion, Priority
-from postroom.inbox.queries import VIEW_SLUGS, VIEWS, BadCursor, ListRow, list_rows
+from postroom.inbox.queries import (
+    VIEW_SLUGS,
+    VIEWS,
+    BadCursor,
+    ListRow,
+    list_rows,
+    sidebar_count_values,
+)
 from postroom.web.context import page_context, signed_in_user
-from postroom.web.pagecache import CSRF_PLACEHOLDER, cached_fragment, cached_page, page_key
+from postroom.web.pagecache import (
+    CSRF_PLACEHOLDER,
+    ROWS_MARK,
+    cached_fragment,
+    cached_page,
+    page_key,
+)
 
 PAGE_SIZE = 50
 _PLACEHOLDER = 4_611_686_018_427_387_903  # a pk no conversation has, replaced per row
@@ -82,30 +95,45 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     elif view not in VIEW_SLUGS:
         raise Http404
     cursor = request.GET.get("cursor")
-    rows_only = bool(request.headers.get("HX-Request") and cursor)
-    # Read before anything the page shows, so a stored page is never older than its key.
-    versions = PageVersion.objects.of(current.pk, user.pk)
-    key = page_key(
-        user.pk,
-        user.name,
-        user.role,
+    # Read before anything the page shows, so nothing stored is older than its key.
+    inbox_version, names_version, own_version = PageVersion.objects.of(current.pk, user.pk)
+    settings = (user.pk, user.name, user.role, user.time_zone, get_language())
+
+    loaded: list[list[Label]] = []
+
+    def visible() -> list[Label]:  # read at most once per request, and only if needed
+        if not loaded:
+            loaded.append(list(visible_labels(user)))
+        return loaded[0]
+
+    def visible_ids() -> str:
+        return ",".join(str(lb.pk) for lb in visible())
+
+    # The page is kept per viewer while names, their own notifications and settings, and
+    # their levels stay; the rows and the counts move with every write to the inbox and
+    # are kept apart, the rows shared by everyone who sees the same labels. So after a
+    # write, each list is rendered once, and each viewer's page only gets new numbers.
+    labels_shown = cached_fragment(page_key("labels", names_version, *settings), visible_ids)
+    rows_key = page_key(
+        "rows",
+        current.pk,
+        inbox_version,
+        names_version,
+        labels_shown,
         user.time_zone,
         get_language(),
-        sorted(levels.items()),
-        versions,  # their own scope covers the unread badge and the desktop preference
-        current.pk,
+        user.pk if view == "mine" else None,
         view,
         label.pk if label else None,
         cursor,
-        rows_only,
     )
 
-    def render_rows(visible: list[Label]) -> str:
+    def render_rows() -> str:
         try:
             page = list_rows(
                 user,
                 current,
-                visible=visible,
+                visible=visible(),
                 view=view,
                 label=label,
                 cursor=cursor,
@@ -116,33 +144,19 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         context = {"lines": _lines(page.rows), "page": page, "view": view, "label": label}
         return render_to_string("web/inbox.html#rows", context, request)
 
+    rows = cached_fragment(rows_key, render_rows)
+    if request.headers.get("HX-Request") and cursor:  # "Load more": the rows alone
+        return HttpResponse(rows)
+
     def render_page() -> HttpResponse:
-        visible = list(visible_labels(user))
-        # The rows are the same for everyone with the same visible labels, time zone and
-        # language (and, for "Mine", the same person): shared between agents, so that
-        # after a write each list is rendered once, not once per agent looking at it.
-        rows_key = page_key(
-            "rows",
-            current.pk,
-            versions[:2],  # the inbox and the names: not the viewer's own
-            [lb.pk for lb in visible],
-            user.time_zone,
-            get_language(),
-            user.pk if view == "mine" else None,
-            view,
-            label.pk if label else None,
-            cursor,
-        )
-        rows = cached_fragment(rows_key, lambda: render_rows(visible))
-        if rows_only:
-            return HttpResponse(rows)
         title = label.name if label else next(v.title for v in VIEWS if v.slug == view)
         context = page_context(
             request,
             current,
-            visible=visible,
+            visible=visible(),
             levels=levels,
-            rows=mark_safe(rows),  # rendered by the template's own "rows" part
+            count_marks=True,
+            rows=ROWS_MARK,
             view=view,
             label=label,
             title=title,
@@ -150,4 +164,26 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return render(request, "web/inbox.html", context)
 
-    return cached_page(request, key, render_page)
+    def values() -> dict[str, str]:
+        counts = cached_fragment(
+            page_key("counts", current.pk, inbox_version, user.pk),
+            lambda: json.dumps(sidebar_count_values(user, current)),
+        )
+        views, per_label = json.loads(counts)
+        return {
+            "rows": rows,
+            **{f"v:{slug}": str(n) for slug, n in views.items()},
+            **{f"l:{pk}": str(n) for pk, n in per_label.items()},
+        }
+
+    key = page_key(
+        *settings,
+        sorted(levels.items()),
+        names_version,
+        own_version,  # the unread badge and the desktop preference
+        current.pk,
+        view,
+        label.pk if label else None,
+        cursor,
+    )
+    return cached_page(request, key, render_page, values)
