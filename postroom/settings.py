@@ -150,7 +150,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": env_int("POSTROOM_PAGE_CACHE_ENTRIES", 400)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("POSTROOM_PAGE_CACHE_ENTRIES", 3000)},
     },
 }
 
