@@ -324,12 +324,12 @@ def sidebar_counts(
     return views, per_label
 
 
-def sidebar_count_values(user: User, inbox: Inbox) -> tuple[dict[str, int], dict[int, int]]:
+def sidebar_count_values(user: User, inbox_id: int) -> tuple[dict[str, int], dict[int, int]]:
     """Like :func:`sidebar_counts`, for every label of the inbox whoever may see it: for
     a page whose marks say which labels it shows (postroom.web.pagecache)."""
     views = dict.fromkeys((view.slug for view in VIEWS), 0)
     per_label: dict[int, int] = {}
-    rows = ViewCount.objects.filter(inbox_id=inbox.pk).filter(
+    rows = ViewCount.objects.filter(inbox_id=inbox_id).filter(
         Q(ref=0) | Q(view="mine", ref=user.pk) | Q(view="label")
     )
     for view, ref, total in rows.values_list("view", "ref", "total"):

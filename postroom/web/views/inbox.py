@@ -17,8 +17,8 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from postroom.inbox.access import access_inbox, access_label, inbox_levels, visible_labels
-from postroom.inbox.models import Label, PageVersion, Priority
+from postroom.inbox.access import access_inbox_levels, access_label, visible_labels
+from postroom.inbox.models import Inbox, Label, PageVersion, Priority
 from postroom.inbox.queries import (
     VIEW_SLUGS,
     VIEWS,
@@ -83,8 +83,14 @@ def _lines(rows: list[ListRow]) -> list[Line]:
 @login_required
 def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
-    levels = inbox_levels(user)
-    current = access_inbox(user, slug, levels=levels)
+    inbox_id, levels = access_inbox_levels(user, slug)
+    loaded_inbox: list[Inbox] = []
+
+    def current() -> Inbox:  # the inbox itself only for what is rendered
+        if not loaded_inbox:
+            loaded_inbox.append(Inbox.objects.get(pk=inbox_id))
+        return loaded_inbox[0]
+
     view = request.GET.get("view", "open")
     label = None
     if "label" in request.GET:
@@ -96,7 +102,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     cursor = request.GET.get("cursor")
     # Read before anything the page shows, so nothing stored is older than its key.
-    inbox_version, names_version, own_version = PageVersion.objects.of(current.pk, user.pk)
+    inbox_version, names_version, own_version = PageVersion.objects.of(inbox_id, user.pk)
     settings = (user.pk, user.name, user.role, user.time_zone, get_language())
 
     loaded: list[list[Label]] = []
@@ -116,7 +122,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     labels_shown = cached_fragment(page_key("labels", names_version, *settings), visible_ids)
     rows_key = page_key(
         "rows",
-        current.pk,
+        inbox_id,
         inbox_version,
         names_version,
         labels_shown,
@@ -132,7 +138,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             page = list_rows(
                 user,
-                current,
+                current(),
                 visible=visible(),
                 view=view,
                 label=label,
@@ -152,7 +158,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         title = label.name if label else next(v.title for v in VIEWS if v.slug == view)
         context = page_context(
             request,
-            current,
+            current(),
             visible=visible(),
             levels=levels,
             count_marks=True,
@@ -166,8 +172,8 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
 
     def values() -> dict[str, str]:
         counts = cached_fragment(
-            page_key("counts", current.pk, inbox_version, user.pk),
-            lambda: json.dumps(sidebar_count_values(user, current)),
+            page_key("counts", inbox_id, inbox_version, user.pk),
+            lambda: json.dumps(sidebar_count_values(user, inbox_id)),
         )
         views, per_label = json.loads(counts)
         return {
@@ -181,7 +187,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         sorted(levels.items()),
         names_version,
         own_version,  # the unread badge and the desktop preference
-        current.pk,
+        inbox_id,
         view,
         label.pk if label else None,
         cursor,
