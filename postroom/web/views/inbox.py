@@ -17,7 +17,12 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from postroom.inbox.access import access_inbox_levels, access_label, visible_labels
+from postroom.inbox.access import (
+    access_inbox,
+    access_inbox_levels,
+    access_label,
+    visible_labels,
+)
 from postroom.inbox.models import Inbox, Label, PageVersion, Priority
 from postroom.inbox.queries import (
     VIEW_SLUGS,
@@ -88,7 +93,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
 
     def current() -> Inbox:  # the inbox itself only for what is rendered
         if not loaded_inbox:
-            loaded_inbox.append(Inbox.objects.get(pk=inbox_id))
+            loaded_inbox.append(access_inbox(user, slug, levels=levels))
         return loaded_inbox[0]
 
     view = request.GET.get("view", "open")

@@ -130,7 +130,12 @@
     };
     socket.onmessage = function (e) {
       var message = JSON.parse(e.data);
-      if (message.type === "hello") presenceTtl = (message.presence_ttl || 20) * 1000;
+      if (message.type === "hello") {
+        presenceTtl = (message.presence_ttl || 20) * 1000;
+        // Events from now on reach us; what happened between rendering this page and
+        // now (or while we were disconnected) would be missed: fetch the page once.
+        refresh();
+      }
       else if (message.type === "event") onEvent(message);
       else if (message.type === "presence") {
         people[message.user] = { name: message.name, initials: message.initials,
