@@ -2,17 +2,22 @@
 
 An inbox page costs a few milliseconds of queries but three times that in templates and
 display strings; fifty agents looking at the same views would render the same HTML over
-and over. A page is therefore kept under a key made of everything it shows that can
-change (see the inbox view): the viewer and their settings, their inbox levels, the
-inbox's and the names' page versions (moved by database triggers on every write, see
-postroom.inbox.models.version), the unread count, and the request's view, label and
-cursor. A write moves a version, so the next request misses and renders afresh; a key
-is never trusted across users.
+and over. So pages are kept in parts, each under a key made of everything it shows that
+can change (see the inbox view), among them page versions that database triggers move
+on every write (postroom.inbox.models.version): a write moves a version, the next
+request misses the parts it made stale and renders them afresh.
+
+- :func:`cached_page`: the viewer's page, with marks (:func:`count_mark`,
+  :data:`ROWS_MARK`) where the parts that move with every write to the inbox go;
+- :func:`cached_fragment`: those parts (the rows, shared between viewers; the counts),
+  put in by :func:`fill` on the way out.
 
 Access is never taken from the cache: the view checks the inbox and the label on every
-request before it asks for a page. The per-request parts stay out of the stored HTML:
+request before it asks for anything. The per-request parts stay out of the stored HTML:
 the CSRF token is rendered as a placeholder and filled in per request, and a request
-with pending flash messages is rendered without the cache.
+with pending flash messages is rendered without storing it. A key is never trusted
+across users: the viewer's page carries their id, and shared rows only what decides
+them.
 """
 
 from __future__ import annotations
