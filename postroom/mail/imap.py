@@ -110,6 +110,16 @@ def exclusive(account_id: int) -> Iterator[None]:
             _running.discard(account_id)
 
 
+def release_db_connection() -> None:
+    """Give this thread's database connection back before waiting on the mail server.
+
+    On PostgreSQL the process's connections come from one bounded pool, shared with the
+    web requests: a fetcher per mailbox holding one through every IDLE would starve them.
+    (SQLite's connections are kept per thread, and this leaves a healthy one open.)
+    """
+    close_old_connections()
+
+
 class Lease:
     """A fetcher's hold on its account's row, so no other process fetches the mailbox.
 
@@ -543,6 +553,7 @@ class ImapFetcher:
                 # and never answered.
                 client.idle_done()
                 raise
+            release_db_connection()
             if any(r and r[0] == b"BYE" for r in responses):
                 raise ConnectionError("the IMAP server closed the connection (BYE)")
             if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
@@ -561,6 +572,7 @@ class ImapFetcher:
             if remaining <= 0 or stop.wait(min(remaining, IDLE_CHECK_SECONDS)):
                 return
             self.keep_lease()
+            release_db_connection()
             if time.monotonic() >= keepalive and deadline - time.monotonic() > 0:
                 self.client.noop()  # keep a long poll interval from timing the session out
                 keepalive = time.monotonic() + KEEPALIVE_SECONDS
@@ -687,6 +699,7 @@ def _run(
                 if fetcher.sync(stop):
                     last_arrival = time.monotonic()
                 backoff.reset()
+                release_db_connection()
                 fetcher.wait_for_news(stop, since_arrival=time.monotonic() - last_arrival)
                 close_old_connections()  # the wait may have outlived the DB connection
         except LeaseLost:
@@ -760,6 +773,7 @@ def supervise_fetchers(
             ensure_fetchers(stop, threads, target=target, account_ids=account_ids)
         except Exception:  # keep supervising; the next round retries
             log.exception("could not start IMAP fetchers")
+        release_db_connection()
         stop.wait(interval)
     for thread in threads.values():
         thread.join(timeout=IDLE_CHECK_SECONDS + 5)

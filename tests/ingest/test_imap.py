@@ -632,3 +632,27 @@ def test_the_refresh_request_only_goes_to_https(db, account_for):
     )
     with pytest.raises(imap_oauth.OAuthRefreshFailed, match="https"):
         imap_oauth.build_refresh_request(account)
+
+
+def test_an_idling_fetcher_gives_its_database_connection_back(
+    transactional_db, dovecot, account_for, fetcher_thread, monkeypatch
+):
+    # On PostgreSQL a process's connections come from one bounded pool that the web
+    # requests share: a fetcher per mailbox holding one through IDLE would starve them.
+    # SQLite keeps one connection per thread instead (CONN_MAX_AGE=None), on purpose.
+    from django.db import connection
+
+    held: list[bool] = []
+    idling = threading.Event()
+    original_idle = imapclient.IMAPClient.idle
+
+    def idle(self):
+        held.append(connection.connection is not None)  # in the fetcher's own thread
+        idling.set()
+        return original_idle(self)
+
+    monkeypatch.setattr(imapclient.IMAPClient, "idle", idle)
+    fetcher_thread(account_for(poll_seconds=3600, use_idle=True))
+    assert idling.wait(DEADLINE), "the fetcher never entered IDLE"
+    pooled = connection.vendor == "postgresql"
+    assert held and held[0] is not pooled
