@@ -147,24 +147,21 @@ def run(
     scale = _scale_name(conversations)
     agent = _client(workspace.agent_id)
     base = f"/inbox/{workspace.inbox_slug}/"
-    pages = {
-        "list.unassigned": _get(agent, f"{base}?view=unassigned"),
-        "list.mine": _get(agent, f"{base}?view=mine"),
-        "list.label": _get(agent, f"{base}?label={workspace.dense_label_id}"),
-        "list.label_sparse": _get(agent, f"{base}?label={workspace.sparse_label_id}"),
-        "list.deep": _get(agent, f"{base}?view=closed&cursor={deep_cursor(workspace)}"),
+    urls = {
+        "list.unassigned": f"{base}?view=unassigned",
+        "list.mine": f"{base}?view=mine",
+        "list.label": f"{base}?label={workspace.dense_label_id}",
+        "list.label_sparse": f"{base}?label={workspace.sparse_label_id}",
+        "list.deep": f"{base}?view=closed&cursor={deep_cursor(workspace)}",
     }
     figures: dict[str, dict[str, Any]] = {}
-    for name, (call, rows) in pages.items():
+    for name, url in urls.items():
+        call, rows = _get(agent, url)
         figures[f"{name}@{db}/{scale}"] = {**timed(call, runs=runs), "rows": rows}
     # The same pages again when nothing changed since the last request: served from the
     # page cache (postroom.web.pagecache).
     for name in ("list.unassigned", "list.label"):
-        url = {
-            "list.unassigned": f"{base}?view=unassigned",
-            "list.label": f"{base}?label={workspace.dense_label_id}",
-        }[name]
-        call, rows = _get(agent, url, cached=True)
+        call, rows = _get(agent, urls[name], cached=True)
         figures[f"{name}.cached@{db}/{scale}"] = {**timed(call, runs=runs), "rows": rows}
 
     user = User.objects.get(pk=workspace.agent_id)

@@ -268,46 +268,34 @@ def measure(
         sampler.start()
         # Warm-up at full concurrency, then the measured run.
         asyncio.run(_load(port, paths, cookie, clients=clients, requests=clients * 4, seconds=30))
-        figures = asyncio.run(
-            _load(port, paths, cookie, clients=clients, requests=requests, seconds=seconds)
-        )
-        if figures["errors"]:
-            figures["server_errors"] = server_errors()
-        results = {"concurrency": figures}
+
+        def run(who: str | list[str], rate: float | None = None) -> dict[str, Any]:
+            """One measured load as ``who``; with ``rate``, while mail arrives."""
+            load = _load(port, paths, who, clients=clients, requests=requests, seconds=seconds)
+            if rate is None or write_inbox is None:
+                figures = asyncio.run(load)
+            else:
+                with writing(write_inbox, rate) as done:
+                    figures = asyncio.run(load)
+                figures["writes"] = done[0]
+                figures["writes_per_s"] = round(done[0] / figures["wall_s"], 1)
+            if figures["errors"]:
+                figures["server_errors"] = server_errors()
+            return figures
+
+        results = {"concurrency": run(cookie)}
         for rate in write_rates if write_inbox is not None else ():
-            with writing(write_inbox, rate) as done:
-                busy = asyncio.run(
-                    _load(port, paths, cookie, clients=clients, requests=requests, seconds=seconds)
-                )
-            busy["writes"] = done[0]
-            busy["writes_per_s"] = round(done[0] / busy["wall_s"], 1)
-            if busy["errors"]:
-                busy["server_errors"] = server_errors()
-            results[f"concurrency_with_mail_{rate:g}_per_s"] = busy
+            results[f"concurrency_with_mail_{rate:g}_per_s"] = run(cookie, rate)
         if other_user_ids:
             everyone = [cookie] + [session_cookie(pk) for pk in other_user_ids]
             asyncio.run(
                 _load(port, paths, everyone, clients=clients, requests=clients * 4, seconds=30)
             )
-            results["concurrency_distinct_agents"] = asyncio.run(
-                _load(port, paths, everyone, clients=clients, requests=requests, seconds=seconds)
-            )
+            results["concurrency_distinct_agents"] = run(everyone)
             if write_inbox is not None and write_rates:
                 rate = write_rates[0]
-                with writing(write_inbox, rate) as done:
-                    busy = asyncio.run(
-                        _load(
-                            port,
-                            paths,
-                            everyone,
-                            clients=clients,
-                            requests=requests,
-                            seconds=seconds,
-                        )
-                    )
-                busy["writes"] = done[0]
-                busy["writes_per_s"] = round(done[0] / busy["wall_s"], 1)
-                results[f"concurrency_distinct_agents_with_mail_{rate:g}_per_s"] = busy
+                key = f"concurrency_distinct_agents_with_mail_{rate:g}_per_s"
+                results[key] = run(everyone, rate)
         stop.set()
         sampler.join()
         memory = {

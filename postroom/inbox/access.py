@@ -37,6 +37,11 @@ def _active(user: User | AnonymousUser) -> User | None:
     return None
 
 
+def _grants(member: User) -> QuerySet[InboxAccess]:
+    """The grants that apply to ``member``: their own and their teams'."""
+    return InboxAccess.objects.filter(Q(user=member) | Q(team__members=member))
+
+
 def inbox_levels(user: User | AnonymousUser) -> dict[int, int]:
     """Map inbox id → the user's effective level (highest of own and teams' grants)."""
     member = _active(user)
@@ -44,11 +49,7 @@ def inbox_levels(user: User | AnonymousUser) -> dict[int, int]:
         return {}
     if member.is_admin:
         return {pk: AccessLevel.MANAGE for pk in Inbox.objects.values_list("pk", flat=True)}
-    rows = (
-        InboxAccess.objects.filter(Q(user=member) | Q(team__members=member))
-        .values("inbox_id")
-        .annotate(level=Max("level"))
-    )
+    rows = _grants(member).values("inbox_id").annotate(level=Max("level"))
     return {row["inbox_id"]: row["level"] for row in rows}
 
 
@@ -67,7 +68,7 @@ def access_inbox_levels(
     else:
         rows = [
             (row["inbox_id"], row["inbox__slug"], row["level"])
-            for row in InboxAccess.objects.filter(Q(user=member) | Q(team__members=member))
+            for row in _grants(member)
             .values("inbox_id", "inbox__slug")
             .annotate(level=Max("level"))
         ]
@@ -85,9 +86,7 @@ def inbox_level(user: User | AnonymousUser, inbox_id: int) -> int | None:
         return None
     if member.is_admin:
         return AccessLevel.MANAGE if Inbox.objects.filter(pk=inbox_id).exists() else None
-    level = InboxAccess.objects.filter(
-        Q(user=member) | Q(team__members=member), inbox_id=inbox_id
-    ).aggregate(level=Max("level"))["level"]
+    level = _grants(member).filter(inbox_id=inbox_id).aggregate(level=Max("level"))["level"]
     return level
 
 

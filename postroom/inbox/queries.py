@@ -311,26 +311,23 @@ def sidebar_counts(
 ) -> tuple[dict[str, int], dict[int, int]]:
     """Counts per view and per label (of ``labels``) of one inbox, in one query that
     reads a few rows of the maintained counts, whatever the size of the inbox."""
-    views = dict.fromkeys((view.slug for view in VIEWS), 0)
-    per_label: dict[int, int] = {}
-    rows = ViewCount.objects.filter(inbox_id=inbox.pk).filter(
-        Q(ref=0) | Q(view="mine", ref=user.pk) | Q(view="label", ref__in=[lb.pk for lb in labels])
-    )
-    for view, ref, total in rows.values_list("view", "ref", "total"):
-        if view == "label":
-            per_label[ref] = total
-        elif view in views:
-            views[view] = total
-    return views, per_label
+    return _sidebar_counts(user, inbox.pk, [lb.pk for lb in labels])
 
 
 def sidebar_count_values(user: User, inbox_id: int) -> tuple[dict[str, int], dict[int, int]]:
     """Like :func:`sidebar_counts`, for every label of the inbox whoever may see it: for
     a page whose marks say which labels it shows (postroom.web.pagecache)."""
+    return _sidebar_counts(user, inbox_id, None)
+
+
+def _sidebar_counts(
+    user: User, inbox_id: int, label_ids: list[int] | None
+) -> tuple[dict[str, int], dict[int, int]]:
     views = dict.fromkeys((view.slug for view in VIEWS), 0)
     per_label: dict[int, int] = {}
+    labels = Q(view="label") if label_ids is None else Q(view="label", ref__in=label_ids)
     rows = ViewCount.objects.filter(inbox_id=inbox_id).filter(
-        Q(ref=0) | Q(view="mine", ref=user.pk) | Q(view="label")
+        Q(ref=0) | Q(view="mine", ref=user.pk) | labels
     )
     for view, ref, total in rows.values_list("view", "ref", "total"):
         if view == "label":

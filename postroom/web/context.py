@@ -49,11 +49,6 @@ def page_context(
         levels = inbox_levels(user)
     inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("pk"))
     labels: list[Label] = list(visible_labels(user)) if visible is None else visible
-    # The unread badge and the desktop preference, unless the view has read them.
-    if "unread" not in extra:
-        extra["unread"] = unread_count(user, levels)
-    if "desktop" not in extra:
-        extra["desktop"] = "on" if desktop_enabled(user) else "off"
     sidebar = []
     for inbox in inboxes:
         entry = SidebarInbox(inbox=inbox, level=levels[inbox.pk])
@@ -70,5 +65,8 @@ def page_context(
         "views": VIEWS,
         "labels": labels,
         "current_inbox": current,
+        # The unread badge and the desktop preference (base.html).
+        "unread": unread_count(user, levels),
+        "desktop": "on" if desktop_enabled(user) else "off",
         **extra,
     }

@@ -58,24 +58,3 @@ def has_remote_images(html: str) -> bool:
     from postroom.web.email_html import has_remote_images as check
 
     return check(html or "")
-
-
-@register.simple_tag
-def unread_notifications(user: Any) -> int:
-    """Unread notifications about conversations the user can still see (for pages whose
-    context does not carry ``unread`` already)."""
-    from postroom.inbox.access import inbox_levels
-    from postroom.notifications.queries import unread_count
-
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return unread_count(user, inbox_levels(user))
-
-
-@register.simple_tag
-def desktop_pref(user: Any) -> str:
-    from postroom.notifications.queries import desktop_enabled
-
-    if not getattr(user, "is_authenticated", False):
-        return "off"
-    return "on" if desktop_enabled(user) else "off"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -89,12 +90,10 @@ def _lines(rows: list[ListRow]) -> list[Line]:
 def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     inbox_id, levels = access_inbox_levels(user, slug)
-    loaded_inbox: list[Inbox] = []
 
+    @cache
     def current() -> Inbox:  # the inbox itself only for what is rendered
-        if not loaded_inbox:
-            loaded_inbox.append(access_inbox(user, slug, levels=levels))
-        return loaded_inbox[0]
+        return access_inbox(user, slug, levels=levels)
 
     view = request.GET.get("view", "open")
     label = None
@@ -110,12 +109,9 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     inbox_version, names_version, own_version = PageVersion.objects.of(inbox_id, user.pk)
     settings = (user.pk, user.name, user.role, user.time_zone, get_language())
 
-    loaded: list[list[Label]] = []
-
+    @cache
     def visible() -> list[Label]:  # read at most once per request, and only if needed
-        if not loaded:
-            loaded.append(list(visible_labels(user)))
-        return loaded[0]
+        return list(visible_labels(user))
 
     def visible_ids() -> str:
         return ",".join(str(lb.pk) for lb in visible())
