@@ -37,13 +37,25 @@ WATCHED: dict[str, tuple[str, tuple[str, ...], bool]] = {
 }
 
 
-def _bump(scopes: list[str]) -> str:
+# A bump sets the version to the current time in microseconds, or one more than it was if
+# that is later: versions never repeat, not even after the table is emptied (a test's
+# flush) or restored from a backup, so a page stored under an old version is never
+# mistaken for a new one.
+NOW = {
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+    "postgresql": "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint",
+}
+LATER = {"sqlite": "max", "postgresql": "GREATEST"}
+
+
+def _bump(scopes: list[str], vendor: str) -> str:
     """One upsert bumping each distinct non-null scope once, in scope order."""
     union = " UNION ".join(f"SELECT {scope} AS scope" for scope in scopes)
     return (
-        f"INSERT INTO {VERSION_TABLE} (scope, version) SELECT scope, 1 FROM ({union}) AS s "
-        f"WHERE scope IS NOT NULL ORDER BY scope "
-        f"ON CONFLICT (scope) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
+        f"INSERT INTO {VERSION_TABLE} (scope, version) SELECT scope, {NOW[vendor]} "
+        f"FROM ({union}) AS s WHERE scope IS NOT NULL ORDER BY scope "
+        f"ON CONFLICT (scope) DO UPDATE SET version = "
+        f"{LATER[vendor]}({VERSION_TABLE}.version + 1, excluded.version)"
     )
 
 
@@ -59,14 +71,14 @@ def sqlite_statements() -> list[str]:
         both = [scope.format(row="OLD"), scope.format(row="NEW")]
         statements.append(
             f"CREATE TRIGGER {name}_update AFTER UPDATE{of if columns else f' ON {table}'} "
-            f"BEGIN {_bump(both)}; END"
+            f"BEGIN {_bump(both, 'sqlite')}; END"
         )
         if rows:
             statements += [
                 f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} "
-                f"BEGIN {_bump([scope.format(row='NEW')])}; END",
+                f"BEGIN {_bump([scope.format(row='NEW')], 'sqlite')}; END",
                 f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} "
-                f"BEGIN {_bump([scope.format(row='OLD')])}; END",
+                f"BEGIN {_bump([scope.format(row='OLD')], 'sqlite')}; END",
             ]
     return statements
 
@@ -82,7 +94,7 @@ def postgresql_statements() -> list[str]:
         ]
         statements.append(
             f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {_bump(both)}; RETURN NULL; END $$"
+            f"BEGIN {_bump(both, 'postgresql')}; RETURN NULL; END $$"
         )
         if rows:
             statements.append(

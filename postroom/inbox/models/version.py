@@ -2,9 +2,10 @@
 
 The rendered inbox pages are cached (postroom.web.pagecache) under a key that holds these
 versions, so a cached page is served only while nothing it shows has changed. Like the
-view counts, the versions are kept by database triggers (inbox migration ``0005_pageversion``)
-inside every writing transaction, so no writer can forget them: actions, bulk updates,
-cascading deletes, other processes.
+view counts, the versions are kept by database triggers (inbox migrations 0005 and
+0006) inside every writing transaction, so no writer can forget them: actions, bulk
+updates, cascading deletes, other processes. A bump sets a version to the clock's
+microseconds (or one more, if later), so versions never repeat.
 
 Scopes: an inbox's id for its conversations, their assignees and labels (everything a
 list row and the sidebar counts are made of); ``NAMES`` (0) for names shown on every
@@ -13,6 +14,8 @@ one person's unread notifications and preferences (notifications migration 0003)
 """
 
 from __future__ import annotations
+
+import time
 
 from django.db import connection, models
 
@@ -36,11 +39,15 @@ class PageVersionQuerySet(models.QuerySet["PageVersion"]):
         """Move every version: after writes made with the triggers off (bulk loads) or a
         repair, so no page cached before them is served again."""
         table = PageVersion._meta.db_table
+        later = "GREATEST" if connection.vendor == "postgresql" else "max"
+        now = int(time.time() * 1_000_000)  # as the triggers do: see migration 0006
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (scope, version) SELECT id, 1 FROM inbox_inbox "
-                f"UNION SELECT {NAMES}, 1 WHERE 1 = 1 "
-                f"ON CONFLICT (scope) DO UPDATE SET version = {table}.version + 1"
+                f"INSERT INTO {table} (scope, version) SELECT id, %s FROM inbox_inbox "
+                f"UNION SELECT {NAMES}, %s WHERE 1 = 1 "
+                f"ON CONFLICT (scope) DO UPDATE SET version = "
+                f"{later}({table}.version + 1, excluded.version)",
+                [now, now],
             )
 
 

@@ -16,11 +16,23 @@ from django.db import migrations
 TABLE = "inbox_pageversion"
 
 
-def _bump(select: str) -> str:
+# A bump sets the version to the current time in microseconds, or one more than it was if
+# that is later: versions never repeat, not even after the table is emptied (a test's
+# flush) or restored from a backup, so a page stored under an old version is never
+# mistaken for a new one.
+NOW = {
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+    "postgresql": "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint",
+}
+LATER = {"sqlite": "max", "postgresql": "GREATEST"}
+
+
+def _bump(select: str, vendor: str) -> str:
     return (
-        f"INSERT INTO {TABLE} (scope, version) SELECT scope, 1 FROM ({select}) AS s "
+        f"INSERT INTO {TABLE} (scope, version) SELECT scope, {NOW[vendor]} FROM ({select}) AS s "
         f"WHERE scope IS NOT NULL ORDER BY scope "
-        f"ON CONFLICT (scope) DO UPDATE SET version = {TABLE}.version + 1"
+        f"ON CONFLICT (scope) DO UPDATE SET version = {LATER[vendor]}({TABLE}.version + 1, "
+        "excluded.version)"
     )
 
 
@@ -44,15 +56,15 @@ def sqlite_statements() -> list[str]:
         both = f"{_row('OLD')} UNION {_row('NEW')}"
         statements += [
             f"CREATE TRIGGER {table}_pageversion_insert AFTER INSERT ON {table} "
-            f"BEGIN {_bump(_row('NEW'))}; END",
+            f"BEGIN {_bump(_row('NEW'), 'sqlite')}; END",
             f"CREATE TRIGGER {table}_pageversion_delete AFTER DELETE ON {table} "
-            f"BEGIN {_bump(_row('OLD'))}; END",
+            f"BEGIN {_bump(_row('OLD'), 'sqlite')}; END",
             f"CREATE TRIGGER {table}_pageversion_update AFTER UPDATE OF {', '.join(columns)} "
-            f"ON {table} WHEN {changed} BEGIN {_bump(both)}; END",
+            f"ON {table} WHEN {changed} BEGIN {_bump(both, 'sqlite')}; END",
         ]
     statements.append(
         "CREATE TRIGGER inbox_conversation_notified_pageversion AFTER UPDATE OF inbox_id "
-        f"ON inbox_conversation WHEN OLD.inbox_id IS NOT NEW.inbox_id BEGIN {_bump(MOVED)}; END"
+        f"ON inbox_conversation WHEN OLD.inbox_id IS NOT NEW.inbox_id BEGIN {_bump(MOVED, 'sqlite')}; END"
     )
     return statements
 
@@ -71,7 +83,7 @@ def postgresql_statements() -> list[str]:
         name = f"{table}_pageversion"
         statements += [
             f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {_bump(both)}; RETURN NULL; END $$",
+            f"BEGIN {_bump(both, 'postgresql')}; RETURN NULL; END $$",
             f"CREATE TRIGGER {name}_write AFTER INSERT OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {name}()",
             f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
@@ -79,7 +91,7 @@ def postgresql_statements() -> list[str]:
         ]
     statements += [
         "CREATE FUNCTION inbox_conversation_notified_pageversion() RETURNS trigger "
-        f"LANGUAGE plpgsql AS $$ BEGIN {_bump(MOVED)}; RETURN NULL; END $$",
+        f"LANGUAGE plpgsql AS $$ BEGIN {_bump(MOVED, 'postgresql')}; RETURN NULL; END $$",
         "CREATE TRIGGER inbox_conversation_notified_pageversion AFTER UPDATE OF inbox_id "
         "ON inbox_conversation FOR EACH ROW WHEN (OLD.inbox_id IS DISTINCT FROM NEW.inbox_id) "
         "EXECUTE FUNCTION inbox_conversation_notified_pageversion()",
