@@ -1,5 +1,5 @@
-"""The ``postroom`` command: serve, demo, createadmin, token, parse-email, smtpd, fetch,
-import, migrate, manage."""
+"""The ``postroom`` command: serve, worker, demo, createadmin, token, parse-email, smtpd,
+fetch, import, migrate, manage."""
 
 from __future__ import annotations
 
@@ -38,7 +38,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _migrate()
     from postroom.server import serve
 
-    serve(host=args.host, port=args.port)
+    serve(host=args.host, port=args.port, web_only=args.web_only)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    if args.once:
+        from postroom.events.reactors import drain
+        from postroom.jobs import run_jobs_now
+        from postroom.mail.digest import digest_all
+        from postroom.outbound.loop import deliver_due
+
+        digested = digest_all()
+        handled = drain()
+        jobs = run_jobs_now()
+        sent = deliver_due()
+        print(f"digested {digested}, events handled {handled}, jobs {jobs}, sent {sent}")
+        return 0
+    from postroom.server import work
+
+    work()
     return 0
 
 
@@ -134,7 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=int(os.environ.get("POSTROOM_PORT", "8000")))
         if name == "serve":
             p.add_argument("--no-migrate", action="store_true")
+            p.add_argument(
+                "--web-only",
+                action="store_true",
+                help="only the web app and live sockets; run `postroom worker` beside it",
+            )
         p.set_defaults(func=func)
+
+    p = sub.add_parser(
+        "worker", help="run reactors, jobs, the digest, the outbox and IMAP fetchers"
+    )
+    p.add_argument("--once", action="store_true", help="do what is due now, then exit")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("createadmin", help="create an owner account")
     p.add_argument("--email", required=True)

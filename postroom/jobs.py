@@ -1,49 +1,147 @@
-"""Background loops of the one-process server (and of `postroom worker`).
+"""Background work of a worker (and of the one-process server).
 
-- the digest loop: phase 2 of ingestion, woken at once when raw mail is committed in
-  this process, and polling every second for mail stored by other processes;
-- the periodic jobs: snooze wake-ups, the trash purge, notification emails.
-- the outbox loop: sends due outbound mail (docs/outbound.md).
+- **Periodic jobs** (snooze wake-ups, the trash purge, notification emails, pruning old
+  job results) are Django tasks (``django.tasks``) stored by ``django-tasks-db``, so they
+  run on SQLite and PostgreSQL alike, once each, whichever worker claims them. The
+  registry :data:`PERIODIC` says how often each is due; :func:`schedule_due` enqueues the
+  due ones with a compare-and-set on :class:`JobSchedule`, so N workers enqueue a run once.
+- **Reactors** read the event log (``postroom.events.reactors``).
+- **The digest** (phase 2 of ingestion) and **the outbox** keep their own loops: they
+  are claimed row by row already (docs/email-pipeline.md, docs/outbound.md).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import close_old_connections
+from django.tasks import Task, task
+from django.utils.crypto import get_random_string
 
+from postroom.core import clock
+from postroom.events.models import JobSchedule
 from postroom.inbox.actions import do_purge_trash, do_wake_snoozed
 
 log = logging.getLogger(__name__)
 
-INTERVAL_SECONDS = 15.0
+SCHEDULER_SECONDS = 5.0
+TASK_POLL_SECONDS = 1.0
 DIGEST_POLL_SECONDS = 1.0
+KEEP_RESULTS = timedelta(days=1)
+KEEP_FAILED_RESULTS = timedelta(days=14)
 
 
-def run_jobs_once() -> dict[str, int]:
-    from postroom.notifications.email import send_notification_emails
-
-    return {
-        "woken": do_wake_snoozed(),
-        "purged": do_purge_trash(),
-        "notification_emails": send_notification_emails(),
-    }
+@task()
+def wake_snoozed() -> int:
+    return do_wake_snoozed()
 
 
-def run_periodic_jobs(stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
-    """Run :func:`run_jobs_once` every ``interval`` seconds until ``stop`` is set."""
+@task()
+def purge_trash() -> int:
+    return do_purge_trash()
+
+
+@task()
+def send_notification_emails() -> int:
+    from postroom.notifications.email import send_notification_emails as send
+
+    return send()
+
+
+@task()
+def prune_job_results() -> int:
+    """Finished job results are kept a day (failed ones two weeks), then deleted."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = clock.now()
+    done = DBTaskResult.objects.filter(
+        status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_RESULTS
+    ).delete()[0]
+    failed = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED, finished_at__lt=now - KEEP_FAILED_RESULTS
+    ).delete()[0]
+    return done + failed
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: Task[[], int]
+    every: timedelta
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("wake_snoozed", wake_snoozed, timedelta(seconds=15)),
+    Periodic("notification_emails", send_notification_emails, timedelta(seconds=15)),
+    Periodic("purge_trash", purge_trash, timedelta(hours=1)),
+    Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
+)
+
+
+def schedule_due(now: datetime | None = None) -> list[str]:
+    """Enqueue every periodic job that is due; returns their names."""
+    now = now or clock.now()
+    known = set(JobSchedule.objects.values_list("name", flat=True))
+    for job in PERIODIC:
+        if job.name not in known:
+            JobSchedule.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
+    enqueued = []
+    for job in PERIODIC:
+        won = JobSchedule.objects.filter(name=job.name, next_run_at__lte=now).update(
+            next_run_at=now + job.every, last_enqueued_at=now
+        )
+        if won:
+            job.task.enqueue()
+            enqueued.append(job.name)
+    return enqueued
+
+
+def run_scheduler(stop: threading.Event, interval: float = SCHEDULER_SECONDS) -> None:
     while not stop.is_set():
         try:
             close_old_connections()
-            result = run_jobs_once()
-            if any(result.values()):
-                log.info("periodic jobs: %s", result)
+            schedule_due()
         except Exception:  # keep the loop alive; the next round retries
-            log.exception("periodic jobs failed")
+            log.exception("scheduling periodic jobs failed")
         finally:
             close_old_connections()
         stop.wait(interval)
+
+
+def run_task_worker(stop: threading.Event, interval: float = TASK_POLL_SECONDS) -> None:
+    """Run enqueued jobs (django-tasks-db's worker) until ``stop`` is set."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
+
+    def stop_when_told() -> None:
+        stop.wait()
+        worker.running = False
+
+    stopper = threading.Thread(target=stop_when_told, daemon=True)
+    stopper.start()
+    try:
+        worker.run()
+    finally:
+        close_old_connections()
+
+
+def run_jobs_now() -> dict[str, int]:
+    """Run every periodic job here and now, without the queue (tests, `postroom worker --once`)."""
+    return {job.name: job.task.call() for job in PERIODIC}
 
 
 def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) -> None:
@@ -66,17 +164,23 @@ def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) ->
 
 
 def start_background(stop: threading.Event) -> list[threading.Thread]:
+    """Start a worker's threads: reactors, jobs, the digest, the outbox, IMAP fetchers."""
+    from postroom.events.reactors import run_reactors
     from postroom.mail.imap import supervise_fetchers
     from postroom.outbound.loop import run_outbox_loop
 
-    threads = [
-        threading.Thread(target=run_periodic_jobs, args=(stop,), name="postroom-jobs", daemon=True),
-        threading.Thread(target=run_digest_loop, args=(stop,), name="postroom-digest", daemon=True),
-        threading.Thread(target=run_outbox_loop, args=(stop,), name="postroom-outbox", daemon=True),
+    loops = {
+        "postroom-reactors": run_reactors,
+        "postroom-scheduler": run_scheduler,
+        "postroom-jobs": run_task_worker,
+        "postroom-digest": run_digest_loop,
+        "postroom-outbox": run_outbox_loop,
         # One IMAP fetcher thread per enabled mailbox (docs/imap.md).
-        threading.Thread(
-            target=supervise_fetchers, args=(stop,), name="postroom-imap", daemon=True
-        ),
+        "postroom-imap": supervise_fetchers,
+    }
+    threads = [
+        threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+        for name, target in loops.items()
     ]
     for thread in threads:
         thread.start()

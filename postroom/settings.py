@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "anymail",
+    "django_tasks_db",
     "postroom.accounts",
+    "postroom.events",
     "postroom.inbox",
     "postroom.mail",
     "postroom.outbound",
@@ -70,6 +72,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "postroom.urls"
+
+# Periodic and background jobs: Django's tasks, stored in the database (postroom.jobs).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ASGI_APPLICATION = "postroom.asgi.application"
 WSGI_APPLICATION = None
 
@@ -98,6 +103,8 @@ DB_POOL_SIZE = env_int("POSTROOM_DB_POOL_SIZE", 12)
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend plus the event log numbered at commit (postroom.events.sequence).
+        DATABASES["default"]["ENGINE"] = "postroom.events.db.postgresql"
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {
                 "pool": {"min_size": 2, "max_size": DB_POOL_SIZE, "timeout": 30},

@@ -10,10 +10,11 @@ from postroom.inbox.models import ActorKind
 
 @dataclass(frozen=True)
 class NonUserActor:
-    """Postroom itself, a rule, or a customer (for inbound mail)."""
+    """Postroom itself, a rule (with its id), or a customer (for inbound mail)."""
 
     kind: ActorKind
     name: str
+    id: int | None = None
 
 
 SYSTEM = NonUserActor(ActorKind.SYSTEM, "Postroom")
@@ -27,3 +28,10 @@ def actor_fields(actor: Actor) -> dict[str, object]:
     if isinstance(actor, User):
         return {"actor": actor, "actor_kind": ActorKind.USER}
     return {"actor": None, "actor_kind": actor.kind}
+
+
+def actor_ref(actor: Actor) -> tuple[str, int | None]:
+    """(kind, id) of ``actor`` as the event log stores it."""
+    if isinstance(actor, User):
+        return str(ActorKind.USER), actor.pk
+    return str(actor.kind), actor.id

@@ -1,52 +1,43 @@
-"""Domain events: small "this changed" notices sent after the transaction commits.
+"""Events for code that has no Activity row to write (live-only notices).
 
-Actions call :func:`emit`; nothing is delivered if the transaction rolls back.
-Subscribers (live push, and later rules, notifications, webhooks) register with
-:func:`subscribe` and must be cheap: slow work belongs in a task they enqueue.
-
-Audiences are explicit: an event names the inbox whose members may see it, and optionally
-the one user it is for. Subscribers must not widen that audience.
+Most events are written by ``postroom.inbox.actions._log.record`` together with their
+Activity row. :func:`emit` writes the others (a shared draft appeared, one person's
+notification, access changed) to the same log, in the caller's transaction. The event
+log itself is ``postroom.events``; the catalogue of types is docs/events.md.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
-log = logging.getLogger(__name__)
+from postroom.events.log import Listener, listen
+from postroom.inbox.actors import Actor
 
 
 @dataclass(frozen=True)
 class Event:
-    type: str  # from the catalogue in docs/events.md, e.g. "conversation.assigned"
+    type: str  # from the catalogue (postroom.events.catalogue.EventType)
     inbox_id: int | None
     conversation_id: int | None = None
     user_id: int | None = None  # set when the event is for one person only
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Subscriber = Callable[[Event], None]
-_subscribers: list[Subscriber] = []
+def emit(event: Event, *, actor: Actor) -> None:
+    """Write ``event`` to the log in the current transaction."""
+    from postroom.inbox.actions._log import emit_event
+
+    emit_event(
+        event.type,
+        actor=actor,
+        inbox_id=event.inbox_id,
+        conversation_id=event.conversation_id,
+        user_id=event.user_id,
+        data=event.data,
+    )
 
 
-def subscribe(subscriber: Subscriber) -> Callable[[], None]:
-    """Register a subscriber; returns a function that unregisters it."""
-    _subscribers.append(subscriber)
-    return lambda: _subscribers.remove(subscriber)
-
-
-def emit(event: Event) -> None:
-    """Deliver ``event`` to subscribers once the current transaction commits."""
-    transaction.on_commit(lambda: _deliver(event))
-
-
-def _deliver(event: Event) -> None:
-    for subscriber in list(_subscribers):
-        try:
-            subscriber(event)
-        except Exception:  # one broken subscriber must not stop the others
-            log.exception("event subscriber %r failed on %s", subscriber, event.type)
+def subscribe(listener: Listener) -> Any:
+    """Run ``listener`` right after each commit in this process (live push only)."""
+    return listen(listener)

@@ -28,7 +28,6 @@ from postroom.mail.models import RawMessage, RawStatus, ThreadKey
 from postroom.mail.parse import ParsedEmail
 from postroom.mail.parse_many import Parsed, parse_many
 from postroom.mail.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
-from postroom.outbound.reactions import outbound_reactions
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +126,6 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
         for orphan in sorted(absorb):
             source = Conversation.objects.select_related("inbox").get(pk=orphan)
             actions.do_merge_conversations(message.conversation, source, actor=SYSTEM)
-    # Bounces of our mail and auto-acknowledgements (docs/outbound.md).
-    outbound_reactions(message, parsed, raw)
     return message
 
 

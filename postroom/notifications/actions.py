@@ -70,7 +70,8 @@ def notify(
             user_id=user.pk,
             conversation_id=conversation.pk,
             data={"kind": kind},
-        )
+        ),
+        actor=actor,
     )
     return notification
 
@@ -135,7 +136,7 @@ def do_mark_read(user: User, notification_ids: list[int] | None = None, *, actor
         unread = unread.filter(pk__in=notification_ids)
     count = unread.update(read_at=clock.now())
     if count:
-        emit(Event(type="notification.read", inbox_id=None, user_id=user.pk))
+        emit(Event(type="notification.read", inbox_id=None, user_id=user.pk), actor=actor)
     return count
 
 

@@ -1,61 +1,58 @@
-"""Turn committed domain events into notifications (a reactor: it only calls actions)."""
+"""The ``notifications`` reactor: committed events become notifications.
+
+Runs under ``postroom.events.reactors`` (its own cursor over the log) and changes things
+only through actions. The actor of a notification is the event's own actor.
+"""
 
 from __future__ import annotations
 
-import logging
-
 from postroom.accounts.models import User
-from postroom.inbox.actors import SYSTEM
-from postroom.inbox.events import Event
-from postroom.inbox.models import Activity, Conversation, Direction, Message, MessageKind
+from postroom.events.models import LoggedEvent
+from postroom.inbox.actors import SYSTEM, Actor, NonUserActor
+from postroom.inbox.models import ActorKind, Conversation, Direction, Message, MessageKind
 from postroom.notifications.models import Follower
 
-log = logging.getLogger(__name__)
 
-
-def on_event(event: Event) -> None:
+def handle(event: LoggedEvent) -> None:
     if event.conversation_id is None:
-        return
+        return  # every event it handles belongs to a conversation
     if event.type == "conversation.assigned":
-        _assigned(event)
+        _assigned(event, event.conversation_id)
     elif event.type == "message.received":
-        _received(event)
+        _received(event, event.conversation_id)
 
 
-def _actor_of(event: Event) -> User | None:
-    assert event.conversation_id is not None
-    activity = (
-        Activity.objects.filter(conversation_id=event.conversation_id, verb=event.type)
-        .select_related("actor")
-        .order_by("-id")
-        .first()
-    )
-    return activity.actor if activity is not None else None
+def actor_of(event: LoggedEvent) -> Actor:
+    """The event's actor as actions take it (a deleted user becomes the system)."""
+    if event.actor_kind == ActorKind.USER and event.actor_id is not None:
+        user = User.objects.filter(pk=event.actor_id).first()
+        return user if user is not None else SYSTEM
+    if event.actor_kind == ActorKind.SYSTEM:
+        return SYSTEM
+    return NonUserActor(ActorKind(event.actor_kind), event.actor_kind, event.actor_id)
 
 
-def _assigned(event: Event) -> None:
+def _assigned(event: LoggedEvent, conversation_id: int) -> None:
     from postroom.notifications.actions import do_notify_assigned
 
     added = event.data.get("added") or []
-    assert event.conversation_id is not None
-    conversation = Conversation.objects.filter(pk=event.conversation_id).first()
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
     if not added or conversation is None:
         return
     users = list(User.objects.filter(pk__in=added, is_active=True))
-    do_notify_assigned(conversation, users, actor=_actor_of(event) or SYSTEM)
+    do_notify_assigned(conversation, users, actor=actor_of(event))
 
 
-def _received(event: Event) -> None:
+def _received(event: LoggedEvent, conversation_id: int) -> None:
     from postroom.notifications.actions import do_notify_reply
 
     data = event.data
-    assert event.conversation_id is not None
     # Cheap exits first: this runs for every message received.
     if (
         data.get("new_conversation")
         or data.get("direction", Direction.INBOUND) != Direction.INBOUND
         or data.get("kind", MessageKind.NORMAL) != MessageKind.NORMAL
-        or not Follower.objects.filter(conversation_id=event.conversation_id).exists()
+        or not Follower.objects.filter(conversation_id=conversation_id).exists()
     ):
         return
     message = (

@@ -277,6 +277,5 @@ def do_configure_outbound(
             "auto_ack": row.auto_ack_enabled,
             "undo_seconds": row.undo_seconds,
         },
-        event="inbox.updated",
     )
     return row

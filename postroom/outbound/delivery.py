@@ -48,7 +48,8 @@ def _announce(item: OutboxItem, status: str) -> None:
             inbox_id=conversation.inbox_id,
             conversation_id=conversation.pk,
             data={"message": item.message_id, "status": status},
-        )
+        ),
+        actor=SYSTEM,
     )
 
 

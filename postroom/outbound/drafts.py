@@ -43,7 +43,7 @@ def do_autosave_draft(
     if not body.strip():
         if existing is not None and existing.autosaved:
             existing.delete()
-            _announce(conversation)
+            _announce(conversation, actor=actor)
         return None
     draft = existing or Draft(
         author=actor, inbox=conversation.inbox, conversation=conversation, created_at=now
@@ -54,13 +54,16 @@ def do_autosave_draft(
     draft.updated_at = now
     draft.save()
     if existing is None:
-        _announce(conversation)
+        _announce(conversation, actor=actor)
     return draft
 
 
-def _announce(conversation: Conversation) -> None:
+def _announce(conversation: Conversation, *, actor: User) -> None:
     emit(
-        Event(type="draft.changed", inbox_id=conversation.inbox_id, conversation_id=conversation.pk)
+        Event(
+            type="draft.changed", inbox_id=conversation.inbox_id, conversation_id=conversation.pk
+        ),
+        actor=actor,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from postroom.inbox.events import Event
+from postroom.events.models import LoggedEvent
 from postroom.realtime.groups import inbox_group, user_group
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def note_server_loop() -> None:
     _server_loop = asyncio.get_running_loop()
 
 
-def event_message(event: Event) -> dict[str, Any]:
+def event_message(event: LoggedEvent) -> dict[str, Any]:
     """The small payload clients get: what changed and where, never the content."""
     return {
         "type": "domain.event",
@@ -37,7 +37,7 @@ def event_message(event: Event) -> dict[str, Any]:
     }
 
 
-def publish_event(event: Event) -> None:
+def publish_event(event: LoggedEvent) -> None:
     """Event subscriber: runs after commit, in whichever process made the change."""
     layer = get_channel_layer()
     if layer is None:

@@ -1,5 +1,6 @@
 """@mentions, followers and notifications, in the actions and from the outside."""
 
+from postroom.events.reactors import drain
 from postroom.inbox import actions
 from postroom.notifications.models import Follower, Mention, Notification
 
@@ -41,24 +42,24 @@ def test_nobody_is_notified_of_their_own_mention(world):
     assert not Notification.objects.exists()
 
 
-def test_assignment_notifies_the_assignee(world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.do_assign(world.sales_conversation, users=[world.dora], actor=world.alice)
+def test_assignment_notifies_the_assignee(world):
+    actions.do_assign(world.sales_conversation, users=[world.dora], actor=world.alice)
+    drain()
     notification = Notification.objects.get(user=world.dora)
     assert notification.kind == "assigned"
     assert Follower.objects.filter(user=world.dora, conversation=world.sales_conversation).exists()
 
 
-def test_a_customer_reply_notifies_followers(world, django_capture_on_commit_callbacks):
+def test_a_customer_reply_notifies_followers(world):
     actions.do_add_note(world.bob_conversation, "watching this", actor=world.alice)
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.do_receive_message(
-            world.support,
-            from_email="carol@customer.test",
-            from_name="Carol",
-            text="Any news?",
-            conversation=world.bob_conversation,
-        )
+    actions.do_receive_message(
+        world.support,
+        from_email="carol@customer.test",
+        from_name="Carol",
+        text="Any news?",
+        conversation=world.bob_conversation,
+    )
+    drain()
     assert Notification.objects.filter(user=world.alice, kind="reply").exists()
 
 

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from postroom.events.reactors import drain
 from postroom.inbox.models import Activity, Message, MessageKind
 from postroom.mail.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus, Source
@@ -44,6 +45,7 @@ def deliver(world, source: str | bytes, inbox=None, envelope_from: str = "") -> 
         raw, inbox=inbox or world.support, source=Source.SMTP, envelope_from=envelope_from
     )
     digest_all()
+    drain()  # the bounce and acknowledgement reactors
     return RawMessage.objects.get(pk=stored.raw_id).message
 
 
@@ -112,7 +114,7 @@ def test_one_email_that_reached_two_inboxes_is_acknowledged_once(world, acknowle
     # rewrote a header) is not acknowledged again.
     RawMessage.objects.create(
         inbox=world.sales,
-        source=Source.IMPORT,
+        source=Source.IMAP,
         idempotency_key="another-route",
         data=b"X-Route: 2\r\n" + raw,
         size=len(raw),
@@ -120,6 +122,7 @@ def test_one_email_that_reached_two_inboxes_is_acknowledged_once(world, acknowle
         received_at=advance(1),
     )
     digest_all()
+    drain()  # the bounce and acknowledgement reactors
 
     assert Message.objects.filter(message_id="both@customer.test").count() == 2
     assert len(acks()) == 1
@@ -167,6 +170,14 @@ def test_no_reply_senders_are_recognised(address):
 def test_people_are_not_mistaken_for_software():
     assert not unattended("noreen@customer.test")
     assert not unattended("carol@customer.test")
+
+
+def test_imported_history_is_never_acknowledged(world, acknowledging):
+    stored = store_raw(mail(), inbox=world.support, source=Source.IMPORT)
+    digest_all()
+    drain()
+    assert RawMessage.objects.get(pk=stored.raw_id).message.conversation.message_count == 1
+    assert acks() == []
 
 
 def test_never_to_a_no_reply_sender(world, acknowledging):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.utils import format_datetime
 
+from postroom.events.reactors import drain
 from postroom.inbox import actions
 from postroom.inbox.models import Activity, Conversation, DeliveryStatus, Message, MessageKind
 from postroom.mail.digest import digest_all
@@ -60,6 +61,7 @@ def postfix_dsn(
 def ingest(world, raw: bytes) -> Message:
     stored = store_raw(raw, inbox=world.support, source="smtp", envelope_from="<>")
     digest_all()
+    drain()  # the bounce and acknowledgement reactors
     from postroom.mail.models import RawMessage
 
     return RawMessage.objects.get(pk=stored.raw_id).message

@@ -1,4 +1,4 @@
-"""Shared plumbing for actions: the activity row and the event, written together."""
+"""Shared plumbing for actions: the activity row and its event, written together."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 from django.db import models
 
 from postroom.core import clock
-from postroom.inbox.actors import Actor, actor_fields
-from postroom.inbox.events import Event, emit
+from postroom.events import log as event_log
+from postroom.inbox.actors import Actor, actor_fields, actor_ref
 from postroom.inbox.models import Activity, Conversation, Inbox
 
 # When set, activity rows are collected and written together (see batched_activity).
@@ -20,7 +20,7 @@ _pending: ContextVar[list[Activity] | None] = ContextVar("pending_activity", def
 
 @contextmanager
 def batched_activity() -> Iterator[None]:
-    """Write the activity rows of many actions in one INSERT at the end of the block.
+    """Write the activity rows and events of many actions in one INSERT each at the end.
 
     For bulk work such as digesting a batch of mail, inside one transaction: the rows
     still commit (or roll back) together with the changes they describe.
@@ -31,19 +31,56 @@ def batched_activity() -> Iterator[None]:
     rows: list[Activity] = []
     token = _pending.set(rows)
     try:
-        yield
-        Activity.objects.bulk_create(rows, batch_size=500)
+        with event_log.batched():
+            yield
+            Activity.objects.bulk_create(rows, batch_size=500)
     finally:
         _pending.reset(token)
 
 
 def flush_pending_activity() -> None:
-    """Write batched activity rows now: for actions that move or delete the rows' targets
-    (merging, purging) while a batch is open."""
+    """Write batched activity rows and events now: for actions that move or delete the
+    rows' targets (merging, purging) while a batch is open."""
     pending = _pending.get()
     if pending:
         Activity.objects.bulk_create(pending, batch_size=500)
         pending.clear()
+    event_log.flush()
+
+
+def discard_pending_activity() -> None:
+    """Forget batched rows and events written since the last flush (their savepoint was
+    rolled back)."""
+    pending = _pending.get()
+    if pending:
+        pending.clear()
+    event_log.discard_pending()
+
+
+def emit_event(
+    event_type: str,
+    *,
+    actor: Actor,
+    inbox_id: int | None = None,
+    conversation_id: int | None = None,
+    user_id: int | None = None,
+    activity: Activity | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Write an event with no activity row of its own (live-only notices such as a
+    draft appearing, or one person's notification)."""
+    kind, actor_id = actor_ref(actor)
+    event_log.append(
+        event_type,
+        actor_kind=kind,
+        actor_id=actor_id,
+        created_at=clock.now(),
+        inbox_id=inbox_id,
+        conversation_id=conversation_id,
+        user_id=user_id,
+        activity=activity,
+        data=data,
+    )
 
 
 def record(
@@ -56,12 +93,14 @@ def record(
     data: dict[str, Any] | None = None,
     event: str | None = None,
 ) -> Activity:
-    """Write the Activity row for ``verb`` and emit ``event`` (default: the verb) on commit.
+    """Write the Activity row for ``verb`` and its event (default: the verb) to the log.
 
-    Call inside the action's transaction.
+    Call inside the action's transaction. The event's payload is ``data`` and must match
+    the catalogue (``postroom.events.catalogue``).
     """
     if conversation is not None and inbox is None:
         inbox = conversation.inbox
+    now = clock.now()
     activity = Activity(
         verb=verb,
         inbox=inbox,
@@ -69,7 +108,7 @@ def record(
         target_type=target._meta.model_name or "" if target is not None else "",
         target_id=target.pk if target is not None else None,
         data=data or {},
-        created_at=clock.now(),
+        created_at=now,
         **actor_fields(actor),
     )
     pending = _pending.get()
@@ -77,12 +116,15 @@ def record(
         activity.save(force_insert=True)
     else:
         pending.append(activity)
-    emit(
-        Event(
-            type=event or verb,
-            inbox_id=inbox.pk if inbox is not None else None,
-            conversation_id=conversation.pk if conversation is not None else None,
-            data=data or {},
-        )
+    kind, actor_id = actor_ref(actor)
+    event_log.append(
+        event or verb,
+        actor_kind=kind,
+        actor_id=actor_id,
+        created_at=now,
+        inbox_id=inbox.pk if inbox is not None else None,
+        conversation_id=conversation.pk if conversation is not None else None,
+        activity=activity,
+        data=data,
     )
     return activity

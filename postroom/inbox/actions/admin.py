@@ -112,7 +112,7 @@ def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record("user.activated" if active else "user.deactivated", actor=actor, target=user)
-    emit(Event(type="access.changed", inbox_id=None, user_id=user.pk))
+    emit(Event(type="access.changed", inbox_id=None, user_id=user.pk), actor=actor)
 
 
 @transaction.atomic
@@ -122,7 +122,7 @@ def do_set_user_role(user: User, role: str, *, actor: Actor) -> None:
     user.role = role
     user.save(update_fields=["role"])
     record("user.role", actor=actor, target=user, data={"role": role})
-    emit(Event(type="access.changed", inbox_id=None, user_id=user.pk))
+    emit(Event(type="access.changed", inbox_id=None, user_id=user.pk), actor=actor)
 
 
 @transaction.atomic
@@ -150,7 +150,7 @@ def do_set_team_members(team: Team, members: Iterable[User], *, actor: Actor) ->
         data={"added": sorted(after - before), "removed": sorted(before - after)},
     )
     for pk in before ^ after:
-        emit(Event(type="access.changed", inbox_id=None, user_id=pk))
+        emit(Event(type="access.changed", inbox_id=None, user_id=pk), actor=actor)
 
 
 def _check_inbox_address(field: str, address: str, *, inbox: Inbox | None) -> str:
@@ -276,7 +276,7 @@ def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
     )
     grant.delete()
     for pk in affected:
-        emit(Event(type="access.changed", inbox_id=inbox.pk, user_id=pk))
+        emit(Event(type="access.changed", inbox_id=inbox.pk, user_id=pk), actor=actor)
 
 
 @transaction.atomic

@@ -169,5 +169,4 @@ def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Act
         actor=actor,
         inbox=previous,
         data={"conversation": conversation.pk},
-        event="conversation.moved",
     )

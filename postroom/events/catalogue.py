@@ -1,0 +1,463 @@
+"""The catalogue of event types: one enumeration, one payload schema per type.
+
+Every event an action writes has a type from :class:`EventType` and a payload that
+matches the type's schema, checked when the event is written (a mismatch is a bug in the
+action and fails it loudly, in tests first). Payloads hold ids and small values only,
+never message content: the log is read by reactors and pushed to browsers' audiences.
+
+``docs/events.md`` is generated from this module (``python -m postroom.events.docs``);
+a test fails when the page is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from functools import cache
+from typing import Any, NotRequired, TypedDict
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+
+class Audience(StrEnum):
+    """Who may hear of an event (live push and notifications never widen it)."""
+
+    INBOX = "inbox"  # the members of the event's inbox
+    USER = "user"  # one person (the event's user)
+    WORKSPACE = "workspace"  # administrators; no live audience
+
+
+class EventType(StrEnum):
+    CONVERSATION_CREATED = "conversation.created"
+    CONVERSATION_STATUS = "conversation.status"
+    CONVERSATION_PRIORITY = "conversation.priority"
+    CONVERSATION_ASSIGNED = "conversation.assigned"
+    CONVERSATION_UNASSIGNED = "conversation.unassigned"
+    CONVERSATION_LABELLED = "conversation.labelled"
+    CONVERSATION_UNLABELLED = "conversation.unlabelled"
+    CONVERSATION_MERGED = "conversation.merged"
+    CONVERSATION_SPLIT = "conversation.split"
+    CONVERSATION_MOVED = "conversation.moved"
+    CONVERSATION_LEFT = "conversation.left"
+    CONVERSATION_PURGED = "conversation.purged"
+    CONVERSATION_FOLLOWED = "conversation.followed"
+    CONVERSATION_UNFOLLOWED = "conversation.unfollowed"
+    MESSAGE_RECEIVED = "message.received"
+    MESSAGE_REPLIED = "message.replied"
+    MESSAGE_FORWARDED = "message.forwarded"
+    MESSAGE_SENT = "message.sent"
+    MESSAGE_DEFERRED = "message.deferred"
+    MESSAGE_FAILED = "message.failed"
+    MESSAGE_BOUNCED = "message.bounced"
+    MESSAGE_AUTO_REPLIED = "message.auto_replied"
+    MESSAGE_UNSENT = "message.unsent"
+    MESSAGE_RETRIED = "message.retried"
+    MESSAGE_SEND_NOW = "message.send_now"
+    MESSAGE_DELIVERY = "message.delivery"
+    NOTE_ADDED = "note.added"
+    DRAFT_CHANGED = "draft.changed"
+    NOTIFICATION_CREATED = "notification.created"
+    NOTIFICATION_READ = "notification.read"
+    LABEL_CREATED = "label.created"
+    LABEL_UPDATED = "label.updated"
+    LABEL_DELETED = "label.deleted"
+    INBOX_CREATED = "inbox.created"
+    INBOX_UPDATED = "inbox.updated"
+    INBOX_OUTBOUND_CONFIGURED = "inbox.outbound_configured"
+    ACCESS_GRANTED = "access.granted"
+    ACCESS_REVOKED = "access.revoked"
+    ACCESS_CHANGED = "access.changed"
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_ACTIVATED = "user.activated"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_ROLE = "user.role"
+    USER_NOTIFICATION_PREFERENCES = "user.notification_preferences"
+    TEAM_CREATED = "team.created"
+    TEAM_MEMBERS = "team.members"
+    TOKEN_CREATED = "token.created"
+    MAIL_RETRIED = "mail.retried"
+    MAIL_DELETED = "mail.deleted"
+    MAIL_IMAP_CONFIGURED = "mail.imap_configured"
+
+
+# Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
+# hence the functional TypedDict form). Docstrings become docs/events.md.
+
+
+class ConversationCreated(TypedDict):
+    subject: str
+    outbound: NotRequired[bool]
+    split_from: NotRequired[int]
+
+
+ConversationCreated.__doc__ = (
+    "A conversation began: by mail received, a new outbound message, or a split."
+)
+
+StatusChanged = TypedDict(
+    "StatusChanged",
+    {"from": str, "to": str, "until": NotRequired[str], "reason": NotRequired[str]},
+)
+StatusChanged.__doc__ = (
+    "Status moved (open, pending, closed, snoozed until a time, spam, trash), "
+    "including reopening by a customer's reply and waking from snooze."
+)
+
+PriorityChanged = TypedDict("PriorityChanged", {"from": int, "to": int})
+PriorityChanged.__doc__ = "Priority changed."
+
+
+class Assigned(TypedDict):
+    """People were added (or, with replace, removed) as assignees, or the team changed."""
+
+    added: list[int]
+    removed: list[int]
+    team: int | None
+
+
+class Unassigned(TypedDict):
+    """People, or the team, were taken off the conversation."""
+
+    removed: list[int]
+    team_removed: bool
+
+
+class Labelled(TypedDict):
+    """A label was added to (or removed from) the conversation."""
+
+    label: int
+    name: str
+
+
+class Merged(TypedDict):
+    """Another conversation (``source``, now gone) was merged into this one."""
+
+    source: int
+    subject: str
+
+
+class Split(TypedDict):
+    """A message was taken out into the conversation ``new``."""
+
+    message: int
+    new: int
+
+
+Moved = TypedDict(
+    "Moved",
+    {"from": int, "from_name": str, "to": int, "to_name": str, "unassigned": list[int]},
+)
+Moved.__doc__ = "The conversation moved between inboxes (told to the new inbox)."
+
+
+class Left(TypedDict):
+    """The conversation left this inbox for another (told to the old inbox)."""
+
+    conversation: int
+
+
+class Purged(TypedDict):
+    """A conversation in the trash was deleted for good."""
+
+    conversation: int
+    subject: str
+
+
+class Followed(TypedDict):
+    """A person started (or stopped) following the conversation."""
+
+    user: int
+
+
+MessageReceived = TypedDict(
+    "MessageReceived",
+    {"message": int, "from": str, "direction": str, "kind": str, "new_conversation": bool},
+)
+MessageReceived.__doc__ = "A message (usually inbound mail) was recorded in the conversation."
+
+
+class Replied(TypedDict):
+    """An agent replied (or forwarded); the message is queued in the outbox."""
+
+    message: int
+    to: list[str]
+    send_at: NotRequired[str]
+
+
+class Sent(TypedDict):
+    """The outbox handed the message to the mail server or provider."""
+
+    message: int
+    answer: str
+    via: str
+
+
+class DeliveryProblem(TypedDict):
+    """Sending failed: ``message.deferred`` will retry at ``next_attempt``,
+    ``message.failed`` gave up."""
+
+    message: int
+    reason: str
+    attempts: int
+    permanent: bool
+    next_attempt: NotRequired[str]
+
+
+class Bounced(TypedDict):
+    """A bounce report (``report``) said the message did not reach ``recipients``."""
+
+    message: int
+    recipients: list[str]
+    reason: str
+    whole: bool
+    report: int | None
+
+
+class AutoReplied(TypedDict):
+    """The inbox's acknowledgement was sent in answer to message ``answering``."""
+
+    message: int
+    to: list[str]
+    answering: int
+
+
+class Unsent(TypedDict):
+    """A queued reply was taken back into a draft (undo send)."""
+
+    message: int
+    subject: str
+    state: str
+
+
+class Retried(TypedDict):
+    """A failed reply was queued again."""
+
+    message: int
+    after: str
+
+
+class SendNow(TypedDict):
+    """A scheduled reply was sent at once."""
+
+    message: int
+
+
+class Delivery(TypedDict):
+    """The delivery state shown on a message changed (sending, sent, failed)."""
+
+    message: int
+    status: str
+
+
+class NoteAdded(TypedDict):
+    """An internal note was added; ``mentioned`` are the people it mentions."""
+
+    note: int
+    mentioned: list[int]
+
+
+DraftChanged = TypedDict("DraftChanged", {"from": NotRequired[int], "draft": NotRequired[int]})
+DraftChanged.__doc__ = "A shared draft appeared, went, or was taken over (``from`` → ``draft``)."
+
+
+class NotificationCreated(TypedDict):
+    """A notification for one person."""
+
+    kind: str
+
+
+class Empty(TypedDict):
+    """No payload: the event's ids say everything."""
+
+
+class Named(TypedDict):
+    """A label or team was created or changed."""
+
+    name: str
+
+
+class LabelDeleted(TypedDict):
+    """A label was deleted."""
+
+    name: str
+    label: int
+
+
+class InboxCreated(TypedDict):
+    """An inbox was created."""
+
+    address: str
+
+
+class InboxUpdated(TypedDict):
+    """An inbox's address or aliases changed."""
+
+    address: str
+    aliases: list[str]
+
+
+class OutboundConfigured(TypedDict):
+    """An inbox's sending settings changed."""
+
+    transport: str
+    auto_ack: bool
+    undo_seconds: int | None  # None: the workspace default
+
+
+class Grant(TypedDict):
+    """A grant on the inbox was given or taken away."""
+
+    user: int | None
+    team: int | None
+    level: int
+
+
+class UserCreated(TypedDict):
+    """A person was added to the workspace."""
+
+    email: str
+    role: str
+
+
+class UserUpdated(TypedDict):
+    """A person's profile changed."""
+
+    password_changed: bool
+
+
+class Role(TypedDict):
+    """A person's workspace role changed."""
+
+    role: str
+
+
+class NotificationPreferences(TypedDict):
+    """A person changed how they are notified."""
+
+    email_mode: str
+
+
+class TeamMembers(TypedDict):
+    """A team's members changed."""
+
+    added: list[int]
+    removed: list[int]
+
+
+class TokenCreated(TypedDict):
+    """An API token was created for ``user``."""
+
+    user: int
+
+
+class RawMail(TypedDict):
+    """A quarantined email was retried (or deleted, with the first line of its reason)."""
+
+    raw: int
+    reason: NotRequired[str]
+
+
+class ImapConfigured(TypedDict):
+    """An inbox's IMAP mailbox settings changed."""
+
+    host: str
+    username: str
+    folder: str
+    enabled: bool
+    cursor_reset: bool
+
+
+E = EventType
+A = Audience
+# type → (payload schema, audience)
+CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
+    E.CONVERSATION_CREATED: (ConversationCreated, A.INBOX),
+    E.CONVERSATION_STATUS: (StatusChanged, A.INBOX),
+    E.CONVERSATION_PRIORITY: (PriorityChanged, A.INBOX),
+    E.CONVERSATION_ASSIGNED: (Assigned, A.INBOX),
+    E.CONVERSATION_UNASSIGNED: (Unassigned, A.INBOX),
+    E.CONVERSATION_LABELLED: (Labelled, A.INBOX),
+    E.CONVERSATION_UNLABELLED: (Labelled, A.INBOX),
+    E.CONVERSATION_MERGED: (Merged, A.INBOX),
+    E.CONVERSATION_SPLIT: (Split, A.INBOX),
+    E.CONVERSATION_MOVED: (Moved, A.INBOX),
+    E.CONVERSATION_LEFT: (Left, A.INBOX),
+    E.CONVERSATION_PURGED: (Purged, A.INBOX),
+    E.CONVERSATION_FOLLOWED: (Followed, A.INBOX),
+    E.CONVERSATION_UNFOLLOWED: (Followed, A.INBOX),
+    E.MESSAGE_RECEIVED: (MessageReceived, A.INBOX),
+    E.MESSAGE_REPLIED: (Replied, A.INBOX),
+    E.MESSAGE_FORWARDED: (Replied, A.INBOX),
+    E.MESSAGE_SENT: (Sent, A.INBOX),
+    E.MESSAGE_DEFERRED: (DeliveryProblem, A.INBOX),
+    E.MESSAGE_FAILED: (DeliveryProblem, A.INBOX),
+    E.MESSAGE_BOUNCED: (Bounced, A.INBOX),
+    E.MESSAGE_AUTO_REPLIED: (AutoReplied, A.INBOX),
+    E.MESSAGE_UNSENT: (Unsent, A.INBOX),
+    E.MESSAGE_RETRIED: (Retried, A.INBOX),
+    E.MESSAGE_SEND_NOW: (SendNow, A.INBOX),
+    E.MESSAGE_DELIVERY: (Delivery, A.INBOX),
+    E.NOTE_ADDED: (NoteAdded, A.INBOX),
+    E.DRAFT_CHANGED: (DraftChanged, A.INBOX),
+    E.NOTIFICATION_CREATED: (NotificationCreated, A.USER),
+    E.NOTIFICATION_READ: (Empty, A.USER),
+    E.LABEL_CREATED: (Named, A.WORKSPACE),
+    E.LABEL_UPDATED: (Named, A.WORKSPACE),
+    E.LABEL_DELETED: (LabelDeleted, A.WORKSPACE),
+    E.INBOX_CREATED: (InboxCreated, A.INBOX),
+    E.INBOX_UPDATED: (InboxUpdated, A.INBOX),
+    E.INBOX_OUTBOUND_CONFIGURED: (OutboundConfigured, A.INBOX),
+    E.ACCESS_GRANTED: (Grant, A.INBOX),
+    E.ACCESS_REVOKED: (Grant, A.INBOX),
+    E.ACCESS_CHANGED: (Empty, A.USER),
+    E.USER_CREATED: (UserCreated, A.WORKSPACE),
+    E.USER_UPDATED: (UserUpdated, A.WORKSPACE),
+    E.USER_ACTIVATED: (Empty, A.WORKSPACE),
+    E.USER_DEACTIVATED: (Empty, A.WORKSPACE),
+    E.USER_ROLE: (Role, A.WORKSPACE),
+    E.USER_NOTIFICATION_PREFERENCES: (NotificationPreferences, A.WORKSPACE),
+    E.TEAM_CREATED: (Named, A.WORKSPACE),
+    E.TEAM_MEMBERS: (TeamMembers, A.WORKSPACE),
+    E.TOKEN_CREATED: (TokenCreated, A.WORKSPACE),
+    E.MAIL_RETRIED: (RawMail, A.INBOX),
+    E.MAIL_DELETED: (RawMail, A.INBOX),
+    E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),
+}
+
+
+class PayloadError(ValueError):
+    """An action wrote an event whose payload does not match the catalogue."""
+
+
+@cache
+def _adapter(event_type: EventType) -> TypeAdapter[Any]:
+    schema, _audience = CATALOGUE[event_type]
+    # Unknown keys are refused and types are not coerced: a payload is exactly what the
+    # catalogue says.
+    schema.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)
+    return TypeAdapter(schema)
+
+
+def check_payload(event_type: str, data: dict[str, Any]) -> EventType:
+    """The :class:`EventType` for ``event_type``, if ``data`` matches its schema.
+
+    Raises :class:`PayloadError` naming the type and the problem otherwise.
+    """
+    try:
+        kind = EventType(event_type)
+    except ValueError:
+        raise PayloadError(f"{event_type!r} is not in the event catalogue") from None
+    try:
+        # Checked as the JSON it is stored as: enum members count as their strings, and
+        # anything that would not survive the JSON column fails here.
+        _adapter(kind).validate_json(json.dumps(data))
+    except ValidationError as error:
+        raise PayloadError(f"{event_type}: {error}") from None
+    except TypeError as error:
+        raise PayloadError(f"{event_type}: {error}") from None
+    return kind
+
+
+def audience_of(event_type: EventType) -> Audience:
+    return CATALOGUE[event_type][1]

@@ -1,0 +1,1 @@
+"""Database wrappers that number the event log at commit (``postroom.events.sequence``)."""

@@ -1,0 +1,60 @@
+"""Log order on PostgreSQL: positions given out in commit order.
+
+Row ids come from a sequence when a row is inserted, not when its transaction commits;
+two transactions can commit in the opposite order of their ids, and a reader that has
+seen id 11 may later find id 10. A reactor reading "after id 11" would skip it for
+good. So on PostgreSQL, just before COMMIT, the transaction takes one advisory lock and
+numbers its events from a second sequence (``position``). The lock is held until the
+commit, so positions are handed out in commit order and a reader never sees a position
+appear below one it has read. Taking it last, after every row lock, with nothing to wait
+for while holding it, it cannot deadlock.
+
+SQLite has one writer at a time: ids already follow commit order and ``position`` is
+unused there.
+
+The hook runs from the database wrapper (``postroom.events.db.postgresql``), which
+calls :func:`before_commit` and :func:`after_rollback`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+POSITION_SEQUENCE = "events_loggedevent_position_seq"
+_LOCK_KEY = 0x706F7374  # any fixed number: the one lock that orders the log
+
+_ATTR = "postroom_unsequenced"
+
+
+def note(connection: Any, ids: list[int]) -> None:
+    """Remember events written in the current transaction, to be numbered at commit."""
+    if connection.vendor != "postgresql":
+        return
+    pending: list[int] | None = getattr(connection, _ATTR, None)
+    if pending is None:
+        pending = []
+        setattr(connection, _ATTR, pending)
+    pending.extend(ids)
+
+
+def before_commit(connection: Any) -> None:
+    """Number this transaction's events; call inside it, right before COMMIT."""
+    pending: list[int] | None = getattr(connection, _ATTR, None)
+    if not pending:
+        return
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        cursor.execute(
+            f"UPDATE events_loggedevent e SET position = s.pos FROM ("
+            f" SELECT id, nextval('{POSITION_SEQUENCE}') AS pos FROM ("
+            "  SELECT id FROM events_loggedevent WHERE id = ANY(%s) AND position IS NULL"
+            "  ORDER BY id) o) s WHERE e.id = s.id",
+            [pending],
+        )
+    pending.clear()
+
+
+def after_rollback(connection: Any) -> None:
+    pending: list[int] | None = getattr(connection, _ATTR, None)
+    if pending:
+        pending.clear()
