@@ -113,10 +113,18 @@ def log_end() -> int:
     return int(LoggedEvent.objects.aggregate(end=Max(column))["end"] or 0)
 
 
+def _number_own_events() -> None:
+    """Inside a caller's transaction (a test's, which never commits), number the events
+    it wrote so far, so that PostgreSQL's reader sees them as a later reader would."""
+    if connection.in_atomic_block:
+        sequence.before_commit(connection)
+
+
 def ensure_cursors() -> None:
     """Give every reactor a cursor. On a new installation (no cursors at all) they start
     at the beginning of the log. A reactor added to a running installation starts at its
     end: it handles what happens from now on, not years of history."""
+    _number_own_events()
     known = set(ReactorCursor.objects.values_list("reactor", flat=True))
     missing = [r.name for r in REACTORS if r.name not in known]
     if not missing:
@@ -142,6 +150,7 @@ def run_reactor(reactor: Reactor, *, limit: int = BATCH_SIZE, now: datetime | No
     0 means nothing to do, another worker holds the reactor, or it waits for a retry.
     """
     now = now or clock.now()
+    _number_own_events()
     with transaction.atomic():
         cursor = _claim(reactor)
         if cursor is None:
@@ -251,11 +260,9 @@ def run_all_once() -> int:
 def drain(*, rounds: int = 100) -> int:
     """Run every reactor until none has work (tests, imports, the worker's catch-up).
 
-    Numbers this connection's own uncommitted events first, so that inside a test's
-    transaction (which never commits) PostgreSQL's reactors see them too.
+    Inside a test's transaction (which never commits), :func:`run_reactor` numbers the
+    test's events first, so that PostgreSQL's reactors see them too.
     """
-    if connection.in_atomic_block:
-        sequence.before_commit(connection)
     ensure_cursors()
     total = 0
     for _ in range(rounds):

@@ -9,6 +9,9 @@ commit, so positions are handed out in commit order and a reader never sees a po
 appear below one it has read. Taking it last, after every row lock, with nothing to wait
 for while holding it, it cannot deadlock.
 
+The lock and the numbering are one database function (``events_number``, migration
+events/0002), called once per transaction that wrote events.
+
 SQLite has one writer at a time: ids already follow commit order and ``position`` is
 unused there.
 
@@ -20,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-POSITION_SEQUENCE = "events_loggedevent_position_seq"
-_LOCK_KEY = 0x706F7374  # any fixed number: the one lock that orders the log
+# The database function (migration events/0002) that takes the lock and numbers ids.
+NUMBER_FUNCTION = "events_number"
 
 _ATTR = "postroom_unsequenced"
 
@@ -43,14 +46,8 @@ def before_commit(connection: Any) -> None:
     if not pending:
         return
     with connection.connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        cursor.execute(
-            f"UPDATE events_loggedevent e SET position = s.pos FROM ("
-            f" SELECT id, nextval('{POSITION_SEQUENCE}') AS pos FROM ("
-            "  SELECT id FROM events_loggedevent WHERE id = ANY(%s) AND position IS NULL"
-            "  ORDER BY id) o) s WHERE e.id = s.id",
-            [pending],
-        )
+        # One round trip: the lock, then positions from the sequence in id order.
+        cursor.execute(f"SELECT {NUMBER_FUNCTION}(%s::bigint[])", [pending])
     pending.clear()
 
 

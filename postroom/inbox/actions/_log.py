@@ -11,6 +11,7 @@ from django.db import models
 
 from postroom.core import clock
 from postroom.events import log as event_log
+from postroom.events.catalogue import check_payload
 from postroom.inbox.actors import Actor, actor_fields, actor_ref
 from postroom.inbox.models import Activity, Conversation, Inbox
 
@@ -100,6 +101,7 @@ def record(
     """
     if conversation is not None and inbox is None:
         inbox = conversation.inbox
+    check_payload(event or verb, data or {})  # before anything is written
     now = clock.now()
     activity = Activity(
         verb=verb,

@@ -149,7 +149,7 @@ def do_set_team_members(team: Team, members: Iterable[User], *, actor: Actor) ->
         target=team,
         data={"added": sorted(after - before), "removed": sorted(before - after)},
     )
-    for pk in before ^ after:
+    for pk in sorted(before ^ after):
         emit(Event(type="access.changed", inbox_id=None, user_id=pk), actor=actor)
 
 
@@ -256,6 +256,10 @@ def do_grant_access(
         target=grant,
         data={"user": user.pk if user else None, "team": team.pk if team else None, "level": level},
     )
+    # Open pages of the people who gained access join the inbox's live updates.
+    gained = [user.pk] if user is not None else sorted(team.members.values_list("pk", flat=True))
+    for pk in gained:
+        emit(Event(type="access.changed", inbox_id=inbox.pk, user_id=pk), actor=actor)
     return grant
 
 

@@ -1,0 +1,147 @@
+"""Reactors in real worker processes: a worker killed with SIGKILL mid-reaction, and two
+workers sharing the log on PostgreSQL. Each test has a database of its own (a SQLite file
+or a new PostgreSQL database) that only its child processes open."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture
+def env(tmp_path) -> Iterator[dict[str, str]]:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "postroom.settings",
+        "POSTROOM_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    environment.pop("REDIS_URL", None)
+    name = None
+    if ON_POSTGRES:
+        db = settings.DATABASES["default"]
+        name = f"procs_{uuid.uuid4().hex[:10]}"
+        server = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']}"
+        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        environment["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+        )
+    else:
+        environment.pop("DATABASE_URL", None)
+    run(environment, "-m", "postroom.cli", "migrate")
+    yield environment
+    if name is not None:
+        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def procs(env: dict[str, str], *args: str) -> str:
+    return run(env, "-m", "tests.events.procs", *args)
+
+
+def report(env: dict[str, str]) -> dict:
+    return json.loads(procs(env, "report"))
+
+
+def start_worker(env: dict[str, str], **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.events.procs", "worker"],
+        env={**env, **extra},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def wait_for(check, what: str, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(worker: subprocess.Popen[str]) -> None:
+    worker.terminate()
+    worker.wait(20)
+
+
+def test_a_worker_killed_mid_reaction_loses_nothing_and_repeats_nothing(env):
+    procs(env, "setup")
+    procs(env, "assign")  # committed; no worker is running, so nothing reacted yet
+    assert report(env)["notifications"] == []
+
+    crashing = start_worker(env, PROCS_CRASH="1")
+    assert crashing.wait(60) == -9  # SIGKILL, inside the reactor's transaction
+    assert crashing.stdout is not None and "crashing" in crashing.stdout.read()
+    after_crash = report(env)
+    assert after_crash["notifications"] == []  # the notification rolled back with it
+
+    worker = start_worker(env)
+    try:
+        found = wait_for(lambda: report(env)["notifications"], "the notification")
+        time.sleep(1.5)  # several more rounds: nothing is handled twice
+        assert (
+            report(env)["notifications"]
+            == found
+            == [["dora@example.test", "assigned", "alice@example.test"]]
+        )
+    finally:
+        stop(worker)
+    assert report(env)["cursors"]["notifications"] > after_crash["cursors"]["notifications"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="several workers share the log on PostgreSQL")
+def test_two_workers_handle_each_of_1000_events_once_per_reactor(env):
+    probe = {"PROCS_PROBE": "1"}
+    procs(env, "setup")
+    workers = [start_worker(env, **probe), start_worker(env, **probe)]
+    try:
+        # Events are written while both workers read, from two writers at once.
+        writers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.events.procs", "priorities", "500"],
+                env={**env, **probe},
+                cwd=ROOT,
+            )
+            for _ in range(2)
+        ]
+        for writer in writers:
+            assert writer.wait(120) == 0
+        wait_for(lambda: len(report(env)["probe_notes"]) >= 2000, "2,000 probe notes", 120)
+        time.sleep(1.5)
+        notes = report(env)["probe_notes"]
+    finally:
+        for worker in workers:
+            stop(worker)
+    counts = Counter(notes)
+    assert len(notes) == 2000
+    assert set(counts.values()) == {1}  # no event handled twice by a reactor
+    per_reactor = Counter(note.split(" ")[0] for note in notes)
+    assert per_reactor == {"probe_a": 1000, "probe_b": 1000}
