@@ -154,7 +154,6 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
     me = request.user
     assert isinstance(me, User)
     inbox = access_inbox(me, slug)
-    require(me, "do_update_inbox", inbox.pk)
     if request.method == "POST":
         post = request.POST
         match post.get("action"):
@@ -215,6 +214,9 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
             case _:
                 raise Http404
         return redirect("web:admin_inbox", slug=inbox.slug)
+    # Each posted action checks the table itself (and names what it refuses); the page
+    # is for those who may change the settings.
+    require(me, "do_update_inbox", inbox.pk)
     return render(
         request,
         "web/admin/inbox.html",
