@@ -1,7 +1,10 @@
 """One error shape for the whole API.
 
 - 401 ``{"detail": "Unauthorized"}`` with ``WWW-Authenticate: Bearer``
-- 403 ``{"detail": "<why>"}`` from an action's :class:`PermissionDenied`
+- 403 ``{"detail": "<why>", "action": "do_assign", "needed": "reply_on_behalf",
+  "inbox": "sales"}`` when the permission table refuses the action (:class:`NotAllowed`,
+  postroom.inbox.access.POLICY); ``{"detail": "<why>"}`` for an action's other refusals
+  (only the assignee may reply, only its author may undo a message)
 - 404 ``{"detail": "Not found"}``: also what a caller without access gets, so a missing
   object and a forbidden one look the same
 - 422 ``{"detail": [{"loc": ["body", "status"], "msg": "...", "type": "..."}]}``, both for
@@ -19,7 +22,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from postroom.api.schemas import ErrorOut, FieldErrorOut, ValidationErrorOut
+from postroom.api.schemas import ErrorOut, FieldErrorOut, ForbiddenOut, ValidationErrorOut
+from postroom.inbox.access import NotAllowed
 from postroom.inbox.actions.collision import Collision
 
 # Body schemas are declared as one parameter named ``payload``; clients should see the
@@ -27,6 +31,8 @@ from postroom.inbox.actions.collision import Collision
 BODY_PARAM = "payload"
 
 ERROR_RESPONSES: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+# For every endpoint that runs an action: the caller may see the object but not do this.
+ACTION_RESPONSES: dict[int, Any] = {403: ForbiddenOut, **ERROR_RESPONSES}
 
 
 def field_error(source: str, field: str, msg: str, type_: str = "value_error") -> dict[str, Any]:
@@ -58,8 +64,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        message = str(exc) or "You may not do this."
-        return api.create_response(request, {"detail": message}, status=403)
+        body: dict[str, Any] = {"detail": str(exc) or "You may not do this."}
+        if isinstance(exc, NotAllowed):
+            body |= {"action": exc.action, "needed": exc.needed, "inbox": exc.inbox}
+        return api.create_response(request, body, status=403)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

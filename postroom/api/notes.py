@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from postroom.api.auth import member
-from postroom.api.errors import ERROR_RESPONSES
+from postroom.api.errors import ACTION_RESPONSES
 from postroom.api.present import note_out
 from postroom.api.schemas import Id, NoteIn, NoteOut
 from postroom.inbox import actions
@@ -16,7 +16,7 @@ router = Router(tags=["notes"])
 
 
 @router.post(
-    "/{conversation_id}/notes", response={201: NoteOut, **ERROR_RESPONSES}, summary="Add a note"
+    "/{conversation_id}/notes", response={201: NoteOut, **ACTION_RESPONSES}, summary="Add a note"
 )
 def add_note(request: HttpRequest, conversation_id: Id, payload: NoteIn) -> Status[NoteOut]:
     """Add an internal note (Markdown); the customer never sees it."""

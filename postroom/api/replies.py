@@ -10,13 +10,12 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from postroom.api.auth import member
-from postroom.api.errors import ERROR_RESPONSES, invalid
+from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES, invalid
 from postroom.api.present import message_out
 from postroom.api.schemas import (
     AttachmentIn,
     DeliveryOut,
     DraftOut,
-    ErrorOut,
     ForwardIn,
     HeldOut,
     Id,
@@ -33,7 +32,7 @@ from postroom.outbound.mime import payload_of
 from postroom.outbound.queries import deliveries
 
 router = Router(tags=["replies"])
-RESPONSES = {201: OutboundMessageOut, 403: ErrorOut, 409: HeldOut, **ERROR_RESPONSES}
+RESPONSES = {201: OutboundMessageOut, 409: HeldOut, **ACTION_RESPONSES}
 
 
 def _files(items: list[AttachmentIn]) -> list[actions.NewAttachment]:
@@ -89,6 +88,8 @@ def reply(
 
     Needs *reply on behalf* or more; a caller who may only view the inbox gets 403. The
     reply waits in the outbox for the inbox's undo delay (see ``delivery.undo_until``).
+    Held with 409 when something newer arrived since ``seen_*``: the reply is then kept
+    as the caller's draft, as in the web composer.
     """
     user = member(request)
     conversation = access_conversation(user, conversation_id)
@@ -177,7 +178,7 @@ def delivery(request: HttpRequest, conversation_id: Id, message_id: Id) -> Outbo
 
 @router.post(
     "/{conversation_id}/replies/{message_id}/cancel",
-    response={200: DraftOut, 403: ErrorOut, **ERROR_RESPONSES},
+    response={200: DraftOut, **ACTION_RESPONSES},
     summary="Undo",
 )
 def cancel(request: HttpRequest, conversation_id: Id, message_id: Id) -> DraftOut:
@@ -197,7 +198,7 @@ def cancel(request: HttpRequest, conversation_id: Id, message_id: Id) -> DraftOu
 
 @router.post(
     "/{conversation_id}/replies/{message_id}/retry",
-    response={200: OutboundMessageOut, 403: ErrorOut, **ERROR_RESPONSES},
+    response={200: OutboundMessageOut, **ACTION_RESPONSES},
     summary="Retry",
 )
 def retry(request: HttpRequest, conversation_id: Id, message_id: Id) -> OutboundMessageOut:
@@ -209,7 +210,7 @@ def retry(request: HttpRequest, conversation_id: Id, message_id: Id) -> Outbound
 
 @router.post(
     "/{conversation_id}/replies/{message_id}/send-now",
-    response={200: OutboundMessageOut, 403: ErrorOut, **ERROR_RESPONSES},
+    response={200: OutboundMessageOut, **ACTION_RESPONSES},
     summary="Send now",
 )
 def send_now(request: HttpRequest, conversation_id: Id, message_id: Id) -> OutboundMessageOut:

@@ -43,6 +43,17 @@ class ErrorOut(Schema):
     detail: str
 
 
+class ForbiddenOut(Schema):
+    detail: str
+    action: str | None = Field(None, description="The action refused, e.g. `do_assign`.")
+    needed: str | None = Field(
+        None,
+        description='What the caller lacks: a level ("view", "reply_on_behalf", "send_as", '
+        '"manage"), "workspace_admin", "own_account" or "system".',
+    )
+    inbox: str | None = Field(None, description="The inbox (its slug) the level is missing on.")
+
+
 class FieldErrorOut(Schema):
     loc: list[str | int] = Field(description='Where the bad value is, e.g. ["body", "status"].')
     msg: str

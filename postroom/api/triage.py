@@ -1,8 +1,9 @@
-"""Triage: assign, label, status, priority and snooze. Every inbox member may triage (VIEW).
+"""Triage: assign, label, status, priority and snooze (reply on behalf or more).
 
 Each endpoint fetches the conversation through the access layer (404 without access),
-calls one action with ``actor`` set to the caller, and answers with the conversation as
-the caller now sees it.
+calls one action with ``actor`` set to the caller (which enforces the permission table:
+403 for a caller who may only view), and answers with the conversation as the caller
+now sees it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ninja import Router
 from postroom.accounts.models import User
 from postroom.api import lookups
 from postroom.api.auth import member
-from postroom.api.errors import ERROR_RESPONSES
+from postroom.api.errors import ACTION_RESPONSES
 from postroom.api.present import PRIORITY_VALUES, conversation_out, load_people_and_labels
 from postroom.api.schemas import (
     AssignIn,
@@ -32,7 +33,7 @@ from postroom.inbox.models import Conversation
 
 router = Router(tags=["triage"])
 
-RESPONSES = {200: ConversationOut, **ERROR_RESPONSES}
+RESPONSES = {200: ConversationOut, **ACTION_RESPONSES}
 
 
 def _current(user: User, conversation_id: int) -> ConversationOut:

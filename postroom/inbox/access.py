@@ -1,21 +1,32 @@
-"""Fetch objects for a user, with the permission check built in.
+"""Who may do what: the fetch helpers, and the one permission table the actions enforce.
 
-Every object a user reaches goes through one of these helpers. A user without access gets
-:class:`Http404` (never a hint that the object exists). Levels are computed from the
-database on every call, so removing a grant or deactivating a user takes effect on the
-very next request, including sessions already open.
+Every object a user reaches goes through one of the ``access_*`` helpers. A user without
+access gets :class:`Http404` (never a hint that the object exists). Levels are computed
+from the database on every call, so removing a grant or deactivating a user takes effect
+on the very next request, including sessions already open.
 
 Owners and admins manage every inbox and therefore hold MANAGE on all of them.
+
+What a person may *do* is :data:`POLICY`, one row per action; every ``do_*`` calls
+:func:`require` before it writes, so the web app, the API and anything later agree.
+See docs/architecture.md ("Access model").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from postroom.accounts.models import User
+from postroom.accounts.models import Role, User
+from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
     Attachment,
@@ -203,3 +214,222 @@ def require_admin(user: User | AnonymousUser) -> User:
     if member is None or not member.is_admin:
         raise Http404
     return member
+
+
+# --- The permission table ------------------------------------------------------------
+
+
+class Scope(StrEnum):
+    """What a row of :data:`POLICY` is checked against."""
+
+    INBOX = "inbox"  # a level on every inbox the action touches (any workspace role)
+    WORKSPACE = "workspace"  # the workspace role (owners and admins)
+    OWN_ACCOUNT = "own_account"  # the actor's own account (profile, tokens, notifications)
+    SYSTEM = "system"  # Postroom itself only: the digest, the outbox loop, timers
+    REACTION = "reaction"  # a reactor's follow-up to an action that was checked
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One row: what the action needs, and how to say what it does in a refusal."""
+
+    scope: Scope
+    what: Promise  # completes "You need … to %(what)s."
+    level: AccessLevel | None = None  # with Scope.INBOX: the lowest level, on each inbox
+    role: Role = Role.AGENT  # the lowest workspace role (ADMIN: owners and admins)
+
+    @property
+    def needed(self) -> str:
+        """The missing permission's name, as the API reports it."""
+        if self.scope == Scope.INBOX:
+            assert self.level is not None
+            return AccessLevel(self.level).name.lower()
+        if self.scope == Scope.WORKSPACE:
+            return "workspace_admin"
+        return str(self.scope)
+
+
+def _inbox(level: AccessLevel, what: Promise) -> Requirement:
+    return Requirement(Scope.INBOX, what, level=level)
+
+
+def _admin(what: Promise) -> Requirement:
+    return Requirement(Scope.WORKSPACE, what, role=Role.ADMIN)
+
+
+def _own(what: Promise) -> Requirement:
+    return Requirement(Scope.OWN_ACCOUNT, what)
+
+
+def _system(what: Promise) -> Requirement:
+    return Requirement(Scope.SYSTEM, what)
+
+
+def _reaction(what: Promise) -> Requirement:
+    return Requirement(Scope.REACTION, what)
+
+
+VIEW, REPLY, MANAGE = AccessLevel.VIEW, AccessLevel.REPLY_ON_BEHALF, AccessLevel.MANAGE
+
+# Levels, each including the ones before it:
+#   view             read conversations, write internal notes, follow
+#   reply on behalf  also triage (assign, take, labels, status, priority, snooze, merge,
+#                    split, move where one may reply on both inboxes) and reply, the
+#                    sender naming the agent ("Alice via Support")
+#   send as          the same, replies purely as the inbox (sender_identity); no action
+#                    needs it as its minimum
+#   manage           inbox settings and grants
+# Workspace owners and admins hold manage on every inbox, and manage people, teams,
+# inboxes, labels and quarantined mail.
+POLICY: dict[str, Requirement] = {
+    # Reading and commenting.
+    "do_add_note": _inbox(VIEW, gettext_lazy("write internal notes")),
+    "do_follow": _inbox(VIEW, gettext_lazy("follow conversations")),
+    "do_unfollow": _inbox(VIEW, gettext_lazy("follow conversations")),
+    # One's own drafts: still possible after a downgrade to view.
+    "do_discard_draft": _inbox(VIEW, gettext_lazy("discard your drafts")),
+    # Triage.
+    "do_assign": _inbox(REPLY, gettext_lazy("assign conversations")),
+    "do_unassign": _inbox(REPLY, gettext_lazy("assign conversations")),
+    "do_add_label": _inbox(REPLY, gettext_lazy("label conversations")),
+    "do_remove_label": _inbox(REPLY, gettext_lazy("label conversations")),
+    "do_change_status": _inbox(REPLY, gettext_lazy("change the status of conversations")),
+    "do_set_priority": _inbox(REPLY, gettext_lazy("change the priority of conversations")),
+    "do_snooze": _inbox(REPLY, gettext_lazy("snooze conversations")),
+    "do_merge_conversations": _inbox(REPLY, gettext_lazy("merge conversations")),
+    "do_split_message": _inbox(REPLY, gettext_lazy("split conversations")),
+    # On both inboxes: the one it leaves and the one it joins.
+    "do_move_conversation": _inbox(REPLY, gettext_lazy("move conversations between inboxes")),
+    # Writing to customers.
+    "do_reply": _inbox(REPLY, gettext_lazy("reply to customers")),
+    "do_forward": _inbox(REPLY, gettext_lazy("forward messages")),
+    "do_start_conversation": _inbox(REPLY, gettext_lazy("write to customers")),
+    "do_save_draft": _inbox(REPLY, gettext_lazy("write replies")),
+    "do_autosave_draft": _inbox(REPLY, gettext_lazy("write replies")),
+    "do_take_over_draft": _inbox(REPLY, gettext_lazy("take over drafts")),
+    # Besides the level: only its author or a manager of the inbox (outbound.actions).
+    "do_cancel_send": _inbox(REPLY, gettext_lazy("change outgoing messages")),
+    "do_retry_send": _inbox(REPLY, gettext_lazy("change outgoing messages")),
+    "do_send_now": _inbox(REPLY, gettext_lazy("change outgoing messages")),
+    # Inbox settings and grants.
+    "do_update_inbox": _inbox(MANAGE, gettext_lazy("change the inbox's settings")),
+    "do_grant_access": _inbox(MANAGE, gettext_lazy("change who may use the inbox")),
+    "do_revoke_access": _inbox(MANAGE, gettext_lazy("change who may use the inbox")),
+    "do_configure_outbound": _inbox(MANAGE, gettext_lazy("change how the inbox sends")),
+    "do_configure_imap": _inbox(MANAGE, gettext_lazy("change the inbox's mailbox")),
+    # The workspace.
+    "do_create_user": _admin(gettext_lazy("add people")),
+    "do_set_user_active": _admin(gettext_lazy("deactivate or reactivate people")),
+    "do_set_user_role": _admin(gettext_lazy("change people's roles")),
+    "do_create_team": _admin(gettext_lazy("create teams")),
+    "do_set_team_members": _admin(gettext_lazy("change teams")),
+    "do_create_inbox": _admin(gettext_lazy("create inboxes")),
+    "do_create_label": _admin(gettext_lazy("create labels")),
+    "do_update_label": _admin(gettext_lazy("change labels")),
+    "do_delete_label": _admin(gettext_lazy("delete labels")),
+    "do_retry_quarantined": _admin(gettext_lazy("handle quarantined mail")),
+    "do_delete_quarantined": _admin(gettext_lazy("handle quarantined mail")),
+    # One's own account.
+    "do_update_profile": _own(gettext_lazy("change this profile")),
+    "do_create_api_token": _own(gettext_lazy("create API tokens for this account")),
+    "do_mark_read": _own(gettext_lazy("mark these notifications read")),
+    "do_set_preferences": _own(gettext_lazy("change these notification settings")),
+    # Follow-ups a reactor runs for an action that was allowed.
+    "do_notify_assigned": _reaction(gettext_lazy("notify assignees")),
+    "do_notify_reply": _reaction(gettext_lazy("notify followers")),
+    # Postroom itself.
+    "do_receive_message": _system(gettext_lazy("record received mail")),
+    "do_wake_snoozed": _system(gettext_lazy("wake snoozed conversations")),
+    "do_purge_trash": _system(gettext_lazy("empty the trash")),
+    "do_record_sent": _system(gettext_lazy("record deliveries")),
+    "do_record_failure": _system(gettext_lazy("record deliveries")),
+    "do_mark_bounced": _system(gettext_lazy("record bounces")),
+    "do_send_auto_ack": _system(gettext_lazy("send acknowledgements")),
+}
+
+
+class NotAllowed(PermissionDenied):
+    """The actor may not run ``action``: ``needed`` names what is missing (a level, or
+    ``workspace_admin``, ``own_account``, ``system``), on ``inbox`` (a slug) if any."""
+
+    def __init__(self, action: str, message: str, *, needed: str, inbox: str | None) -> None:
+        super().__init__(message)
+        self.action = action
+        self.needed = needed
+        self.inbox = inbox
+
+
+def _refuse(action: str, rule: Requirement, inbox_id: int | None = None) -> NotAllowed:
+    what = str(rule.what)
+    slug = None
+    match rule.scope:
+        case Scope.INBOX:
+            assert inbox_id is not None and rule.level is not None
+            inbox = Inbox.objects.filter(pk=inbox_id).first()
+            slug = inbox.slug if inbox is not None else None
+            message = _("You need %(level)s on %(inbox)s to %(what)s.") % {
+                "level": str(AccessLevel(rule.level).label).lower(),
+                "inbox": inbox.name if inbox is not None else "?",
+                "what": what,
+            }
+        case Scope.WORKSPACE:
+            message = _("Only owners and admins may %(what)s.") % {"what": what}
+        case Scope.OWN_ACCOUNT:
+            message = _("Only the account's owner may %(what)s.") % {"what": what}
+        case _:
+            message = _("Only Postroom itself may %(what)s.") % {"what": what}
+    return NotAllowed(action, message, needed=rule.needed, inbox=slug)
+
+
+def require(actor: Actor, action: str, *inbox_ids: int, account: User | None = None) -> int:
+    """Raise :class:`NotAllowed` unless ``actor`` may run ``action`` (a key of POLICY).
+
+    ``inbox_ids``: every inbox the action touches (a move names both), for rows scoped to
+    an inbox; ``account``: the user whose own things are changed, for own-account rows.
+    Returns the actor's lowest level on those inboxes (MANAGE for a non-user actor), so a
+    reply can choose its sender identity without reading it again.
+
+    Non-user actors (SYSTEM, CUSTOMER, later rules) are allowed every action: what they do
+    was set up by someone who manages the inbox or the workspace, and is checked there.
+    A person (even deactivated) is refused the system's own actions.
+    """
+    rule = POLICY[action]  # an action without a row is a bug, caught by tests/inbox
+    if not isinstance(actor, User):
+        return AccessLevel.MANAGE
+    if rule.scope == Scope.REACTION:
+        return 0
+    member = _active(actor)
+    match rule.scope:
+        case Scope.INBOX:
+            if not inbox_ids:
+                raise ValueError(f"{action} needs the inboxes it touches")
+            lowest = int(MANAGE)
+            for inbox_id in dict.fromkeys(inbox_ids):
+                level = inbox_level(actor, inbox_id) or 0
+                if level < (rule.level or 0):
+                    raise _refuse(action, rule, inbox_id)
+                lowest = min(lowest, level)
+            return lowest
+        case Scope.WORKSPACE:
+            if member is None or not member.is_admin:
+                raise _refuse(action, rule)
+        case Scope.OWN_ACCOUNT:
+            if account is None:
+                raise ValueError(f"{action} needs the account it changes")
+            if member is None or member.pk != account.pk:
+                raise _refuse(action, rule)
+        case _:
+            raise _refuse(action, rule)
+    return 0
+
+
+def allowed_at(action: str, level: int) -> bool:
+    """Whether ``level`` on an inbox is enough for ``action`` (an inbox-scoped row)."""
+    rule = POLICY[action]
+    return rule.scope == Scope.INBOX and level >= (rule.level or 0)
+
+
+def allowed_actions(level: int) -> frozenset[str]:
+    """The inbox-scoped actions ``level`` allows: what a page may offer (``"do_assign" in
+    can``). The actions check again; this only hides what would be refused."""
+    return frozenset(name for name in POLICY if allowed_at(name, level))

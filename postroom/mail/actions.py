@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.core.crypto import encrypt
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Inbox
@@ -19,6 +20,7 @@ from postroom.mail.store import digest_wakeup
 @transaction.atomic
 def do_retry_quarantined(raw: RawMessage, *, actor: Actor) -> None:
     """Send a quarantined message back to the digest (after a fix, or to try again)."""
+    require(actor, "do_retry_quarantined")
     if raw.status != RawStatus.QUARANTINED:
         return
     raw.status = RawStatus.PENDING
@@ -30,6 +32,7 @@ def do_retry_quarantined(raw: RawMessage, *, actor: Actor) -> None:
 @transaction.atomic
 def do_delete_quarantined(raw: RawMessage, *, actor: Actor) -> None:
     """Delete a quarantined message for good: an admin's explicit decision."""
+    require(actor, "do_delete_quarantined")
     if raw.status != RawStatus.QUARANTINED:
         return
     record(
@@ -64,6 +67,7 @@ def do_configure_imap(
     fetch re-reads the folder, and the raw store's idempotency keeps that from
     duplicating anything.
     """
+    require(actor, "do_configure_imap", inbox.pk)
     errors: dict[str, str] = {}
     if not host.strip():
         errors["host"] = _("Enter the IMAP server's host name.")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.events import Event, emit
@@ -31,6 +32,7 @@ def follow(conversation: Conversation, user: User) -> bool:
 
 @transaction.atomic
 def do_follow(conversation: Conversation, *, actor: User) -> None:
+    require(actor, "do_follow", conversation.inbox_id)
     if follow(conversation, actor):
         record(
             "conversation.followed", actor=actor, conversation=conversation, data={"user": actor.pk}
@@ -39,6 +41,7 @@ def do_follow(conversation: Conversation, *, actor: User) -> None:
 
 @transaction.atomic
 def do_unfollow(conversation: Conversation, *, actor: User) -> None:
+    require(actor, "do_unfollow", conversation.inbox_id)
     deleted, _rows = Follower.objects.filter(conversation=conversation, user=actor).delete()
     if deleted:
         record(
@@ -103,6 +106,7 @@ def record_mentions(note: Note, *, actor: User) -> list[User]:
 
 @transaction.atomic
 def do_notify_assigned(conversation: Conversation, users: list[User], *, actor: Actor) -> None:
+    require(actor, "do_notify_assigned")  # a reaction: the assignment was checked
     for user in users:
         follow(conversation, user)
         notify(
@@ -116,6 +120,7 @@ def do_notify_assigned(conversation: Conversation, users: list[User], *, actor: 
 
 @transaction.atomic
 def do_notify_reply(conversation: Conversation, *, sender: str, actor: Actor) -> None:
+    require(actor, "do_notify_reply")  # a reaction to received mail
     for row in Follower.objects.filter(conversation=conversation).select_related("user"):
         if row.user.is_active:
             notify(
@@ -131,6 +136,7 @@ def do_notify_reply(conversation: Conversation, *, sender: str, actor: Actor) ->
 @transaction.atomic
 def do_mark_read(user: User, notification_ids: list[int] | None = None, *, actor: User) -> int:
     """Mark some (or, with None, all) of ``user``'s notifications read."""
+    require(actor, "do_mark_read", account=user)
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
@@ -151,6 +157,7 @@ def do_set_preferences(
     desktop: bool,
     actor: User,
 ) -> Preference:
+    require(actor, "do_set_preferences", account=user)
     if email_mode not in EmailMode.values:
         raise ValidationError({"email_mode": _("Choose off, right away or digest.")})
     preference, _created = Preference.objects.update_or_create(

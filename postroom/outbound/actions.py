@@ -7,19 +7,16 @@ never race the loop into sending a message that was undone.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.crypto import encrypt
-from postroom.inbox.access import inbox_level
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.actions.messages import NewAttachment
 from postroom.inbox.actions.reshape import _refresh_counters
@@ -34,16 +31,14 @@ from postroom.outbound.models import (
     SmtpSecurity,
     Transport,
 )
-from postroom.outbound.outbox import outbox_wakeup
+from postroom.outbound.outbox import keep_draft, outbox_wakeup
 
 MAX_UNDO_SECONDS = 120
 
 
-def _check_may_change(user: User, message: Message) -> OutboxItem:
+def _check_may_change(user: User, message: Message, action: str) -> OutboxItem:
     """The author, or a manager of the inbox, may cancel, retry or hurry a message."""
-    level = inbox_level(user, message.conversation.inbox_id) or 0
-    if level < AccessLevel.REPLY_ON_BEHALF:
-        raise PermissionDenied(_("You may read this inbox but not send from it."))
+    level = require(user, action, message.conversation.inbox_id)
     if message.author_id != user.pk and level < AccessLevel.MANAGE:
         raise PermissionDenied(_("Only its author or a manager of the inbox may change it."))
     item = OutboxItem.objects.filter(message=message).first()
@@ -73,7 +68,7 @@ def do_cancel_send(message: Message, *, actor: User) -> Draft:
     once the loop has claimed it. The message disappears from the conversation and comes
     back as the actor's draft; a new conversation that held only it goes too.
     """
-    item = _check_may_change(actor, message)
+    item = _check_may_change(actor, message, "do_cancel_send")
     taken = OutboxItem.objects.filter(
         pk=item.pk, state__in=(OutboxState.QUEUED, OutboxState.FAILED)
     ).delete()[0]
@@ -115,7 +110,7 @@ def do_cancel_send(message: Message, *, actor: User) -> Draft:
 @transaction.atomic
 def do_retry_send(message: Message, *, actor: User) -> None:
     """Send a failed message again, with a fresh count of attempts."""
-    item = _check_may_change(actor, message)
+    item = _check_may_change(actor, message, "do_retry_send")
     now = clock.now()
     moved = OutboxItem.objects.filter(pk=item.pk, state=OutboxState.FAILED).update(
         state=OutboxState.QUEUED, attempts=0, due_at=now, last_error=""
@@ -136,7 +131,7 @@ def do_retry_send(message: Message, *, actor: User) -> None:
 @transaction.atomic
 def do_send_now(message: Message, *, actor: User) -> None:
     """Send a waiting message (scheduled, or in its undo window) at once."""
-    item = _check_may_change(actor, message)
+    item = _check_may_change(actor, message, "do_send_now")
     now = clock.now()
     moved = OutboxItem.objects.filter(pk=item.pk, state=OutboxState.QUEUED, due_at__gt=now).update(
         due_at=now, release_at=now, undo_until=now
@@ -151,15 +146,6 @@ def do_send_now(message: Message, *, actor: User) -> None:
         data={"message": message.pk},
     )
     transaction.on_commit(outbox_wakeup.set)
-
-
-def _store_file(payload: bytes) -> str:
-    """Content-addressed like message attachments, so a file kept twice is stored once."""
-    digest = hashlib.sha256(payload).hexdigest()
-    path = f"attachments/{digest[:2]}/{digest}"
-    if not default_storage.exists(path):
-        path = default_storage.save(path, ContentFile(payload))
-    return path
 
 
 @transaction.atomic
@@ -179,36 +165,27 @@ def do_save_draft(
     attachments: list[NewAttachment] | None = None,
 ) -> Draft:
     """Keep what the actor was writing (e.g. when sending was refused), files included."""
-    if (inbox_level(actor, inbox.pk) or 0) < AccessLevel.REPLY_ON_BEHALF:
-        raise PermissionDenied(_("You may read this inbox but not send from it."))
-    Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
-    return Draft.objects.create(
-        author=actor,
-        inbox=inbox,
-        conversation=conversation,
-        mode=mode if mode in ComposeMode.values else ComposeMode.REPLY,
+    require(actor, "do_save_draft", inbox.pk)
+    return keep_draft(
+        actor,
+        inbox,
+        conversation,
+        mode=mode,
         source_message=source_message,
-        subject=subject[:500],
-        body=body[:100_000],
-        to=to or [],
-        cc=cc or [],
-        bcc=bcc or [],
+        subject=subject,
+        body=body,
+        to=to,
+        cc=cc,
+        bcc=bcc,
         quote=quote,
-        attachments=[
-            {
-                "filename": a.filename[:255],
-                "content_type": a.content_type[:150],
-                "size": len(a.payload),
-                "path": _store_file(a.payload),
-            }
-            for a in attachments or []
-        ],
-        created_at=clock.now(),
+        attachments=attachments or [],
     )
 
 
 @transaction.atomic
 def do_discard_draft(*, actor: User, inbox: Inbox, conversation: Conversation | None) -> None:
+    """Throw away the actor's own draft (of ``conversation``, or the compose page's)."""
+    require(actor, "do_discard_draft", inbox.pk)
     Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
 
 
@@ -245,8 +222,7 @@ def do_configure_outbound(
 
     ``fields`` are :class:`OutboundSettings` fields (transport, smtp_host, ...).
     """
-    if (inbox_level(actor, inbox.pk) or 0) < AccessLevel.MANAGE:
-        raise PermissionDenied(_("Only managers of the inbox may change how it sends."))
+    require(actor, "do_configure_outbound", inbox.pk)
     allowed = {f.name for f in OutboundSettings._meta.concrete_fields} - {
         "id",
         "inbox",

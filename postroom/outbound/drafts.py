@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import inbox_level
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.events import Event, emit
-from postroom.inbox.models import AccessLevel, Conversation
+from postroom.inbox.models import Conversation
 from postroom.notifications.actions import notify
 from postroom.notifications.models import Kind
 from postroom.outbound.models import ComposeMode, Draft
-
-
-def _check_can_draft(user: User, conversation: Conversation) -> None:
-    if (inbox_level(user, conversation.inbox_id) or 0) < AccessLevel.REPLY_ON_BEHALF:
-        raise PermissionDenied(_("You may read this inbox but not send from it."))
 
 
 @transaction.atomic
@@ -35,7 +30,7 @@ def do_autosave_draft(
 ) -> Draft | None:
     """Keep the composer's text on the server (files stay with the send). An empty body
     removes the draft. Teammates are told that a draft exists, not what it says."""
-    _check_can_draft(actor, conversation)
+    require(actor, "do_autosave_draft", conversation.inbox_id)
     if len(body) > 100_000:
         raise ValidationError({"body": _("The reply is too long.")})
     now = clock.now()
@@ -71,10 +66,10 @@ def _announce(conversation: Conversation, *, actor: User) -> None:
 def do_take_over_draft(draft: Draft, *, actor: User) -> Draft:
     """Make a teammate's draft the actor's own (their own draft, if any, is replaced);
     the author is told."""
+    require(actor, "do_take_over_draft", draft.inbox_id)
     conversation = draft.conversation
     if conversation is None:
         raise ValidationError({"draft": _("Only drafts of a conversation can be taken over.")})
-    _check_can_draft(actor, conversation)
     previous = draft.author
     if previous.pk == actor.pk:
         return draft

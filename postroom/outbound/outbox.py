@@ -6,19 +6,24 @@ due. Called by the message actions inside their transaction.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.models import Conversation, Message
+from postroom.inbox.models import Conversation, Inbox, Message
 from postroom.outbound.config import undo_seconds
-from postroom.outbound.models import Draft, OutboxItem
+from postroom.outbound.models import ComposeMode, Draft, OutboxItem
 
 # Set when something became due at once (a retry, "send now"), so the loop wakes early.
 outbox_wakeup = threading.Event()
@@ -94,3 +99,66 @@ def consume_draft(author: User, conversation: Conversation | None, inbox_id: int
     """Sending replaces the author's draft (brought back by an earlier undo)."""
     drafts = Draft.objects.filter(author=author, inbox_id=inbox_id)
     drafts.filter(conversation=conversation).delete()
+
+
+class File(Protocol):
+    """A file being sent (``NewAttachment``): kept with a draft when the send is held."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+
+
+def _store_file(payload: bytes) -> str:
+    """Content-addressed like message attachments, so a file kept twice is stored once."""
+    digest = hashlib.sha256(payload).hexdigest()
+    path = f"attachments/{digest[:2]}/{digest}"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(payload))
+    return path
+
+
+def keep_draft(
+    author: User,
+    inbox: Inbox,
+    conversation: Conversation | None,
+    *,
+    mode: str,
+    source_message: Message | None = None,
+    subject: str = "",
+    body: str = "",
+    to: list[str] | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    quote: bool = True,
+    attachments: Iterable[File] = (),
+) -> Draft:
+    """Keep what ``author`` was writing as their draft, files included, replacing the one
+    they had. Call inside the action's transaction (a held reply, an explicit save)."""
+    Draft.objects.filter(author=author, inbox=inbox, conversation=conversation).delete()
+    return Draft.objects.create(
+        author=author,
+        inbox=inbox,
+        conversation=conversation,
+        mode=mode if mode in ComposeMode.values else ComposeMode.REPLY,
+        source_message=source_message,
+        subject=subject[:500],
+        body=body[:100_000],
+        to=to or [],
+        cc=cc or [],
+        bcc=bcc or [],
+        quote=quote,
+        attachments=[
+            {
+                "filename": a.filename[:255],
+                "content_type": a.content_type[:150],
+                "size": len(a.payload),
+                "path": _store_file(a.payload),
+            }
+            for a in attachments
+        ],
+        created_at=clock.now(),
+    )

@@ -55,7 +55,12 @@ def test_dora_with_view_only_gets_403_with_a_reason(world, api_as):
     response = api_as(world.dora).post(replies(world.sales_conversation), {"body": "Hi Dan"})
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "You may read this inbox but not reply from it."}
+    assert response.json() == {
+        "detail": "You need reply on behalf on Sales to reply to customers.",
+        "action": "do_reply",
+        "needed": "reply_on_behalf",
+        "inbox": "sales",
+    }
     assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
 
 

@@ -147,14 +147,20 @@ def test_a_bad_status_is_422_naming_status(world, api_as, status):
     assert list(field_errors(response)) == ["body.status"]
 
 
-def test_dora_with_view_only_triages_sales(world, api_as):
+def test_dora_with_view_only_may_not_triage_sales(world, api_as):
     response = api_as(world.dora).post(
         url(world.sales_conversation, "priority"), {"priority": "urgent"}
     )
 
-    assert response.json()["priority"] == "urgent"
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "You need reply on behalf on Sales to change the priority of conversations.",
+        "action": "do_set_priority",
+        "needed": "reply_on_behalf",
+        "inbox": "sales",
+    }
     world.sales_conversation.refresh_from_db()
-    assert world.sales_conversation.priority == Priority.URGENT
+    assert world.sales_conversation.priority == Priority.NORMAL
 
 
 @pytest.mark.parametrize("priority", ["critical", 3, "URGENT"])

@@ -46,10 +46,14 @@ def test_a_view_only_member_has_no_send_button_and_cannot_send(world, client_for
     page = dora.get(conversation).content.decode()
 
     assert 'id="reply-form"' not in page and "Send reply" not in page
-    response = dora.post(conversation, {"action": "reply", "body": "Sure!"}, follow=True)
-    assert "You may read this inbox but not reply from it." in response.content.decode()
+    response = dora.post(conversation, {"action": "reply", "body": "Sure!"})
+    assert response.status_code == 403
+    assert "You need reply on behalf on Sales to reply to customers." in response.content.decode()
     assert outbound() == []
-    assert dora.get("/inbox/sales/compose/").status_code == 404
+    compose = dora.get("/inbox/sales/compose/")
+    assert compose.status_code == 403
+    assert "You need reply on behalf on Sales to write to customers." in compose.content.decode()
+    assert client_for(world.charlie).get("/inbox/sales/compose/").status_code == 404
 
 
 def test_sending_shows_the_message_queued_with_undo(world, client_for, frozen):
@@ -240,7 +244,8 @@ def test_the_sidebar_leads_to_the_outbox(world, client_for, frozen):
 def test_sending_settings_are_for_managers(world, client_for, frozen):
     alice = client_for(world.alice)
     assert alice.get("/admin/inboxes/support/sending/").status_code == 200
-    assert client_for(world.bob).get("/admin/inboxes/support/sending/").status_code == 404
+    assert client_for(world.bob).get("/admin/inboxes/support/sending/").status_code == 403
+    assert client_for(world.charlie).get("/admin/inboxes/support/sending/").status_code == 404
 
     response = alice.post(
         "/admin/inboxes/support/sending/",

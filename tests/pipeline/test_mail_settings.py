@@ -57,7 +57,8 @@ def test_the_settings_page_saves_the_mailbox_for_admins_only(world, client_for):
         "after_import": "nothing",
         "enabled": "on",
     }
-    assert client_for(world.bob).post("/admin/inboxes/support/", form).status_code == 404
+    assert client_for(world.bob).post("/admin/inboxes/support/", form).status_code == 403
+    assert client_for(world.charlie).post("/admin/inboxes/support/", form).status_code == 404
     assert not ImapAccount.objects.exists()
     client_for(world.alice).post("/admin/inboxes/support/", form)
     account = ImapAccount.objects.get(inbox=world.support)

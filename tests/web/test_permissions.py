@@ -70,7 +70,7 @@ def test_dora_can_note_but_not_reply(world, client_for):
     url = f"/c/{world.sales_conversation.pk}/"
     page = dora.get(url).content.decode()
     assert 'id="note-form"' in page and 'id="reply-form"' not in page
-    dora.post(url, {"action": "reply", "body": "Sure!"})
+    assert dora.post(url, {"action": "reply", "body": "Sure!"}).status_code == 403
     assert not world.sales_conversation.messages.filter(direction="out").exists()
     dora.post(url, {"action": "note", "body": "Looks like a good lead"})
     assert world.sales_conversation.notes.count() == 1
@@ -95,13 +95,7 @@ def test_deactivation_ends_an_open_session(world, client_for):
 
 def test_admin_pages_are_404_for_agents(world, client_for):
     bob = client_for(world.bob)
-    for url in (
-        "/admin/people/",
-        "/admin/teams/",
-        "/admin/inboxes/",
-        "/admin/labels/",
-        "/admin/inboxes/support/",
-    ):
+    for url in ("/admin/people/", "/admin/teams/", "/admin/inboxes/", "/admin/labels/"):
         assert bob.get(url).status_code == 404, url
     assert (
         bob.post(
@@ -110,6 +104,16 @@ def test_admin_pages_are_404_for_agents(world, client_for):
         ).status_code
         == 404
     )
+
+
+def test_inbox_settings_are_403_below_manage_and_404_without_access(world, client_for):
+    response = client_for(world.bob).get("/admin/inboxes/support/")
+    assert response.status_code == 403
+    assert "You need manage on Support to change the inbox&#x27;s settings." in (
+        response.content.decode()
+    )
+    assert client_for(world.charlie).get("/admin/inboxes/support/").status_code == 404
+    assert client_for(world.alice).get("/admin/inboxes/support/").status_code == 200
 
 
 def test_team_limited_label_is_not_shown_to_others(world, client_for):

@@ -1,8 +1,9 @@
 """Actions: the only code that writes domain data.
 
 Each ``do_*`` function runs in one transaction, writes an :class:`Activity` row beside its
-change and emits its events on commit. The actor is always a keyword argument.
-``check_*`` functions validate input and permissions before anything is written.
+change and emits its events on commit. The actor is always a keyword argument. Before
+writing, each asks the permission table (``postroom.inbox.access.require`` with its own
+name as the key of ``POLICY``); ``check_*`` functions validate input.
 """
 
 from postroom.inbox.actions.admin import (

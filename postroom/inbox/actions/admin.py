@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import ApiToken, Role, Team, User
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.events import Event, emit
@@ -51,6 +52,7 @@ def do_create_user(
     actor: Actor,
 ) -> User:
     """Create a teammate with their own password."""
+    require(actor, "do_create_user")
     email = _check_email("email", email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("Someone already uses this address.")})
@@ -83,6 +85,7 @@ def do_update_profile(
     password: str | None = None,
     actor: Actor,
 ) -> User:
+    require(actor, "do_update_profile", account=user)
     if name is not None:
         if not name.strip():
             raise ValidationError({"name": _("Enter a name.")})
@@ -101,6 +104,7 @@ def do_update_profile(
 @transaction.atomic
 def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
     """Deactivate or reactivate; a deactivated user is refused on their very next request."""
+    require(actor, "do_set_user_active")
     if (
         user.role == Role.OWNER
         and not active
@@ -117,6 +121,7 @@ def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
 
 @transaction.atomic
 def do_set_user_role(user: User, role: str, *, actor: Actor) -> None:
+    require(actor, "do_set_user_role")
     if role not in Role.values:
         raise ValidationError({"role": _("Choose owner, admin or agent.")})
     user.role = role
@@ -127,6 +132,7 @@ def do_set_user_role(user: User, role: str, *, actor: Actor) -> None:
 
 @transaction.atomic
 def do_create_team(*, name: str, members: Iterable[User] = (), actor: Actor) -> Team:
+    require(actor, "do_create_team")
     if not name.strip():
         raise ValidationError({"name": _("Enter a name.")})
     if Team.objects.filter(name__iexact=name.strip()).exists():
@@ -139,6 +145,7 @@ def do_create_team(*, name: str, members: Iterable[User] = (), actor: Actor) -> 
 
 @transaction.atomic
 def do_set_team_members(team: Team, members: Iterable[User], *, actor: Actor) -> None:
+    require(actor, "do_set_team_members")
     chosen = list(members)
     before = set(team.members.values_list("pk", flat=True))
     team.members.set(chosen)
@@ -177,6 +184,7 @@ def do_create_inbox(
     signature: str = "",
     actor: Actor,
 ) -> Inbox:
+    require(actor, "do_create_inbox")
     if not name.strip():
         raise ValidationError({"name": _("Enter a name.")})
     try:
@@ -215,6 +223,7 @@ def do_update_inbox(
     signature: str,
     actor: Actor,
 ) -> Inbox:
+    require(actor, "do_update_inbox", inbox.pk)
     if not name.strip():
         raise ValidationError({"name": _("Enter a name.")})
     inbox.address = _check_inbox_address("address", address, inbox=inbox)
@@ -242,6 +251,7 @@ def do_grant_access(
     actor: Actor,
 ) -> InboxAccess:
     """Give a person or a team one level on ``inbox`` (replacing an earlier grant)."""
+    require(actor, "do_grant_access", inbox.pk)
     if (user is None) == (team is None):
         raise ValidationError({"grantee": _("Choose a person or a team.")})
     if level not in AccessLevel.values:
@@ -266,6 +276,7 @@ def do_grant_access(
 @transaction.atomic
 def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
     """Remove a grant. Affected people lose access on their very next request."""
+    require(actor, "do_revoke_access", grant.inbox_id)
     inbox = grant.inbox
     affected = (
         [grant.user_id]
@@ -286,6 +297,7 @@ def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
 @transaction.atomic
 def do_create_api_token(user: User, *, name: str = "", actor: Actor) -> tuple[ApiToken, str]:
     """Create a personal API token. Returns the row and the secret (shown once)."""
+    require(actor, "do_create_api_token", account=user)
     secret = "pr_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name[:100], token_hash=ApiToken.hash(secret), prefix=secret[:10]

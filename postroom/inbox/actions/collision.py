@@ -2,8 +2,9 @@
 
 The composer remembers the newest message and note it showed (``Seen``). Sending with
 ``seen`` set checks for customer messages, teammates' replies and notes newer than that;
-if there are any, the send is refused with :class:`Collision` (nothing is written), and
-the agent chooses to send anyway, revise or discard.
+if there are any, the send is refused with :class:`Collision`: nothing is sent, the
+message is kept as the agent's draft (``do_reply``, ``do_forward``, for every entry
+point alike), and the agent chooses to send anyway, revise or discard.
 """
 
 from __future__ import annotations
@@ -96,13 +97,3 @@ def newer_than(conversation: Conversation, seen: Seen, *, actor: User) -> list[N
         for n in notes
     ]
     return found
-
-
-def check_no_collision(
-    conversation: Conversation, seen: Seen | None, *, actor: User, send_anyway: bool = False
-) -> None:
-    if seen is None or send_anyway:
-        return
-    newer = newer_than(conversation, seen, actor=actor)
-    if newer:
-        raise Collision(newer)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Team
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Conversation, ConversationLabel, Label
@@ -44,6 +45,7 @@ def do_create_label(
     teams: Iterable[Team] = (),
     actor: Actor,
 ) -> Label:
+    require(actor, "do_create_label")
     check_label_fields(name, color, icon)
     label = Label.objects.create(name=name.strip(), color=color, icon=icon)
     label.teams.set(list(teams))
@@ -55,6 +57,7 @@ def do_create_label(
 def do_update_label(
     label: Label, *, name: str, color: str, icon: str, teams: Iterable[Team], actor: Actor
 ) -> Label:
+    require(actor, "do_update_label")
     check_label_fields(name, color, icon, exclude=label.pk)
     label.name, label.color, label.icon = name.strip(), color, icon
     label.save()
@@ -65,6 +68,7 @@ def do_update_label(
 
 @transaction.atomic
 def do_delete_label(label: Label, *, actor: Actor) -> None:
+    require(actor, "do_delete_label")
     record("label.deleted", actor=actor, data={"name": label.name, "label": label.pk})
     label.delete()
 
@@ -72,6 +76,7 @@ def do_delete_label(label: Label, *, actor: Actor) -> None:
 @transaction.atomic
 def do_add_label(conversation: Conversation, label: Label, *, actor: Actor) -> bool:
     """Put ``label`` on the conversation; returns False when it was already there."""
+    require(actor, "do_add_label", conversation.inbox_id)
     _, created = ConversationLabel.objects.get_or_create(
         conversation=conversation, label=label, defaults={"inbox_id": conversation.inbox_id}
     )
@@ -88,6 +93,7 @@ def do_add_label(conversation: Conversation, label: Label, *, actor: Actor) -> b
 
 @transaction.atomic
 def do_remove_label(conversation: Conversation, label: Label, *, actor: Actor) -> bool:
+    require(actor, "do_remove_label", conversation.inbox_id)
     deleted, _ = ConversationLabel.objects.filter(conversation=conversation, label=label).delete()
     if deleted:
         record(

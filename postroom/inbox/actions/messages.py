@@ -20,10 +20,10 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.subjects import normalize_subject
 from postroom.core.tokens import message_id_for
-from postroom.inbox.access import inbox_level
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import record
 from postroom.inbox.actions.assign import do_assign
-from postroom.inbox.actions.collision import Seen, check_no_collision
+from postroom.inbox.actions.collision import Collision, Newer, Seen, newer_than
 from postroom.inbox.actors import CUSTOMER, Actor
 from postroom.inbox.attachments import store_attachment
 from postroom.inbox.models import (
@@ -40,7 +40,7 @@ from postroom.inbox.models import (
 from postroom.outbound import compose
 from postroom.outbound import config as outbound_config
 from postroom.outbound.models import ComposeMode
-from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue
+from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue, keep_draft
 
 MAX_REPLY_LENGTH = 100_000
 
@@ -99,6 +99,7 @@ def do_receive_message(
     conversation. ``direction=OUTBOUND`` records a copy of mail our side sent elsewhere
     (an imported Sent folder, a teammate's Cc): the contact is then its first recipient.
     """
+    require(actor, "do_receive_message")
     now = received_at or clock.now()
     outbound = direction == Direction.OUTBOUND
     visible = text if visible_text is None else visible_text
@@ -217,10 +218,10 @@ def sender_identity(user: User, inbox: Inbox, level: int) -> tuple[str, str, str
     )
 
 
-def check_can_reply(user: User, conversation: Conversation) -> int:
-    level = inbox_level(user, conversation.inbox_id) or 0
-    if level < AccessLevel.REPLY_ON_BEHALF:
-        raise PermissionDenied(_("You may read this inbox but not reply from it."))
+def check_can_reply(user: User, conversation: Conversation, action: str) -> int:
+    """The policy's level for ``action`` (do_reply, do_forward), then the inbox's own rule
+    that only the assignee replies. Returns the user's level (it chooses the sender)."""
+    level = require(user, action, conversation.inbox_id)
     if conversation.is_assigned and not _may_reply_while_assigned(user, conversation):
         raise PermissionDenied(
             _("Only the assignee may reply to this conversation. Take it first to reply.")
@@ -345,7 +346,41 @@ def _queue_outbound(
     return message
 
 
-@transaction.atomic
+def _held(
+    conversation: Conversation, seen: Seen | None, *, actor: User, send_anyway: bool
+) -> list[Newer]:
+    """What arrived since the composer showed ``seen`` (nothing when sending anyway)."""
+    if seen is None or send_anyway:
+        return []
+    return newer_than(conversation, seen, actor=actor)
+
+
+def _hold(
+    conversation: Conversation,
+    body: str,
+    out: _Outgoing,
+    *,
+    actor: User,
+    source: Message | None,
+    quote: bool,
+) -> None:
+    """Keep a held message as the actor's draft: the composer shows it again, whichever
+    entry point sent it (web or API), to send anyway or revise."""
+    keep_draft(
+        actor,
+        conversation.inbox,
+        conversation,
+        mode=out.mode,
+        source_message=source,
+        body=body,
+        to=out.to,
+        cc=out.cc,
+        bcc=out.bcc,
+        quote=quote,
+        attachments=out.attachments,
+    )
+
+
 def do_reply(
     conversation: Conversation,
     body: str,
@@ -364,41 +399,45 @@ def do_reply(
 ) -> Message:
     """Record an agent's reply and queue it in the outbox.
 
-    With ``seen`` (what the composer showed), a reply is held with :class:`Collision`
-    when something newer arrived meanwhile, unless ``send_anyway``.
+    With ``seen`` (what the composer showed), a reply is held when something newer
+    arrived meanwhile, unless ``send_anyway``: nothing is sent, the reply is kept as the
+    actor's draft, and :class:`Collision` names the newer items.
 
     ``replying_to`` is the message answered (by default the customer's newest). Its
     sender gets the reply, with ``reply_all`` its other recipients too, unless ``to`` and
     ``cc`` are given. The reply quotes it unless ``quote`` is false, and goes out after the
     inbox's undo delay, or at ``send_at`` (send later).
     """
-    level = check_can_reply(actor, conversation)
-    check_no_collision(conversation, seen, actor=actor, send_anyway=send_anyway)
-    _check_body(body)
-    send_at = check_send_at(send_at)
-    if replying_to is not None and replying_to.conversation_id != conversation.pk:
-        raise ValidationError({"message": _("That message is not in this conversation.")})
-    source = replying_to or compose.reply_target(conversation)
-    default_to, default_cc = compose.reply_recipients(conversation, source, reply_all=reply_all)
-    in_reply_to, references = compose.threading_for(conversation, source)
-    out = _Outgoing(
-        mode=ComposeMode.REPLY_ALL if reply_all else ComposeMode.REPLY,
-        subject=compose.reply_subject(conversation.subject),
-        to=default_to if to is None else to,
-        cc=default_cc if cc is None else cc,
-        bcc=bcc or [],
-        attachments=attachments or [],
-        quote=compose.quote_reply(source, actor) if quote and source is not None else None,
-        quoted=source if quote else None,
-        threading=Threading(in_reply_to, tuple(references)),
-        send_at=send_at,
-    )
-    return _queue_outbound(
-        conversation, body, out, actor=actor, level=level, verb="message.replied"
-    )
+    with transaction.atomic():
+        level = check_can_reply(actor, conversation, "do_reply")
+        _check_body(body)
+        send_at = check_send_at(send_at)
+        if replying_to is not None and replying_to.conversation_id != conversation.pk:
+            raise ValidationError({"message": _("That message is not in this conversation.")})
+        source = replying_to or compose.reply_target(conversation)
+        default_to, default_cc = compose.reply_recipients(conversation, source, reply_all=reply_all)
+        in_reply_to, references = compose.threading_for(conversation, source)
+        out = _Outgoing(
+            mode=ComposeMode.REPLY_ALL if reply_all else ComposeMode.REPLY,
+            subject=compose.reply_subject(conversation.subject),
+            to=default_to if to is None else to,
+            cc=default_cc if cc is None else cc,
+            bcc=bcc or [],
+            attachments=attachments or [],
+            quote=compose.quote_reply(source, actor) if quote and source is not None else None,
+            quoted=source if quote else None,
+            threading=Threading(in_reply_to, tuple(references)),
+            send_at=send_at,
+        )
+        newer = _held(conversation, seen, actor=actor, send_anyway=send_anyway)
+        if not newer:
+            return _queue_outbound(
+                conversation, body, out, actor=actor, level=level, verb="message.replied"
+            )
+        _hold(conversation, body, out, actor=actor, source=replying_to, quote=quote)
+    raise Collision(newer)  # after the commit: the draft stays
 
 
-@transaction.atomic
 def do_forward(
     conversation: Conversation,
     message: Message,
@@ -416,27 +455,32 @@ def do_forward(
     """Forward ``message`` with the agent's note above it, e.g. to a colleague elsewhere.
 
     The forward stays in this conversation, and an answer to it comes back here through
-    our reply token. ``attachments`` usually repeats the forwarded message's files.
+    our reply token. ``attachments`` usually repeats the forwarded message's files. Held
+    like a reply (:func:`do_reply`) when something newer arrived.
     """
-    level = check_can_reply(actor, conversation)
-    check_no_collision(conversation, seen, actor=actor, send_anyway=send_anyway)
-    if message.conversation_id != conversation.pk:
-        raise ValidationError({"message": _("That message is not in this conversation.")})
-    _check_body(body, required=False)
-    out = _Outgoing(
-        mode=ComposeMode.FORWARD,
-        subject=compose.forward_subject(message.subject or conversation.subject),
-        to=to,
-        cc=cc or [],
-        bcc=bcc or [],
-        attachments=attachments or [],
-        quote=compose.quote_forward(message, actor),
-        quoted=message,
-        send_at=check_send_at(send_at),
-    )
-    return _queue_outbound(
-        conversation, body, out, actor=actor, level=level, verb="message.forwarded"
-    )
+    with transaction.atomic():
+        level = check_can_reply(actor, conversation, "do_forward")
+        if message.conversation_id != conversation.pk:
+            raise ValidationError({"message": _("That message is not in this conversation.")})
+        _check_body(body, required=False)
+        out = _Outgoing(
+            mode=ComposeMode.FORWARD,
+            subject=compose.forward_subject(message.subject or conversation.subject),
+            to=to,
+            cc=cc or [],
+            bcc=bcc or [],
+            attachments=attachments or [],
+            quote=compose.quote_forward(message, actor),
+            quoted=message,
+            send_at=check_send_at(send_at),
+        )
+        newer = _held(conversation, seen, actor=actor, send_anyway=send_anyway)
+        if not newer:
+            return _queue_outbound(
+                conversation, body, out, actor=actor, level=level, verb="message.forwarded"
+            )
+        _hold(conversation, body, out, actor=actor, source=message, quote=True)
+    raise Collision(newer)  # after the commit: the draft stays
 
 
 @transaction.atomic
@@ -454,9 +498,7 @@ def do_start_conversation(
 ) -> Message:
     """Write to a customer first: a new conversation, assigned to its author and pending
     (waiting for the customer), which their answer reopens."""
-    level = inbox_level(actor, inbox.pk) or 0
-    if level < AccessLevel.REPLY_ON_BEHALF:
-        raise PermissionDenied(_("You may read this inbox but not send from it."))
+    level = require(actor, "do_start_conversation", inbox.pk)
     subject = " ".join(subject.split())
     if not subject:
         raise ValidationError({"subject": _("Add a subject.")})

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
+from postroom.inbox.access import require
 from postroom.inbox.actions._log import flush_pending_activity, record
 from postroom.inbox.actions.messages import _contact_for, _preview
 from postroom.inbox.actors import Actor
@@ -46,6 +47,7 @@ def do_merge_conversations(target: Conversation, source: Conversation, *, actor:
     Both must be in the same inbox (move one first otherwise), so that nobody gains or
     loses sight of a message through a merge.
     """
+    require(actor, "do_merge_conversations", target.inbox_id, source.inbox_id)
     if target.pk == source.pk:
         raise ValidationError({"conversation": _("A conversation cannot merge into itself.")})
     if target.inbox_id != source.inbox_id:
@@ -77,6 +79,7 @@ def do_merge_conversations(target: Conversation, source: Conversation, *, actor:
 def do_split_message(message: Message, *, actor: Actor) -> Conversation:
     """Take ``message`` out into a conversation of its own (same inbox)."""
     source = message.conversation
+    require(actor, "do_split_message", source.inbox_id)
     if Message.objects.filter(conversation=source).count() < 2:
         raise ValidationError({"message": _("The conversation has only this message.")})
     if message.direction == Direction.OUTBOUND:
@@ -118,7 +121,11 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
 
 @transaction.atomic
 def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Actor) -> None:
-    """Move to another inbox. Assignees who cannot see the new inbox are unassigned."""
+    """Move to another inbox. Assignees who cannot see the new inbox are unassigned.
+
+    The actor needs reply on behalf on both inboxes: moving is triage in each.
+    """
+    require(actor, "do_move_conversation", conversation.inbox_id, inbox.pk)
     if conversation.inbox_id == inbox.pk:
         return
     previous = conversation.inbox

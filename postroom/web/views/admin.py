@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Role, Team, User
 from postroom.inbox import actions
-from postroom.inbox.access import inbox_level, require_admin
+from postroom.inbox.access import access_inbox, require, require_admin
 from postroom.inbox.models import AccessLevel, Inbox, InboxAccess, Label
 from postroom.mail.actions import do_configure_imap
 from postroom.mail.models import AfterImport, ImapAccount, Security
@@ -149,12 +149,11 @@ def inboxes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    """One inbox's settings and grants: admins, and people with MANAGE on it."""
-    inbox = get_object_or_404(Inbox, slug=slug)
-    if (inbox_level(request.user, inbox.pk) or 0) < AccessLevel.MANAGE:
-        raise Http404
+    """One inbox's settings and grants: admins, and people with MANAGE on it (404 without
+    access to the inbox, 403 with access below manage)."""
     me = request.user
     assert isinstance(me, User)
+    inbox = access_inbox(me, slug)
     if request.method == "POST":
         post = request.POST
         match post.get("action"):
@@ -215,6 +214,9 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
             case _:
                 raise Http404
         return redirect("web:admin_inbox", slug=inbox.slug)
+    # Each posted action checks the table itself (and names what it refuses); the page
+    # is for those who may change the settings.
+    require(me, "do_update_inbox", inbox.pk)
     return render(
         request,
         "web/admin/inbox.html",

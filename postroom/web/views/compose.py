@@ -3,7 +3,9 @@
 The composer is plain HTML forms: the mode is a link (``?compose=reply_all&message=12``),
 "send later" a datetime field read in the viewer's time zone. When sending is refused
 (a bad address, a time in the past) what was written is kept as the author's draft, so
-the page shows the error above the unchanged text instead of an empty box.
+the page shows the error above the unchanged text instead of an empty box. A reply held
+because something newer arrived is kept as a draft by the action itself (``do_reply``),
+as for the API.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -32,10 +34,10 @@ from postroom.inbox.access import (
     access_conversation,
     access_inbox,
     access_message,
+    require,
 )
 from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.models import (
-    AccessLevel,
     Conversation,
     Direction,
     Inbox,
@@ -206,11 +208,11 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
                 send_anyway=send_anyway,
             )
     except Collision as held:
-        # Shown above the composer on the next render: what is new, and the choices.
+        # Shown above the composer on the next render: what is new, and the choices. The
+        # action kept the reply as the draft the composer shows.
         request.session[_held_key(conversation)] = [
             {"kind": n.kind, "id": n.id, "who": n.who, "text": n.text} for n in held.newer
         ]
-        _keep_draft(user, conversation, post, mode, source, uploads)
         raise
     except ValidationError:
         if post.get("body", "").strip() or uploads:
@@ -333,7 +335,8 @@ def composer_context(
 def new_conversation(request: HttpRequest, slug: str) -> HttpResponse:
     """Write to a customer first, from one inbox."""
     user = signed_in_user(request)
-    inbox = access_inbox(user, slug, AccessLevel.REPLY_ON_BEHALF)
+    inbox = access_inbox(user, slug)
+    require(user, "do_start_conversation", inbox.pk)  # 403 (not the form) for view only
     draft = new_draft_for(user, inbox)
     if request.method == "POST":
         return _start(request, user, inbox, draft)
@@ -387,9 +390,6 @@ def _start(request: HttpRequest, user: User, inbox: Inbox, draft: Draft | None) 
             attachments=uploads,
         )
         return redirect("web:compose", slug=inbox.slug)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return redirect("web:inbox", slug=inbox.slug)
     return redirect("web:conversation", pk=message.conversation_id)
 
 
@@ -417,7 +417,7 @@ def suggest_addresses(request: HttpRequest) -> HttpResponse:
 def autosave(request: HttpRequest, pk: int) -> HttpResponse:
     """The composer saves itself as the agent types (shared drafts)."""
     user = signed_in_user(request)
-    conversation = access_conversation(user, pk, AccessLevel.REPLY_ON_BEHALF)
+    conversation = access_conversation(user, pk)  # the action refuses view only (403)
     post = request.POST
     draft = do_autosave_draft(
         conversation,

@@ -1,4 +1,9 @@
-"""One conversation: its timeline, and the forms that act on it (all posted to this page)."""
+"""One conversation: its timeline, and the forms that act on it (all posted to this page).
+
+The page offers only what the person's level allows (``can``, from the permission table);
+the actions enforce it. A refused action answers 403 with the reason (views/errors.py);
+other refusals (a bad value, only the assignee may reply) come back as messages.
+"""
 
 from __future__ import annotations
 
@@ -21,16 +26,18 @@ from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
 from postroom.inbox.access import (
+    NotAllowed,
     access_conversation,
     access_conversation_with_level,
     access_inbox,
     access_label,
     access_message,
+    allowed_actions,
+    allowed_at,
     inbox_levels,
     visible_labels,
 )
 from postroom.inbox.models import (
-    AccessLevel,
     Activity,
     Conversation,
     ConversationAssignee,
@@ -49,6 +56,7 @@ from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.views.compose import composer_context, send_from_conversation
+from postroom.web.views.outbox import may_change
 
 Handler = Callable[[HttpRequest, User, Conversation], None]
 
@@ -215,6 +223,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         try:
             handler(request, user, convo)
+        except NotAllowed:
+            raise  # the 403 page: the form should not have been offered
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -244,7 +254,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         for pk in e.item.data.get(key, [])
     }
     people = _people(convo, mentioned)
-    can_reply = level >= AccessLevel.REPLY_ON_BEHALF
+    can = allowed_actions(level)
+    can_reply = "do_reply" in can
     context = page_context(
         request,
         convo.inbox,
@@ -257,7 +268,17 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         conversation_labels=conversation_labels,
         members=people.assignable,
         teams=list(Team.objects.all()),
+        can=can,
         can_reply=can_reply,
+        # Moving needs the level on both inboxes: the targets are those it allows.
+        move_to={
+            pk
+            for pk, other in levels.items()
+            if pk != convo.inbox_id and allowed_at("do_move_conversation", other)
+        }
+        if "do_move_conversation" in can
+        else set(),
+        changeable={m.pk: may_change(user, m, level) for m in outgoing},
         level=level,
         statuses=[s for s in Status if s != Status.SNOOZED],
         priorities=list(Priority),

@@ -18,7 +18,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from postroom.inbox.access import access_inbox, access_message, visible_inboxes
+from postroom.accounts.models import User
+from postroom.inbox.access import (
+    NotAllowed,
+    access_inbox,
+    access_message,
+    allowed_at,
+    inbox_level,
+    inbox_levels,
+    require,
+    visible_inboxes,
+)
 from postroom.inbox.models import AccessLevel, Direction, Message
 from postroom.outbound.actions import (
     do_cancel_send,
@@ -39,12 +49,28 @@ from postroom.outbound.queries import (
 from postroom.web.context import page_context, signed_in_user
 
 
+def may_change(user: User, message: Message, level: int) -> bool:
+    """Whether to offer undo, retry and send now on ``message`` (outbound.actions's rule:
+    the level the table asks, and its author or a manager of the inbox)."""
+    return allowed_at("do_cancel_send", level) and (
+        message.author_id == user.pk or level >= AccessLevel.MANAGE
+    )
+
+
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     problems = outbox_problems(user)
     scheduled = outbox_scheduled(user)
     states = deliveries([i.message_id for i in [*problems, *scheduled]])
+    levels = inbox_levels(user)
+
+    def rows(items: list[Any]) -> list[tuple[Any, Any, bool]]:
+        return [
+            (i, states.get(i.message_id), may_change(user, i.message, levels.get(i.inbox_id, 0)))
+            for i in items
+        ]
+
     inboxes = []
     for inbox in managed_inboxes(user):
         own = settings_for(inbox)
@@ -55,8 +81,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
         inboxes.append({"inbox": inbox, "via": via, "auto_ack": own.auto_ack_enabled})
     context = page_context(
         request,
-        problems=[(i, states.get(i.message_id)) for i in problems],
-        scheduled=[(i, states.get(i.message_id)) for i in scheduled],
+        problems=rows(problems),
+        scheduled=rows(scheduled),
         captured=captured_mail(user),
         inboxes=inboxes,
         sendable=list(visible_inboxes(user, AccessLevel.REPLY_ON_BEHALF).order_by("name")),
@@ -80,7 +106,9 @@ def message_delivery(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method != "POST":
         info = deliveries([message.pk]).get(message.pk)
-        return render(request, "web/_delivery.html", {"message": message, "info": info})
+        level = inbox_level(user, message.conversation.inbox_id) or 0
+        context = {"message": message, "info": info, "may_change": may_change(user, message, level)}
+        return render(request, "web/_delivery.html", context)
     target = _back(request, message)
     try:
         match request.POST.get("action"):
@@ -100,6 +128,8 @@ def message_delivery(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Sending it now."))
             case _:
                 raise Http404
+    except NotAllowed:
+        raise  # the 403 page: the buttons are not offered to this person
     except ValidationError as exc:
         for text in exc.messages:
             messages.error(request, text)
@@ -181,7 +211,8 @@ def _settings_fields(post: Any) -> dict[str, Any]:
 def sending_settings(request: HttpRequest, slug: str) -> HttpResponse:
     """How one inbox sends: transport, undo delay, reply address, acknowledgement."""
     user = signed_in_user(request)
-    inbox = access_inbox(user, slug, AccessLevel.MANAGE)
+    inbox = access_inbox(user, slug)
+    require(user, "do_configure_outbound", inbox.pk)  # 403 (not the form) below manage
     if request.method == "POST":
         try:
             do_configure_outbound(
