@@ -60,7 +60,7 @@ def test_each_event_is_handled_once_in_log_order(world, probe):
 
     assert drain() == 2
     assert drain() == 0
-    assert CALLS == [(first.pk, "conversation.priority"), (second.pk, "conversation.priority")]
+    assert [(first.pk, "conversation.priority"), (second.pk, "conversation.priority")] == CALLS
     cursor = ReactorCursor.objects.get(reactor="probe")
     assert cursor.retry_at is None
 
@@ -93,7 +93,7 @@ def test_a_failure_is_rolled_back_and_retried_after_a_backoff_keeping_the_order(
     FAIL_ON.clear()
     clock.freeze(now + timedelta(seconds=3))
     assert run_reactor(probe) == 2
-    assert CALLS == [(failing.pk, "conversation.priority"), (later.pk, "conversation.priority")]
+    assert [(failing.pk, "conversation.priority"), (later.pk, "conversation.priority")] == CALLS
     assert not ReactorFailure.objects.exists()
 
 
@@ -109,7 +109,7 @@ def test_an_event_that_keeps_failing_is_parked_and_the_reactor_goes_on(world, pr
 
     failure = ReactorFailure.objects.get()
     assert failure.parked is True
-    assert CALLS == [(later.pk, "conversation.priority")]  # went on after parking
+    assert [(later.pk, "conversation.priority")] == CALLS  # went on after parking
     assert ReactorCursor.objects.get(reactor="probe").retry_at is None
 
     # The admin's retry: fails again while the cause remains, then succeeds.
@@ -126,10 +126,10 @@ def test_a_reactor_added_later_starts_at_the_end_of_the_log(world, probe, monkey
     newcomer = Reactor("newcomer", PROBE.handler, PROBE.types)
     monkeypatch.setattr(reactors, "REACTORS", [PROBE, newcomer])
     drain()
-    assert CALLS == [
+    assert [
         (
             LoggedEvent.objects.filter(type="conversation.priority").latest("id").pk,
             "conversation.priority",
         )
-    ]  # only the probe saw the old event
+    ] == CALLS  # only the probe saw the old event
     assert ReactorCursor.objects.get(reactor="newcomer").position == reactors.log_end()

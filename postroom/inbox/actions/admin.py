@@ -267,7 +267,11 @@ def do_grant_access(
         data={"user": user.pk if user else None, "team": team.pk if team else None, "level": level},
     )
     # Open pages of the people who gained access join the inbox's live updates.
-    gained = [user.pk] if user is not None else sorted(team.members.values_list("pk", flat=True))
+    if user is not None:
+        gained = [user.pk]
+    else:
+        assert team is not None  # checked above: a person or a team
+        gained = sorted(team.members.values_list("pk", flat=True))
     for pk in gained:
         emit(Event(type="access.changed", inbox_id=inbox.pk, user_id=pk), actor=actor)
     return grant
