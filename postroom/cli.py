@@ -11,10 +11,10 @@ import sys
 
 # Commands whose module parses its own arguments (options included): ``main(argv) -> int``.
 DELEGATED = {
-    "smtpd": "postroom.mail.smtpd",
-    "fetch": "postroom.mail.imap_cli",
-    "import": "postroom.mail.importer",
-    "parse-email": "postroom.mail.parse_cli",
+    "smtpd": "postroom.mail.sources.smtpd",
+    "fetch": "postroom.mail.sources.imap.cli",
+    "import": "postroom.mail.sources.importer",
+    "parse-email": "postroom.mail.parsing.cli",
 }
 NO_DJANGO = {"parse-email"}
 

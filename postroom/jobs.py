@@ -48,7 +48,7 @@ def run_periodic_jobs(stop: threading.Event, interval: float = INTERVAL_SECONDS)
 
 def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) -> None:
     """Digest pending raw mail until ``stop`` is set."""
-    from postroom.mail.digest import digest_pending
+    from postroom.mail.digest.digest import digest_pending
     from postroom.mail.store import digest_wakeup
 
     while not stop.is_set():
@@ -66,7 +66,7 @@ def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) ->
 
 
 def start_background(stop: threading.Event) -> list[threading.Thread]:
-    from postroom.mail.imap import supervise_fetchers
+    from postroom.mail.sources.imap.fetcher import supervise_fetchers
     from postroom.outbound.loop import run_outbox_loop
 
     threads = [

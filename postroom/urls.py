@@ -4,6 +4,6 @@ from postroom.api.router import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("hooks/", include("postroom.mail.webhooks")),
+    path("hooks/", include("postroom.mail.sources.webhooks")),
     path("", include("postroom.web.urls")),
 ]

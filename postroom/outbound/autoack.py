@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from postroom.core import clock
 from postroom.inbox.models import Direction, Message, MessageKind
-from postroom.mail.parse import ParsedEmail
+from postroom.mail.parsing.parse import ParsedEmail
 from postroom.outbound.config import settings_for
 from postroom.outbound.models import AutoAck
 

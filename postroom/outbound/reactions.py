@@ -4,7 +4,7 @@
   joins the message's conversation when it arrived as a conversation of its own.
 - A person's first message of a new conversation may get the inbox's acknowledgement.
 
-Called once at the end of ``postroom.mail.digest.digest_one``, inside its transaction.
+Called once at the end of ``postroom.mail.digest.digest.digest_one``, inside its transaction.
 A failure here is logged and rolled back on its own: it never costs the received email.
 """
 
@@ -19,7 +19,7 @@ from postroom.inbox.actions import _log, do_merge_conversations
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import Activity, Message
 from postroom.mail.models import RawMessage
-from postroom.mail.parse import ParsedEmail
+from postroom.mail.parsing.parse import ParsedEmail
 from postroom.outbound.autoack import acknowledge_to, source_key
 from postroom.outbound.bounces import bounce_reason, bounced_messages
 from postroom.outbound.delivery import do_mark_bounced, do_send_auto_ack

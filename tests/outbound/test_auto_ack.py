@@ -11,7 +11,7 @@ import json
 import pytest
 
 from postroom.inbox.models import Activity, Message, MessageKind
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.mail.store import store_raw
 from postroom.outbound.actions import do_configure_outbound
@@ -28,7 +28,7 @@ HUMAN = "django_helpdesk/messages/quoted_printable.eml"  # Tim Hobbs, from Gmail
 
 def by_feature(feature: str, expected_kind: str) -> str:
     """The first corpus file with ``feature`` that the parser reads as ``expected_kind``."""
-    from postroom.mail.parse import parse_email
+    from postroom.mail.parsing.parse import parse_email
 
     files = json.loads((CORPUS / "pitfalls.json").read_text())["by_feature"][feature]
     for name in files:

@@ -9,7 +9,7 @@ from email.utils import format_datetime, make_msgid
 
 from postroom.inbox import actions
 from postroom.inbox.models import Message
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.store import store_raw
 from postroom.outbound.actions import do_configure_outbound
 from tests.outbound.conftest import advance, send_due

@@ -24,10 +24,10 @@ from postroom.inbox.actions import NewAttachment
 from postroom.inbox.actions._log import batched_activity
 from postroom.inbox.actors import CUSTOMER, SYSTEM
 from postroom.inbox.models import Conversation, Direction, Inbox, InboxAddress, Message
+from postroom.mail.digest.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
-from postroom.mail.parse import ParsedEmail
-from postroom.mail.parse_many import Parsed, parse_many
-from postroom.mail.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
+from postroom.mail.parsing.parse import ParsedEmail
+from postroom.mail.parsing.parse_many import Parsed, parse_many
 from postroom.outbound.reactions import outbound_reactions
 
 log = logging.getLogger(__name__)
