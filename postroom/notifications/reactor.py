@@ -34,7 +34,7 @@ def _actor_of(event: Event) -> User | None:
 
 
 def _assigned(event: Event) -> None:
-    from postroom.notifications.actions import do_notify_assigned
+    from postroom.inbox.actions.notifications import do_notify_assigned
 
     added = event.data.get("added") or []
     assert event.conversation_id is not None
@@ -46,7 +46,7 @@ def _assigned(event: Event) -> None:
 
 
 def _received(event: Event) -> None:
-    from postroom.notifications.actions import do_notify_reply
+    from postroom.inbox.actions.notifications import do_notify_reply
 
     data = event.data
     assert event.conversation_id is not None

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from django.db import transaction
 
 from postroom.inbox.actions import _log, do_merge_conversations
+from postroom.inbox.actions.delivery import do_mark_bounced, do_send_auto_ack
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import Activity, Message
 from postroom.mail.models import RawMessage
 from postroom.mail.parsing.parse import ParsedEmail
 from postroom.outbound.autoack import acknowledge_to, source_key
 from postroom.outbound.bounces import bounce_reason, bounced_messages
-from postroom.outbound.delivery import do_mark_bounced, do_send_auto_ack
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ from postroom.inbox.access import (
     inbox_levels,
     visible_labels,
 )
+from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
 from postroom.inbox.models import (
     AccessLevel,
     Activity,
@@ -43,8 +44,6 @@ from postroom.inbox.models import (
     Status,
 )
 from postroom.inbox.queries import conversation_timeline
-from postroom.outbound.actions import do_discard_draft
-from postroom.outbound.drafts import do_take_over_draft
 from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
 from postroom.web.context import page_context, signed_in_user

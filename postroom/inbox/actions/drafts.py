@@ -1,18 +1,24 @@
-"""Shared drafts: saved as the author types, visible to teammates, taken over on purpose."""
+"""Drafts: kept when sending was refused or undone, saved as the author types (shared
+with teammates, who see that a draft exists), and taken over on purpose."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox.access import inbox_level
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.messages import NewAttachment
+from postroom.inbox.actions.notifications import notify
 from postroom.inbox.events import Event, emit
-from postroom.inbox.models import AccessLevel, Conversation
-from postroom.notifications.actions import notify
+from postroom.inbox.models import AccessLevel, Conversation, Inbox, Message
 from postroom.notifications.models import Kind
 from postroom.outbound.models import ComposeMode, Draft
 
@@ -97,10 +103,60 @@ def do_take_over_draft(draft: Draft, *, actor: User) -> Draft:
     return draft
 
 
-def drafts_of_others(conversation: Conversation, user: User) -> list[Draft]:
-    return list(
-        Draft.objects.filter(conversation=conversation)
-        .exclude(author=user)
-        .select_related("author")
-        .order_by("-updated_at", "-created_at")
+def _store_file(payload: bytes) -> str:
+    """Content-addressed like message attachments, so a file kept twice is stored once."""
+    digest = hashlib.sha256(payload).hexdigest()
+    path = f"attachments/{digest[:2]}/{digest}"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(payload))
+    return path
+
+
+@transaction.atomic
+def do_save_draft(
+    *,
+    actor: User,
+    inbox: Inbox,
+    conversation: Conversation | None,
+    mode: str,
+    source_message: Message | None = None,
+    subject: str = "",
+    body: str = "",
+    to: list[str] | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    quote: bool = True,
+    attachments: list[NewAttachment] | None = None,
+) -> Draft:
+    """Keep what the actor was writing (e.g. when sending was refused), files included."""
+    if (inbox_level(actor, inbox.pk) or 0) < AccessLevel.REPLY_ON_BEHALF:
+        raise PermissionDenied(_("You may read this inbox but not send from it."))
+    Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
+    return Draft.objects.create(
+        author=actor,
+        inbox=inbox,
+        conversation=conversation,
+        mode=mode if mode in ComposeMode.values else ComposeMode.REPLY,
+        source_message=source_message,
+        subject=subject[:500],
+        body=body[:100_000],
+        to=to or [],
+        cc=cc or [],
+        bcc=bcc or [],
+        quote=quote,
+        attachments=[
+            {
+                "filename": a.filename[:255],
+                "content_type": a.content_type[:150],
+                "size": len(a.payload),
+                "path": _store_file(a.payload),
+            }
+            for a in attachments or []
+        ],
+        created_at=clock.now(),
     )
+
+
+@transaction.atomic
+def do_discard_draft(*, actor: User, inbox: Inbox, conversation: Conversation | None) -> None:
+    Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
