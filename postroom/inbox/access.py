@@ -24,7 +24,6 @@ from postroom.inbox.models import (
     InboxAccess,
     Label,
     Message,
-    Note,
 )
 
 if TYPE_CHECKING:
@@ -171,13 +170,6 @@ def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachm
     if attachment is None or inbox_level(user, attachment.message.conversation.inbox_id) is None:
         raise Http404
     return attachment
-
-
-def access_note(user: User | AnonymousUser, note_id: int) -> Note:
-    note = Note.objects.select_related("conversation").filter(pk=note_id).first()
-    if note is None or inbox_level(user, note.conversation.inbox_id) is None:
-        raise Http404
-    return note
 
 
 def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:
