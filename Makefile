@@ -30,6 +30,7 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check postroom tests bench
 	$(BIN)/ruff format --check postroom tests bench
+	$(BIN)/lint-imports --no-logo
 
 typecheck: venv
 	$(BIN)/mypy postroom
@@ -50,4 +51,4 @@ bench: venv
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

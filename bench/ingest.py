@@ -56,7 +56,7 @@ def run(messages: int = 2000, threads: int = 700, prefill: int = 0) -> dict[str,
     from postroom.inbox import actions
     from postroom.inbox.actors import SYSTEM
     from postroom.inbox.models import Conversation
-    from postroom.mail.digest import digest_all
+    from postroom.mail.digest.digest import digest_all
 
     inbox = actions.do_create_inbox(
         name="Support", slug="support", address="support@acme-help.example", actor=SYSTEM
@@ -71,8 +71,8 @@ def run(messages: int = 2000, threads: int = 700, prefill: int = 0) -> dict[str,
     wall0 = time.perf_counter()
     # Exactly what `postroom import` does: read the files, store them in batches,
     # then digest the backlog (parsing in a second process).
-    from postroom.mail.digest import start_parser_pool
-    from postroom.mail.importer import import_paths
+    from postroom.mail.digest.digest import start_parser_pool
+    from postroom.mail.sources.importer import import_paths
 
     start_parser_pool()
     result = import_paths(inbox, [files[0].parent])

@@ -11,10 +11,10 @@ import sys
 
 # Commands whose module parses its own arguments (options included): ``main(argv) -> int``.
 DELEGATED = {
-    "smtpd": "postroom.mail.smtpd",
-    "fetch": "postroom.mail.imap_cli",
-    "import": "postroom.mail.importer",
-    "parse-email": "postroom.mail.parse_cli",
+    "smtpd": "postroom.mail.sources.smtpd",
+    "fetch": "postroom.mail.sources.imap.cli",
+    "import": "postroom.mail.sources.importer",
+    "parse-email": "postroom.mail.parsing.cli",
 }
 NO_DJANGO = {"parse-email"}
 
@@ -47,7 +47,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.once:
         from postroom.events.reactors import drain
         from postroom.jobs import run_jobs_now
-        from postroom.mail.digest import digest_all
+        from postroom.mail.digest.digest import digest_all
         from postroom.outbound.loop import deliver_due
 
         digested = digest_all()

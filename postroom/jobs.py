@@ -146,7 +146,7 @@ def run_jobs_now() -> dict[str, int]:
 
 def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) -> None:
     """Digest pending raw mail until ``stop`` is set."""
-    from postroom.mail.digest import digest_pending
+    from postroom.mail.digest.digest import digest_pending
     from postroom.mail.store import digest_wakeup
 
     while not stop.is_set():
@@ -166,7 +166,7 @@ def run_digest_loop(stop: threading.Event, poll: float = DIGEST_POLL_SECONDS) ->
 def start_background(stop: threading.Event) -> list[threading.Thread]:
     """Start a worker's threads: reactors, jobs, the digest, the outbox, IMAP fetchers."""
     from postroom.events.reactors import run_reactors
-    from postroom.mail.imap import supervise_fetchers
+    from postroom.mail.sources.imap.fetcher import supervise_fetchers
     from postroom.outbound.loop import run_outbox_loop
 
     loops = {

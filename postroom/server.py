@@ -27,7 +27,7 @@ def serve(*, host: str, port: int, web_only: bool = False) -> None:
     threads = [] if web_only else start_background(stop)
     smtp = None
     if env_bool("POSTROOM_SMTPD", False):
-        from postroom.mail.smtpd import config_from_env, start_smtpd
+        from postroom.mail.sources.smtpd import config_from_env, start_smtpd
 
         config = config_from_env()
         smtp = start_smtpd(config.host, config.port, max_size=config.max_size)

@@ -7,6 +7,6 @@ handler403 = "postroom.web.views.errors.forbidden"
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("hooks/", include("postroom.mail.webhooks")),
+    path("hooks/", include("postroom.mail.sources.webhooks")),
     path("", include("postroom.web.urls")),
 ]

@@ -26,8 +26,8 @@ from postroom.api.schemas import (
 from postroom.inbox import actions
 from postroom.inbox.access import access_conversation, access_inbox, access_message
 from postroom.inbox.actions.collision import Seen
+from postroom.inbox.actions.outbox import do_cancel_send, do_retry_send, do_send_now
 from postroom.inbox.models import Direction, Message
-from postroom.outbound.actions import do_cancel_send, do_retry_send, do_send_now
 from postroom.outbound.mime import payload_of
 from postroom.outbound.queries import deliveries
 

@@ -7,7 +7,16 @@ app's rules; errors take the shapes in :mod:`postroom.api.errors`.
 
 from ninja import NinjaAPI
 
-from postroom.api import attachments, conversations, errors, inboxes, notes, replies, triage
+from postroom.api import (
+    attachments,
+    conversations,
+    errors,
+    following,
+    inboxes,
+    notes,
+    replies,
+    triage,
+)
 from postroom.api.auth import BearerToken
 
 api = NinjaAPI(
@@ -21,5 +30,6 @@ api.add_router("/inboxes", inboxes.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/conversations", triage.router)
 api.add_router("/conversations", notes.router)
+api.add_router("/conversations", following.router)
 api.add_router("/conversations", replies.router)
 api.add_router("/attachments", attachments.router)

@@ -177,6 +177,11 @@ class NoteOut(Schema):
     created_at: UtcDateTime
 
 
+class FollowingOut(Schema):
+    conversation_id: int
+    following: bool = Field(description="Whether the caller now follows the conversation.")
+
+
 class ConversationDetailOut(ConversationOut):
     messages: list[MessageOut]
     notes: list[NoteOut]

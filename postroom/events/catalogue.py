@@ -64,6 +64,7 @@ class EventType(StrEnum):
     INBOX_CREATED = "inbox.created"
     INBOX_UPDATED = "inbox.updated"
     INBOX_OUTBOUND_CONFIGURED = "inbox.outbound_configured"
+    INBOX_REPLY_RULES_CHANGED = "inbox.reply_rules_changed"
     ACCESS_GRANTED = "access.granted"
     ACCESS_REVOKED = "access.revoked"
     ACCESS_CHANGED = "access.changed"
@@ -301,8 +302,16 @@ class OutboundConfigured(TypedDict):
     """An inbox's sending settings changed."""
 
     transport: str
-    auto_ack: bool
     undo_seconds: int | None  # None: the workspace default
+
+
+class ReplyRules(TypedDict):
+    """An inbox's reply rules changed (only the assignee replies, the reply token in
+    Reply-To, the acknowledgement of new conversations)."""
+
+    only_assignee_replies: bool
+    reply_address_token: bool
+    auto_ack: bool
 
 
 class Grant(TypedDict):
@@ -408,6 +417,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.INBOX_CREATED: (InboxCreated, A.INBOX),
     E.INBOX_UPDATED: (InboxUpdated, A.INBOX),
     E.INBOX_OUTBOUND_CONFIGURED: (OutboundConfigured, A.INBOX),
+    E.INBOX_REPLY_RULES_CHANGED: (ReplyRules, A.INBOX),
     E.ACCESS_GRANTED: (Grant, A.INBOX),
     E.ACCESS_REVOKED: (Grant, A.INBOX),
     E.ACCESS_CHANGED: (Empty, A.USER),

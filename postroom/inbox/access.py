@@ -35,7 +35,6 @@ from postroom.inbox.models import (
     InboxAccess,
     Label,
     Message,
-    Note,
 )
 
 if TYPE_CHECKING:
@@ -184,13 +183,6 @@ def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachm
     return attachment
 
 
-def access_note(user: User | AnonymousUser, note_id: int) -> Note:
-    note = Note.objects.select_related("conversation").filter(pk=note_id).first()
-    if note is None or inbox_level(user, note.conversation.inbox_id) is None:
-        raise Http404
-    return note
-
-
 def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:
     """Labels the user may see: unrestricted ones and those limited to one of their teams."""
     member = _active(user)
@@ -316,6 +308,7 @@ POLICY: dict[str, Requirement] = {
     "do_grant_access": _inbox(MANAGE, gettext_lazy("change who may use the inbox")),
     "do_revoke_access": _inbox(MANAGE, gettext_lazy("change who may use the inbox")),
     "do_configure_outbound": _inbox(MANAGE, gettext_lazy("change how the inbox sends")),
+    "do_set_reply_rules": _inbox(MANAGE, gettext_lazy("change how the inbox answers")),
     "do_configure_imap": _inbox(MANAGE, gettext_lazy("change the inbox's mailbox")),
     # The workspace.
     "do_create_user": _admin(gettext_lazy("add people")),

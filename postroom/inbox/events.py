@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from postroom.events.log import Listener, listen
-from postroom.inbox.actors import Actor
+from postroom.core import clock
+from postroom.events.log import Listener, append, listen
+from postroom.inbox.actors import Actor, actor_ref
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,12 @@ class Event:
 
 def emit(event: Event, *, actor: Actor) -> None:
     """Write ``event`` to the log in the current transaction."""
-    from postroom.inbox.actions._log import emit_event
-
-    emit_event(
+    kind, actor_id = actor_ref(actor)
+    append(
         event.type,
-        actor=actor,
+        actor_kind=kind,
+        actor_id=actor_id,
+        created_at=clock.now(),
         inbox_id=event.inbox_id,
         conversation_id=event.conversation_id,
         user_id=event.user_id,

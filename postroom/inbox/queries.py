@@ -415,7 +415,3 @@ def _hidden_labels(user: User, activities: list[Activity], visible: list[Label] 
             return set()
         others = Label.objects.filter(pk__in=unseen)
     return set(others.values_list("pk", flat=True))
-
-
-def user_names(ids: list[int]) -> dict[int, str]:
-    return dict(User.objects.filter(pk__in=ids).values_list("pk", "name"))

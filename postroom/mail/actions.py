@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from postroom.core.crypto import encrypt
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Inbox
 from postroom.mail.models import AfterImport, ImapAccount, RawMessage, RawStatus, Security

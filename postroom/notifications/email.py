@@ -21,7 +21,7 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox.access import inbox_levels
 from postroom.notifications.models import EmailMode, Kind, Notification, Preference
-from postroom.outbound.config import _workspace_default
+from postroom.outbound.config import workspace_default
 from postroom.outbound.mime import to_bytes
 from postroom.outbound.models import CapturedMail, Transport
 from postroom.outbound.transport import send_provider, send_smtp
@@ -72,7 +72,7 @@ def _mail(user: User, notifications: list[Notification]) -> EmailMultiAlternativ
 
 
 def _deliver(mail: EmailMultiAlternatives) -> bool:
-    config = _workspace_default()
+    config = workspace_default()
     if config.kind == Transport.SMTP and config.smtp is not None:
         return send_smtp(config.smtp, _sender(), mail.recipients(), mail).delivered
     if config.kind == Transport.PROVIDER and config.provider is not None:

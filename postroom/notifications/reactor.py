@@ -33,7 +33,7 @@ def actor_of(event: LoggedEvent) -> Actor:
 
 
 def _assigned(event: LoggedEvent, conversation_id: int) -> None:
-    from postroom.notifications.actions import do_notify_assigned
+    from postroom.inbox.actions.notifications import do_notify_assigned
 
     added = event.data.get("added") or []
     conversation = Conversation.objects.filter(pk=conversation_id).first()
@@ -44,7 +44,7 @@ def _assigned(event: LoggedEvent, conversation_id: int) -> None:
 
 
 def _received(event: LoggedEvent, conversation_id: int) -> None:
-    from postroom.notifications.actions import do_notify_reply
+    from postroom.inbox.actions.notifications import do_notify_reply
 
     data = event.data
     # Cheap exits first: this runs for every message received.

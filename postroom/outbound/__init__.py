@@ -4,6 +4,6 @@ See docs/outbound.md. Replies, forwards and new conversations are recorded by th
 in :mod:`postroom.inbox.actions.messages`, which queue an :class:`OutboxItem` beside the
 message (:mod:`postroom.outbound.outbox`). The outbox loop (:mod:`postroom.outbound.loop`)
 claims due items, builds the MIME (:mod:`postroom.outbound.mime`) and hands it to the
-inbox's transport (:mod:`postroom.outbound.transport`). The digest calls
-:func:`postroom.outbound.reactions.outbound_reactions` for bounces and acknowledgements.
+inbox's transport (:mod:`postroom.outbound.transport`). Bounces and acknowledgements are
+reactors on received mail (:mod:`postroom.outbound.reactions`).
 """

@@ -14,8 +14,7 @@ from datetime import timedelta
 
 from postroom.core import clock
 from postroom.inbox.models import Direction, Message, MessageKind
-from postroom.mail.parse import ParsedEmail
-from postroom.outbound.config import settings_for
+from postroom.mail.parsing.parse import ParsedEmail
 from postroom.outbound.models import AutoAck
 
 # Local parts of addresses that nobody reads or that belong to software.
@@ -47,8 +46,8 @@ def acknowledge_to(message: Message, parsed: ParsedEmail, envelope_from: str) ->
         return None
     if conversation.message_count != 1:
         return None  # not a new conversation
-    own = settings_for(conversation.inbox)
-    if not own.auto_ack_enabled:
+    inbox = conversation.inbox
+    if not inbox.auto_ack_enabled:
         return None
     if parsed.auto_submitted or parsed.bounce is not None:
         return None
@@ -59,7 +58,7 @@ def acknowledge_to(message: Message, parsed: ParsedEmail, envelope_from: str) ->
         return None
     if Message.objects.filter(conversation=conversation).exclude(pk=message.pk).exists():
         return None  # not a new conversation
-    since = clock.now() - timedelta(hours=own.auto_ack_period_hours)
+    since = clock.now() - timedelta(hours=inbox.auto_ack_period_hours)
     if AutoAck.objects.filter(
         inbox=conversation.inbox, email=address.lower(), created_at__gte=since
     ).exists():

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from postroom.core import clock
 from postroom.inbox.models import DeliveryStatus, Direction, Message
-from postroom.mail.parse import ParsedEmail
+from postroom.mail.parsing.parse import ParsedEmail
 
 RECIPIENT_WINDOW = timedelta(days=7)
 

@@ -83,7 +83,9 @@ def undo_seconds(inbox: Inbox) -> int:
     return settings.POSTROOM_UNDO_SEND_SECONDS if own is None else own
 
 
-def _workspace_default() -> TransportConfig:
+def workspace_default() -> TransportConfig:
+    """The transport from the environment (POSTROOM_OUTBOUND_*), for inboxes without
+    their own and for notification emails to teammates."""
     kind = settings.POSTROOM_OUTBOUND_TRANSPORT
     if kind == Transport.SMTP:
         return TransportConfig(
@@ -135,7 +137,7 @@ def transport_for(inbox: Inbox) -> TransportConfig:
         )
     if own.transport == Transport.CAPTURE:
         return TransportConfig(Transport.CAPTURE)
-    return _workspace_default()
+    return workspace_default()
 
 
 def effective_kind(inbox: Inbox) -> str:

@@ -15,14 +15,14 @@ from django.utils.translation import gettext as _
 
 from postroom.core import clock
 from postroom.core.crypto import SecretUnreadable
-from postroom.outbound.config import transport_for
-from postroom.outbound.delivery import (
+from postroom.inbox.actions.delivery import (
     claim,
     do_record_failure,
     do_record_sent,
     due_ids,
     recover_stale,
 )
+from postroom.outbound.config import transport_for
 from postroom.outbound.mime import build
 from postroom.outbound.models import OutboxItem
 from postroom.outbound.outbox import outbox_wakeup

@@ -1,4 +1,4 @@
-"""Outbound mail data: per-inbox sending settings, the outbox, drafts brought back by undo,
+"""Outbound mail data: per-inbox transport settings, the outbox, drafts brought back by undo,
 auto-acknowledgement bookkeeping and locally captured mail. Data and invariants only."""
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ class SmtpSecurity(models.TextChoices):
 
 
 class OutboundSettings(models.Model):
-    """How one inbox sends. Without a row, every field takes its default."""
+    """How one inbox sends: its transport and undo delay. Without a row, every field takes
+    its default. The reply rules (reply token, acknowledgement, assignee-only replies) are
+    the inbox's own (:class:`postroom.inbox.models.Inbox`)."""
 
     inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="outbound")
     transport = models.CharField(
@@ -43,16 +45,6 @@ class OutboundSettings(models.Model):
     provider_options = models.JSONField(default=dict, blank=True)  # non-secret settings
     # None: the workspace default (POSTROOM_UNDO_SEND_SECONDS).
     undo_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
-    # Reply-To carries the conversation's reply token (support+pr.12.ab…@): answers find
-    # their conversation even when a client drops the threading headers.
-    reply_address_token = models.BooleanField(default=False)
-    # While a conversation is assigned, only its assignees (and the assigned team's
-    # members) may reply; anyone else takes it over first.
-    only_assignee_replies = models.BooleanField(default=False)
-    auto_ack_enabled = models.BooleanField(default=False)
-    auto_ack_subject = models.CharField(max_length=200, blank=True, default="")
-    auto_ack_body = models.TextField(blank=True, default="")
-    auto_ack_period_hours = models.PositiveIntegerField(default=24)
     updated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

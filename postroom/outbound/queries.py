@@ -153,8 +153,8 @@ def draft_for(user: User, conversation: Conversation) -> Draft | None:
 
 
 def conversation_drafts(user: User, conversation: Conversation) -> tuple[Draft | None, list[Draft]]:
-    """The user's own draft on the conversation and the others' (newest first, as
-    ``drafts.drafts_of_others``), with their authors, in one query."""
+    """The user's own draft on the conversation and the others' (newest first), with
+    their authors, in one query."""
     mine: Draft | None = None
     others: list[Draft] = []
     rows = (

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from postroom.events.models import LoggedEvent
 from postroom.inbox.actions import do_merge_conversations
+from postroom.inbox.actions.delivery import do_mark_bounced, do_send_auto_ack
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import Direction, Message, MessageKind
 from postroom.mail.models import RawMessage, Source
-from postroom.mail.parse import ParsedEmail, parse_email
+from postroom.mail.parsing.parse import ParsedEmail, parse_email
 from postroom.outbound.autoack import acknowledge_to, source_key
 from postroom.outbound.bounces import bounce_reason, bounced_messages
-from postroom.outbound.config import settings_for
-from postroom.outbound.delivery import do_mark_bounced, do_send_auto_ack
 
 
 def _received(event: LoggedEvent, kind: str) -> tuple[Message, RawMessage] | None:
@@ -78,7 +77,7 @@ def acknowledge(event: LoggedEvent) -> None:
     message, raw = found
     if raw.source == Source.IMPORT:
         return  # history being imported was answered long ago
-    if not settings_for(message.conversation.inbox).auto_ack_enabled:
+    if not message.conversation.inbox.auto_ack_enabled:
         return  # before parsing: most inboxes send none
     parsed: ParsedEmail = parse_email(bytes(raw.data))
     address = acknowledge_to(message, parsed, raw.envelope_from)

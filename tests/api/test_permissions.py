@@ -21,6 +21,8 @@ def conversation_endpoints(world) -> dict[str, tuple[str, str, dict | None]]:
         "priority": ("post", f"{base}/priority", {"priority": "high"}),
         "snooze": ("post", f"{base}/snooze", {"until": "2999-01-01T09:00:00+00:00"}),
         "note": ("post", f"{base}/notes", {"body": "A note"}),
+        "follow": ("post", f"{base}/follow", None),
+        "unfollow": ("delete", f"{base}/follow", None),
         "reply": ("post", f"{base}/replies", {"body": "A reply"}),
     }
 
@@ -35,6 +37,8 @@ ENDPOINTS = [
     "priority",
     "snooze",
     "note",
+    "follow",
+    "unfollow",
     "reply",
 ]
 

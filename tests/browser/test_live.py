@@ -48,7 +48,7 @@ def test_mail_sent_over_smtp_appears_in_both_lists_without_reload(world, live_pa
     import threading
 
     from postroom.jobs import run_digest_loop
-    from postroom.mail.smtpd import start_smtpd
+    from postroom.mail.sources.smtpd import start_smtpd
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from postroom.core import clock
+from postroom.inbox.actions.sending import do_configure_outbound
 from postroom.inbox.models import Message
-from postroom.outbound.actions import do_configure_outbound
 from postroom.outbound.loop import run_outbox_loop
 from tests.api.conftest import ApiClient, token_for
 from tests.outbound.conftest import Peer

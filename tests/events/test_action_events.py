@@ -28,7 +28,30 @@ from postroom.core import clock
 from postroom.events.catalogue import EventType, PayloadError
 from postroom.events.models import LoggedEvent
 from postroom.inbox import actions
-from postroom.inbox.actions._log import batched_activity, record
+from postroom.inbox.actions.activity import batched_activity, record
+from postroom.inbox.actions.delivery import (
+    claim,
+    do_mark_bounced,
+    do_record_failure,
+    do_record_sent,
+    do_send_auto_ack,
+)
+from postroom.inbox.actions.drafts import (
+    do_autosave_draft,
+    do_discard_draft,
+    do_save_draft,
+    do_take_over_draft,
+)
+from postroom.inbox.actions.notifications import (
+    do_follow,
+    do_mark_read,
+    do_notify_assigned,
+    do_notify_reply,
+    do_set_preferences,
+    do_unfollow,
+)
+from postroom.inbox.actions.outbox import do_cancel_send, do_retry_send, do_send_now
+from postroom.inbox.actions.sending import do_configure_outbound, do_set_reply_rules
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.events import Event, emit
 from postroom.inbox.models import (
@@ -43,30 +66,6 @@ from postroom.inbox.models import (
 )
 from postroom.mail.actions import do_configure_imap, do_delete_quarantined, do_retry_quarantined
 from postroom.mail.models import RawMessage, RawStatus
-from postroom.notifications.actions import (
-    do_follow,
-    do_mark_read,
-    do_notify_assigned,
-    do_notify_reply,
-    do_set_preferences,
-    do_unfollow,
-)
-from postroom.outbound.actions import (
-    do_cancel_send,
-    do_configure_outbound,
-    do_discard_draft,
-    do_retry_send,
-    do_save_draft,
-    do_send_now,
-)
-from postroom.outbound.delivery import (
-    claim,
-    do_mark_bounced,
-    do_record_failure,
-    do_record_sent,
-    do_send_auto_ack,
-)
-from postroom.outbound.drafts import do_autosave_draft, do_take_over_draft
 from postroom.outbound.models import Draft, OutboxItem
 from tests.conftest import PASSWORD, World
 from tests.events.capture import events_written
@@ -945,17 +944,33 @@ def test_send_a_scheduled_reply_now(world, now):
 def test_configure_outbound(world):
     w = world
     with written() as log:
-        do_configure_outbound(w.support, undo_seconds=30, auto_ack_enabled=True, actor=w.alice)
+        do_configure_outbound(w.support, undo_seconds=30, actor=w.alice)
     assert log.tuples == [
         ev(
             "inbox.outbound_configured",
             w.alice,
             w.support,
             None,
-            {"transport": "default", "auto_ack": True, "undo_seconds": 30},
+            {"transport": "default", "undo_seconds": 30},
         )
     ]
     assert log.verbs == ["inbox.outbound_configured"]
+
+
+def test_set_reply_rules(world):
+    w = world
+    with written() as log:
+        do_set_reply_rules(w.support, auto_ack_enabled=True, actor=w.alice)
+    assert log.tuples == [
+        ev(
+            "inbox.reply_rules_changed",
+            w.alice,
+            w.support,
+            None,
+            {"only_assignee_replies": False, "reply_address_token": False, "auto_ack": True},
+        )
+    ]
+    assert log.verbs == ["inbox.reply_rules_changed"]
 
 
 # Shared drafts ---------------------------------------------------------------------------

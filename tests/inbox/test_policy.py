@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 52
+    assert len(ACTIONS) == 53
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -141,6 +141,7 @@ MANAGING = {
     "do_grant_access",
     "do_revoke_access",
     "do_configure_outbound",
+    "do_set_reply_rules",
     "do_configure_imap",
 }
 

@@ -165,6 +165,7 @@ def _imap_form() -> dict[str, Any]:
 # How each action is reached through the web app, in a scene.
 WEB: dict[str, Callable[[Scene], Call]] = {
     "do_add_note": lambda s: Call("post", s.page, {"action": "note", "body": "A note"}),
+    "do_follow": lambda s: Call("post", s.page, {"action": "follow"}),
     "do_assign": lambda s: Call("post", s.page, {"action": "assign", "users": [s.world.alice.pk]}),
     "do_unassign": lambda s: Call("post", s.page, {"action": "unassign", "user": s.eve.pk}),
     "do_add_label": lambda s: Call("post", s.page, {"action": "add_label", "label": s.urgent.pk}),
@@ -286,8 +287,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
 # Rows a person cannot reach from a page, and why.
 NOT_ON_THE_WEB = {
     "do_save_draft": "run by the composer when a send is refused (tests/outbound/test_pages.py)",
-    "do_follow": "no page offers it yet; do_add_note follows on its own",
-    "do_unfollow": "no page offers it yet",
+    "do_unfollow": "the same button as do_follow, once followed (tests/web/test_following.py)",
+    "do_set_reply_rules": "saved by the sending settings form with do_configure_outbound, which "
+    "is checked first (its row is the same: manage)",
 }
 
 # How each action is reached through the API.

@@ -25,9 +25,12 @@ from django.db import connections
 
 from postroom.core.crypto import decrypt, encrypt
 from postroom.inbox.models import Message
-from postroom.mail import imap, imap_cli, imap_oauth
-from postroom.mail.digest import digest_all
-from postroom.mail.imap import (
+from postroom.mail.digest.digest import digest_all
+from postroom.mail.models import AfterImport, ImapAccount, ImapAuth, RawMessage, Security
+from postroom.mail.sources.imap import cli as imap_cli
+from postroom.mail.sources.imap import fetcher as imap
+from postroom.mail.sources.imap import oauth as imap_oauth
+from postroom.mail.sources.imap.fetcher import (
     LOGIN_REFUSED,
     Backoff,
     FetcherBusy,
@@ -36,7 +39,6 @@ from postroom.mail.imap import (
     plan_batches,
     run_fetcher,
 )
-from postroom.mail.models import AfterImport, ImapAccount, ImapAuth, RawMessage, Security
 from postroom.mail.store import store_raw as real_store_raw
 from tests.ingest.dovecot import Dovecot
 

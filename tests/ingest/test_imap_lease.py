@@ -30,10 +30,12 @@ from django.db import OperationalError, connection, connections
 
 from postroom.core import clock
 from postroom.core.crypto import decrypt, encrypt
-from postroom.mail import imap, imap_cli, imap_oauth
-from postroom.mail.imap import FetcherBusy, LeaseLost, fetch_once, serve_mailbox
-from postroom.mail.imap_state import release_lease, renew_lease, take_lease
 from postroom.mail.models import AfterImport, ImapAccount, ImapAuth
+from postroom.mail.sources.imap import cli as imap_cli
+from postroom.mail.sources.imap import fetcher as imap
+from postroom.mail.sources.imap import oauth as imap_oauth
+from postroom.mail.sources.imap.fetcher import FetcherBusy, LeaseLost, fetch_once, serve_mailbox
+from postroom.mail.sources.imap.state import release_lease, renew_lease, take_lease
 from postroom.mail.store import store_raw as real_store_raw
 from tests.ingest import test_imap
 from tests.ingest.test_imap import (

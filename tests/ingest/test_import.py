@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from postroom.inbox.models import Conversation
-from postroom.mail import importer
-from postroom.mail.digest import digest_all
-from postroom.mail.importer import ImportResult, Progress, import_paths
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus, Source
+from postroom.mail.sources import importer
+from postroom.mail.sources.importer import ImportResult, Progress, import_paths
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 CORPUS = SHARED / "corpus"

@@ -18,10 +18,10 @@ import pytest
 from django.db import OperationalError
 
 from postroom.inbox.models import Conversation
-from postroom.mail import smtpd
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus, Source
-from postroom.mail.smtpd import PostroomController, start_smtpd
+from postroom.mail.sources import smtpd
+from postroom.mail.sources.smtpd import PostroomController, start_smtpd
 
 MAX_SIZE = 64 * 1024
 

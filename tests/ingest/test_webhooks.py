@@ -19,16 +19,16 @@ from django.test import Client
 from django.urls import include, path
 
 from postroom.inbox.models import Conversation
-from postroom.mail import webhooks
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus, Source
+from postroom.mail.sources import webhooks
 
 PAYLOADS = Path(__file__).parent / "payloads"
 MAILGUN_KEY = "key-postroom-test-7c1e0a9b5d"
 BASIC_AUTH = "postroom:hook-secret"
 
 # The URLs as postroom/urls.py mounts them.
-urlpatterns = [path("hooks/", include("postroom.mail.webhooks"))]
+urlpatterns = [path("hooks/", include("postroom.mail.sources.webhooks"))]
 pytestmark = pytest.mark.urls(__name__)
 
 MAILGUN_URL = "/hooks/webhooks/mailgun/inbound/"

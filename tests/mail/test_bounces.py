@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from postroom.mail.parse import parse_email
+from postroom.mail.parsing.parse import parse_email
 from tests.mail.corpus import CORPUS, requires_corpus
 
 FLUFL = CORPUS / "flufl_bounce"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from postroom.mail.charsets import decode_text, detect_charset, normalize_charset
-from postroom.mail.parse import parse_email
+from postroom.mail.parsing.charsets import decode_text, detect_charset, normalize_charset
+from postroom.mail.parsing.parse import parse_email
 
 
 @pytest.mark.parametrize(

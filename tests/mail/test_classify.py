@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from postroom.mail.parse import parse_email
+from postroom.mail.parsing.parse import parse_email
 from tests.mail.corpus import CORPUS, requires_corpus
 
 

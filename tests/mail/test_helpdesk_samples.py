@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from postroom.mail.parse import ParsedEmail, parse_email
+from postroom.mail.parsing.parse import ParsedEmail, parse_email
 from tests.mail.corpus import CORPUS, requires_corpus
 
 SAMPLES = CORPUS / "django_helpdesk" / "messages"

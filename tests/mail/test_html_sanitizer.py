@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from postroom.mail.html import html_to_text, sanitize_email_html
+from postroom.mail.parsing.html import html_to_text, sanitize_email_html
 
 
 def clean(html: str, **kwargs: object) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from postroom.mail.parse_cli import main
+from postroom.mail.parsing.cli import main
 
 MESSAGE = (
     b"From: Customer <c@example.com>\r\nTo: support@acme.example\r\n"

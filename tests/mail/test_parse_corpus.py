@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from postroom.mail.parse import ParsedEmail, parse_email, parsed_to_json
+from postroom.mail.parsing.parse import ParsedEmail, parse_email, parsed_to_json
 from tests.mail.corpus import CORPUS, message_files, requires_corpus
 
 FILES = message_files()

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from postroom.mail.bodies import extract_bodies
-from postroom.mail.charsets import decode_text
-from postroom.mail.html import html_to_text
-from postroom.mail.mime import Part, parse_part
-from postroom.mail.parse import Address, ParsedAttachment, ParsedEmail, parse_email
+from postroom.mail.parsing.bodies import extract_bodies
+from postroom.mail.parsing.charsets import decode_text
+from postroom.mail.parsing.html import html_to_text
+from postroom.mail.parsing.mime import Part, parse_part
+from postroom.mail.parsing.parse import Address, ParsedAttachment, ParsedEmail, parse_email
 from tests.mail.corpus import CORPUS, collapse, requires_corpus, same_text
 
 STALWART = CORPUS / "stalwart_mail_parser"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import binascii
 from datetime import UTC, datetime
 
-from postroom.mail.headers import parse_addresses
-from postroom.mail.mime import Part, parse_part
-from postroom.mail.parse import Address, parse_email
+from postroom.mail.parsing.headers import parse_addresses
+from postroom.mail.parsing.mime import Part, parse_part
+from postroom.mail.parsing.parse import Address, parse_email
 from tests.mail.corpus import CORPUS, requires_corpus
 
 FORWARD = (

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from postroom.mail.html import html_to_text
-from postroom.mail.parse import parse_email
-from postroom.mail.quotes import fold_plain, visible_text
+from postroom.mail.parsing.html import html_to_text
+from postroom.mail.parsing.parse import parse_email
+from postroom.mail.parsing.quotes import fold_plain, visible_text
 from tests.mail.corpus import CORPUS, collapse, requires_corpus
 
 DISCOURSE = CORPUS / "discourse_email_reply_trimmer"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from postroom.mail.parse import parse_email
+from postroom.mail.parsing.parse import parse_email
 from tests.mail.corpus import CORPUS
 
 GENERATOR = CORPUS.parent / "bench" / "gen_corpus.py"

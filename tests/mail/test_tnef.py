@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import struct
 
-from postroom.mail.parse import parse_email
-from postroom.mail.tnef import TnefError, decompress_rtf, parse_tnef
+from postroom.mail.parsing.parse import parse_email
+from postroom.mail.parsing.tnef import TnefError, decompress_rtf, parse_tnef
 
 LVL_MESSAGE, LVL_ATTACHMENT = 1, 2
 

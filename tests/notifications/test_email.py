@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 
 from postroom.core import clock
 from postroom.inbox import actions
-from postroom.notifications.actions import do_set_preferences
+from postroom.inbox.actions.notifications import do_set_preferences
 from postroom.notifications.email import send_notification_emails
 from postroom.notifications.models import Notification
 

@@ -64,7 +64,7 @@ def test_a_customer_reply_notifies_followers(world):
 
 
 def test_follow_and_unfollow(world):
-    from postroom.notifications.actions import do_follow, do_unfollow
+    from postroom.inbox.actions.notifications import do_follow, do_unfollow
 
     do_follow(world.bob_conversation, actor=world.bob)
     assert Follower.objects.filter(user=world.bob).count() == 1

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from postroom.inbox import actions
+from postroom.inbox.actions.sending import do_set_reply_rules
 from postroom.inbox.models import AccessLevel
-from postroom.outbound.actions import do_configure_outbound
 from tests.conftest import make_user
 
 
@@ -23,7 +23,7 @@ def test_off_by_default_anyone_with_reply_access_may_reply(world, erin):
 
 
 def test_when_on_others_must_take_the_conversation_first(world, erin, client_for):
-    do_configure_outbound(world.support, actor=world.alice, only_assignee_replies=True)
+    do_set_reply_rules(world.support, actor=world.alice, only_assignee_replies=True)
     with pytest.raises(PermissionDenied):
         actions.do_reply(world.bob_conversation, "Hi", actor=erin)
     actions.do_reply(world.bob_conversation, "Hi from the assignee", actor=world.bob)
@@ -34,6 +34,6 @@ def test_when_on_others_must_take_the_conversation_first(world, erin, client_for
 def test_members_of_the_assigned_team_may_reply(world, erin):
     team = actions.do_create_team(name="Tier 2", members=[erin], actor=world.alice)
     actions.do_grant_access(world.support, team=team, level=AccessLevel.VIEW, actor=world.alice)
-    do_configure_outbound(world.support, actor=world.alice, only_assignee_replies=True)
+    do_set_reply_rules(world.support, actor=world.alice, only_assignee_replies=True)
     actions.do_assign(world.bob_conversation, team=team, actor=world.alice)
     actions.do_reply(world.bob_conversation, "Team reply", actor=erin)

@@ -11,11 +11,11 @@ import json
 import pytest
 
 from postroom.events.reactors import drain
+from postroom.inbox.actions.sending import do_set_reply_rules
 from postroom.inbox.models import Activity, Message, MessageKind
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.mail.store import store_raw
-from postroom.outbound.actions import do_configure_outbound
 from postroom.outbound.autoack import unattended
 from postroom.outbound.models import OutboxItem
 from tests.mail.corpus import CORPUS, requires_corpus
@@ -29,7 +29,7 @@ HUMAN = "django_helpdesk/messages/quoted_printable.eml"  # Tim Hobbs, from Gmail
 
 def by_feature(feature: str, expected_kind: str) -> str:
     """The first corpus file with ``feature`` that the parser reads as ``expected_kind``."""
-    from postroom.mail.parse import parse_email
+    from postroom.mail.parsing.parse import parse_email
 
     files = json.loads((CORPUS / "pitfalls.json").read_text())["by_feature"][feature]
     for name in files:
@@ -55,8 +55,8 @@ def acks() -> list[Message]:
 
 @pytest.fixture
 def acknowledging(world, frozen):
-    do_configure_outbound(world.support, auto_ack_enabled=True, actor=world.alice)
-    do_configure_outbound(world.sales, auto_ack_enabled=True, actor=world.alice)
+    do_set_reply_rules(world.support, auto_ack_enabled=True, actor=world.alice)
+    do_set_reply_rules(world.sales, auto_ack_enabled=True, actor=world.alice)
 
 
 def test_off_by_default(world, frozen):
@@ -83,7 +83,9 @@ def test_a_person_gets_one_acknowledgement(world, peer, acknowledging):
 
 
 def test_at_most_once_per_sender_per_period(world, acknowledging):
-    do_configure_outbound(world.support, auto_ack_period_hours=24, actor=world.alice)
+    do_set_reply_rules(
+        world.support, auto_ack_enabled=True, auto_ack_period_hours=24, actor=world.alice
+    )
     deliver(world, mail(subject="First question", message_id="<q1@customer.test>"))
     advance(3600)
     deliver(world, mail(subject="Second question", message_id="<q2@customer.test>"))

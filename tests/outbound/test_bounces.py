@@ -8,7 +8,7 @@ from email.utils import format_datetime
 from postroom.events.reactors import drain
 from postroom.inbox import actions
 from postroom.inbox.models import Activity, Conversation, DeliveryStatus, Message, MessageKind
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.store import store_raw
 from postroom.outbound.models import OutboxItem, OutboxState
 from tests.mail.corpus import CORPUS, requires_corpus

@@ -10,9 +10,9 @@ from django.db import connection
 
 from postroom.core import clock
 from postroom.inbox import actions
+from postroom.inbox.actions.delivery import STALE_AFTER, backoff, claim
+from postroom.inbox.actions.outbox import do_retry_send
 from postroom.inbox.models import Activity, DeliveryStatus
-from postroom.outbound.actions import do_retry_send
-from postroom.outbound.delivery import STALE_AFTER, backoff, claim
 from postroom.outbound.loop import deliver_due
 from postroom.outbound.models import OutboxItem, OutboxState
 from tests.outbound.conftest import advance, send_due

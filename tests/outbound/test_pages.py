@@ -10,8 +10,8 @@ import pytest
 
 from postroom.core import clock
 from postroom.inbox import actions
+from postroom.inbox.actions.sending import do_set_reply_rules
 from postroom.inbox.models import AccessLevel, Conversation, DeliveryStatus, Message
-from postroom.outbound.actions import do_configure_outbound
 from postroom.outbound.models import CapturedMail, Draft, OutboundSettings, OutboxItem
 from tests.outbound.conftest import send_due
 
@@ -262,11 +262,12 @@ def test_sending_settings_are_for_managers(world, client_for, frozen):
          "undo_seconds": "20", "auto_ack_enabled": "on", "auto_ack_period_hours": "12"},
     )  # fmt: skip
     row = OutboundSettings.objects.get(inbox=world.support)
-    assert (row.transport, row.smtp_port, row.undo_seconds, row.auto_ack_enabled) == (
-        "smtp",
-        465,
-        20,
-        True,
+    assert (row.transport, row.smtp_port, row.undo_seconds) == ("smtp", 465, 20)
+    world.support.refresh_from_db()
+    assert (world.support.auto_ack_enabled, world.support.auto_ack_period_hours) == (True, 12)
+    assert (world.support.only_assignee_replies, world.support.reply_address_token) == (
+        False,
+        False,
     )
     assert "SMTP smtp.example.test:465" in alice.get("/outbox/").content.decode()
 
@@ -329,7 +330,7 @@ def test_the_managers_level_sees_the_sending_link(world, client_for, frozen):
     actions.do_grant_access(
         world.support, user=world.bob, level=AccessLevel.MANAGE, actor=world.alice
     )
-    do_configure_outbound(world.support, auto_ack_enabled=True, actor=world.bob)
+    do_set_reply_rules(world.support, auto_ack_enabled=True, actor=world.bob)
     html = client_for(world.bob).get("/outbox/").content.decode()
     assert "/admin/inboxes/support/sending/" in html
     assert "acknowledges new conversations" in html

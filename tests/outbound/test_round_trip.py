@@ -8,10 +8,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from postroom.inbox import actions
+from postroom.inbox.actions.sending import do_set_reply_rules
 from postroom.inbox.models import Message
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.store import store_raw
-from postroom.outbound.actions import do_configure_outbound
 from tests.outbound.conftest import advance, send_due
 
 
@@ -58,7 +58,7 @@ def test_an_answer_with_only_references_joins_the_conversation(world, peer, froz
 
 
 def test_an_answer_through_the_reply_address_alone_joins_the_conversation(world, peer, frozen):
-    do_configure_outbound(world.support, reply_address_token=True, actor=world.alice)
+    do_set_reply_rules(world.support, reply_address_token=True, actor=world.alice)
     actions.do_reply(world.bob_conversation, "Fixed, sorry!", actor=world.bob)
     send_due()
     reply_to = peer.received[0].message["Reply-To"].addresses[0].addr_spec

@@ -4,10 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from postroom.inbox import actions
+from postroom.inbox.actions.drafts import do_autosave_draft, do_take_over_draft
 from postroom.inbox.models import AccessLevel
 from postroom.notifications.models import Notification
-from postroom.outbound.drafts import do_autosave_draft, do_take_over_draft, drafts_of_others
 from postroom.outbound.models import Draft
+from postroom.outbound.queries import conversation_drafts
 
 
 def _save(world, user, body):
@@ -26,7 +27,8 @@ def test_autosave_keeps_one_draft_per_author_and_clears_when_emptied(world):
 
 def test_teammates_see_the_draft_and_who_writes_it(world, client_for):
     _save(world, world.bob, "Hi Carol, the refund is on its way.")
-    assert [d.author for d in drafts_of_others(world.bob_conversation, world.alice)] == [world.bob]
+    mine, others = conversation_drafts(world.alice, world.bob_conversation)
+    assert (mine, [d.author for d in others]) == (None, [world.bob])
     page = client_for(world.alice).get(f"/c/{world.bob_conversation.pk}/").content.decode()
     assert "Bob has a draft reply" in page and "the refund is on its way" in page
     own = client_for(world.bob).get(f"/c/{world.bob_conversation.pk}/").content.decode()

@@ -15,9 +15,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from postroom.core.crypto import decrypt
 from postroom.inbox import actions
+from postroom.inbox.actions.sending import do_configure_outbound
 from postroom.inbox.models import DeliveryStatus
-from postroom.mail import smtpd
-from postroom.outbound.actions import do_configure_outbound
+from postroom.mail.sources import smtpd
 from postroom.outbound.loop import deliver_due
 from postroom.outbound.models import CapturedMail, OutboundSettings, OutboxItem
 from tests.outbound.conftest import Peer, send_due

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actions import NewAttachment
+from postroom.inbox.actions.delivery import claim
+from postroom.inbox.actions.outbox import do_cancel_send, do_send_now
+from postroom.inbox.actions.sending import do_configure_outbound
 from postroom.inbox.models import AccessLevel, Activity, Conversation, DeliveryStatus, Message
-from postroom.outbound.actions import do_cancel_send, do_configure_outbound, do_send_now
-from postroom.outbound.delivery import claim
 from postroom.outbound.loop import deliver_due
 from postroom.outbound.models import Draft, OutboxItem
 from tests.outbound.conftest import advance, send_due

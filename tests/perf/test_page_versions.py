@@ -175,7 +175,7 @@ def test_the_system_actor_is_no_exception(world):
 
 
 def test_a_persons_badge_and_preferences_move_their_own_version(world):
-    from postroom.notifications.actions import do_mark_read, do_set_preferences
+    from postroom.inbox.actions.notifications import do_mark_read, do_set_preferences
     from postroom.notifications.models import Notification
 
     def bob_moves(write: Callable[[], object]) -> bool:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from postroom.inbox import actions
 from postroom.inbox.models import Activity, Conversation, Direction, Message, Status
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus
 from postroom.mail.store import idempotency_key, store_raw
 from tests.pipeline.mails import mail
@@ -175,7 +175,7 @@ def test_auto_replies_are_marked_and_do_not_reopen(world):
 
 
 def test_a_message_that_cannot_be_digested_is_quarantined_and_later_mail_flows(world, monkeypatch):
-    from postroom.mail import parse_many as digest
+    from postroom.mail.parsing import parse_many as digest
 
     real = digest.parse_email
 
@@ -207,7 +207,7 @@ def test_a_database_hiccup_leaves_mail_pending_not_quarantined(world, monkeypatc
     import pytest
     from django.db import OperationalError
 
-    from postroom.mail import digest
+    from postroom.mail.digest import digest
 
     real = digest.digest_one
     hiccups = [OperationalError("database is locked")] * 2
@@ -228,7 +228,7 @@ def test_a_database_hiccup_leaves_mail_pending_not_quarantined(world, monkeypatc
 
 
 def test_quarantine_page_for_admins_only(world, client_for, monkeypatch):
-    from postroom.mail import parse_many
+    from postroom.mail.parsing import parse_many
 
     monkeypatch.setattr(parse_many, "parse_email", lambda data: 1 / 0)
     stored = store_raw(mail(subject="x"), inbox=world.support, source="import")

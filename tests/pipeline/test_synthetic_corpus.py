@@ -13,7 +13,7 @@ import pytest
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import Attachment, Conversation, Message
-from postroom.mail.digest import digest_all
+from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage, RawStatus
 from postroom.mail.store import store_raw
 

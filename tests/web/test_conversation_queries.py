@@ -15,9 +15,9 @@ import pytest
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actions.collision import seen_now
+from postroom.inbox.actions.drafts import do_autosave_draft, do_save_draft
+from postroom.inbox.actions.sending import do_configure_outbound
 from postroom.inbox.models import AccessLevel, MessageKind
-from postroom.outbound.actions import do_configure_outbound, do_save_draft
-from postroom.outbound.drafts import do_autosave_draft
 from postroom.outbound.models import ComposeMode
 
 PAGE_QUERIES = 16

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import ApiToken, Role, Team, User
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.events import Event, emit
 from postroom.inbox.models import AccessLevel, Inbox, InboxAccess, InboxAddress

@@ -21,7 +21,7 @@ from postroom.core import clock
 from postroom.core.subjects import normalize_subject
 from postroom.core.tokens import message_id_for
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.assign import do_assign
 from postroom.inbox.actions.collision import Collision, Newer, Seen, newer_than
 from postroom.inbox.actors import CUSTOMER, Actor
@@ -38,7 +38,6 @@ from postroom.inbox.models import (
     Status,
 )
 from postroom.outbound import compose
-from postroom.outbound import config as outbound_config
 from postroom.outbound.models import ComposeMode
 from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue, keep_draft
 
@@ -57,12 +56,12 @@ class NewAttachment:
 _MARKUP = str.maketrans("", "", "*_`#>")
 
 
-def _preview(text: str) -> str:
+def preview_text(text: str) -> str:
     """First words of a message for the list, without Markdown emphasis marks."""
     return " ".join(text.translate(_MARKUP).split())[:200]
 
 
-def _contact_for(email: str, name: str) -> Contact:
+def contact_for(email: str, name: str) -> Contact:
     contact, created = Contact.objects.get_or_create(
         email=email.lower(), defaults={"name": name[:200]}
     )
@@ -106,15 +105,15 @@ def do_receive_message(
     is_new = conversation is None
     if conversation is None:
         if outbound:
-            contact = _contact_for(to[0], "") if to else None
+            contact = contact_for(to[0], "") if to else None
         else:
-            contact = _contact_for(from_email, from_name) if from_email else None
+            contact = contact_for(from_email, from_name) if from_email else None
         conversation = Conversation.objects.create(
             inbox=inbox,
             contact=contact,
             subject=subject[:500],
             subject_key=normalize_subject(subject),
-            preview=_preview(visible),
+            preview=preview_text(visible),
             message_count=1,
             created_at=now,
             last_activity_at=now,
@@ -159,7 +158,7 @@ def do_receive_message(
         fields = ["message_count"]
         if now >= conversation.last_activity_at:  # an imported older message keeps the order
             conversation.last_activity_at = now
-            conversation.preview = _preview(visible)
+            conversation.preview = preview_text(visible)
             fields += ["last_activity_at", "preview"]
     if (
         conversation.status in (Status.PENDING, Status.SNOOZED)
@@ -230,7 +229,7 @@ def check_can_reply(user: User, conversation: Conversation, action: str) -> int:
 
 
 def _may_reply_while_assigned(user: User, conversation: Conversation) -> bool:
-    if not outbound_config.settings_for(conversation.inbox).only_assignee_replies:
+    if not conversation.inbox.only_assignee_replies:
         return True
     if conversation.assignees.filter(pk=user.pk).exists():
         return True
@@ -325,15 +324,14 @@ def _queue_outbound(
     conversation.message_count += 1
     conversation.last_activity_at = now
     if body.strip():
-        conversation.preview = _preview(body)
+        conversation.preview = preview_text(body)
     conversation.save(update_fields=["message_count", "last_activity_at", "preview"])
-    with_token = outbound_config.settings_for(inbox).reply_address_token
     enqueue(
         message,
         mode=out.mode,
         sent_text=parts.sent_text,
         sent_html=parts.sent_html,
-        reply_to=[compose.reply_to_for(inbox, conversation, with_token=with_token)],
+        reply_to=[compose.reply_to_for(inbox, conversation, with_token=inbox.reply_address_token)],
         threading_headers=out.threading,
         quoted=out.quoted,
         send_at=out.send_at,
@@ -510,7 +508,7 @@ def do_start_conversation(
     now = clock.now()
     conversation = Conversation.objects.create(
         inbox=inbox,
-        contact=_contact_for(recipients[0], ""),
+        contact=contact_for(recipients[0], ""),
         subject=subject[:500],
         subject_key=normalize_subject(subject),
         status=Status.PENDING,

@@ -10,7 +10,8 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.notifications import follow, record_mentions
 from postroom.inbox.models import Conversation, Note
 
 MAX_NOTE_LENGTH = 20_000
@@ -32,8 +33,6 @@ def do_add_note(conversation: Conversation, body: str, *, actor: User) -> Note:
         body_html=render_markdown(body),
         created_at=now,
     )
-    from postroom.notifications.actions import follow, record_mentions
-
     mentioned = record_mentions(note, actor=actor)
     follow(conversation, actor)
     record(

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import flush_pending_activity, record
-from postroom.inbox.actions.messages import _contact_for, _preview
+from postroom.inbox.actions.activity import flush_pending_activity, record
+from postroom.inbox.actions.messages import contact_for, preview_text
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
@@ -26,13 +26,15 @@ from postroom.inbox.models import (
 )
 
 
-def _refresh_counters(conversation: Conversation) -> None:
+def refresh_counters(conversation: Conversation) -> None:
+    """Recount what the list shows of ``conversation`` (messages, latest activity, preview,
+    assignment) after messages were moved or removed. Call inside the action's transaction."""
     messages = Message.objects.filter(conversation=conversation)
     conversation.message_count = messages.count()
     latest = messages.order_by("-created_at", "-id").first()
     if latest is not None:
         conversation.last_activity_at = latest.created_at
-        conversation.preview = _preview(latest.visible_text or latest.text)
+        conversation.preview = preview_text(latest.visible_text or latest.text)
     conversation.is_assigned = (
         ConversationAssignee.objects.filter(conversation=conversation).exists()
         or conversation.assigned_team_id is not None
@@ -71,7 +73,7 @@ def do_merge_conversations(target: Conversation, source: Conversation, *, actor:
         target.save(update_fields=["assigned_team"])
     data = {"source": source.pk, "subject": source.subject}
     source.delete()
-    _refresh_counters(target)
+    refresh_counters(target)
     record("conversation.merged", actor=actor, conversation=target, data=data)
 
 
@@ -83,10 +85,10 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
     if Message.objects.filter(conversation=source).count() < 2:
         raise ValidationError({"message": _("The conversation has only this message.")})
     if message.direction == Direction.OUTBOUND:
-        contact = _contact_for(message.to[0], "") if message.to else source.contact
+        contact = contact_for(message.to[0], "") if message.to else source.contact
     else:
         contact = (
-            _contact_for(message.from_email, message.from_name)
+            contact_for(message.from_email, message.from_name)
             if message.from_email
             else source.contact
         )
@@ -95,7 +97,7 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
         contact=contact,
         subject=message.subject,
         subject_key=normalize_subject(message.subject),
-        preview=_preview(message.visible_text),
+        preview=preview_text(message.visible_text),
         message_count=1,
         created_at=message.created_at,
         last_activity_at=message.created_at,
@@ -103,7 +105,7 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
     message.conversation = new
     message.thread_reason = _("split out by %(name)s") % {"name": getattr(actor, "name", "")}
     message.save(update_fields=["conversation", "thread_reason"])
-    _refresh_counters(source)
+    refresh_counters(source)
     record(
         "conversation.split",
         actor=actor,
@@ -157,7 +159,7 @@ def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Act
     ):
         conversation.assigned_team = None
         conversation.save(update_fields=["assigned_team"])
-    _refresh_counters(conversation)
+    refresh_counters(conversation)
     record(
         "conversation.moved",
         actor=actor,

@@ -24,6 +24,19 @@ class Inbox(models.Model):
     address = models.EmailField(_("address"), unique=True)
     signature = models.TextField(_("signature"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Reply rules: how people and Postroom answer the mail of this inbox, whichever
+    # transport sends it (docs/outbound.md).
+    # While a conversation is assigned, only its assignees (and the assigned team's
+    # members) may reply; anyone else takes it over first.
+    only_assignee_replies = models.BooleanField(default=False)
+    # Reply-To carries the conversation's reply token (support+pr.12.ab…@): answers find
+    # their conversation even when a client drops the threading headers.
+    reply_address_token = models.BooleanField(default=False)
+    # "We got your message" for a person's first message of a new conversation.
+    auto_ack_enabled = models.BooleanField(default=False)
+    auto_ack_subject = models.CharField(max_length=200, blank=True, default="")
+    auto_ack_body = models.TextField(blank=True, default="")
+    auto_ack_period_hours = models.PositiveIntegerField(default=24)
 
     class Meta:
         ordering = ("name", "id")

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from postroom.inbox import actions
-from postroom.notifications.actions import do_set_preferences
+from postroom.inbox.actions.notifications import do_set_preferences
 from postroom.notifications.models import EmailMode, Preference
 from postroom.web.context import page_context, signed_in_user
 

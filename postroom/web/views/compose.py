@@ -37,6 +37,7 @@ from postroom.inbox.access import (
     require,
 )
 from postroom.inbox.actions.collision import Collision, Seen
+from postroom.inbox.actions.drafts import do_autosave_draft, do_discard_draft, do_save_draft
 from postroom.inbox.models import (
     Conversation,
     Direction,
@@ -47,9 +48,7 @@ from postroom.inbox.models import (
 )
 from postroom.inbox.queries import TimelineEntry
 from postroom.outbound import compose
-from postroom.outbound.actions import do_discard_draft, do_save_draft
 from postroom.outbound.config import effective_kind
-from postroom.outbound.drafts import do_autosave_draft
 from postroom.outbound.mime import payload_of
 from postroom.outbound.models import ComposeMode, Draft, Transport
 from postroom.outbound.queries import (

@@ -37,6 +37,8 @@ from postroom.inbox.access import (
     inbox_levels,
     visible_labels,
 )
+from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
+from postroom.inbox.actions.notifications import do_follow, do_unfollow
 from postroom.inbox.models import (
     Activity,
     Conversation,
@@ -50,8 +52,7 @@ from postroom.inbox.models import (
     Status,
 )
 from postroom.inbox.queries import conversation_timeline
-from postroom.outbound.actions import do_discard_draft
-from postroom.outbound.drafts import do_take_over_draft
+from postroom.notifications.models import Follower
 from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
 from postroom.web.context import page_context, signed_in_user
@@ -188,6 +189,14 @@ def _discard_draft(request: HttpRequest, user: User, conversation: Conversation)
     messages.success(request, _("Draft discarded."))
 
 
+def _follow(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    do_follow(conversation, actor=user)
+
+
+def _unfollow(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    do_unfollow(conversation, actor=user)
+
+
 def _move(request: HttpRequest, user: User, conversation: Conversation) -> None:
     target = access_inbox(user, request.POST.get("inbox", ""))
     actions.do_move_conversation(conversation, target, actor=user)
@@ -209,6 +218,8 @@ HANDLERS: dict[str, Handler] = {
     "move": _move,
     "discard_draft": _discard_draft,
     "take_draft": _take_draft,
+    "follow": _follow,
+    "unfollow": _unfollow,
 }
 
 
@@ -253,7 +264,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         for key in ("added", "removed")
         for pk in e.item.data.get(key, [])
     }
-    people = _people(convo, mentioned)
+    people = _people(convo, mentioned, viewer=user)
     can = allowed_actions(level)
     can_reply = "do_reply" in can
     context = page_context(
@@ -265,6 +276,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         timeline=timeline,
         names=people.names,
         assignees=people.assignees,
+        following=people.viewer_follows,
         conversation_labels=conversation_labels,
         members=people.assignable,
         teams=list(Team.objects.all()),
@@ -294,10 +306,13 @@ class _People:
     assignable: list[User]  # active, with access to the inbox
     assignees: list[User]
     names: dict[int, str]  # of the users the timeline's activity names
+    viewer_follows: bool = False
 
 
-def _people(convo: Conversation, mentioned: set[int]) -> _People:
-    """Everyone the page names, in one query; each list in the users' model order."""
+def _people(convo: Conversation, mentioned: set[int], *, viewer: User) -> _People:
+    """Everyone the page names, and whether the viewer follows the conversation, in one
+    query; each list in the users' model order. The viewer can see the inbox, so they are
+    among the assignable."""
     granted = InboxAccess.objects.filter(inbox_id=convo.inbox_id)
     assignable = Q(is_active=True) & (
         Q(role__in=(Role.OWNER, Role.ADMIN))
@@ -305,9 +320,11 @@ def _people(convo: Conversation, mentioned: set[int]) -> _People:
         | Exists(granted.filter(team__members=OuterRef("pk")))
     )
     assigned = Exists(ConversationAssignee.objects.filter(conversation=convo, user=OuterRef("pk")))
+    follows = Exists(Follower.objects.filter(conversation=convo, user=OuterRef("pk")))
     rows = User.objects.annotate(
         assignable=ExpressionWrapper(assignable, output_field=BooleanField()),
         assigned=assigned,
+        follows=follows,
     ).filter(Q(assignable=True) | Q(assigned=True) | Q(pk__in=mentioned))
     found = _People(assignable=[], assignees=[], names={})
     for person in rows:
@@ -317,6 +334,8 @@ def _people(convo: Conversation, mentioned: set[int]) -> _People:
             found.assignees.append(person)
         if person.pk in mentioned:
             found.names[person.pk] = person.name
+        if person.pk == viewer.pk:
+            found.viewer_follows = person.follows
     return found
 
 

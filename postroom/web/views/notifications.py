@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from postroom.inbox.access import inbox_levels
-from postroom.notifications.actions import do_mark_read
+from postroom.inbox.actions.notifications import do_mark_read
 from postroom.notifications.models import Mention, Notification
 from postroom.web.context import page_context, signed_in_user
 

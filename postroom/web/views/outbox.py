@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,13 +30,9 @@ from postroom.inbox.access import (
     require,
     visible_inboxes,
 )
+from postroom.inbox.actions.outbox import do_cancel_send, do_retry_send, do_send_now
+from postroom.inbox.actions.sending import do_configure_outbound, do_set_reply_rules
 from postroom.inbox.models import AccessLevel, Direction, Message
-from postroom.outbound.actions import (
-    do_cancel_send,
-    do_configure_outbound,
-    do_retry_send,
-    do_send_now,
-)
 from postroom.outbound.config import PROVIDERS, effective_kind, settings_for, transport_for
 from postroom.outbound.models import SmtpSecurity, Transport
 from postroom.outbound.queries import (
@@ -73,12 +70,11 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
     inboxes = []
     for inbox in managed_inboxes(user):
-        own = settings_for(inbox)
         try:
             via = transport_for(inbox).describe()
         except ValueError:
             via = _("a stored secret cannot be read")
-        inboxes.append({"inbox": inbox, "via": via, "auto_ack": own.auto_ack_enabled})
+        inboxes.append({"inbox": inbox, "via": via, "auto_ack": inbox.auto_ack_enabled})
     context = page_context(
         request,
         problems=rows(problems),
@@ -198,12 +194,20 @@ def _settings_fields(post: Any) -> dict[str, Any]:
         "provider": post.get("provider", ""),
         "provider_options": options,
         "undo_seconds": None if undo == "" else number("undo_seconds", 10),
+    }
+
+
+def _rules_fields(post: Any) -> dict[str, Any]:
+    raw = post.get("auto_ack_period_hours", "").strip()
+    if raw and not raw.isdecimal():
+        raise ValidationError({"auto_ack_period_hours": _("Enter a whole number.")})
+    return {
         "reply_address_token": post.get("reply_address_token") == "on",
         "only_assignee_replies": post.get("only_assignee_replies") == "on",
         "auto_ack_enabled": post.get("auto_ack_enabled") == "on",
         "auto_ack_subject": post.get("auto_ack_subject", "").strip(),
         "auto_ack_body": post.get("auto_ack_body", ""),
-        "auto_ack_period_hours": number("auto_ack_period_hours", 24),
+        "auto_ack_period_hours": int(raw) if raw else 24,
     }
 
 
@@ -215,13 +219,16 @@ def sending_settings(request: HttpRequest, slug: str) -> HttpResponse:
     require(user, "do_configure_outbound", inbox.pk)  # 403 (not the form) below manage
     if request.method == "POST":
         try:
-            do_configure_outbound(
-                inbox,
-                actor=user,
-                smtp_password=request.POST.get("smtp_password") or None,
-                provider_secret=request.POST.get("provider_secret") or None,
-                **_settings_fields(request.POST),
-            )
+            # One form, two actions: either both are saved or neither is.
+            with transaction.atomic():
+                do_configure_outbound(
+                    inbox,
+                    actor=user,
+                    smtp_password=request.POST.get("smtp_password") or None,
+                    provider_secret=request.POST.get("provider_secret") or None,
+                    **_settings_fields(request.POST),
+                )
+                do_set_reply_rules(inbox, actor=user, **_rules_fields(request.POST))
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for text in errors:

@@ -16,9 +16,9 @@ import signal
 import sys
 import threading
 
-from postroom.mail.imap import FetcherBusy, fetch_once, supervise_fetchers
-from postroom.mail.imap_state import LeaseLost
 from postroom.mail.models import ImapAccount
+from postroom.mail.sources.imap.fetcher import FetcherBusy, fetch_once, supervise_fetchers
+from postroom.mail.sources.imap.state import LeaseLost
 
 
 def _once(account_ids: list[int]) -> int:

@@ -3,7 +3,7 @@ process (this module must not import Django)."""
 
 from __future__ import annotations
 
-from postroom.mail.parse import ParsedEmail, parse_email
+from postroom.mail.parsing.parse import ParsedEmail, parse_email
 
 Parsed = dict[int, ParsedEmail | BaseException]
 

@@ -1,4 +1,5 @@
-"""Shared drafts: saved as the author types, visible to teammates, taken over on purpose."""
+"""Drafts: kept when sending was refused or undone, saved as the author types (shared
+with teammates, who see that a draft exists), and taken over on purpose."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from django.utils.translation import gettext as _
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.messages import NewAttachment
+from postroom.inbox.actions.notifications import notify
 from postroom.inbox.events import Event, emit
-from postroom.inbox.models import Conversation
-from postroom.notifications.actions import notify
+from postroom.inbox.models import Conversation, Inbox, Message
 from postroom.notifications.models import Kind
 from postroom.outbound.models import ComposeMode, Draft
+from postroom.outbound.outbox import keep_draft
 
 
 @transaction.atomic
@@ -95,10 +98,42 @@ def do_take_over_draft(draft: Draft, *, actor: User) -> Draft:
     return draft
 
 
-def drafts_of_others(conversation: Conversation, user: User) -> list[Draft]:
-    return list(
-        Draft.objects.filter(conversation=conversation)
-        .exclude(author=user)
-        .select_related("author")
-        .order_by("-updated_at", "-created_at")
+@transaction.atomic
+def do_save_draft(
+    *,
+    actor: User,
+    inbox: Inbox,
+    conversation: Conversation | None,
+    mode: str,
+    source_message: Message | None = None,
+    subject: str = "",
+    body: str = "",
+    to: list[str] | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    quote: bool = True,
+    attachments: list[NewAttachment] | None = None,
+) -> Draft:
+    """Keep what the actor was writing (e.g. when sending was refused), files included."""
+    require(actor, "do_save_draft", inbox.pk)
+    return keep_draft(
+        actor,
+        inbox,
+        conversation,
+        mode=mode,
+        source_message=source_message,
+        subject=subject,
+        body=body,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        quote=quote,
+        attachments=attachments or [],
     )
+
+
+@transaction.atomic
+def do_discard_draft(*, actor: User, inbox: Inbox, conversation: Conversation | None) -> None:
+    """Throw away the actor's own draft (of ``conversation``, or the compose page's)."""
+    require(actor, "do_discard_draft", inbox.pk)
+    Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()

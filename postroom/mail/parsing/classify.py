@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from email import policy
 
-from postroom.mail.headers import decode_unstructured, parse_addresses
-from postroom.mail.mime import Headers, Part
+from postroom.mail.parsing.headers import decode_unstructured, parse_addresses
+from postroom.mail.parsing.mime import Headers, Part
 
 log = logging.getLogger(__name__)
 

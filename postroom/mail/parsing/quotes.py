@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from postroom.mail.html import html_to_text_and_flag
+from postroom.mail.parsing.html import html_to_text_and_flag
 
 # Words that end an attribution line, by language.
 _WROTE = (

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from postroom.mail.bodies import AttachmentData, BodyResult, extract_bodies
-from postroom.mail.charsets import decode_text
-from postroom.mail.classify import BounceInfo, classify
-from postroom.mail.headers import (
+from postroom.mail.parsing.bodies import AttachmentData, BodyResult, extract_bodies
+from postroom.mail.parsing.charsets import decode_text
+from postroom.mail.parsing.classify import BounceInfo, classify
+from postroom.mail.parsing.headers import (
     decode_unstructured,
     parse_addresses,
     parse_date,
     parse_message_ids,
 )
-from postroom.mail.html import html_to_text, sanitize_email_html
-from postroom.mail.mime import Headers, parse_part
-from postroom.mail.quotes import visible_text
+from postroom.mail.parsing.html import html_to_text, sanitize_email_html
+from postroom.mail.parsing.mime import Headers, parse_part
+from postroom.mail.parsing.quotes import visible_text
 
 __all__ = [
     "Address",

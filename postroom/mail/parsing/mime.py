@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from postroom.mail.headers import parse_mime_header
+from postroom.mail.parsing.headers import parse_mime_header
 
 MAX_DEPTH = 20  # deeper nesting is a parser bomb, not mail
 MAX_PARTS = 2000

@@ -15,11 +15,11 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 
-from postroom.mail import tnef
-from postroom.mail.charsets import decode_text
-from postroom.mail.headers import decode_unstructured
-from postroom.mail.html import html_to_text, text_to_html
-from postroom.mail.mime import Part, decode_uu
+from postroom.mail.parsing import tnef
+from postroom.mail.parsing.charsets import decode_text
+from postroom.mail.parsing.headers import decode_unstructured
+from postroom.mail.parsing.html import html_to_text, text_to_html
+from postroom.mail.parsing.mime import Part, decode_uu
 
 _TEXTUAL = ("text/plain", "text/html")
 _SIGNATURE_NAMES = {

@@ -21,13 +21,13 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actions import NewAttachment
-from postroom.inbox.actions._log import batched_activity
+from postroom.inbox.actions.activity import batched_activity
 from postroom.inbox.actors import CUSTOMER, SYSTEM
 from postroom.inbox.models import Conversation, Direction, Inbox, InboxAddress, Message
+from postroom.mail.digest.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
-from postroom.mail.parse import ParsedEmail
-from postroom.mail.parse_many import Parsed, parse_many
-from postroom.mail.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
+from postroom.mail.parsing.parse import ParsedEmail
+from postroom.mail.parsing.parse_many import Parsed, parse_many
 
 log = logging.getLogger(__name__)
 

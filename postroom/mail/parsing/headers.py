@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
 from urllib.parse import unquote_to_bytes
 
-from postroom.mail.charsets import decode_text
+from postroom.mail.parsing.charsets import decode_text
 
 # An encoded-word, loosely: clients put spaces and '?' inside Q text, and leave out the
 # closing "?=" at the end of a header; the lazy text ends at the first "?=" or the end.

@@ -37,7 +37,7 @@ from django.urls import path, re_path
 
 from postroom.inbox.models import Inbox
 from postroom.mail.models import Source
-from postroom.mail.smtpd import inbox_for_address
+from postroom.mail.sources.smtpd import inbox_for_address
 from postroom.mail.store import store_raw
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def route(candidates: list[str]) -> tuple[Inbox | None, list[str]]:
     return inbox, ours
 
 
-@receiver(inbound, dispatch_uid="postroom.mail.webhooks.store_inbound")
+@receiver(inbound, dispatch_uid="postroom.mail.sources.webhooks.store_inbound")
 def store_inbound(sender: type, event: AnymailInboundEvent, esp_name: str, **kwargs: Any) -> None:
     """Store one inbound message; raising here makes the view answer 500 (retry)."""
     message: AnymailInboundMessage = event.message

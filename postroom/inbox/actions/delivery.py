@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 
 from postroom.core import clock
 from postroom.core.tokens import message_id_for
-from postroom.inbox.actions._log import record
+from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.events import Event, emit
 from postroom.inbox.models import DeliveryStatus, Direction, Message, MessageKind
 from postroom.outbound import compose
-from postroom.outbound.config import settings_for
 from postroom.outbound.models import AutoAck, ComposeMode, OutboxItem, OutboxState
 from postroom.outbound.outbox import Threading, enqueue
 
@@ -191,7 +190,6 @@ def do_mark_bounced(
 
 def _ack_texts(inbound: Message, name: str) -> tuple[str, str]:
     inbox = inbound.conversation.inbox
-    own = settings_for(inbox)
     values = {
         "name": name,
         # "Hello there," when the sender gave no name.
@@ -202,11 +200,11 @@ def _ack_texts(inbound: Message, name: str) -> tuple[str, str]:
         "inbox_address": inbox.address,
     }
     subject = (
-        compose.fill(own.auto_ack_subject, values)
-        if own.auto_ack_subject
+        compose.fill(inbox.auto_ack_subject, values)
+        if inbox.auto_ack_subject
         else compose.reply_subject(inbound.subject)
     )
-    body = own.auto_ack_body or _(
+    body = inbox.auto_ack_body or _(
         "Hello {first_name},\n\nthank you for your message. We have received it and will get "
         "back to you as soon as we can. Your reference is #{number}.\n\n{inbox}"
     )
@@ -257,11 +255,7 @@ def do_send_auto_ack(inbound: Message, *, to: str, name: str, source_key: str) -
         mode=ComposeMode.AUTO_ACK,
         sent_text=parts.sent_text,
         sent_html=parts.sent_html,
-        reply_to=[
-            compose.reply_to_for(
-                inbox, conversation, with_token=settings_for(inbox).reply_address_token
-            )
-        ],
+        reply_to=[compose.reply_to_for(inbox, conversation, with_token=inbox.reply_address_token)],
         threading_headers=Threading(in_reply_to, tuple(references)),
         auto_submitted=True,
     )

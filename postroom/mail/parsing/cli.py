@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from postroom.mail.parse import ParsedEmail, parse_email, parsed_to_json
+from postroom.mail.parsing.parse import ParsedEmail, parse_email, parsed_to_json
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -36,8 +36,9 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from postroom.core import clock
 from postroom.core.crypto import SecretUnreadable, decrypt
-from postroom.mail.imap_oauth import OAuthRefreshFailed, needs_refresh, refresh_access_token
-from postroom.mail.imap_state import (
+from postroom.mail.models import AfterImport, ImapAccount, ImapAuth, Security, Source
+from postroom.mail.sources.imap.oauth import OAuthRefreshFailed, needs_refresh, refresh_access_token
+from postroom.mail.sources.imap.state import (
     LEASE_SECONDS,
     LeaseLost,
     lease_free,
@@ -51,7 +52,6 @@ from postroom.mail.imap_state import (
     save_cursor,
     take_lease,
 )
-from postroom.mail.models import AfterImport, ImapAccount, ImapAuth, Security, Source
 from postroom.mail.store import store_raw
 
 log = logging.getLogger(__name__)

@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     progress = None if args.quiet else Progress(sys.stderr)
     if not args.no_digest:
-        from postroom.mail.digest import start_parser_pool
+        from postroom.mail.digest.digest import start_parser_pool
 
         start_parser_pool()  # launches while the files are read
     result = import_paths(inbox, args.paths, progress=progress)
@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{result.duplicates} already there, {result.failed} failed"
     )
     if not args.no_digest:
-        from postroom.mail.digest import digest_all
+        from postroom.mail.digest.digest import digest_all
 
         quarantined = RawMessage.objects.filter(inbox=inbox, status=RawStatus.QUARANTINED)
         before = quarantined.count()

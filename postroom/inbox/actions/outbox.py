@@ -1,5 +1,5 @@
-"""Actions on the outbox that people take: undo (cancel), retry, send now, drafts, and
-the inbox's sending settings. Each runs in one transaction with its activity row.
+"""Actions on the outbox that people take: undo (cancel), retry and send now. Each runs
+in one transaction with its activity row.
 
 Cancelling is a compare-and-set on the outbox row (queued or failed → gone), so it can
 never race the loop into sending a message that was undone.
@@ -15,25 +15,12 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.core.crypto import encrypt
 from postroom.inbox.access import require
-from postroom.inbox.actions._log import record
-from postroom.inbox.actions.messages import NewAttachment
-from postroom.inbox.actions.reshape import _refresh_counters
-from postroom.inbox.models import AccessLevel, Conversation, DeliveryStatus, Inbox, Message
-from postroom.outbound.config import PROVIDERS
-from postroom.outbound.models import (
-    ComposeMode,
-    Draft,
-    OutboundSettings,
-    OutboxItem,
-    OutboxState,
-    SmtpSecurity,
-    Transport,
-)
-from postroom.outbound.outbox import keep_draft, outbox_wakeup
-
-MAX_UNDO_SECONDS = 120
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.reshape import refresh_counters
+from postroom.inbox.models import AccessLevel, DeliveryStatus, Message
+from postroom.outbound.models import ComposeMode, Draft, OutboxItem, OutboxState
+from postroom.outbound.outbox import outbox_wakeup
 
 
 def _check_may_change(user: User, message: Message, action: str) -> OutboxItem:
@@ -102,7 +89,7 @@ def do_cancel_send(message: Message, *, actor: User) -> Draft:
         record("message.unsent", actor=actor, inbox=inbox, data=data)
         conversation.delete()
     else:
-        _refresh_counters(conversation)
+        refresh_counters(conversation)
         record("message.unsent", actor=actor, conversation=conversation, data=data)
     return draft
 
@@ -146,112 +133,3 @@ def do_send_now(message: Message, *, actor: User) -> None:
         data={"message": message.pk},
     )
     transaction.on_commit(outbox_wakeup.set)
-
-
-@transaction.atomic
-def do_save_draft(
-    *,
-    actor: User,
-    inbox: Inbox,
-    conversation: Conversation | None,
-    mode: str,
-    source_message: Message | None = None,
-    subject: str = "",
-    body: str = "",
-    to: list[str] | None = None,
-    cc: list[str] | None = None,
-    bcc: list[str] | None = None,
-    quote: bool = True,
-    attachments: list[NewAttachment] | None = None,
-) -> Draft:
-    """Keep what the actor was writing (e.g. when sending was refused), files included."""
-    require(actor, "do_save_draft", inbox.pk)
-    return keep_draft(
-        actor,
-        inbox,
-        conversation,
-        mode=mode,
-        source_message=source_message,
-        subject=subject,
-        body=body,
-        to=to,
-        cc=cc,
-        bcc=bcc,
-        quote=quote,
-        attachments=attachments or [],
-    )
-
-
-@transaction.atomic
-def do_discard_draft(*, actor: User, inbox: Inbox, conversation: Conversation | None) -> None:
-    """Throw away the actor's own draft (of ``conversation``, or the compose page's)."""
-    require(actor, "do_discard_draft", inbox.pk)
-    Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
-
-
-def _clean_settings(row: OutboundSettings) -> None:
-    if row.transport not in Transport.values:
-        raise ValidationError({"transport": _("Choose how this inbox sends.")})
-    if row.transport == Transport.SMTP:
-        if not row.smtp_host.strip():
-            raise ValidationError({"smtp_host": _("Enter the SMTP server's host name.")})
-        if not 0 < row.smtp_port < 65536:
-            raise ValidationError({"smtp_port": _("Enter a port between 1 and 65535.")})
-        if row.smtp_security not in SmtpSecurity.values:
-            raise ValidationError({"smtp_security": _("Choose STARTTLS, TLS or none.")})
-    if row.transport == Transport.PROVIDER and row.provider not in PROVIDERS:
-        raise ValidationError({"provider": _("Choose a provider.")})
-    if row.undo_seconds is not None and not 0 <= row.undo_seconds <= MAX_UNDO_SECONDS:
-        raise ValidationError(
-            {"undo_seconds": _("Choose between 0 and %(max)d seconds.") % {"max": MAX_UNDO_SECONDS}}
-        )
-    if not 1 <= row.auto_ack_period_hours <= 24 * 90:
-        raise ValidationError({"auto_ack_period_hours": _("Choose between 1 and 2160 hours.")})
-
-
-@transaction.atomic
-def do_configure_outbound(
-    inbox: Inbox,
-    *,
-    actor: User,
-    smtp_password: str | None = None,
-    provider_secret: str | None = None,
-    **fields: Any,
-) -> OutboundSettings:
-    """Save how ``inbox`` sends. Secrets are stored encrypted; ``None`` keeps the old one.
-
-    ``fields`` are :class:`OutboundSettings` fields (transport, smtp_host, ...).
-    """
-    require(actor, "do_configure_outbound", inbox.pk)
-    allowed = {f.name for f in OutboundSettings._meta.concrete_fields} - {
-        "id",
-        "inbox",
-        "smtp_password",
-        "provider_secret",
-        "updated_at",
-    }
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValueError(f"unknown settings: {sorted(unknown)}")
-    row = OutboundSettings.objects.select_for_update().filter(inbox=inbox).first()
-    row = row or OutboundSettings(inbox=inbox)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    if smtp_password is not None:
-        row.smtp_password = encrypt(smtp_password)
-    if provider_secret is not None:
-        row.provider_secret = encrypt(provider_secret)
-    _clean_settings(row)
-    row.updated_at = clock.now()
-    row.save()
-    record(
-        "inbox.outbound_configured",
-        actor=actor,
-        inbox=inbox,
-        data={
-            "transport": row.transport,
-            "auto_ack": row.auto_ack_enabled,
-            "undo_seconds": row.undo_seconds,
-        },
-    )
-    return row
