@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import Team, User
+from postroom.inbox.derived import LIVE_STATUSES, Status
 from postroom.inbox.models.inbox import Inbox
 from postroom.inbox.models.version import PageVersion
 
@@ -18,15 +19,6 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
-
-
-class Status(models.TextChoices):
-    OPEN = "open", _("Open")
-    PENDING = "pending", _("Pending")
-    SNOOZED = "snoozed", _("Snoozed")
-    CLOSED = "closed", _("Closed")
-    SPAM = "spam", _("Spam")
-    TRASH = "trash", _("Trash")
 
 
 class Priority(models.IntegerChoices):
@@ -109,8 +101,8 @@ class ConversationAssignee(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.CASCADE)
     # Copied from the conversation so "Mine" is one range of one index on this table, in
-    # list order, by database triggers (migrations 0003, 0004) that keep them equal to the
-    # conversation's on every write.
+    # list order, by database triggers (declared in postroom.inbox.derived) that keep them
+    # equal to the conversation's on every write.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -134,8 +126,8 @@ class ConversationLabel(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
     # Copied from the conversation so a label view is one range of one index, in list
-    # order, by database triggers (migrations 0003, 0004): its inbox, whether it is live (not
-    # spam or trash) and its last activity.
+    # order, by database triggers (declared in postroom.inbox.derived): its inbox, whether
+    # it is live (not spam or trash) and its last activity.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     live = models.BooleanField(default=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -154,9 +146,6 @@ class ConversationLabel(models.Model):
     def __str__(self) -> str:
         return f"{self.label_id} on #{self.conversation_id}"
 
-
-# Statuses a label view lists: everything but spam and trash.
-LIVE_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED, Status.CLOSED)
 
 ViewKey = tuple[int, str, int]
 
@@ -217,9 +206,10 @@ class ViewCount(models.Model):
     to the user, ``(inbox, "label", label)`` for live conversations with the label.
 
     Database triggers on conversations, assignees and labels keep the counts exact on
-    every write (actions, bulk updates, deletes), in the writing transaction; see the
-    migration ``0003_viewcount``. Reading a count is then one index lookup instead of a
-    count over the inbox's history. ``ViewCount.objects.recount()`` rebuilds them.
+    every write (actions, bulk updates, deletes), in the writing transaction; the keys
+    are declared in :mod:`postroom.inbox.derived`, which generates the triggers. Reading
+    a count is then one index lookup instead of a count over the inbox's history.
+    ``ViewCount.objects.recount()`` rebuilds them.
     """
 
     # No foreign keys: the counts are derived data, written by triggers, and must not
