@@ -54,9 +54,9 @@ def test_a_customer_reply_notifies_followers(world, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_receive_message(
             world.support,
-            from_email="carol@customer.test",
-            from_name="Carol",
-            text="Any news?",
+            actions.InboundMessage(
+                sender="carol@customer.test", sender_name="Carol", text="Any news?"
+            ),
             conversation=world.bob_conversation,
         )
     assert Notification.objects.filter(user=world.alice, kind="reply").exists()

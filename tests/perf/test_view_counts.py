@@ -36,9 +36,9 @@ def assert_counts_match_a_recount():
 def _receive(world, n=1, inbox=None, conversation=None):
     return actions.do_receive_message(
         inbox or world.support,
-        from_email=f"customer{n}@example.test",
-        subject=f"Question {n}",
-        text="Hello",
+        actions.InboundMessage(
+            sender=f"customer{n}@example.test", subject=f"Question {n}", text="Hello"
+        ),
         conversation=conversation,
     )
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
 from postroom.inbox.actions._log import flush_pending_activity, record
-from postroom.inbox.actions.messages import _contact_for, _preview
+from postroom.inbox.actions.contacts import contact_for
+from postroom.inbox.actions.messages import _preview
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
@@ -23,6 +24,7 @@ from postroom.inbox.models import (
     Message,
     Note,
 )
+from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
 
 
 def _refresh_counters(conversation: Conversation) -> None:
@@ -79,11 +81,12 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
     source = message.conversation
     if Message.objects.filter(conversation=source).count() < 2:
         raise ValidationError({"message": _("The conversation has only this message.")})
+    kind = IDENTITY_OF_CHANNEL[message.channel]
     if message.direction == Direction.OUTBOUND:
-        contact = _contact_for(message.to[0], "") if message.to else source.contact
+        contact = contact_for(kind, message.to[0]) if message.to else source.contact
     else:
         contact = (
-            _contact_for(message.from_email, message.from_name)
+            contact_for(kind, message.from_email, message.from_name)
             if message.from_email
             else source.contact
         )

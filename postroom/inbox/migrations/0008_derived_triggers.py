@@ -297,6 +297,6 @@ def backwards(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('inbox', '0006_pageversion_clock'), ('notifications', '0003_pageversion')]
+    dependencies = [('inbox', '0007_contact_identity_message_channel'), ('notifications', '0003_pageversion')]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

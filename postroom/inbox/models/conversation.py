@@ -1,4 +1,4 @@
-"""Contacts, conversations, their assignees and labels."""
+"""Conversations, their assignees and labels, and the view counts kept over them."""
 
 from __future__ import annotations
 
@@ -8,17 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import Team, User
 from postroom.inbox.derived import LIVE_STATUSES, Status
+from postroom.inbox.models.contact import Contact
 from postroom.inbox.models.inbox import Inbox
 from postroom.inbox.models.version import PageVersion
-
-
-class Contact(models.Model):
-    email = models.EmailField(_("email"), unique=True)
-    name = models.CharField(_("name"), max_length=200, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
 
 
 class Priority(models.IntegerChoices):
