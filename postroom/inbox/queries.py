@@ -216,6 +216,7 @@ class ListRow:
     contact_name: str
     contact_email: str
     team_name: str | None
+    snoozed_until: datetime | None
     assignees: list[User] = field(default_factory=list)  # id, name and email only
     labels: list[Label] = field(default_factory=list)
 
@@ -265,11 +266,14 @@ def list_rows(
             "contact__name",
             "contact__email",
             "assigned_team__name",
+            "snoozed_until",
         )
     )
     rows = [
-        ListRow(pk, status, prio, subject, preview, count, when, name or "", email or "", team)
-        for pk, status, prio, subject, preview, count, when, name, email, team in values
+        ListRow(
+            pk, status, prio, subject, preview, count, when, name or "", email or "", team, wake
+        )
+        for pk, status, prio, subject, preview, count, when, name, email, team, wake in values
     ]
     items, more = rows[:limit], len(rows) > limit
     by_pk = {row.pk: row for row in items}
