@@ -18,6 +18,7 @@ from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet,
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import User
+from postroom.inbox.derived import LIVE_STATUSES
 from postroom.inbox.models import (
     Activity,
     Conversation,
@@ -29,7 +30,7 @@ from postroom.inbox.models import (
     Note,
     Status,
 )
-from postroom.inbox.models.conversation import LIVE_STATUSES, ViewCount
+from postroom.inbox.models.conversation import ViewCount
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ def test_uniqueness_lives_on_the_identity_not_the_address(world):
 def test_identities_are_checked(world, kind, value, error):
     with pytest.raises(ValidationError) as refused:
         actions.do_add_contact_identity(_carol(world), kind, value, actor=world.alice)
-    assert sum(refused.value.message_dict.values(), []) == [error]
+    assert refused.value.messages == [error]
 
 
 @pytest.mark.parametrize(
