@@ -101,12 +101,14 @@ def conversation_with_50_messages(workspace: Workspace) -> int:
             )
             message = actions.do_receive_message(
                 inbox,
-                from_email="long.thread@customer.example",
-                from_name="Long Thread",
-                subject="A conversation with fifty messages",
-                text=f"Message {i}: the export still fails with the same error. " * 6,
+                actions.InboundMessage(
+                    sender="long.thread@customer.example",
+                    sender_name="Long Thread",
+                    subject="A conversation with fifty messages",
+                    text=f"Message {i}: the export still fails with the same error. " * 6,
+                    attachments=attachments,
+                ),
                 conversation=conversation,
-                attachments=attachments,
             )
             conversation = message.conversation
             if i == 0:

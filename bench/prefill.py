@@ -8,7 +8,14 @@ from datetime import timedelta
 from django.db import connection, transaction
 
 from postroom.core import clock
-from postroom.inbox.models import Contact, Conversation, Inbox, Message
+from postroom.inbox.models import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    IdentityKind,
+    Inbox,
+    Message,
+)
 
 CHUNK = 20_000
 
@@ -25,7 +32,15 @@ def prefill_messages(inbox: Inbox, total: int, per_conversation: int = 3, seed: 
                 Contact(email=f"history{offset + i}@old.example", name=f"Customer {offset + i}")
                 for i in range(min(CHUNK, conversations - offset))
             ]
-            contact_ids += [c.pk for c in Contact.objects.bulk_create(batch, batch_size=2000)]
+            created = Contact.objects.bulk_create(batch, batch_size=2000)
+            ContactIdentity.objects.bulk_create(
+                (
+                    ContactIdentity(contact=c, kind=IdentityKind.EMAIL, value=c.email)
+                    for c in created
+                ),
+                batch_size=2000,
+            )
+            contact_ids += [c.pk for c in created]
     made = 0
     for offset in range(0, conversations, CHUNK):
         with transaction.atomic():

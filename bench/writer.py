@@ -38,9 +38,11 @@ def main() -> int:
     while not stop.wait(1 / args.rate):
         message = actions.do_receive_message(
             inbox,
-            from_email=f"load{written // 2}@customer.example",
-            subject=f"Arrived during the load {written // 2}",
-            text=f"Message {written}",
+            actions.InboundMessage(
+                sender=f"load{written // 2}@customer.example",
+                subject=f"Arrived during the load {written // 2}",
+                text=f"Message {written}",
+            ),
             conversation=newest if written % 2 else None,
         )
         newest = message.conversation

@@ -281,12 +281,14 @@ def _demo_flow(
 ) -> None:
     first = actions.do_receive_message(
         inbox,
-        from_email=email,
-        from_name=name,
-        subject=subject,
-        text=body.format(name=name),
-        to=[inbox.address],
-        attachments=_attachments(rng, i),
+        actions.InboundMessage(
+            sender=email,
+            sender_name=name,
+            subject=subject,
+            text=body.format(name=name),
+            to=[inbox.address],
+            attachments=_attachments(rng, i),
+        ),
     )
     conversation = first.conversation
     if rng.random() < 0.55:
@@ -302,10 +304,12 @@ def _demo_flow(
                 _advance(rng.uniform(1, 20))
                 actions.do_receive_message(
                     inbox,
-                    from_email=email,
-                    from_name=name,
-                    subject=f"Re: {subject}",
-                    text=_FOLLOW_UPS[lang],
+                    actions.InboundMessage(
+                        sender=email,
+                        sender_name=name,
+                        subject=f"Re: {subject}",
+                        text=_FOLLOW_UPS[lang],
+                    ),
                     conversation=conversation,
                     thread_reason="joined by In-Reply-To",
                 )

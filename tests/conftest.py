@@ -94,20 +94,24 @@ def world(db) -> World:
     clock.freeze(start)
     first = actions.do_receive_message(
         support,
-        from_email="carol@customer.test",
-        from_name="Carol Customer",
-        subject="Broken invoice",
-        text="Hello, my invoice is wrong.",
-        attachments=[actions.NewAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 demo")],
+        actions.InboundMessage(
+            sender="carol@customer.test",
+            sender_name="Carol Customer",
+            subject="Broken invoice",
+            text="Hello, my invoice is wrong.",
+            attachments=[actions.NewAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 demo")],
+        ),
     )
     actions.do_assign(first.conversation, users=[bob], actor=alice)
     clock.freeze(start + timedelta(minutes=5))
     sale = actions.do_receive_message(
         sales,
-        from_email="dan@prospect.test",
-        from_name="Dan Prospect",
-        subject="Quote please",
-        text="Can we get a quote for 10 seats?",
+        actions.InboundMessage(
+            sender="dan@prospect.test",
+            sender_name="Dan Prospect",
+            subject="Quote please",
+            text="Can we get a quote for 10 seats?",
+        ),
     )
     clock.freeze(None)
     return World(

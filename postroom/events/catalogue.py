@@ -80,6 +80,7 @@ class EventType(StrEnum):
     MAIL_RETRIED = "mail.retried"
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
+    CONTACT_IDENTITY_ADDED = "contact.identity_added"
 
 
 # Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
@@ -377,6 +378,14 @@ class ImapConfigured(TypedDict):
     cursor_reset: bool
 
 
+class IdentityAdded(TypedDict):
+    """A contact got another identity (an email address, a phone number, a chat handle)."""
+
+    contact: int
+    kind: str
+    value: str
+
+
 E = EventType
 A = Audience
 # type → (payload schema, audience)
@@ -433,6 +442,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MAIL_RETRIED: (RawMail, A.INBOX),
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),
+    E.CONTACT_IDENTITY_ADDED: (IdentityAdded, A.WORKSPACE),
 }
 
 

@@ -318,6 +318,9 @@ POLICY: dict[str, Requirement] = {
     "do_set_team_members": _admin(gettext_lazy("change teams")),
     "do_create_inbox": _admin(gettext_lazy("create inboxes")),
     "do_create_label": _admin(gettext_lazy("create labels")),
+    # Contacts are shared by every inbox; until contact pages exist, administrators
+    # (and the connectors, as the system) add their identities.
+    "do_add_contact_identity": _admin(gettext_lazy("add addresses to contacts")),
     "do_update_label": _admin(gettext_lazy("change labels")),
     "do_delete_label": _admin(gettext_lazy("delete labels")),
     "do_retry_quarantined": _admin(gettext_lazy("handle quarantined mail")),

@@ -18,6 +18,7 @@ from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet,
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import User
+from postroom.inbox.derived import LIVE_STATUSES
 from postroom.inbox.models import (
     Activity,
     Conversation,
@@ -29,7 +30,7 @@ from postroom.inbox.models import (
     Note,
     Status,
 )
-from postroom.inbox.models.conversation import LIVE_STATUSES, ViewCount
+from postroom.inbox.models.conversation import ViewCount
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ class ListRow:
     contact_name: str
     contact_email: str
     team_name: str | None
+    snoozed_until: datetime | None
     assignees: list[User] = field(default_factory=list)  # id, name and email only
     labels: list[Label] = field(default_factory=list)
 
@@ -265,11 +267,14 @@ def list_rows(
             "contact__name",
             "contact__email",
             "assigned_team__name",
+            "snoozed_until",
         )
     )
     rows = [
-        ListRow(pk, status, prio, subject, preview, count, when, name or "", email or "", team)
-        for pk, status, prio, subject, preview, count, when, name, email, team in values
+        ListRow(
+            pk, status, prio, subject, preview, count, when, name or "", email or "", team, wake
+        )
+        for pk, status, prio, subject, preview, count, when, name, email, team, wake in values
     ]
     items, more = rows[:limit], len(rows) > limit
     by_pk = {row.pk: row for row in items}

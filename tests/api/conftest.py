@@ -68,9 +68,11 @@ def receive_many(inbox: Inbox, count: int, *, start: datetime, step: timedelta) 
             clock.freeze(start + n * step)
             message = actions.do_receive_message(
                 inbox,
-                from_email=f"customer{n}@example.test",
-                subject=f"Question {n}",
-                text=f"Question number {n}",
+                actions.InboundMessage(
+                    sender=f"customer{n}@example.test",
+                    subject=f"Question {n}",
+                    text=f"Question number {n}",
+                ),
             )
             ids.append(message.conversation_id)
     finally:

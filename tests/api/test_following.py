@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from postroom.events.reactors import drain
 from postroom.inbox import actions
 from postroom.inbox.models import Activity
 from postroom.notifications.models import Follower, Notification
@@ -12,9 +13,7 @@ def _followers(conversation) -> list[str]:
     return [f.user.name for f in rows]
 
 
-def test_bob_follows_and_is_told_of_the_next_reply(
-    world, api_as, django_capture_on_commit_callbacks
-):
+def test_bob_follows_and_is_told_of_the_next_reply(world, api_as):
     response = api_as(world.bob).post(f"/conversations/{world.bob_conversation.pk}/follow")
 
     assert response.status_code == 200
@@ -23,14 +22,15 @@ def test_bob_follows_and_is_told_of_the_next_reply(
     activity = Activity.objects.get(verb="conversation.followed")
     assert (activity.actor, activity.data) == (world.bob, {"user": world.bob.pk})
 
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.do_receive_message(
-            world.support,
-            from_email="carol@customer.test",
-            text="Any news?",
-            conversation=world.bob_conversation,
-        )
-    assert list(Notification.objects.values_list("user__name", "kind")) == [("Bob", "reply")]
+    actions.do_receive_message(
+        world.support,
+        actions.InboundMessage(sender="carol@customer.test", text="Any news?"),
+        conversation=world.bob_conversation,
+    )
+    drain()  # the notifications reactor (bob's assignment in the fixture, then the reply)
+    assert list(Notification.objects.filter(kind="reply").values_list("user__name", "kind")) == [
+        ("Bob", "reply")
+    ]
 
 
 def test_following_twice_writes_one_row_and_one_activity(world, api_as):

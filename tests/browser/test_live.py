@@ -28,7 +28,10 @@ def test_a_new_conversation_appears_in_open_lists_without_reload(world, live_pag
     bob = live_page_for(world.bob)
     expect(bob.locator("#conversation-list")).to_contain_text("Broken invoice")
     actions.do_receive_message(
-        world.support, from_email="erin@customer.test", subject="Live arrival", text="Hello there"
+        world.support,
+        actions.InboundMessage(
+            sender="erin@customer.test", subject="Live arrival", text="Hello there"
+        ),
     )
     expect(bob.locator("#conversation-list")).to_contain_text("Live arrival")
     expect(bob.locator("a[data-view=open] .count")).to_have_text("2")

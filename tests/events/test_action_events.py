@@ -151,13 +151,15 @@ def first_message(conversation: Conversation) -> Message:
 
 
 def receive(world: World, **fields: Any) -> Message:
+    placing = {k: fields.pop(k) for k in ("conversation", "thread_reason") if k in fields}
     values: dict[str, Any] = {
-        "from_email": "eve@customer.test",
-        "from_name": "Eve Example",
+        "sender": fields.pop("from_email", "eve@customer.test"),
+        "sender_name": fields.pop("from_name", "Eve Example"),
         "subject": "Refund",
         "text": "Where is my refund?",
     }
-    return actions.do_receive_message(world.support, **(values | fields))
+    inbound = actions.InboundMessage(**(values | fields))
+    return actions.do_receive_message(world.support, inbound, **placing)
 
 
 # Conversations: assigning, labels, status, priority --------------------------------------
@@ -1501,3 +1503,20 @@ def test_every_event_type_is_written_by_a_test_here(request):
     missing = {str(t) for t in EventType} - SEEN - {str(t) for t in NOT_COVERED}
     assert sorted(missing) == []
     assert sorted(SEEN - {str(t) for t in EventType}) == []  # nothing off the catalogue
+
+
+def test_add_a_contact_identity(world):
+    w = world
+    carol = w.bob_conversation.contact
+    with written() as log:
+        actions.do_add_contact_identity(carol, "phone", "+44 20 7946 0000", actor=w.alice)
+    assert log.tuples == [
+        ev(
+            "contact.identity_added",
+            w.alice,
+            None,
+            None,
+            {"contact": carol.pk, "kind": "phone", "value": "+442079460000"},
+        )
+    ]
+    assert log.verbs == ["contact.identity_added"]

@@ -106,7 +106,9 @@ def test_pending_reopens_when_the_customer_replies(world):
     convo = world.bob_conversation
     actions.do_change_status(convo, Status.PENDING, actor=world.bob)
     actions.do_receive_message(
-        world.support, from_email="carol@customer.test", text="Any news?", conversation=convo
+        world.support,
+        actions.InboundMessage(sender="carol@customer.test", text="Any news?"),
+        conversation=convo,
     )
     convo.refresh_from_db()
     assert convo.status == Status.OPEN
@@ -130,7 +132,9 @@ def test_snooze_ends_early_when_the_customer_replies(world):
     convo = world.bob_conversation
     actions.do_snooze(convo, clock.now() + timedelta(days=2), actor=world.bob)
     actions.do_receive_message(
-        world.support, from_email="carol@customer.test", text="Hello?", conversation=convo
+        world.support,
+        actions.InboundMessage(sender="carol@customer.test", text="Hello?"),
+        conversation=convo,
     )
     convo.refresh_from_db()
     assert convo.status == Status.OPEN

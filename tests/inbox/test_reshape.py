@@ -10,9 +10,9 @@ from postroom.inbox.models import Activity, Conversation, Message
 def _second_support_conversation(world):
     return actions.do_receive_message(
         world.support,
-        from_email="carol@customer.test",
-        subject="Also: my address changed",
-        text="New address",
+        actions.InboundMessage(
+            sender="carol@customer.test", subject="Also: my address changed", text="New address"
+        ),
     ).conversation
 
 
@@ -43,9 +43,9 @@ def test_split_makes_a_new_conversation_for_the_message(world):
     convo = world.bob_conversation
     reply = actions.do_receive_message(
         world.support,
-        from_email="dave@other.test",
-        subject="Unrelated",
-        text="Different person",
+        actions.InboundMessage(
+            sender="dave@other.test", subject="Unrelated", text="Different person"
+        ),
         conversation=convo,
     )
     new = actions.do_split_message(reply, actor=world.bob)

@@ -54,9 +54,7 @@ def test_a_customer_reply_notifies_followers(world):
     actions.do_add_note(world.bob_conversation, "watching this", actor=world.alice)
     actions.do_receive_message(
         world.support,
-        from_email="carol@customer.test",
-        from_name="Carol",
-        text="Any news?",
+        actions.InboundMessage(sender="carol@customer.test", sender_name="Carol", text="Any news?"),
         conversation=world.bob_conversation,
     )
     drain()

@@ -15,8 +15,7 @@ def test_a_customer_message_arriving_meanwhile_holds_the_reply(world):
     seen = seen_now(world.bob_conversation)
     actions.do_receive_message(
         world.support,
-        from_email="carol@customer.test",
-        text="Actually, never mind",
+        actions.InboundMessage(sender="carol@customer.test", text="Actually, never mind"),
         conversation=world.bob_conversation,
     )
     with pytest.raises(Collision) as held:

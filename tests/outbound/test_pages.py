@@ -124,10 +124,12 @@ def test_schedule_without_a_time_is_refused_clearly(world, client_for, frozen):
 def test_reply_all_fills_in_the_other_recipients(world, client_for, frozen):
     incoming = actions.do_receive_message(
         world.support,
-        from_email="carol@customer.test",
-        text="Adding Dave.",
-        to=["support@example.test"],
-        cc=["dave@customer.test"],
+        actions.InboundMessage(
+            sender="carol@customer.test",
+            text="Adding Dave.",
+            to=["support@example.test"],
+            cc=["dave@customer.test"],
+        ),
         conversation=world.bob_conversation,
     )
     page = (

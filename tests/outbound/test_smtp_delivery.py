@@ -179,11 +179,13 @@ def test_delivery_emits_its_events_after_commit(
 def test_reply_all_copies_everyone_but_our_own_addresses(world, peer, frozen):
     incoming = actions.do_receive_message(
         world.support,
-        from_email="carol@customer.test",
-        subject="Re: Broken invoice",
-        text="Adding my colleague.",
-        to=["support@example.test", "dave@customer.test"],
-        cc=["help@example.test", "erin@customer.test", "carol@customer.test"],
+        actions.InboundMessage(
+            sender="carol@customer.test",
+            subject="Re: Broken invoice",
+            text="Adding my colleague.",
+            to=["support@example.test", "dave@customer.test"],
+            cc=["help@example.test", "erin@customer.test", "carol@customer.test"],
+        ),
         conversation=world.bob_conversation,
     )
     actions.do_reply(

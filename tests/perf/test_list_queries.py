@@ -32,7 +32,8 @@ def busy(world):
     for i in range(40):
         clock.freeze(base + timedelta(minutes=i // 3))  # three at a time share a moment
         convo = actions.do_receive_message(
-            world.support, from_email=f"c{i}@customer.test", subject=f"Q{i}", text="Hi"
+            world.support,
+            actions.InboundMessage(sender=f"c{i}@customer.test", subject=f"Q{i}", text="Hi"),
         ).conversation
         if i % 3 == 0:
             actions.do_add_label(convo, world.billing, actor=world.alice)
@@ -193,7 +194,8 @@ def test_list_pages_take_fixed_queries_whatever_the_data(world, client_for, quer
         for i in range(n):
             clock.freeze(base + timedelta(minutes=i))
             convo = actions.do_receive_message(
-                world.support, from_email=f"c{i}@customer.test", subject=f"Q{i}", text="Hi"
+                world.support,
+                actions.InboundMessage(sender=f"c{i}@customer.test", subject=f"Q{i}", text="Hi"),
             ).conversation
             actions.do_add_label(convo, world.billing, actor=world.alice)
             if i % 3:

@@ -26,7 +26,9 @@ def test_times_are_shown_in_the_viewers_time_zone(world, client_for):
     actions.do_update_profile(world.bob, time_zone="Asia/Shanghai", actor=world.bob)
     when = datetime(2026, 1, 5, 23, 30, tzinfo=UTC)
     clock.freeze(when)
-    actions.do_receive_message(world.support, from_email="late@example.test", text="Hi")
+    actions.do_receive_message(
+        world.support, actions.InboundMessage(sender="late@example.test", text="Hi")
+    )
     clock.freeze(None)
     iso, full, short = _filters(when, "Asia/Shanghai")
     assert short == "Jan 6, 07:30"
@@ -38,11 +40,13 @@ def test_sender_subject_preview_priority_assignees_and_team(world, client_for):
     team = actions.do_create_team(name="Tier 2", members=[world.bob], actor=world.alice)
     actions.do_grant_access(world.support, team=team, level=20, actor=world.alice)
     convo = actions.do_receive_message(
-        world.support, from_email="nameless@example.test", subject="", text=LONG
+        world.support, actions.InboundMessage(sender="nameless@example.test", subject="", text=LONG)
     ).conversation
     actions.do_set_priority(convo, Priority.URGENT, actor=world.alice)
     actions.do_assign(convo, users=[world.bob, world.alice], team=team, actor=world.alice)
-    orphan = actions.do_receive_message(world.support, from_email="x@example.test", text="Hi")
+    orphan = actions.do_receive_message(
+        world.support, actions.InboundMessage(sender="x@example.test", text="Hi")
+    )
     Conversation.objects.filter(pk=orphan.conversation_id).update(contact=None)
 
     body = client_for(world.bob).get("/inbox/support/?view=open").content.decode()
@@ -62,7 +66,9 @@ def test_sender_subject_preview_priority_assignees_and_team(world, client_for):
 
 def test_load_more_returns_the_next_rows_only(world, client_for):
     for i in range(55):
-        actions.do_receive_message(world.support, from_email=f"c{i}@example.test", text="Hi")
+        actions.do_receive_message(
+            world.support, actions.InboundMessage(sender=f"c{i}@example.test", text="Hi")
+        )
     bob = client_for(world.bob)
     first = bob.get("/inbox/support/?view=open").content.decode()
     assert first.count('class="row ') == 50

@@ -48,16 +48,17 @@ def test_conversation_writes_move_their_inbox_only(world):
     cases: dict[str, tuple[Callable[[], object], tuple[bool, bool, bool]]] = {
         "new conversation": (
             lambda: actions.do_receive_message(
-                world.support, from_email="new@customer.test", subject="New", text="Hi"
+                world.support,
+                actions.InboundMessage(sender="new@customer.test", subject="New", text="Hi"),
             ),
             SUPPORT,
         ),
         "customer reply": (
             lambda: actions.do_receive_message(
                 world.support,
-                from_email="carol@customer.test",
-                subject="Re: Broken invoice",
-                text="Any news?",
+                actions.InboundMessage(
+                    sender="carol@customer.test", subject="Re: Broken invoice", text="Any news?"
+                ),
                 conversation=convo,
             ),
             SUPPORT,
@@ -86,7 +87,8 @@ def test_conversation_writes_move_their_inbox_only(world):
         ),
         "sales mail": (
             lambda: actions.do_receive_message(
-                world.sales, from_email="erin@prospect.test", subject="Hello", text="Hi"
+                world.sales,
+                actions.InboundMessage(sender="erin@prospect.test", subject="Hello", text="Hi"),
             ),
             SALES,
         ),

@@ -1,8 +1,8 @@
 """The maintained view counts equal a full recount after every kind of write, and the
 copies on assignee and label rows equal their conversation's values.
 
-Both are kept by database triggers (migration inbox 0003), so they hold for the actions
-and for any other writer: bulk updates, deletes and their cascades.
+Both are kept by database triggers (declared in postroom.inbox.derived), so they hold
+for the actions and for any other writer: bulk updates, deletes and their cascades.
 """
 
 import contextlib
@@ -36,16 +36,16 @@ def assert_counts_match_a_recount():
 def _receive(world, n=1, inbox=None, conversation=None):
     return actions.do_receive_message(
         inbox or world.support,
-        from_email=f"customer{n}@example.test",
-        subject=f"Question {n}",
-        text="Hello",
+        actions.InboundMessage(
+            sender=f"customer{n}@example.test", subject=f"Question {n}", text="Hello"
+        ),
         conversation=conversation,
     )
 
 
 def test_the_triggers_exist_after_migrating(db):
     # A later migration that rebuilds one of these tables on SQLite (AlterField, say)
-    # drops its triggers with the old table: recreate them there, see inbox 0003.
+    # drops its triggers with the old table; test_derived_triggers.py checks every one.
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")

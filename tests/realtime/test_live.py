@@ -161,7 +161,7 @@ async def test_deactivation_closes_the_socket(world):
 async def test_a_new_inbound_message_is_announced(world):
     alice = await connect(world.alice)
     await database_sync_to_async(actions.do_receive_message)(
-        world.sales, from_email="new@customer.test", subject="Hello", text="Hi"
+        world.sales, actions.InboundMessage(sender="new@customer.test", subject="Hello", text="Hi")
     )
     event = await next_of(alice, "event")
     assert event["event"] in {"conversation.created", "message.received"}

@@ -46,8 +46,8 @@ WORKER = """
 import django; django.setup()
 from postroom.inbox import actions
 from postroom.inbox.models import Inbox
-actions.do_receive_message(Inbox.objects.get(slug="support"), from_email="c@customer.test",
-                           subject="From the worker", text="hello")
+actions.do_receive_message(Inbox.objects.get(slug="support"), actions.InboundMessage(
+    sender="c@customer.test", subject="From the worker", text="hello"))
 """
 
 

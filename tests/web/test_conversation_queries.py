@@ -41,12 +41,14 @@ def _grow(world, messages: int):
             ]
             actions.do_receive_message(
                 world.support,
-                from_email="carol@customer.test",
-                from_name="Carol Customer",
-                subject="Re: Broken invoice",
-                text=f"Message {i}: still wrong.",
+                actions.InboundMessage(
+                    sender="carol@customer.test",
+                    sender_name="Carol Customer",
+                    subject="Re: Broken invoice",
+                    text=f"Message {i}: still wrong.",
+                    attachments=files if i % 3 == 0 else [],
+                ),
                 conversation=conversation,
-                attachments=files if i % 3 == 0 else [],
             )
         if i % 4 == 0:
             actions.do_add_note(conversation, f"Note {i}: checked.", actor=world.bob)
@@ -132,10 +134,12 @@ def test_reply_answers_the_newest_customer_message_not_an_auto_reply(world, clie
     newest_customer = conversation.messages.filter(direction="in").order_by("id").last()
     actions.do_receive_message(
         world.support,
-        from_email="carol@customer.test",
-        subject="Out of office",
-        text="Away",
-        kind=MessageKind.AUTO_REPLY,
+        actions.InboundMessage(
+            sender="carol@customer.test",
+            subject="Out of office",
+            text="Away",
+            kind=MessageKind.AUTO_REPLY,
+        ),
         conversation=conversation,
     )
     body = _page(client_for(world.bob), conversation)

@@ -1,6 +1,7 @@
 """Following from the conversation page: the button says whether the viewer follows,
 and a follower is told when the customer replies."""
 
+from postroom.events.reactors import drain
 from postroom.inbox import actions
 from postroom.inbox.models import Activity
 from postroom.notifications.models import Follower, Notification
@@ -38,18 +39,15 @@ def test_the_page_shows_following_for_one_who_follows_by_writing_a_note(world, c
     assert 'data-testid="follow"' in _page(client_for(world.bob), world.bob_conversation)
 
 
-def test_a_follower_from_the_page_is_told_of_the_next_reply(
-    world, client_for, django_capture_on_commit_callbacks
-):
+def test_a_follower_from_the_page_is_told_of_the_next_reply(world, client_for):
     client_for(world.dora).post(f"/c/{world.sales_conversation.pk}/", {"action": "follow"})
 
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.do_receive_message(
-            world.sales,
-            from_email="sam@prospect.test",
-            text="Still interested",
-            conversation=world.sales_conversation,
-        )
+    actions.do_receive_message(
+        world.sales,
+        actions.InboundMessage(sender="sam@prospect.test", text="Still interested"),
+        conversation=world.sales_conversation,
+    )
+    drain()  # the notifications reactor
 
     assert list(Notification.objects.values_list("user__name", "kind")) == [("Dora", "reply")]
 

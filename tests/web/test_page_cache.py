@@ -51,7 +51,8 @@ def test_every_kind_of_change_shows_on_the_next_request(world, client_for):
 
     before = open_count(page())
     actions.do_receive_message(
-        world.support, from_email="new@customer.test", subject="Printer on fire", text="Help"
+        world.support,
+        actions.InboundMessage(sender="new@customer.test", subject="Printer on fire", text="Help"),
     )
     html = page()
     assert "Printer on fire" in html

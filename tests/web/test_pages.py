@@ -147,7 +147,10 @@ def _fill(world, n):
     for i in range(n):
         clock.freeze(base + timedelta(minutes=i))
         m = actions.do_receive_message(
-            world.support, from_email=f"c{i}@customer.test", subject=f"Question {i}", text="Hi"
+            world.support,
+            actions.InboundMessage(
+                sender=f"c{i}@customer.test", subject=f"Question {i}", text="Hi"
+            ),
         )
         actions.do_add_label(m.conversation, world.billing, actor=world.alice)
         actions.do_assign(m.conversation, users=[world.bob], actor=world.alice)

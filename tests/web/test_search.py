@@ -13,7 +13,8 @@ def test_search_finds_by_subject_customer_and_number(world, client_for):
 
 def test_search_never_shows_other_inboxes(world, client_for):
     actions.do_receive_message(
-        world.sales, from_email="zed@prospect.test", subject="Invoice for sales", text="x"
+        world.sales,
+        actions.InboundMessage(sender="zed@prospect.test", subject="Invoice for sales", text="x"),
     )
     bob_page = client_for(world.bob).get("/search/?q=invoice").content.decode()
     assert "Broken invoice" in bob_page and "Invoice for sales" not in bob_page

@@ -21,6 +21,7 @@ from postroom.inbox.actions.admin import (
 )
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.collision import Collision, Seen
+from postroom.inbox.actions.contacts import do_add_contact_identity
 from postroom.inbox.actions.labels import (
     do_add_label,
     do_create_label,
@@ -29,6 +30,7 @@ from postroom.inbox.actions.labels import (
     do_update_label,
 )
 from postroom.inbox.actions.messages import (
+    InboundMessage,
     NewAttachment,
     do_forward,
     do_receive_message,
@@ -51,8 +53,10 @@ from postroom.inbox.actions.status import (
 
 __all__ = [
     "Collision",
+    "InboundMessage",
     "NewAttachment",
     "Seen",
+    "do_add_contact_identity",
     "do_add_label",
     "do_add_note",
     "do_assign",

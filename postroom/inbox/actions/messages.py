@@ -1,4 +1,5 @@
-"""Messages: receiving a customer's message; replying, forwarding and writing first.
+"""Messages: receiving a customer's message (on any channel, as an
+:class:`InboundMessage`); replying, forwarding and writing first.
 
 Outbound messages are recorded here and queued in the outbox (postroom/outbound/, see
 docs/outbound.md), which sends them once their undo delay or scheduled time has passed.
@@ -7,6 +8,7 @@ docs/outbound.md), which sends them once their undo delay or scheduled time has 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,19 +26,23 @@ from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.assign import do_assign
 from postroom.inbox.actions.collision import Collision, Newer, Seen, newer_than
+from postroom.inbox.actions.contacts import contact_for
 from postroom.inbox.actors import CUSTOMER, Actor
 from postroom.inbox.attachments import store_attachment
 from postroom.inbox.models import (
     AccessLevel,
+    Channel,
     Contact,
     Conversation,
     DeliveryStatus,
     Direction,
+    IdentityKind,
     Inbox,
     Message,
     MessageKind,
     Status,
 )
+from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
 from postroom.outbound import compose
 from postroom.outbound.models import ComposeMode
 from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue, keep_draft
@@ -61,53 +67,65 @@ def preview_text(text: str) -> str:
     return " ".join(text.translate(_MARKUP).split())[:200]
 
 
-def contact_for(email: str, name: str) -> Contact:
-    contact, created = Contact.objects.get_or_create(
-        email=email.lower(), defaults={"name": name[:200]}
-    )
-    if not created and name and not contact.name:
-        contact.name = name[:200]
-        contact.save(update_fields=["name"])
-    return contact
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message as it arrived, on any channel: what the connector knows of it.
+
+    ``sender`` and the recipients are identities on ``channel`` (email addresses today,
+    phone numbers or chat handles later). ``html`` must already be sanitised;
+    ``visible_text`` is the text without quoted history (default: all of ``text``);
+    ``message_id`` the channel's own id for it (a Message-ID header); ``received_at``
+    when it was sent (default: now). ``direction=OUTBOUND`` is a copy of a message our
+    side sent elsewhere (an imported Sent folder, a teammate's Cc).
+    """
+
+    sender: str
+    sender_name: str = ""
+    channel: str = Channel.EMAIL
+    to: Sequence[str] = ()
+    cc: Sequence[str] = ()
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    visible_text: str | None = None
+    message_id: str = ""
+    kind: str = MessageKind.NORMAL
+    attachments: Sequence[NewAttachment] = ()
+    received_at: datetime | None = None
+    direction: str = Direction.INBOUND
+
+
+def _contact_of(inbound: InboundMessage) -> Contact | None:
+    """The customer: the sender, or on a copy of our own message its first recipient."""
+    kind = IDENTITY_OF_CHANNEL[inbound.channel]
+    if inbound.direction == Direction.OUTBOUND:
+        return contact_for(kind, inbound.to[0]) if inbound.to else None
+    return contact_for(kind, inbound.sender, inbound.sender_name) if inbound.sender else None
 
 
 @transaction.atomic
 def do_receive_message(
     inbox: Inbox,
+    inbound: InboundMessage,
     *,
-    from_email: str,
-    from_name: str = "",
-    subject: str = "",
-    text: str = "",
-    html: str = "",
-    visible_text: str | None = None,
-    to: list[str] | None = None,
-    cc: list[str] | None = None,
-    message_id: str = "",
-    kind: str = MessageKind.NORMAL,
-    attachments: list[NewAttachment] | None = None,
-    received_at: datetime | None = None,
     conversation: Conversation | None = None,
     thread_reason: str = "",
-    direction: str = Direction.INBOUND,
     actor: Actor = CUSTOMER,
 ) -> Message:
-    """Store a received message, in ``conversation`` or in a new one.
+    """Store a received message, in ``conversation`` (where threading placed it, for
+    ``thread_reason``) or in a new one, whose contact is found by identity.
 
-    ``html`` must already be sanitised. A customer message reopens a pending or snoozed
-    conversation. ``direction=OUTBOUND`` records a copy of mail our side sent elsewhere
-    (an imported Sent folder, a teammate's Cc): the contact is then its first recipient.
+    A customer message reopens a pending or snoozed conversation.
     """
     require(actor, "do_receive_message")
-    now = received_at or clock.now()
+    now = inbound.received_at or clock.now()
+    direction, kind, to = inbound.direction, inbound.kind, list(inbound.to)
     outbound = direction == Direction.OUTBOUND
-    visible = text if visible_text is None else visible_text
+    visible = inbound.text if inbound.visible_text is None else inbound.visible_text
+    subject = inbound.subject
     is_new = conversation is None
     if conversation is None:
-        if outbound:
-            contact = contact_for(to[0], "") if to else None
-        else:
-            contact = contact_for(from_email, from_name) if from_email else None
+        contact = _contact_of(inbound)
         conversation = Conversation.objects.create(
             inbox=inbox,
             contact=contact,
@@ -127,22 +145,23 @@ def do_receive_message(
         )
     message = Message.objects.create(
         conversation=conversation,
+        channel=inbound.channel,
         direction=direction,
         kind=kind,
-        from_name=from_name[:200],
-        from_email=from_email,
-        to=to or [],
-        cc=cc or [],
+        from_name=inbound.sender_name[:200],
+        from_email=inbound.sender,
+        to=to,
+        cc=list(inbound.cc),
         subject=subject[:500],
-        text=text,
-        html=html,
+        text=inbound.text,
+        html=inbound.html,
         visible_text=visible,
-        message_id=message_id[:500] or _new_message_id(inbox),
+        message_id=inbound.message_id[:500] or _new_message_id(inbox),
         delivery_status=DeliveryStatus.SENT if outbound else DeliveryStatus.RECEIVED,
         thread_reason=thread_reason[:200],
         created_at=now,
     )
-    for item in attachments or []:
+    for item in inbound.attachments:
         store_attachment(
             message,
             filename=item.filename,
@@ -185,7 +204,7 @@ def do_receive_message(
         target=message,
         data={
             "message": message.pk,
-            "from": from_email,
+            "from": inbound.sender,
             "direction": direction,
             "kind": kind,
             "new_conversation": is_new,
@@ -508,7 +527,7 @@ def do_start_conversation(
     now = clock.now()
     conversation = Conversation.objects.create(
         inbox=inbox,
-        contact=contact_for(recipients[0], ""),
+        contact=contact_for(IdentityKind.EMAIL, recipients[0]),
         subject=subject[:500],
         subject_key=normalize_subject(subject),
         status=Status.PENDING,

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from postroom.core.subjects import normalize_subject
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import flush_pending_activity, record
-from postroom.inbox.actions.messages import contact_for, preview_text
+from postroom.inbox.actions.contacts import contact_for
+from postroom.inbox.actions.messages import preview_text
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
@@ -24,6 +25,7 @@ from postroom.inbox.models import (
     Message,
     Note,
 )
+from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
 
 
 def refresh_counters(conversation: Conversation) -> None:
@@ -84,11 +86,12 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
     require(actor, "do_split_message", source.inbox_id)
     if Message.objects.filter(conversation=source).count() < 2:
         raise ValidationError({"message": _("The conversation has only this message.")})
+    kind = IDENTITY_OF_CHANNEL[message.channel]
     if message.direction == Direction.OUTBOUND:
-        contact = contact_for(message.to[0], "") if message.to else source.contact
+        contact = contact_for(kind, message.to[0]) if message.to else source.contact
     else:
         contact = (
-            contact_for(message.from_email, message.from_name)
+            contact_for(kind, message.from_email, message.from_name)
             if message.from_email
             else source.contact
         )

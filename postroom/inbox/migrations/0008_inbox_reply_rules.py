@@ -46,7 +46,7 @@ def recreate_triggers(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0006_pageversion_clock"),
+        ("inbox", "0007_contact_identity_message_channel"),
         ("outbound", "0003_only_assignee_replies"),
     ]
 

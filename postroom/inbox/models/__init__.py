@@ -1,8 +1,8 @@
 """Domain models. Data and invariants only: no mail, no HTTP, no signals with behaviour."""
 
 from postroom.inbox.models.activity import Activity, ActorKind
+from postroom.inbox.models.contact import Channel, Contact, ContactIdentity, IdentityKind
 from postroom.inbox.models.conversation import (
-    Contact,
     Conversation,
     ConversationAssignee,
     ConversationLabel,
@@ -26,12 +26,15 @@ __all__ = [
     "Activity",
     "ActorKind",
     "Attachment",
+    "Channel",
     "Contact",
+    "ContactIdentity",
     "Conversation",
     "ConversationAssignee",
     "ConversationLabel",
     "DeliveryStatus",
     "Direction",
+    "IdentityKind",
     "Inbox",
     "InboxAccess",
     "InboxAddress",

@@ -1,4 +1,4 @@
-"""Contacts, conversations, their assignees and labels."""
+"""Conversations, their assignees and labels, and the view counts kept over them."""
 
 from __future__ import annotations
 
@@ -7,26 +7,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import Team, User
+from postroom.inbox.derived import LIVE_STATUSES, Status
+from postroom.inbox.models.contact import Contact
 from postroom.inbox.models.inbox import Inbox
 from postroom.inbox.models.version import PageVersion
-
-
-class Contact(models.Model):
-    email = models.EmailField(_("email"), unique=True)
-    name = models.CharField(_("name"), max_length=200, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
-
-
-class Status(models.TextChoices):
-    OPEN = "open", _("Open")
-    PENDING = "pending", _("Pending")
-    SNOOZED = "snoozed", _("Snoozed")
-    CLOSED = "closed", _("Closed")
-    SPAM = "spam", _("Spam")
-    TRASH = "trash", _("Trash")
 
 
 class Priority(models.IntegerChoices):
@@ -109,8 +93,8 @@ class ConversationAssignee(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.CASCADE)
     # Copied from the conversation so "Mine" is one range of one index on this table, in
-    # list order, by database triggers (migrations 0003, 0004) that keep them equal to the
-    # conversation's on every write.
+    # list order, by database triggers (declared in postroom.inbox.derived) that keep them
+    # equal to the conversation's on every write.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -134,8 +118,8 @@ class ConversationLabel(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
     # Copied from the conversation so a label view is one range of one index, in list
-    # order, by database triggers (migrations 0003, 0004): its inbox, whether it is live (not
-    # spam or trash) and its last activity.
+    # order, by database triggers (declared in postroom.inbox.derived): its inbox, whether
+    # it is live (not spam or trash) and its last activity.
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
     live = models.BooleanField(default=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -154,9 +138,6 @@ class ConversationLabel(models.Model):
     def __str__(self) -> str:
         return f"{self.label_id} on #{self.conversation_id}"
 
-
-# Statuses a label view lists: everything but spam and trash.
-LIVE_STATUSES = (Status.OPEN, Status.PENDING, Status.SNOOZED, Status.CLOSED)
 
 ViewKey = tuple[int, str, int]
 
@@ -217,9 +198,10 @@ class ViewCount(models.Model):
     to the user, ``(inbox, "label", label)`` for live conversations with the label.
 
     Database triggers on conversations, assignees and labels keep the counts exact on
-    every write (actions, bulk updates, deletes), in the writing transaction; see the
-    migration ``0003_viewcount``. Reading a count is then one index lookup instead of a
-    count over the inbox's history. ``ViewCount.objects.recount()`` rebuilds them.
+    every write (actions, bulk updates, deletes), in the writing transaction; the keys
+    are declared in :mod:`postroom.inbox.derived`, which generates the triggers. Reading
+    a count is then one index lookup instead of a count over the inbox's history.
+    ``ViewCount.objects.recount()`` rebuilds them.
     """
 
     # No foreign keys: the counts are derived data, written by triggers, and must not

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import User
+from postroom.inbox.models.contact import Channel
 from postroom.inbox.models.conversation import Conversation
 
 
@@ -35,6 +36,11 @@ class DeliveryStatus(models.TextChoices):
 class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    # Email only, for now; chat and SMS messages will share the timeline. ``from_email``
+    # holds the sender's address on the channel (a phone number on SMS).
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL, db_default=Channel.EMAIL
     )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=12, choices=MessageKind.choices, default=MessageKind.NORMAL)

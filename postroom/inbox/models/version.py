@@ -2,15 +2,16 @@
 
 The rendered inbox pages are cached (postroom.web.pagecache) under a key that holds these
 versions, so a cached page is served only while nothing it shows has changed. Like the
-view counts, the versions are kept by database triggers (inbox migrations 0005 and
-0006) inside every writing transaction, so no writer can forget them: actions, bulk
+view counts, the versions are kept by database triggers (declared in
+postroom.inbox.derived, which says which tables and columns each scope watches) inside
+every writing transaction, so no writer can forget them: actions, bulk
 updates, cascading deletes, other processes. A bump sets a version to the clock's
 microseconds (or one more, if later), so versions never repeat.
 
 Scopes: an inbox's id for its conversations, their assignees and labels (everything a
 list row and the sidebar counts are made of); ``NAMES`` (0) for names shown on every
 page: people, teams, contacts, labels (and who may see them), inboxes; ``-user_id`` for
-one person's unread notifications and preferences (notifications migration 0003).
+one person's unread notifications and preferences.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class PageVersionQuerySet(models.QuerySet["PageVersion"]):
         repair, so no page cached before them is served again."""
         table = PageVersion._meta.db_table
         later = "GREATEST" if connection.vendor == "postgresql" else "max"
-        now = int(time.time() * 1_000_000)  # as the triggers do: see migration 0006
+        now = int(time.time() * 1_000_000)  # as the triggers do: see postroom.inbox.triggers
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (scope, version) SELECT id, %s FROM inbox_inbox "

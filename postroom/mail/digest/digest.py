@@ -20,10 +20,17 @@ from django.db import OperationalError, connection, transaction
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox import actions
-from postroom.inbox.actions import NewAttachment
+from postroom.inbox.actions import InboundMessage, NewAttachment
 from postroom.inbox.actions.activity import batched_activity
 from postroom.inbox.actors import CUSTOMER, SYSTEM
-from postroom.inbox.models import Conversation, Direction, Inbox, InboxAddress, Message
+from postroom.inbox.models import (
+    Channel,
+    Conversation,
+    Direction,
+    Inbox,
+    InboxAddress,
+    Message,
+)
 from postroom.mail.digest.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
 from postroom.mail.parsing.parse import ParsedEmail
@@ -90,16 +97,16 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
     placement = place(raw.inbox, evidence)
     outbound = bool(sender) and sender in ours
     customer_to = [a.email for a in parsed.to if a.email not in ours]
-    message = actions.do_receive_message(
-        raw.inbox,
-        from_email=sender,
-        from_name=parsed.from_.name if parsed.from_ else "",
+    inbound = InboundMessage(
+        channel=Channel.EMAIL,
+        sender=sender,
+        sender_name=parsed.from_.name if parsed.from_ else "",
+        to=customer_to if outbound else [a.email for a in parsed.to],
+        cc=[a.email for a in parsed.cc],
         subject=parsed.subject,
         text=parsed.text,
         html=parsed.html or "",
         visible_text=parsed.visible_text,
-        to=customer_to if outbound else [a.email for a in parsed.to],
-        cc=[a.email for a in parsed.cc],
         message_id=parsed.message_id or "",
         kind=parsed.kind,
         attachments=[
@@ -113,9 +120,13 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
             for a in parsed.attachments
         ],
         received_at=when,
+        direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
+    )
+    message = actions.do_receive_message(
+        raw.inbox,
+        inbound,
         conversation=placement.conversation,
         thread_reason=placement.reason,
-        direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
         actor=SYSTEM if outbound else CUSTOMER,
     )
     ThreadKey.objects.bulk_create(

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
 from postroom.core.tokens import conversation_from_token
-from postroom.inbox.models import Conversation, Inbox, Message
+from postroom.inbox.models import ContactIdentity, Conversation, IdentityKind, Inbox, Message
 from postroom.mail.models import ThreadKey
 
 SUBJECT_WINDOW = timedelta(days=14)
@@ -197,20 +197,22 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
         return None
     # Index range on (inbox, subject key); the customer and the window narrow it in SQL,
     # so a popular subject ("Cancel my subscription") cannot push the match out of reach.
+    # The customer is any of the contact's email identities, not only its main address.
+    customer = ContactIdentity.objects.filter(
+        contact=OuterRef("contact"), kind=IdentityKind.EMAIL, value__in=participants
+    )
     candidates = list(
         Conversation.objects.filter(
+            Exists(customer),
             inbox=inbox,
             subject_key=key,
-            contact__email__in=participants,
             last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
             created_at__lte=evidence.date + SUBJECT_WINDOW,
         )
         .order_by("-last_activity_at")
-        .values_list("pk", "subject", "contact__email", "last_activity_at", "created_at")[:20]
+        .values_list("pk", "subject", "last_activity_at", "created_at")[:20]
     )
-    for pk, subject, email, last_activity_at, created_at in candidates:
-        if (email or "").lower() not in participants:
-            continue
+    for pk, subject, last_activity_at, created_at in candidates:
         if not (
             last_activity_at >= evidence.date - SUBJECT_WINDOW
             and created_at <= evidence.date + SUBJECT_WINDOW

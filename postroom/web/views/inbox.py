@@ -24,7 +24,7 @@ from postroom.inbox.access import (
     access_label,
     visible_labels,
 )
-from postroom.inbox.models import Inbox, Label, PageVersion, Priority
+from postroom.inbox.models import Inbox, Label, PageVersion, Priority, Status
 from postroom.inbox.queries import (
     VIEW_SLUGS,
     VIEWS,
@@ -47,6 +47,24 @@ _PLACEHOLDER = 4_611_686_018_427_387_903  # a pk no conversation has, replaced p
 
 
 @dataclass(slots=True)
+class Stamp:
+    """A time as a cached part shows it: absolute, in the viewer's zone (part of the key)."""
+
+    iso: str  # ISO 8601 with its offset: one instant, whenever it is read
+    short: str
+    full: str
+
+
+def _stamp(moment: datetime, months: list[str]) -> Stamp:
+    when = timezone.localtime(moment)
+    return Stamp(
+        iso=when.isoformat(),  # the "c" date format
+        short=f"{months[when.month]} {when.day}, {when.hour:02d}:{when.minute:02d}",
+        full=formats.date_format(when, "DATETIME_FORMAT"),
+    )
+
+
+@dataclass(slots=True)
 class Line:
     """A list row with its display strings worked out once, in Python: the template only
     places them (a Django template filter per field and row costs more than the query)."""
@@ -57,9 +75,10 @@ class Line:
     subject: str
     preview: str
     priority: str  # shown for high and urgent only
-    iso: str
-    short: str
-    full: str
+    at: Stamp  # the last activity
+    # When a snoozed conversation wakes: absolute, like every time in a cached part (the
+    # page may be served hours later); app.js shows it relative to the viewer's clock.
+    wakes: Stamp | None
 
 
 def _lines(rows: list[ListRow]) -> list[Line]:
@@ -69,7 +88,7 @@ def _lines(rows: list[ListRow]) -> list[Line]:
     priorities = {p.value: str(p.label) for p in Priority if p.value >= Priority.HIGH}
     lines = []
     for row in rows:
-        when: datetime = timezone.localtime(row.last_activity_at)
+        wakes = row.snoozed_until if row.status == Status.SNOOZED else None
         lines.append(
             Line(
                 row=row,
@@ -78,9 +97,8 @@ def _lines(rows: list[ListRow]) -> list[Line]:
                 subject=row.subject or no_subject,
                 preview=Truncator(row.preview).chars(120),
                 priority=priorities.get(row.priority, ""),
-                iso=when.isoformat(),  # the "c" date format
-                short=f"{months[when.month]} {when.day}, {when.hour:02d}:{when.minute:02d}",
-                full=formats.date_format(when, "DATETIME_FORMAT"),
+                at=_stamp(row.last_activity_at, months),
+                wakes=_stamp(wakes, months) if wakes is not None else None,
             )
         )
     return lines

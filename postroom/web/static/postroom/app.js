@@ -44,6 +44,33 @@
     });
   }
 
+  // Times relative to now ("in 3 hours", "5 minutes ago") are worked out here, on the
+  // viewer's clock, and again every minute: pages are cached and may be served hours
+  // after they were rendered, so the server writes only absolute times
+  // (<time datetime="..." data-relative>, docs/web-app.md). Without this script the
+  // absolute time stays, which is just as true.
+  var UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+               ["hour", 3600], ["minute", 60]];
+
+  // The largest unit the time is nearly one of ("in 1 hour" from 54 minutes on): the
+  // minute timer never fires exactly on the hour.
+  function relative(seconds, format) {
+    for (var i = 0; i < UNITS.length; i++) {
+      if (Math.abs(seconds) >= UNITS[i][1] * 0.9) return format.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
+    }
+    return format.format(0, "minute");
+  }
+
+  function showRelativeTimes(root) {
+    if (!window.Intl || !Intl.RelativeTimeFormat) return;
+    var format = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" });
+    var now = Date.now();
+    root.querySelectorAll("time[data-relative]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (!isNaN(at)) el.textContent = relative((at - now) / 1000, format);
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("iframe.msg-html").forEach(function (f) {
       f.addEventListener("load", function () { fitFrame(f); });
@@ -53,7 +80,10 @@
     });
     initComposerTabs(root);
     initUndo(root);
+    showRelativeTimes(root);
   }
+
+  setInterval(function () { showRelativeTimes(document); }, 60000);
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (evt) { init(evt.detail.elt || document); });

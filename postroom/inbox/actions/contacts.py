@@ -1,0 +1,89 @@
+"""Contacts and their identities: finding the contact behind an address, and giving a
+contact another way to reach us."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from postroom.inbox.access import require
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actors import Actor
+from postroom.inbox.models import Contact, ContactIdentity, IdentityKind
+from postroom.inbox.models.contact import normalize_identity
+
+
+def contact_for(kind: str, value: str, name: str = "") -> Contact:
+    """The contact with this identity, created (with the identity) when there is none.
+
+    A known contact without a name takes ``name``. Call inside the caller's transaction.
+    """
+    value = normalize_identity(kind, value)
+    identity = (
+        ContactIdentity.objects.select_related("contact").filter(kind=kind, value=value).first()
+    )
+    if identity is not None:
+        contact = identity.contact
+        if name and not contact.name:
+            contact.name = name[:200]
+            contact.save(update_fields=["name"])
+        return contact
+    email = value if kind == IdentityKind.EMAIL else ""
+    try:
+        with transaction.atomic():  # a savepoint, as get_or_create takes
+            contact = Contact.objects.create(email=email, name=name[:200])
+            ContactIdentity.objects.create(contact=contact, kind=kind, value=value)
+    except IntegrityError:  # created meanwhile by another transaction
+        return ContactIdentity.objects.select_related("contact").get(kind=kind, value=value).contact
+    return contact
+
+
+def _check_identity(kind: str, value: str) -> str:
+    if kind not in IdentityKind.values:
+        raise ValidationError({"kind": _("Unknown kind of identity.")})
+    value = normalize_identity(kind, value)
+    if not value or len(value) > 254:
+        raise ValidationError({"value": _("Enter an address, a number or a handle.")})
+    if kind == IdentityKind.EMAIL:
+        try:
+            validate_email(value)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"value": _("%(address)s is not an email address.") % {"address": value}}
+            ) from exc
+    if kind == IdentityKind.PHONE and not (value.lstrip("+").isdigit() and len(value) >= 4):
+        raise ValidationError({"value": _("%(number)s is not a phone number.") % {"number": value}})
+    return value
+
+
+@transaction.atomic
+def do_add_contact_identity(
+    contact: Contact, kind: str, value: str, *, actor: Actor
+) -> ContactIdentity:
+    """Give ``contact`` another identity: messages from it then join the contact's
+    history. An identity that belongs to someone else is refused; one the contact has
+    already is returned as it is. A first email address becomes the contact's address."""
+    require(actor, "do_add_contact_identity")
+    value = _check_identity(kind, value)
+    existing = ContactIdentity.objects.filter(kind=kind, value=value).first()
+    if existing is not None:
+        if existing.contact_id != contact.pk:
+            raise ValidationError({"value": _("Another contact has this identity.")})
+        return existing
+    try:
+        with transaction.atomic():
+            identity = ContactIdentity.objects.create(contact=contact, kind=kind, value=value)
+    except IntegrityError as exc:  # taken meanwhile by another transaction
+        raise ValidationError({"value": _("Another contact has this identity.")}) from exc
+    if kind == IdentityKind.EMAIL and not contact.email:
+        contact.email = value
+        contact.save(update_fields=["email"])
+    record(
+        "contact.identity_added",
+        actor=actor,
+        target=contact,
+        data={"contact": contact.pk, "kind": kind, "value": value},
+    )
+    return identity
