@@ -1,10 +1,10 @@
 """Commands the process tests run in real child processes: ``python -m tests.events.procs CMD``.
 
-setup      a workspace (alice, dora with view on sales@), one conversation, cursors
+setup      a workspace (alice, dora with view on sales@), two conversations, cursors
 assign     alice assigns the conversation to dora (a committed event, nothing handled)
 worker     ``postroom worker``; with PROCS_CRASH=1 it kills itself with SIGKILL inside
            the notifications reactor, after writing the notification, before committing
-priorities N   N priority changes (N events), as fast as possible
+priorities N K  N priority changes (N events) of the K-th conversation, as fast as possible
 report     prints JSON: notifications, cursors, probe notes per event
 Probe reactors (PROCS_PROBE=1): "probe_a" and "probe_b" note every priority event.
 """
@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
     if os.environ.get("PROCS_PROBE"):
         _install_probes()
     from postroom.accounts.models import Role, User
-    from postroom.events.models import ReactorCursor
+    from postroom.events.models import LoggedEvent, ReactorCursor
     from postroom.events.reactors import ensure_cursors
     from postroom.inbox import actions
     from postroom.inbox.actors import SYSTEM
@@ -76,12 +76,14 @@ def main(argv: list[str]) -> int:
             name="Sales", slug="sales", address="sales@example.test", actor=alice
         )
         actions.do_grant_access(sales, user=dora, level=AccessLevel.VIEW, actor=alice)
-        actions.do_receive_message(
-            sales, from_email="dan@prospect.test", subject="Quote please", text="10 seats?"
-        )
+        for sender in ("dan@prospect.test", "erin@prospect.test"):
+            actions.do_receive_message(
+                sales,
+                actions.InboundMessage(sender=sender, subject="Quote please", text="10 seats?"),
+            )
         ensure_cursors()
     elif command == "assign":
-        conversation = Conversation.objects.get()
+        conversation = Conversation.objects.order_by("pk").first()
         actions.do_assign(
             conversation,
             users=[User.objects.get(email="dora@example.test")],
@@ -89,13 +91,14 @@ def main(argv: list[str]) -> int:
         )
     elif command == "priorities":
         alice = User.objects.get(email="alice@example.test")
-        conversation = Conversation.objects.get()
+        # Each writer its own conversation: every change is a change, so N events.
+        conversation = Conversation.objects.order_by("pk")[int(argv[2])]
         for n in range(int(argv[1])):
             priority = Priority.URGENT if n % 2 == 0 else Priority.LOW
             actions.do_set_priority(conversation, priority, actor=alice)
     elif command == "worker":
         if os.environ.get("PROCS_CRASH"):
-            from postroom.notifications import actions as notifications
+            from postroom.inbox.actions import notifications
 
             original = notifications.do_notify_assigned
 
@@ -120,6 +123,11 @@ def main(argv: list[str]) -> int:
                 ),
                 "cursors": dict(ReactorCursor.objects.values_list("reactor", "position")),
                 "probe_notes": notes,
+                "priority_events": list(
+                    LoggedEvent.objects.filter(type="conversation.priority")
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                ),
             })
         )  # fmt: skip
     return 0
