@@ -1490,21 +1490,6 @@ def test_an_emitted_payload_off_the_catalogue_is_refused(world, data):
     assert log.tuples == []
 
 
-# Coverage of the catalogue (keep last) ---------------------------------------------------
-
-
-def test_every_event_type_is_written_by_a_test_here(request):
-    # Meaningful only after the whole module ran (not under -k or a single node id).
-    defined = {name for name in vars(request.module) if name.startswith("test_")}
-    ran = [item for item in request.session.items if item.module is request.module]
-    if {item.originalname for item in ran} != defined or ran[-1] is not request.node:
-        pytest.skip("only part of this module ran; the coverage check needs all of it")
-    assert set(NOT_COVERED) <= set(EventType)
-    missing = {str(t) for t in EventType} - SEEN - {str(t) for t in NOT_COVERED}
-    assert sorted(missing) == []
-    assert sorted(SEEN - {str(t) for t in EventType}) == []  # nothing off the catalogue
-
-
 def test_add_a_contact_identity(world):
     w = world
     carol = w.bob_conversation.contact
@@ -1520,3 +1505,18 @@ def test_add_a_contact_identity(world):
         )
     ]
     assert log.verbs == ["contact.identity_added"]
+
+
+# Coverage of the catalogue (keep last) ---------------------------------------------------
+
+
+def test_every_event_type_is_written_by_a_test_here(request):
+    # Meaningful only after the whole module ran (not under -k or a single node id).
+    defined = {name for name in vars(request.module) if name.startswith("test_")}
+    ran = [item for item in request.session.items if item.module is request.module]
+    if {item.originalname for item in ran} != defined or ran[-1] is not request.node:
+        pytest.skip("only part of this module ran; the coverage check needs all of it")
+    assert set(NOT_COVERED) <= set(EventType)
+    missing = {str(t) for t in EventType} - SEEN - {str(t) for t in NOT_COVERED}
+    assert sorted(missing) == []
+    assert sorted(SEEN - {str(t) for t in EventType}) == []  # nothing off the catalogue
