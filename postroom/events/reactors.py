@@ -290,3 +290,40 @@ def run_reactors(stop: threading.Event, poll: float = POLL_SECONDS) -> None:
             close_old_connections()
         if not handled:
             committed.wait(poll)
+
+
+def discard_parked(failure_id: int) -> bool:
+    """Give up on a parked event for good (the admin's discard button)."""
+    return bool(ReactorFailure.objects.filter(pk=failure_id, parked=True).delete()[0])
+
+
+@dataclass(frozen=True)
+class ReactorState:
+    name: str
+    position: int
+    behind: int  # events of its types not yet handled
+    retry_at: datetime | None
+    updated_at: datetime | None
+
+
+def reactor_states() -> list[ReactorState]:
+    """Where every reactor stands, for the Background work page."""
+    column = _ordered()
+    cursors = {c.reactor: c for c in ReactorCursor.objects.all()}
+    states = []
+    for reactor in REACTORS:
+        cursor = cursors.get(reactor.name)
+        position = cursor.position if cursor is not None else 0
+        behind = LoggedEvent.objects.filter(
+            **{f"{column}__gt": position}, type__in=[str(t) for t in reactor.types]
+        ).count()
+        states.append(
+            ReactorState(
+                reactor.name,
+                position,
+                behind,
+                cursor.retry_at if cursor else None,
+                cursor.updated_at if cursor else None,
+            )
+        )
+    return states

@@ -4,6 +4,7 @@ from postroom.web.views import (
     account,
     admin,
     auth,
+    background,
     compose,
     conversation,
     files,
@@ -40,5 +41,6 @@ urlpatterns = [
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
     path("admin/labels/", admin.labels, name="admin_labels"),
     path("admin/mail/", mail_admin.mail_health, name="admin_mail"),
+    path("admin/background/", background.background, name="admin_background"),
     path("admin/mail/raw/<int:pk>/", mail_admin.raw_download, name="admin_raw"),
 ]
