@@ -72,14 +72,17 @@ def append(
     user_id: int | None = None,
     activity: Any = None,
     data: dict[str, Any] | None = None,
+    checked: bool = False,
 ) -> LoggedEvent:
     """Write one event in the current transaction. ``data`` must match the catalogue.
 
     ``activity``: the Activity row the event belongs to (its id may be known only when a
-    batch is written, see :func:`batched`).
+    batch is written, see :func:`batched`). ``checked``: the caller has already checked
+    the payload with :func:`check_payload` (before writing anything of its own).
     """
     payload = data or {}
-    check_payload(event_type, payload)
+    if not checked:
+        check_payload(event_type, payload)
     event = LoggedEvent(
         type=event_type,
         created_at=created_at,

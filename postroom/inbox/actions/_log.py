@@ -128,5 +128,6 @@ def record(
         conversation_id=conversation.pk if conversation is not None else None,
         activity=activity,
         data=data,
+        checked=True,
     )
     return activity

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from postroom.core.subjects import normalize_subject
@@ -198,12 +198,18 @@ def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
     # Index range on (inbox, subject key); the customer and the window narrow it in SQL,
     # so a popular subject ("Cancel my subscription") cannot push the match out of reach.
     # The customer is any of the contact's email identities, not only its main address.
-    customer = ContactIdentity.objects.filter(
-        contact=OuterRef("contact"), kind=IdentityKind.EMAIL, value__in=participants
+    # Found first, on the identities' unique index: a sender we have never seen (most
+    # new conversations) costs this one small query and nothing more.
+    contacts = list(
+        ContactIdentity.objects.filter(kind=IdentityKind.EMAIL, value__in=participants).values_list(
+            "contact_id", flat=True
+        )
     )
+    if not contacts:
+        return None
     candidates = list(
         Conversation.objects.filter(
-            Exists(customer),
+            contact_id__in=contacts,
             inbox=inbox,
             subject_key=key,
             last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
