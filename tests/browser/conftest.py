@@ -96,12 +96,20 @@ def asgi_server(transactional_db):
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    # The reactors run beside it, as in `postroom serve`: notifications come from them.
+    from postroom.events.reactors import run_reactors
+
+    stop_reactors = threading.Event()
+    reactors = threading.Thread(target=run_reactors, args=(stop_reactors,), daemon=True)
+    reactors.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
     yield f"http://127.0.0.1:{port}"
+    stop_reactors.set()
+    reactors.join(5)
     server.should_exit = True
     thread.join(5)
 

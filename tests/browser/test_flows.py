@@ -139,6 +139,7 @@ def test_pages_render_for_screenshots(world, page_for):
         ("inbox-settings", "/admin/inboxes/support/", "form.card"),
         ("labels", "/admin/labels/", "form.card"),
         ("settings", "/settings/", "form.card"),
+        ("background-work", "/admin/background/", "#reactors table.grid"),
     ]:
         page.goto(url)
         expect(page.locator(must_show).first).to_be_visible()
