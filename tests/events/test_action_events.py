@@ -1357,23 +1357,28 @@ NO_CHANGE: list[Any] = [
         ),
         id="acknowledge-twice",
     ),
-    # A kept draft (a refused send) and discarding it write nothing: only autosave
-    # announces drafts to teammates.
     pytest.param(
         _nothing,
-        lambda w: do_save_draft(
-            actor=w.bob, inbox=w.support, conversation=w.bob_conversation, mode="reply", body="x"
-        ),
-        id="keep-a-draft",
+        lambda w: do_discard_draft(actor=w.bob, inbox=w.support, conversation=w.bob_conversation),
+        id="discard-no-draft",
     ),
     pytest.param(
-        lambda w: do_save_draft(
-            actor=w.bob, inbox=w.support, conversation=w.bob_conversation, mode="reply", body="x"
-        ),
-        lambda w: do_discard_draft(actor=w.bob, inbox=w.support, conversation=w.bob_conversation),
-        id="discard-a-draft",
+        _nothing,
+        lambda w: do_save_draft(actor=w.bob, inbox=w.support, conversation=None, mode="new"),
+        id="keep-a-draft-of-no-conversation",
     ),
 ]
+
+
+def test_keeping_and_discarding_a_draft_tell_the_conversation(world):
+    w, convo = world, world.bob_conversation
+    with written() as kept:
+        do_save_draft(actor=w.bob, inbox=w.support, conversation=convo, mode="reply", body="x")
+    with written() as discarded:
+        do_discard_draft(actor=w.bob, inbox=w.support, conversation=convo)
+    expected = [ev("draft.changed", w.bob, w.support, convo)]
+    assert (kept.tuples, discarded.tuples) == (expected, expected)
+    assert (kept.verbs, discarded.verbs) == ([None], [None])
 
 
 @pytest.mark.parametrize(("prepare", "act"), NO_CHANGE)

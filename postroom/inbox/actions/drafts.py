@@ -116,6 +116,8 @@ def do_save_draft(
 ) -> Draft:
     """Keep what the actor was writing (e.g. when sending was refused), files included."""
     require(actor, "do_save_draft", inbox.pk)
+    if conversation is not None:  # teammates on the conversation see that a draft exists
+        _announce(conversation, actor=actor)
     return keep_draft(
         actor,
         inbox,
@@ -136,4 +138,6 @@ def do_save_draft(
 def do_discard_draft(*, actor: User, inbox: Inbox, conversation: Conversation | None) -> None:
     """Throw away the actor's own draft (of ``conversation``, or the compose page's)."""
     require(actor, "do_discard_draft", inbox.pk)
-    Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
+    deleted = Draft.objects.filter(author=actor, inbox=inbox, conversation=conversation).delete()
+    if deleted[0] and conversation is not None:
+        _announce(conversation, actor=actor)
