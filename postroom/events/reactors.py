@@ -276,12 +276,15 @@ def drain(*, rounds: int = 100) -> int:
 def run_reactors(stop: threading.Event, poll: float = POLL_SECONDS) -> None:
     """The reactor loop of a worker: woken at once by commits in this process, and
     polling for events committed by other processes."""
-    ensure_cursors()
+    ready = False
     while not stop.is_set():
         committed.clear()
         handled = 0
         try:
             close_old_connections()
+            if not ready:  # inside the loop: a database not up yet is retried
+                ensure_cursors()
+                ready = True
             handled = run_all_once()
         except Exception:  # keep the loop alive; the next round retries
             log.exception("reactor round failed")
