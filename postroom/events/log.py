@@ -140,10 +140,3 @@ def flush() -> None:
     LoggedEvent.objects.bulk_create(rows, batch_size=500)
     sequence.note(connection, [row.pk for row in rows])
     pending.clear()
-
-
-def discard_pending() -> None:
-    """Forget collected events (their savepoint was rolled back)."""
-    pending = _pending.get()
-    if pending:
-        pending.clear()

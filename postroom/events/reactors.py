@@ -170,9 +170,10 @@ def run_reactor(reactor: Reactor, *, limit: int = BATCH_SIZE, now: datetime | No
         done = 0
         stopped = False
         for event in events:
-            if not _handle(reactor, event, now):
-                stopped = True
-                cursor.retry_at = now + backoff(_attempts(reactor, event))
+            failure = _handle(reactor, event, now)
+            if failure is not None and not failure.parked:
+                stopped = True  # it waits for its retry, and later events behind it
+                cursor.retry_at = now + backoff(failure.attempts)
                 break
             cursor.position = _place(event)
             done += 1
@@ -185,32 +186,29 @@ def run_reactor(reactor: Reactor, *, limit: int = BATCH_SIZE, now: datetime | No
     return done or (0 if stopped else len(events))
 
 
-def _attempts(reactor: Reactor, event: LoggedEvent) -> int:
-    row = ReactorFailure.objects.filter(reactor=reactor.name, event=event).first()
-    return row.attempts if row is not None else 0
-
-
-def _handle(reactor: Reactor, event: LoggedEvent, now: datetime) -> bool:
-    """Run the handler in a savepoint. False: it failed and the reactor must wait."""
+def _handle(reactor: Reactor, event: LoggedEvent, now: datetime) -> ReactorFailure | None:
+    """Run the handler in a savepoint; on a failure, the failure as now recorded."""
     try:
         with transaction.atomic():
             reactor.handle(event)
     except Exception as exc:
-        parked = _note_failure(reactor, event, exc, now)
+        failure = _note_failure(reactor, event, exc, now)
         log.warning(
             "reactor %s failed on event %s (%s)%s",
             reactor.name,
             event.pk,
             event.type,
-            ", parked" if parked else "",
+            ", parked" if failure.parked else "",
             exc_info=True,
         )
-        return parked  # a parked event no longer holds the reactor up
+        return failure
     ReactorFailure.objects.filter(reactor=reactor.name, event=event).delete()
-    return True
+    return None
 
 
-def _note_failure(reactor: Reactor, event: LoggedEvent, exc: BaseException, now: datetime) -> bool:
+def _note_failure(
+    reactor: Reactor, event: LoggedEvent, exc: BaseException, now: datetime
+) -> ReactorFailure:
     error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4))
     row, _created = ReactorFailure.objects.get_or_create(
         reactor=reactor.name,
@@ -220,9 +218,9 @@ def _note_failure(reactor: Reactor, event: LoggedEvent, exc: BaseException, now:
     row.attempts += 1
     row.error = error[-4000:]
     row.last_failed_at = now
-    row.parked = row.attempts >= MAX_ATTEMPTS
+    row.parked = row.attempts >= MAX_ATTEMPTS  # parked: it no longer holds the reactor up
     row.save()
-    return row.parked
+    return row
 
 
 def retry_parked(failure_id: int) -> bool:

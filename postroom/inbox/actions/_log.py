@@ -49,41 +49,6 @@ def flush_pending_activity() -> None:
     event_log.flush()
 
 
-def discard_pending_activity() -> None:
-    """Forget batched rows and events written since the last flush (their savepoint was
-    rolled back)."""
-    pending = _pending.get()
-    if pending:
-        pending.clear()
-    event_log.discard_pending()
-
-
-def emit_event(
-    event_type: str,
-    *,
-    actor: Actor,
-    inbox_id: int | None = None,
-    conversation_id: int | None = None,
-    user_id: int | None = None,
-    activity: Activity | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Write an event with no activity row of its own (live-only notices such as a
-    draft appearing, or one person's notification)."""
-    kind, actor_id = actor_ref(actor)
-    event_log.append(
-        event_type,
-        actor_kind=kind,
-        actor_id=actor_id,
-        created_at=clock.now(),
-        inbox_id=inbox_id,
-        conversation_id=conversation_id,
-        user_id=user_id,
-        activity=activity,
-        data=data,
-    )
-
-
 def record(
     verb: str,
     *,

@@ -5,18 +5,6 @@ These are the public names for actions in any package (inbox, mail, outbound): i
 them from here, not from the private module that implements them.
 """
 
-from postroom.inbox.actions._log import (
-    batched_activity,
-    discard_pending_activity,
-    emit_event,
-    flush_pending_activity,
-    record,
-)
+from postroom.inbox.actions._log import batched_activity, flush_pending_activity, record
 
-__all__ = [
-    "batched_activity",
-    "discard_pending_activity",
-    "emit_event",
-    "flush_pending_activity",
-    "record",
-]
+__all__ = ["batched_activity", "flush_pending_activity", "record"]
