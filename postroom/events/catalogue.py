@@ -137,6 +137,7 @@ class Merged(TypedDict):
 
     source: int
     subject: str
+    reason: NotRequired[str]  # threading's, when it found the two to be one thread
 
 
 class Split(TypedDict):

@@ -73,9 +73,12 @@ class ThreadKey(models.Model):
     before their parent, or whose parent never arrives, still find each other."""
 
     class Kind(models.TextChoices):
-        OWN = "own"
+        OWN = "own"  # not written any more: Message.message_id is indexed
+        IN_REPLY_TO = "irt"
         REFERENCE = "ref"
         THREAD_INDEX = "ti"
+        SUBJECT = "sub"  # the subject without prefixes, keyed "s:…"
+        ORPHAN = "orp"  # the same, for a reply that carries no reference, keyed "o:…"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=300)

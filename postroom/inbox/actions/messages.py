@@ -179,6 +179,14 @@ def do_receive_message(
             conversation.last_activity_at = now
             conversation.preview = preview_text(visible)
             fields += ["last_activity_at", "preview"]
+        if now < conversation.created_at:
+            # The thread's start arrived after its replies (an import, a backlog): the
+            # conversation begins where the thread does, under its first subject.
+            conversation.created_at = now
+            conversation.subject = subject[:500]
+            conversation.subject_key = normalize_subject(subject)
+            conversation.contact = _contact_of(inbound)
+            fields += ["created_at", "subject", "subject_key", "contact"]
     if (
         conversation.status in (Status.PENDING, Status.SNOOZED)
         and kind == MessageKind.NORMAL

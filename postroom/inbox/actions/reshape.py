@@ -45,11 +45,16 @@ def refresh_counters(conversation: Conversation) -> None:
 
 
 @transaction.atomic
-def do_merge_conversations(target: Conversation, source: Conversation, *, actor: Actor) -> None:
+def do_merge_conversations(
+    target: Conversation, source: Conversation, *, actor: Actor, reason: str = ""
+) -> None:
     """Move everything of ``source`` into ``target`` and remove ``source``.
 
     Both must be in the same inbox (move one first otherwise), so that nobody gains or
-    loses sight of a message through a merge.
+    loses sight of a message through a merge. ``reason`` is threading's, when threading
+    found the two to be one thread: then ``target`` (the older number) also takes the
+    thread's start, first subject and customer if ``source`` began earlier, so the
+    outcome does not depend on which message arrived first.
     """
     require(actor, "do_merge_conversations", target.inbox_id, source.inbox_id)
     if target.pk == source.pk:
@@ -73,10 +78,22 @@ def do_merge_conversations(target: Conversation, source: Conversation, *, actor:
     if target.assigned_team_id is None and source.assigned_team_id is not None:
         target.assigned_team_id = source.assigned_team_id
         target.save(update_fields=["assigned_team"])
-    data = {"source": source.pk, "subject": source.subject}
+    data: dict[str, object] = {"source": source.pk, "subject": source.subject}
+    if reason:
+        data["reason"] = reason
+        if source.created_at < target.created_at:
+            _take_start_of(target, source)
     source.delete()
     refresh_counters(target)
     record("conversation.merged", actor=actor, conversation=target, data=data)
+
+
+def _take_start_of(target: Conversation, source: Conversation) -> None:
+    target.created_at = source.created_at
+    target.subject = source.subject
+    target.subject_key = source.subject_key
+    target.contact_id = source.contact_id
+    target.save(update_fields=["created_at", "subject", "subject_key", "contact"])
 
 
 @transaction.atomic

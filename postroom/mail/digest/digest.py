@@ -31,7 +31,7 @@ from postroom.inbox.models import (
     InboxAddress,
     Message,
 )
-from postroom.mail.digest.threading import ThreadEvidence, keys_for, orphans_to_absorb, place
+from postroom.mail.digest.threading import ThreadEvidence, keys_for, links_of, place
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
 from postroom.mail.parsing.parse import ParsedEmail
 from postroom.mail.parsing.parse_many import Parsed, parse_many
@@ -67,7 +67,9 @@ class _OurAddresses:
         }
         self.domains = {a.rpartition("@")[2] for a in inbox_addresses} - _PUBLIC_DOMAINS
 
-    def __contains__(self, address: str) -> bool:
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, str):
+            return False
         address = address.lower()
         return address in self.addresses or address.rpartition("@")[2] in self.domains
 
@@ -94,7 +96,8 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
         date=when,
         envelope_to=list(raw.envelope_to),
     )
-    placement = place(raw.inbox, evidence)
+    links = links_of(evidence)
+    placement = place(raw.inbox_id, evidence, links, ours)
     outbound = bool(sender) and sender in ours
     customer_to = [a.email for a in parsed.to if a.email not in ours]
     inbound = InboundMessage(
@@ -130,13 +133,11 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
         actor=SYSTEM if outbound else CUSTOMER,
     )
     ThreadKey.objects.bulk_create(
-        ThreadKey(message=message, kind=kind, key=key) for kind, key in keys_for(evidence)
+        ThreadKey(message=message, kind=kind, key=key) for kind, key in keys_for(links)
     )
-    if placement.conversation is not None:
-        absorb = {*placement.absorb, *orphans_to_absorb(evidence, message.conversation)}
-        for orphan in sorted(absorb):
-            source = Conversation.objects.select_related("inbox").get(pk=orphan)
-            actions.do_merge_conversations(message.conversation, source, actor=SYSTEM)
+    for other, reason in placement.joins:
+        source = Conversation.objects.select_related("inbox").get(pk=other)
+        actions.do_merge_conversations(message.conversation, source, actor=SYSTEM, reason=reason)
     return message
 
 

@@ -1,42 +1,65 @@
 """Which conversation a received email belongs to, and why.
 
-Order of evidence, strongest first:
-1. our reply token (in the Message-IDs we send, and in reply addresses);
-2. In-Reply-To, then References, against every Message-ID we know (in and out);
-3. keys shared with messages already stored: a reply that arrived before its parent, or
-   a sibling referencing the same missing parent;
-4. the Outlook Thread-Index root;
-5. the same normalised subject, only with the same customer, within a time window, and
-   only when one side is visibly a reply. Never a subject or a ticket number alone.
-Every placement returns its reason, which is stored on the message and shown to agents.
+Threading is a function of the *set* of messages, not of the order they arrive in (the
+container model of JWZ's algorithm). Two messages are tied by a **link** when
+
+1. one names the other in In-Reply-To or References;
+2. both reference the same message (siblings whose parent we never saw), within
+   :data:`SHARED_REFERENCE_WINDOW`;
+3. both carry the same Outlook Thread-Index root;
+4. one carries no reference at all, its subject is visibly a reply ("Re:", "AW:",
+   "Automatic reply:"…), and the other has the same subject without prefixes, within
+   :data:`SUBJECT_WINDOW` (a broken mail client's reply).
+
+A conversation is a connected group of linked messages. Each link is checked when the
+second of its two messages arrives, looking both ways (what this message names, and what
+names it), so every link is found whatever the order; when a message's links reach
+several conversations they are joined into the oldest, which keeps its number and the
+thread's first subject. Our reply token (in the Message-IDs we send and in reply
+addresses) ties a message to its conversation directly.
+
+Guards, the same in either direction so the outcome cannot depend on order:
+
+- a link never joins two customers' threads: apart from In-Reply-To (a mail client's
+  answer to exactly that message), the two messages must share a customer address;
+- ids that cannot be message ids (``<yes>``, no "@") link nothing and are named in the
+  message's thread reason;
+- a conversation an agent split or moved is never joined to another automatically (new
+  mail may still join it).
+
+Every placement and join returns its reason, which is stored and shown to agents.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from postroom.core.subjects import normalize_subject
+from postroom.core.subjects import is_reply_subject, normalize_subject
 from postroom.core.tokens import conversation_from_token
-from postroom.inbox.models import ContactIdentity, Conversation, IdentityKind, Inbox, Message
+from postroom.inbox.models import Activity, Conversation, Message
 from postroom.mail.models import ThreadKey
 
 SUBJECT_WINDOW = timedelta(days=14)
+# Siblings sharing a reference further apart than this are strangers: some mailers
+# reuse ids, and junk ids outlive any thread.
+SHARED_REFERENCE_WINDOW = timedelta(days=180)
+# References kept per message: the root and the nearest ancestors. Enough to meet
+# relatives that arrive out of order; a 40-message thread's full list would cost 40 rows.
+NEAREST_REFERENCES = 10
 
+_MESSAGE_ID = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 
-@dataclass(frozen=True)
-class Placement:
-    conversation: Conversation | None
-    reason: str
-    # Other conversations the message's own references tie to this one (split earlier
-    # because their mail arrived in another order): merged into it by the digest.
-    absorb: tuple[int, ...] = ()
+K = ThreadKey.Kind
 
 
 @dataclass(frozen=True)
@@ -52,6 +75,39 @@ class ThreadEvidence:
     envelope_to: list[str]
 
 
+@dataclass(frozen=True)
+class Links:
+    """A message's threading headers, cleaned: what it is stored under and looked up by."""
+
+    own: str
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]  # the nearest, without those in in_reply_to
+    ignored: tuple[str, ...]  # written as references but not message ids
+    thread_index: str | None
+    subject_key: str
+    orphan: bool  # no usable reference, and a reply subject
+    written: tuple[str, ...] = ()  # the named ids as written (stored ids keep their case)
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        return self.in_reply_to + self.references
+
+
+@dataclass(frozen=True)
+class Placement:
+    conversation: Conversation | None
+    reason: str
+    # Other conversations this message ties to the same thread, with the reason of each:
+    # merged into ``conversation`` by the digest once the message is stored.
+    joins: tuple[tuple[int, str], ...] = ()
+
+
+def message_id_key(value: str) -> str | None:
+    """The comparable form of a Message-ID, or None when it cannot be one."""
+    key = value.strip().strip("<>").strip().lower()
+    return key[:300] if _MESSAGE_ID.fullmatch(key) else None
+
+
 def thread_index_root(value: str | None) -> str | None:
     """The first 22 bytes of an Outlook Thread-Index identify the thread's first message."""
     if not value:
@@ -63,31 +119,106 @@ def thread_index_root(value: str | None) -> str | None:
     return base64.b64encode(raw[:22]).decode() if len(raw) >= 22 else None
 
 
-def _norm(ids: list[str]) -> list[str]:
-    return [i.strip().strip("<>").lower() for i in ids if i and i.strip().strip("<>")]
+def links_of(evidence: ThreadEvidence) -> Links:
+    ignored: list[str] = []
+
+    written: list[str] = []
+
+    def keys(values: Iterable[str]) -> list[str]:
+        found = []
+        for value in values:
+            if not value.strip("<> "):
+                continue
+            key = message_id_key(value)
+            if key is None:
+                ignored.append(value.strip()[:80])
+            else:
+                found.append(key)
+                written.append(value.strip().strip("<>").strip())
+        return list(dict.fromkeys(found))
+
+    own = message_id_key(evidence.message_id) or ""
+    in_reply_to = [k for k in keys(evidence.in_reply_to) if k != own][:3]
+    references = [k for k in keys(evidence.references) if k != own and k not in in_reply_to]
+    nearest = list(dict.fromkeys(references[:1] + references[-(NEAREST_REFERENCES - 1) :]))
+    subject_key = normalize_subject(evidence.subject)
+    usable = bool(in_reply_to or references)
+    return Links(
+        own=own,
+        in_reply_to=tuple(in_reply_to),
+        references=tuple(nearest),
+        ignored=tuple(dict.fromkeys(ignored)),
+        thread_index=thread_index_root(evidence.thread_index),
+        subject_key=subject_key,
+        orphan=not usable and len(subject_key) >= 3 and is_reply_subject(evidence.subject),
+        written=tuple(dict.fromkeys(written)),
+    )
 
 
-def keys_for(evidence: ThreadEvidence) -> list[tuple[str, str]]:
+def keys_for(links: Links) -> list[tuple[str, str]]:
     """(kind, key) rows to store for a message once it is placed.
 
     A message's own Message-ID needs no row: ``Message.message_id`` is indexed.
     """
-    # The root and the nearest ancestors are enough to meet relatives that arrive out
-    # of order; storing every reference of a 40-message thread would cost 40 rows each.
-    refs = _norm(evidence.references)
-    nearest = _norm(evidence.in_reply_to) + refs[:1] + refs[-3:]
-    rows = [(ThreadKey.Kind.REFERENCE, k) for k in dict.fromkeys(nearest)]
-    root = thread_index_root(evidence.thread_index)
-    if root:
-        rows.append((ThreadKey.Kind.THREAD_INDEX, root))
-    return [(kind, key[:300]) for kind, key in rows]
+    rows: list[tuple[str, str]] = [(K.IN_REPLY_TO, k) for k in links.in_reply_to]
+    rows += [(K.REFERENCE, k) for k in links.references]
+    if links.thread_index:
+        rows.append((K.THREAD_INDEX, links.thread_index))
+    if len(links.subject_key) >= 3:
+        rows.append((K.SUBJECT, subject_row_key(K.SUBJECT, links.subject_key)))
+        if links.orphan:
+            rows.append((K.ORPHAN, subject_row_key(K.ORPHAN, links.subject_key)))
+    return rows
 
 
-def _conversations() -> QuerySet[Conversation]:
-    return Conversation.objects.select_related("inbox")
+def subject_row_key(kind: str, subject_key: str) -> str:
+    """Subject rows are keyed "s:…" (every message) and "o:…" (header-less replies), so
+    that one index on ``key`` finds header-less replies without wading through every
+    message that ever had a popular subject."""
+    return f"{kind[0]}:{subject_key}"[:300]
 
 
-def _by_token(evidence: ThreadEvidence) -> Conversation | None:
+@dataclass
+class _Found:
+    """Conversations linked to the message being placed, strongest evidence first."""
+
+    links: list[tuple[int, int, str]] = field(default_factory=list)  # (rank, conv, reason)
+
+    def add(self, rank: int, conversation_id: int, reason: str) -> None:
+        self.links.append((rank, conversation_id, reason))
+
+    def best_first(self) -> list[tuple[int, str]]:
+        seen: dict[int, str] = {}
+        for _rank, conversation_id, reason in sorted(self.links, key=lambda link: link[0]):
+            seen.setdefault(conversation_id, reason)
+        return list(seen.items())
+
+
+def _addresses(value: Any) -> list[str]:
+    if isinstance(value, str):  # a JSON column read without decoding
+        value = json.loads(value or "[]")
+    return [a for a in value or [] if isinstance(a, str)]
+
+
+class _Other:
+    """A stored message met through a link: its conversation, time and customers."""
+
+    def __init__(self, row: tuple[Any, ...], ours: Container[str]) -> None:
+        self.conversation_id: int = row[0]
+        self.date: datetime = row[1]
+        people = [row[2], *_addresses(row[3]), *_addresses(row[4])]
+        self.customers = {p.lower() for p in people if p and p.lower() not in ours}
+
+
+_OTHER_FIELDS = ("conversation_id", "created_at", "from_email", "to", "cc")
+_KEY_OTHER_FIELDS = tuple(f"message__{name}" for name in _OTHER_FIELDS)
+
+
+def _share_a_customer(customers: set[str], other: _Other) -> bool:
+    return bool(customers & other.customers)
+
+
+def _by_token(evidence: ThreadEvidence) -> int | None:
     for text in (
         *evidence.in_reply_to,
         *evidence.references,
@@ -95,201 +226,144 @@ def _by_token(evidence: ThreadEvidence) -> Conversation | None:
         *evidence.recipients,
     ):
         conversation_id = conversation_from_token(text)
-        if conversation_id is not None:
-            found = _conversations().filter(pk=conversation_id).first()
-            if found is not None:
-                return found
+        if conversation_id is not None and Conversation.objects.filter(pk=conversation_id).exists():
+            return conversation_id
     return None
 
 
-def _by_known_ids(evidence: ThreadEvidence) -> Placement | None:
-    in_reply_to = [i.strip().strip("<>") for i in evidence.in_reply_to if i.strip("<> ")]
-    references = [i.strip().strip("<>") for i in evidence.references if i.strip("<> ")]
-    # In-Reply-To first, then the newest reference.
-    wanted = list(dict.fromkeys(in_reply_to + list(reversed(references))))
+def _named(links: Links, customers: set[str], ours: Container[str], found: _Found) -> None:
+    """Stored messages this one names (link 1, looking back)."""
+    if not links.named:
+        return
+    written = list(dict.fromkeys([*links.written, *links.named]))[:400]
+    rows = Message.objects.filter(message_id__in=written).values_list("message_id", *_OTHER_FIELDS)
+    for row in rows:
+        other = _Other(row[1:], ours)
+        key = row[0].lower()
+        if key in links.in_reply_to:
+            found.add(1, other.conversation_id, _("joined by In-Reply-To"))
+        elif key in links.references and _share_a_customer(customers, other):
+            found.add(2, other.conversation_id, _("joined by References"))
+
+
+def _by_keys(
+    links: Links, date: datetime, customers: set[str], ours: Container[str], found: _Found
+) -> None:
+    """Stored messages that name this one, share a reference or a Thread-Index root with
+    it, or are header-less replies to its subject (links 1 to 4, looking at stored keys)."""
+    wanted = [*links.named]
+    if links.own:
+        wanted.append(links.own)
+    if links.thread_index:
+        wanted.append(links.thread_index)
+    orphan_key = subject_row_key(K.ORPHAN, links.subject_key)
+    if len(links.subject_key) >= 3 and not links.orphan:
+        wanted.append(orphan_key)
     if not wanted:
-        return None
-    # IDs are compared as written and lower-cased (some clients change the case).
-    variants = list(dict.fromkeys(wanted + [w.lower() for w in wanted]))[:400]
-    found = dict(_message_conversations(variants))
-    for key in wanted:
-        conversation_id = found.get(key.lower())
-        if conversation_id is not None:
-            reason = _("joined by In-Reply-To") if key in in_reply_to else _("joined by References")
-            conversation = _conversations().get(pk=conversation_id)
-            return Placement(conversation, reason, _same_thread(conversation, set(found.values())))
-    return None
-
-
-def _same_thread(conversation: Conversation, referenced: set[int]) -> tuple[int, ...]:
-    """Other referenced conversations of the same inbox and customer: one mail client's
-    References list says they are one thread."""
-    others = referenced - {conversation.pk}
-    if not others or conversation.contact_id is None:
-        return ()
-    return tuple(
-        Conversation.objects.filter(
-            pk__in=others, inbox_id=conversation.inbox_id, contact_id=conversation.contact_id
-        ).values_list("pk", flat=True)
-    )
-
-
-def _message_conversations(message_ids: list[str]) -> list[tuple[str, int]]:
-    """(lower-cased Message-ID, conversation id) for the known IDs among ``message_ids``.
-
-    Plain SQL: this runs for every email ingested, and the ORM's query building costs
-    more than the indexed lookup itself.
-    """
-    table = Message._meta.db_table
-    marks = ", ".join(["%s"] * len(message_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT message_id, conversation_id FROM {table} WHERE message_id IN ({marks})",
-            message_ids,
-        )
-        return [(mid.lower(), cid) for mid, cid in cursor.fetchall()]
-
-
-def _by_shared_keys(evidence: ThreadEvidence) -> Placement | None:
-    own = _norm([evidence.message_id])
-    refs = _norm(evidence.in_reply_to + evidence.references)
-    if not own and not refs:
-        return None
-    rows = list(
-        ThreadKey.objects.filter(key__in=own + refs, kind=ThreadKey.Kind.REFERENCE)
-        .order_by("-message_id")
-        .values_list("key", "message__conversation_id")[:50]
-    )
-    child = next((cid for key, cid in rows if key in own), None)
-    if child is not None:
-        return Placement(
-            _conversations().get(pk=child), _("joined by a reply that arrived before it")
-        )
-    if rows:
-        return Placement(
-            _conversations().get(pk=rows[0][1]),
-            _("joined by a reference shared with another reply"),
-        )
-    return None
-
-
-def _by_thread_index(evidence: ThreadEvidence) -> Placement | None:
-    root = thread_index_root(evidence.thread_index)
-    if root is None:
-        return None
-    found = (
-        ThreadKey.objects.filter(key=root, kind=ThreadKey.Kind.THREAD_INDEX)
-        .values_list("message__conversation_id", flat=True)
-        .first()
-    )
-    if found is None:
-        return None
-    return Placement(_conversations().get(pk=found), _("joined by Outlook Thread-Index"))
-
-
-def _by_subject(inbox: Inbox, evidence: ThreadEvidence) -> Placement | None:
-    key = normalize_subject(evidence.subject)
-    if len(key) < 3:
-        return None
-    is_reply = key != " ".join(evidence.subject.split()).casefold()
-    participants = {c.lower() for c in evidence.customers}
-    if not participants:
-        return None
-    # Index range on (inbox, subject key); the customer and the window narrow it in SQL,
-    # so a popular subject ("Cancel my subscription") cannot push the match out of reach.
-    # The customer is any of the contact's email identities, not only its main address.
-    # Found first, on the identities' unique index: a sender we have never seen (most
-    # new conversations) costs this one small query and nothing more.
-    contacts = list(
-        ContactIdentity.objects.filter(kind=IdentityKind.EMAIL, value__in=participants).values_list(
-            "contact_id", flat=True
-        )
-    )
-    if not contacts:
-        return None
-    candidates = list(
-        Conversation.objects.filter(
-            contact_id__in=contacts,
-            inbox=inbox,
-            subject_key=key,
-            last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
-            created_at__lte=evidence.date + SUBJECT_WINDOW,
-        )
-        .order_by("-last_activity_at")
-        .values_list("pk", "subject", "last_activity_at", "created_at")[:20]
-    )
-    for pk, subject, last_activity_at, created_at in candidates:
-        if not (
-            last_activity_at >= evidence.date - SUBJECT_WINDOW
-            and created_at <= evidence.date + SUBJECT_WINDOW
+        return
+    rows = ThreadKey.objects.filter(key__in=wanted).values_list("key", "kind", *_KEY_OTHER_FIELDS)
+    named = set(links.named)
+    for key, kind, *rest in rows:
+        other = _Other(tuple(rest), ours)
+        shared = _share_a_customer(customers, other)
+        if kind in (K.IN_REPLY_TO, K.REFERENCE):
+            if key == links.own and (kind == K.IN_REPLY_TO or shared):
+                found.add(3, other.conversation_id, _("joined by a reply that arrived before it"))
+            elif key in named and shared and abs(other.date - date) <= SHARED_REFERENCE_WINDOW:
+                found.add(
+                    4,
+                    other.conversation_id,
+                    _("joined by a reference shared with another reply"),
+                )
+        elif kind == K.THREAD_INDEX and key == links.thread_index and shared:
+            found.add(5, other.conversation_id, _("joined by Outlook Thread-Index"))
+        elif (
+            kind == K.ORPHAN
+            and key == orphan_key
+            and shared
+            and abs(other.date - date) <= SUBJECT_WINDOW
         ):
-            continue
-        conversation_is_reply = key != " ".join(subject.split()).casefold()
-        if is_reply or conversation_is_reply:
-            days = SUBJECT_WINDOW.days
-            return Placement(
-                _conversations().get(pk=pk),
-                _("matched subject and sender within %(days)d days") % {"days": days},
-            )
-    return None
+            found.add(6, other.conversation_id, _subject_reason())
 
 
-def place(inbox: Inbox, evidence: ThreadEvidence) -> Placement:
-    token_match = _by_token(evidence)
-    if token_match is not None:
-        return Placement(token_match, _("joined by our reply token"))
-    for finder in (_by_known_ids, _by_shared_keys, _by_thread_index):
-        placement = finder(evidence)
-        if placement is not None:
-            return placement
-    by_subject = _by_subject(inbox, evidence)
-    if by_subject is not None:
-        return by_subject
-    return Placement(None, _("new conversation: no known reference"))
+def _subject_reason() -> str:
+    return _("matched subject and sender within %(days)d days") % {"days": SUBJECT_WINDOW.days}
 
 
-def orphans_to_absorb(evidence: ThreadEvidence, conversation: Conversation) -> list[int]:
-    """Conversations started by header-less replies to the thread that ``evidence``'s
-    message roots, when that root arrives after them (an import in another order).
+def _by_subject(
+    links: Links,
+    inbox_id: int,
+    date: datetime,
+    customers: set[str],
+    ours: Container[str],
+    found: _Found,
+) -> None:
+    """For a header-less reply: stored messages of the same inbox with its subject, from
+    or to one of its customers, within the window (link 4, looking back)."""
+    if not links.orphan or not customers:
+        return
+    rows = ThreadKey.objects.filter(
+        key=subject_row_key(K.SUBJECT, links.subject_key),
+        kind=K.SUBJECT,
+        message__created_at__gte=date - SUBJECT_WINDOW,
+        message__created_at__lte=date + SUBJECT_WINDOW,
+        message__conversation__inbox_id=inbox_id,
+    ).values_list(*_KEY_OTHER_FIELDS)[:200]
+    for row in rows:
+        other = _Other(tuple(row), ours)
+        if _share_a_customer(customers, other):
+            found.add(6, other.conversation_id, _subject_reason())
 
-    Had the root come first, those replies would have joined it by subject; absorbing
-    them now makes the outcome the same whatever the arrival order. Only conversations
-    of the same customer, with a reply subject, made solely of messages that carried no
-    reference at all, qualify.
-    """
-    if evidence.in_reply_to or evidence.references or conversation.contact_id is None:
-        return []
-    key = normalize_subject(evidence.subject)
-    if len(key) < 3 or key != " ".join(evidence.subject.split()).casefold():
-        return []  # not a thread root: its subject is itself a reply
-    orphans = []
-    candidates = (
-        Conversation.objects.filter(
-            inbox_id=conversation.inbox_id,
-            subject_key=key,
-            contact_id=conversation.contact_id,
-            last_activity_at__gte=evidence.date - SUBJECT_WINDOW,
-            created_at__lte=evidence.date + SUBJECT_WINDOW,
+
+def kept_apart(conversation_ids: Iterable[int]) -> set[int]:
+    """Conversations an agent split or moved: automatic joins leave them as they are."""
+    ids = list(conversation_ids)
+    return set(
+        Activity.objects.filter(conversation_id__in=ids, actor_kind="user")
+        .filter(
+            Q(verb__in=["conversation.split", "conversation.moved"])
+            | Q(verb="conversation.created", data__has_key="split_from")
         )
-        .exclude(pk=conversation.pk)
-        .values_list("pk", "subject")[:5]
+        .values_list("conversation_id", flat=True)
     )
-    new_reason = _("new conversation: no known reference")
-    for pk, subject in candidates:
-        if key == " ".join(subject.split()).casefold():
-            continue  # its own first message was not a reply
-        referenced = ThreadKey.objects.filter(message__conversation_id=pk).exists()
-        strangers = (
-            Message.objects.filter(conversation_id=pk)
-            .exclude(
-                thread_reason__in=[
-                    new_reason,
-                    _("matched subject and sender within %(days)d days")
-                    % {"days": SUBJECT_WINDOW.days},
-                ]
-            )
-            .exists()
+
+
+def _with_ignored(reason: str, links: Links) -> str:
+    if not links.ignored:
+        return reason
+    names = ", ".join(links.ignored[:3])
+    return _("%(reason)s; ignored %(ids)s: not a message id") % {"reason": reason, "ids": names}
+
+
+def place(inbox_id: int, evidence: ThreadEvidence, links: Links, ours: Container[str]) -> Placement:
+    """Where the message belongs, and which other conversations its links join to it."""
+    customers = {c.lower() for c in evidence.customers}
+    found = _Found()
+    token = _by_token(evidence)
+    if token is not None:
+        found.add(0, token, _("joined by our reply token"))
+    _named(links, customers, ours, found)
+    _by_keys(links, evidence.date, customers, ours, found)
+    _by_subject(links, inbox_id, evidence.date, customers, ours, found)
+    linked = found.best_first()
+    if not linked:
+        return Placement(None, _with_ignored(_("new conversation: no known reference"), links))
+    best_id, best_reason = linked[0]
+    conversations = {
+        c.pk: c
+        for c in Conversation.objects.select_related("inbox").filter(
+            pk__in=[cid for cid, _reason in linked]
         )
-        if not referenced and not strangers:
-            orphans.append(pk)
-    return orphans
+    }
+    if len(linked) == 1 or best_id not in conversations:
+        return Placement(conversations.get(best_id), _with_ignored(best_reason, links))
+    apart = kept_apart(conversations)
+    if best_id in apart:
+        return Placement(conversations[best_id], _with_ignored(best_reason, links))
+    home = conversations[best_id].inbox_id
+    # Joins stay within one inbox: a merge across inboxes would change who can see what.
+    joinable = [(cid, r) for cid, r in linked if cid not in apart and cid in conversations]
+    joinable = [(cid, r) for cid, r in joinable if conversations[cid].inbox_id == home]
+    target = min(cid for cid, _reason in joinable)  # the oldest keeps its number
+    joins = tuple((cid, r) for cid, r in joinable if cid != target)
+    return Placement(conversations[target], _with_ignored(best_reason, links), joins)
