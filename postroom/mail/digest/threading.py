@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from postroom.core.subjects import is_reply_subject, normalize_subject
 from postroom.core.tokens import conversation_from_token
-from postroom.inbox.models import Activity, Conversation, Message
+from postroom.inbox.models import Activity, ContactIdentity, Conversation, IdentityKind, Message
 from postroom.mail.models import ThreadKey
 
 SUBJECT_WINDOW = timedelta(days=14)
@@ -180,18 +180,37 @@ def subject_row_key(kind: str, subject_key: str) -> str:
 
 @dataclass
 class _Found:
-    """Conversations linked to the message being placed, strongest evidence first."""
+    """Conversations linked to the message being placed, strongest evidence first.
 
-    links: list[tuple[int, int, str]] = field(default_factory=list)  # (rank, conv, reason)
+    Most links count only between messages that share a customer; that is checked at the
+    end, with every address met resolved to its contact in one query (a customer writing
+    from a second address of theirs is still the same customer).
+    """
 
-    def add(self, rank: int, conversation_id: int, reason: str) -> None:
-        self.links.append((rank, conversation_id, reason))
+    customers: set[str]
+    links: list[tuple[int, int, str, set[str] | None]] = field(default_factory=list)
+
+    def add(self, rank: int, other: _Other, reason: str, *, same_customer: bool = True) -> None:
+        needs = other.customers if same_customer else None
+        self.links.append((rank, other.conversation_id, reason, needs))
 
     def best_first(self) -> list[tuple[int, str]]:
+        people = self.customers.union(*(n for *_x, n in self.links if n))
+        who = _contacts(people) if any(n for *_x, n in self.links) else {}
+        ours = {who.get(p, p) for p in self.customers}
         seen: dict[int, str] = {}
-        for _rank, conversation_id, reason in sorted(self.links, key=lambda link: link[0]):
-            seen.setdefault(conversation_id, reason)
+        for _rank, conversation_id, reason, needs in sorted(self.links, key=lambda x: x[0]):
+            if needs is None or ours & {who.get(p, p) for p in needs}:
+                seen.setdefault(conversation_id, reason)
         return list(seen.items())
+
+
+def _contacts(addresses: set[str]) -> dict[str, str]:
+    """Each address that belongs to a known contact, mapped to that contact."""
+    rows = ContactIdentity.objects.filter(
+        kind=IdentityKind.EMAIL, value__in=sorted(addresses)[:500]
+    ).values_list("value", "contact_id")
+    return {value.lower(): f"contact:{contact_id}" for value, contact_id in rows}
 
 
 def _addresses(value: Any) -> list[str]:
@@ -214,10 +233,6 @@ _OTHER_FIELDS = ("conversation_id", "created_at", "from_email", "to", "cc")
 _KEY_OTHER_FIELDS = tuple(f"message__{name}" for name in _OTHER_FIELDS)
 
 
-def _share_a_customer(customers: set[str], other: _Other) -> bool:
-    return bool(customers & other.customers)
-
-
 def _by_token(evidence: ThreadEvidence) -> int | None:
     for text in (
         *evidence.in_reply_to,
@@ -231,7 +246,7 @@ def _by_token(evidence: ThreadEvidence) -> int | None:
     return None
 
 
-def _named(links: Links, customers: set[str], ours: Container[str], found: _Found) -> None:
+def _named(links: Links, ours: Container[str], found: _Found) -> None:
     """Stored messages this one names (link 1, looking back)."""
     if not links.named:
         return
@@ -241,14 +256,12 @@ def _named(links: Links, customers: set[str], ours: Container[str], found: _Foun
         other = _Other(row[1:], ours)
         key = row[0].lower()
         if key in links.in_reply_to:
-            found.add(1, other.conversation_id, _("joined by In-Reply-To"))
-        elif key in links.references and _share_a_customer(customers, other):
-            found.add(2, other.conversation_id, _("joined by References"))
+            found.add(1, other, _("joined by In-Reply-To"), same_customer=False)
+        elif key in links.references:
+            found.add(2, other, _("joined by References"))
 
 
-def _by_keys(
-    links: Links, date: datetime, customers: set[str], ours: Container[str], found: _Found
-) -> None:
+def _by_keys(links: Links, date: datetime, ours: Container[str], found: _Found) -> None:
     """Stored messages that name this one, share a reference or a Thread-Index root with
     it, or are header-less replies to its subject (links 1 to 4, looking at stored keys)."""
     wanted = [*links.named]
@@ -265,25 +278,16 @@ def _by_keys(
     named = set(links.named)
     for key, kind, *rest in rows:
         other = _Other(tuple(rest), ours)
-        shared = _share_a_customer(customers, other)
         if kind in (K.IN_REPLY_TO, K.REFERENCE):
-            if key == links.own and (kind == K.IN_REPLY_TO or shared):
-                found.add(3, other.conversation_id, _("joined by a reply that arrived before it"))
-            elif key in named and shared and abs(other.date - date) <= SHARED_REFERENCE_WINDOW:
-                found.add(
-                    4,
-                    other.conversation_id,
-                    _("joined by a reference shared with another reply"),
-                )
-        elif kind == K.THREAD_INDEX and key == links.thread_index and shared:
-            found.add(5, other.conversation_id, _("joined by Outlook Thread-Index"))
-        elif (
-            kind == K.ORPHAN
-            and key == orphan_key
-            and shared
-            and abs(other.date - date) <= SUBJECT_WINDOW
-        ):
-            found.add(6, other.conversation_id, _subject_reason())
+            if key == links.own:
+                reason = _("joined by a reply that arrived before it")
+                found.add(3, other, reason, same_customer=kind != K.IN_REPLY_TO)
+            elif key in named and abs(other.date - date) <= SHARED_REFERENCE_WINDOW:
+                found.add(4, other, _("joined by a reference shared with another reply"))
+        elif kind == K.THREAD_INDEX and key == links.thread_index:
+            found.add(5, other, _("joined by Outlook Thread-Index"))
+        elif kind == K.ORPHAN and key == orphan_key and abs(other.date - date) <= SUBJECT_WINDOW:
+            found.add(6, other, _subject_reason())
 
 
 def _subject_reason() -> str:
@@ -294,13 +298,12 @@ def _by_subject(
     links: Links,
     inbox_id: int,
     date: datetime,
-    customers: set[str],
     ours: Container[str],
     found: _Found,
 ) -> None:
     """For a header-less reply: stored messages of the same inbox with its subject, from
     or to one of its customers, within the window (link 4, looking back)."""
-    if not links.orphan or not customers:
+    if not links.orphan or not found.customers:
         return
     rows = ThreadKey.objects.filter(
         key=subject_row_key(K.SUBJECT, links.subject_key),
@@ -310,9 +313,7 @@ def _by_subject(
         message__conversation__inbox_id=inbox_id,
     ).values_list(*_KEY_OTHER_FIELDS)[:200]
     for row in rows:
-        other = _Other(tuple(row), ours)
-        if _share_a_customer(customers, other):
-            found.add(6, other.conversation_id, _subject_reason())
+        found.add(6, _Other(tuple(row), ours), _subject_reason())
 
 
 def kept_apart(conversation_ids: Iterable[int]) -> set[int]:
@@ -338,13 +339,13 @@ def _with_ignored(reason: str, links: Links) -> str:
 def place(inbox_id: int, evidence: ThreadEvidence, links: Links, ours: Container[str]) -> Placement:
     """Where the message belongs, and which other conversations its links join to it."""
     customers = {c.lower() for c in evidence.customers}
-    found = _Found()
+    found = _Found(customers)
     token = _by_token(evidence)
     if token is not None:
-        found.add(0, token, _("joined by our reply token"))
-    _named(links, customers, ours, found)
-    _by_keys(links, evidence.date, customers, ours, found)
-    _by_subject(links, inbox_id, evidence.date, customers, ours, found)
+        found.links.append((0, token, _("joined by our reply token"), None))
+    _named(links, ours, found)
+    _by_keys(links, evidence.date, ours, found)
+    _by_subject(links, inbox_id, evidence.date, ours, found)
     linked = found.best_first()
     if not linked:
         return Placement(None, _with_ignored(_("new conversation: no known reference"), links))
