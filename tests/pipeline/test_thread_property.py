@@ -47,9 +47,9 @@ def threads(draw: st.DrawFn) -> list[Spec]:
                     index=index,
                     parent=None if index == 0 else draw(st.integers(0, index - 1)),
                     headers="root" if index == 0 else draw(st.sampled_from(HEADERS)),
-                    author="customer" if index == 0 else draw(
-                        st.sampled_from(["customer", "colleague", "agent"])
-                    ),
+                    author="customer"
+                    if index == 0
+                    else draw(st.sampled_from(["customer", "colleague", "agent"])),
                     delivered=index == 0 or draw(st.booleans()),
                 )
             )

@@ -131,7 +131,7 @@ def links_of(evidence: ThreadEvidence) -> Links:
                 continue
             key = message_id_key(value)
             if key is None:
-                ignored.append(value.strip()[:80])
+                ignored.append(f"<{value.strip().strip('<>')[:80]}>")
             else:
                 found.append(key)
                 written.append(value.strip().strip("<>").strip())
