@@ -38,9 +38,10 @@ import json
 import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -182,27 +183,45 @@ def subject_row_key(kind: str, subject_key: str) -> str:
 class _Found:
     """Conversations linked to the message being placed, strongest evidence first.
 
-    Most links count only between messages that share a customer; that is checked at the
-    end, with every address met resolved to its contact in one query (a customer writing
-    from a second address of theirs is still the same customer).
+    Most links count only between messages that share a customer. That is checked at the
+    end and lazily (a long thread meets the same conversation through many rows): first
+    by address, then with the addresses resolved to contacts in one query (a customer
+    writing from a second address of theirs is still the same customer).
     """
 
     customers: set[str]
-    links: list[tuple[int, int, str, set[str] | None]] = field(default_factory=list)
+    ours: Container[str]
+    links: list[tuple[int, int, str, _Other | None]] = field(default_factory=list)
 
     def add(self, rank: int, other: _Other, reason: str, *, same_customer: bool = True) -> None:
-        needs = other.customers if same_customer else None
-        self.links.append((rank, other.conversation_id, reason, needs))
+        self.links.append((rank, other.conversation_id, reason, other if same_customer else None))
 
     def best_first(self) -> list[tuple[int, str]]:
-        people = self.customers.union(*(n for *_x, n in self.links if n))
-        who = _contacts(people) if any(n for *_x, n in self.links) else {}
-        ours = {who.get(p, p) for p in self.customers}
+        links = sorted(self.links, key=lambda link: link[0])
         seen: dict[int, str] = {}
-        for _rank, conversation_id, reason, needs in sorted(self.links, key=lambda x: x[0]):
-            if needs is None or ours & {who.get(p, p) for p in needs}:
-                seen.setdefault(conversation_id, reason)
-        return list(seen.items())
+        doubtful: list[tuple[int, str, set[str]]] = []
+        for _rank, conversation_id, reason, other in links:
+            if conversation_id in seen:
+                continue
+            if other is None:
+                seen[conversation_id] = reason
+                continue
+            people = other.customers(self.ours)
+            if self.customers & people:
+                seen[conversation_id] = reason
+            elif people and self.customers:
+                doubtful.append((conversation_id, reason, people))
+        doubtful = [d for d in doubtful if d[0] not in seen]
+        if doubtful:
+            who = _contacts(self.customers.union(*(people for *_x, people in doubtful)))
+            mine = {who.get(p, p) for p in self.customers}
+            for conversation_id, reason, people in doubtful:
+                if mine & {who.get(p, p) for p in people}:
+                    seen.setdefault(conversation_id, reason)
+        rank: dict[int, int] = {}
+        for position, (_r, conversation_id, *_x) in enumerate(links):
+            rank.setdefault(conversation_id, position)
+        return sorted(seen.items(), key=lambda item: rank[item[0]])
 
 
 def _contacts(addresses: set[str]) -> dict[str, str]:
@@ -214,23 +233,44 @@ def _contacts(addresses: set[str]) -> dict[str, str]:
 
 
 def _addresses(value: Any) -> list[str]:
-    if isinstance(value, str):  # a JSON column read without decoding
+    if isinstance(value, str):  # a JSON column read as text
         value = json.loads(value or "[]")
     return [a for a in value or [] if isinstance(a, str)]
 
 
 class _Other:
-    """A stored message met through a link: its conversation, time and customers."""
+    """A stored message met through a link: its conversation, its time, and its
+    customers (decoded only when asked)."""
 
-    def __init__(self, row: tuple[Any, ...], ours: Container[str]) -> None:
+    __slots__ = ("_cc", "_from", "_to", "conversation_id", "date")
+
+    def __init__(self, row: tuple[Any, ...] | list[Any]) -> None:
         self.conversation_id: int = row[0]
-        self.date: datetime = row[1]
-        people = [row[2], *_addresses(row[3]), *_addresses(row[4])]
-        self.customers = {p.lower() for p in people if p and p.lower() not in ours}
+        date = row[1]
+        if isinstance(date, str):  # SQLite through a plain cursor
+            date = datetime.fromisoformat(date)
+        self.date: datetime = date if date.tzinfo else date.replace(tzinfo=UTC)
+        self._from, self._to, self._cc = row[2], row[3], row[4]
+
+    def customers(self, ours: Container[str]) -> set[str]:
+        people = [self._from, *_addresses(self._to), *_addresses(self._cc)]
+        return {p.lower() for p in people if p and p.lower() not in ours}
 
 
-_OTHER_FIELDS = ("conversation_id", "created_at", "from_email", "to", "cc")
-_KEY_OTHER_FIELDS = tuple(f"message__{name}" for name in _OTHER_FIELDS)
+_OTHER_SQL = 'm.conversation_id, m.created_at, m.from_email, m."to", m.cc'
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    # Plain SQL: this runs for every email ingested, and the ORM's query building and
+    # per-row conversion cost more than the indexed lookups themselves.
+    tables = {"m": Message._meta.db_table, "k": ThreadKey._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**tables), params)
+        return list(cursor.fetchall())
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def _by_token(evidence: ThreadEvidence) -> int | None:
@@ -246,22 +286,25 @@ def _by_token(evidence: ThreadEvidence) -> int | None:
     return None
 
 
-def _named(links: Links, ours: Container[str], found: _Found) -> None:
+def _named(links: Links, found: _Found) -> None:
     """Stored messages this one names (link 1, looking back)."""
     if not links.named:
         return
     written = list(dict.fromkeys([*links.written, *links.named]))[:400]
-    rows = Message.objects.filter(message_id__in=written).values_list("message_id", *_OTHER_FIELDS)
-    for row in rows:
-        other = _Other(row[1:], ours)
-        key = row[0].lower()
+    rows = _rows(
+        f"SELECT m.message_id, {_OTHER_SQL} FROM {{m}} m WHERE m.message_id IN ({_marks(written)})",
+        written,
+    )
+    by_reply, by_reference = _("joined by In-Reply-To"), _("joined by References")
+    for message_id, *rest in rows:
+        key = message_id.lower()
         if key in links.in_reply_to:
-            found.add(1, other, _("joined by In-Reply-To"), same_customer=False)
+            found.add(1, _Other(rest), by_reply, same_customer=False)
         elif key in links.references:
-            found.add(2, other, _("joined by References"))
+            found.add(2, _Other(rest), by_reference)
 
 
-def _by_keys(links: Links, date: datetime, ours: Container[str], found: _Found) -> None:
+def _by_keys(links: Links, date: datetime, found: _Found) -> None:
     """Stored messages that name this one, share a reference or a Thread-Index root with
     it, or are header-less replies to its subject (links 1 to 4, looking at stored keys)."""
     wanted = [*links.named]
@@ -274,18 +317,24 @@ def _by_keys(links: Links, date: datetime, ours: Container[str], found: _Found) 
         wanted.append(orphan_key)
     if not wanted:
         return
-    rows = ThreadKey.objects.filter(key__in=wanted).values_list("key", "kind", *_KEY_OTHER_FIELDS)
+    rows = _rows(
+        f"SELECT k.key, k.kind, {_OTHER_SQL} FROM {{k}} k JOIN {{m}} m ON m.id = k.message_id "
+        f"WHERE k.key IN ({_marks(wanted)})",
+        wanted,
+    )
     named = set(links.named)
+    before = _("joined by a reply that arrived before it")
+    sibling = _("joined by a reference shared with another reply")
+    by_index = _("joined by Outlook Thread-Index")
     for key, kind, *rest in rows:
-        other = _Other(tuple(rest), ours)
+        other = _Other(rest)
         if kind in (K.IN_REPLY_TO, K.REFERENCE):
             if key == links.own:
-                reason = _("joined by a reply that arrived before it")
-                found.add(3, other, reason, same_customer=kind != K.IN_REPLY_TO)
+                found.add(3, other, before, same_customer=kind != K.IN_REPLY_TO)
             elif key in named and abs(other.date - date) <= SHARED_REFERENCE_WINDOW:
-                found.add(4, other, _("joined by a reference shared with another reply"))
+                found.add(4, other, sibling)
         elif kind == K.THREAD_INDEX and key == links.thread_index:
-            found.add(5, other, _("joined by Outlook Thread-Index"))
+            found.add(5, other, by_index)
         elif kind == K.ORPHAN and key == orphan_key and abs(other.date - date) <= SUBJECT_WINDOW:
             found.add(6, other, _subject_reason())
 
@@ -294,13 +343,7 @@ def _subject_reason() -> str:
     return _("matched subject and sender within %(days)d days") % {"days": SUBJECT_WINDOW.days}
 
 
-def _by_subject(
-    links: Links,
-    inbox_id: int,
-    date: datetime,
-    ours: Container[str],
-    found: _Found,
-) -> None:
+def _by_subject(links: Links, inbox_id: int, date: datetime, found: _Found) -> None:
     """For a header-less reply: stored messages of the same inbox with its subject, from
     or to one of its customers, within the window (link 4, looking back)."""
     if not links.orphan or not found.customers:
@@ -311,9 +354,11 @@ def _by_subject(
         message__created_at__gte=date - SUBJECT_WINDOW,
         message__created_at__lte=date + SUBJECT_WINDOW,
         message__conversation__inbox_id=inbox_id,
-    ).values_list(*_KEY_OTHER_FIELDS)[:200]
+    ).values_list(
+        *(f"message__{f}" for f in ("conversation_id", "created_at", "from_email", "to", "cc"))
+    )[:200]
     for row in rows:
-        found.add(6, _Other(tuple(row), ours), _subject_reason())
+        found.add(6, _Other(row), _subject_reason())
 
 
 def kept_apart(conversation_ids: Iterable[int]) -> set[int]:
@@ -339,13 +384,13 @@ def _with_ignored(reason: str, links: Links) -> str:
 def place(inbox_id: int, evidence: ThreadEvidence, links: Links, ours: Container[str]) -> Placement:
     """Where the message belongs, and which other conversations its links join to it."""
     customers = {c.lower() for c in evidence.customers}
-    found = _Found(customers)
+    found = _Found(customers, ours)
     token = _by_token(evidence)
     if token is not None:
         found.links.append((0, token, _("joined by our reply token"), None))
-    _named(links, ours, found)
-    _by_keys(links, evidence.date, ours, found)
-    _by_subject(links, inbox_id, evidence.date, ours, found)
+    _named(links, found)
+    _by_keys(links, evidence.date, found)
+    _by_subject(links, inbox_id, evidence.date, found)
     linked = found.best_first()
     if not linked:
         return Placement(None, _with_ignored(_("new conversation: no known reference"), links))
