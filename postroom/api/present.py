@@ -32,6 +32,7 @@ from postroom.inbox.models import (
     AccessLevel,
     Attachment,
     Conversation,
+    ConversationInbox,
     Label,
     Message,
     Note,
@@ -74,12 +75,19 @@ def _label_out(label: Label) -> LabelOut:
     return LabelOut(id=label.pk, name=label.name, color=label.color, icon=label.icon)
 
 
+_OTHER_INBOXES = Prefetch(
+    "other_inboxes",
+    queryset=ConversationInbox.objects.select_related("inbox").order_by("inbox_id"),
+)
+
+
 def load_people_and_labels(user: User, conversations: Iterable[Conversation]) -> None:
     """Prefetch assignees and the labels ``user`` may see, exactly as the list query does."""
     prefetch_related_objects(
         list(conversations),
         Prefetch("assignees", queryset=User.objects.only("id", "name", "email")),
         Prefetch("labels", queryset=visible_labels(user)),
+        _OTHER_INBOXES,
     )
 
 
@@ -89,6 +97,7 @@ def conversation_out(c: Conversation) -> ConversationOut:
     return ConversationOut(
         id=c.pk,
         inbox=c.inbox.slug,
+        inboxes=[c.inbox.slug, *(row.inbox.slug for row in c.other_inboxes.all())],
         subject=c.subject,
         preview=c.preview,
         status=cast(StatusName, c.status),

@@ -9,6 +9,7 @@ import binascii
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
+from postroom.accounts.models import User
 from postroom.api.auth import member
 from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES, invalid
 from postroom.api.present import message_out
@@ -27,7 +28,7 @@ from postroom.inbox import actions
 from postroom.inbox.access import access_conversation, access_inbox, access_message
 from postroom.inbox.actions.collision import Seen
 from postroom.inbox.actions.outbox import do_cancel_send, do_retry_send, do_send_now
-from postroom.inbox.models import Direction, Message
+from postroom.inbox.models import Direction, Inbox, Message
 from postroom.outbound.mime import payload_of
 from postroom.outbound.queries import deliveries
 
@@ -96,9 +97,11 @@ def reply(
     answered = None
     if payload.reply_to_message is not None:
         answered = access_message(user, payload.reply_to_message)
+    from_inbox = _reply_inbox(user, payload.inbox)
     message = actions.do_reply(
         conversation,
         payload.body,
+        from_inbox=from_inbox,
         to=payload.to,
         cc=payload.cc,
         bcc=payload.bcc,
@@ -116,6 +119,17 @@ def reply(
         actor=user,
     )
     return Status(201, _out(message.pk))
+
+
+def _reply_inbox(user: User, slug: str | None) -> Inbox | None:
+    """The inbox chosen to reply from; one the caller cannot see is a bad value (422),
+    as is one the conversation is not in (the action says so)."""
+    if slug is None:
+        return None
+    try:
+        return access_inbox(user, slug)
+    except Http404:
+        raise invalid("body", "inbox", f"There is no inbox {slug!r}.") from None
 
 
 @router.post("/{conversation_id}/forwards", response=RESPONSES, summary="Forward")

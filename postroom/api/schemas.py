@@ -118,7 +118,11 @@ class InboxOut(Schema):
 
 class ConversationOut(Schema):
     id: int
-    inbox: str = Field(description="The inbox's slug.")
+    inbox: str = Field(description="The home inbox's slug: replies go from it by default.")
+    inboxes: list[str] = Field(
+        description="Every inbox it is in (the home first): mail addressed to several of "
+        "our inboxes is one conversation, listed in each."
+    )
     subject: str
     preview: str
     status: StatusName
@@ -255,6 +259,11 @@ class ReplyIn(Schema):
     )
     seen_note_id: int | None = Field(default=None, ge=0, description="The newest note id shown.")
     send_anyway: bool = Field(default=False, description="Send even if newer items arrived.")
+    inbox: str | None = Field(
+        default=None,
+        description="Slug of the inbox to reply from: one of the conversation's `inboxes` "
+        "(422 otherwise). Defaults to the first of them the caller may reply from.",
+    )
 
 
 class NewerOut(Schema):

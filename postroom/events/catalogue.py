@@ -22,7 +22,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 class Audience(StrEnum):
     """Who may hear of an event (live push and notifications never widen it)."""
 
-    INBOX = "inbox"  # the members of the event's inbox
+    INBOX = "inbox"  # the members of the event's inbox (of each inbox its conversation is in)
     USER = "user"  # one person (the event's user)
     WORKSPACE = "workspace"  # administrators; no live audience
 
@@ -39,6 +39,7 @@ class EventType(StrEnum):
     CONVERSATION_SPLIT = "conversation.split"
     CONVERSATION_MOVED = "conversation.moved"
     CONVERSATION_LEFT = "conversation.left"
+    CONVERSATION_ADDED_TO_INBOX = "conversation.added_to_inbox"
     CONVERSATION_PURGED = "conversation.purged"
     CONVERSATION_FOLLOWED = "conversation.followed"
     CONVERSATION_UNFOLLOWED = "conversation.unfollowed"
@@ -158,6 +159,15 @@ class Left(TypedDict):
     """The conversation left this inbox for another (told to the old inbox)."""
 
     conversation: int
+
+
+class AddedToInbox(TypedDict):
+    """The conversation is now in this inbox too, besides the ones it was in (told to
+    the inbox it joined): mail addressed to it, or a person's choice."""
+
+    inbox: int
+    inbox_name: str
+    reason: str  # why, as shown in the activity: "addressed to sales@example.com"
 
 
 class Purged(TypedDict):
@@ -402,6 +412,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.CONVERSATION_SPLIT: (Split, A.INBOX),
     E.CONVERSATION_MOVED: (Moved, A.INBOX),
     E.CONVERSATION_LEFT: (Left, A.INBOX),
+    E.CONVERSATION_ADDED_TO_INBOX: (AddedToInbox, A.INBOX),
     E.CONVERSATION_PURGED: (Purged, A.INBOX),
     E.CONVERSATION_FOLLOWED: (Followed, A.INBOX),
     E.CONVERSATION_UNFOLLOWED: (Followed, A.INBOX),

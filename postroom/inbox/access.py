@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from postroom.inbox.models import (
     AccessLevel,
     Attachment,
     Conversation,
+    ConversationInbox,
     Inbox,
     InboxAccess,
     Label,
@@ -126,15 +127,57 @@ def access_inbox(
     return inbox
 
 
-def access_conversation(
-    user: User | AnonymousUser, conversation_id: int, min_level: int = AccessLevel.VIEW
-) -> Conversation:
-    conversation = (
+# --- Conversations, in every inbox they are in ------------------------------------------
+#
+# A conversation is in its home inbox (``Conversation.inbox``) and in any other inbox it
+# was addressed to (ConversationInbox). A person's level on it is their best level over
+# those inboxes: the sales team sees the mail sent to support@ and sales@ through its
+# grant on sales@, as support's people do through theirs.
+
+
+def _other_inboxes(conversation_id: int | Any) -> QuerySet[ConversationInbox]:
+    return ConversationInbox.objects.filter(conversation_id=conversation_id)
+
+
+def in_inboxes(inbox_ids: list[int]) -> Q:
+    """Conversations in any of ``inbox_ids``: as their home, or as one of their others."""
+    others = ConversationInbox.objects.filter(inbox_id__in=inbox_ids).values("conversation_id")
+    return Q(inbox_id__in=inbox_ids) | Q(pk__in=others)
+
+
+def conversation_inbox_ids(conversation: Conversation) -> list[int]:
+    """The inboxes ``conversation`` is in: its home first, then the others by id."""
+    others = _other_inboxes(conversation.pk).order_by("inbox_id").values_list("inbox_id", flat=True)
+    return [conversation.inbox_id, *others]
+
+
+def conversation_level(user: User | AnonymousUser, conversation: Conversation) -> int | None:
+    """The user's best level over the inboxes ``conversation`` is in, or None: one query."""
+    member = _active(user)
+    if member is None:
+        return None
+    if member.is_admin:
+        return AccessLevel.MANAGE
+    others = _other_inboxes(conversation.pk).values("inbox_id")
+    grants = _grants(member).filter(Q(inbox_id=conversation.inbox_id) | Q(inbox_id__in=others))
+    level: int | None = grants.aggregate(level=Max("level"))["level"]
+    return level
+
+
+def _fetch_conversation(conversation_id: int) -> Conversation | None:
+    return (
         Conversation.objects.select_related("inbox", "contact", "assigned_team")
+        .annotate(has_other_inboxes=Exists(_other_inboxes(OuterRef("pk"))))
         .filter(pk=conversation_id)
         .first()
     )
-    if conversation is None or (inbox_level(user, conversation.inbox_id) or 0) < min_level:
+
+
+def access_conversation(
+    user: User | AnonymousUser, conversation_id: int, min_level: int = AccessLevel.VIEW
+) -> Conversation:
+    conversation = _fetch_conversation(conversation_id)
+    if conversation is None or (conversation_level(user, conversation) or 0) < min_level:
         raise Http404
     return conversation
 
@@ -146,22 +189,23 @@ def access_conversation_with_level(
     *,
     levels: dict[int, int] | None = None,
 ) -> tuple[Conversation, int]:
-    """:func:`access_conversation`, also returning the user's level on its inbox.
+    """:func:`access_conversation`, also returning the user's level on it (their best
+    over its inboxes).
 
     ``levels``: ``inbox_levels(user)`` read on this request, for a page that needs them
-    anyway (the sidebar); the check then reads them instead of querying again.
+    anyway (the sidebar); the check then reads them instead of querying again (and reads
+    the conversation's other inboxes only when it has some).
     """
-    conversation = (
-        Conversation.objects.select_related("inbox", "contact", "assigned_team")
-        .filter(pk=conversation_id)
-        .first()
-    )
+    conversation = _fetch_conversation(conversation_id)
     if conversation is None:
         raise Http404
     if levels is None:
-        level = inbox_level(user, conversation.inbox_id) or 0
+        level = conversation_level(user, conversation) or 0
     else:
-        level = levels.get(conversation.inbox_id, 0)
+        places = [conversation.inbox_id]
+        if getattr(conversation, "has_other_inboxes", False):
+            places = conversation_inbox_ids(conversation)
+        level = max(levels.get(pk, 0) for pk in places)
     if level < min_level:
         raise Http404
     return conversation, level
@@ -169,7 +213,7 @@ def access_conversation_with_level(
 
 def access_message(user: User | AnonymousUser, message_id: int) -> Message:
     message = Message.objects.select_related("conversation").filter(pk=message_id).first()
-    if message is None or inbox_level(user, message.conversation.inbox_id) is None:
+    if message is None or conversation_level(user, message.conversation) is None:
         raise Http404
     return message
 
@@ -178,7 +222,7 @@ def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachm
     attachment = (
         Attachment.objects.select_related("message__conversation").filter(pk=attachment_id).first()
     )
-    if attachment is None or inbox_level(user, attachment.message.conversation.inbox_id) is None:
+    if attachment is None or conversation_level(user, attachment.message.conversation) is None:
         raise Http404
     return attachment
 
@@ -292,6 +336,8 @@ POLICY: dict[str, Requirement] = {
     "do_split_message": _inbox(REPLY, gettext_lazy("split conversations")),
     # On both inboxes: the one it leaves and the one it joins.
     "do_move_conversation": _inbox(REPLY, gettext_lazy("move conversations between inboxes")),
+    # On one of the conversation's inboxes, and on the one it joins.
+    "do_add_to_inbox": _inbox(REPLY, gettext_lazy("add conversations to inboxes")),
     # Writing to customers.
     "do_reply": _inbox(REPLY, gettext_lazy("reply to customers")),
     "do_forward": _inbox(REPLY, gettext_lazy("forward messages")),
@@ -417,6 +463,19 @@ def require(actor: Actor, action: str, *inbox_ids: int, account: User | None = N
         case _:
             raise _refuse(action, rule)
     return 0
+
+
+def require_on(actor: Actor, action: str, conversation: Conversation) -> int:
+    """:func:`require` for an action on one conversation: the actor's best level over
+    the inboxes it is in must be enough (refused naming its home inbox). Returns that
+    level (MANAGE for a non-user actor)."""
+    rule = POLICY[action]
+    if not isinstance(actor, User) or rule.scope != Scope.INBOX:
+        return require(actor, action, conversation.inbox_id)
+    level = conversation_level(actor, conversation) or 0
+    if level < (rule.level or 0):
+        raise _refuse(action, rule, conversation.inbox_id)
+    return level
 
 
 def allowed_at(action: str, level: int) -> bool:

@@ -63,6 +63,9 @@ class Through:
 
 ASSIGNEES = Through("inbox_conversationassignee", "user_id", "a")
 LABELS = Through("inbox_conversationlabel", "label_id", "l")
+# The other inboxes a conversation is in, besides its home (``Conversation.inbox``): in
+# each, every view counts and lists the conversation as in its home.
+MEMBERS = Through("inbox_conversationinbox", "inbox_id", "m")
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,12 @@ COPIES: dict[Through, tuple[Copy, ...]] = {
         Copy("live", "status", whether_in=LIVE_STATUSES),
         Copy("last_activity_at", "last_activity_at"),
     ),
+    # Its own inbox is the row's: only the list columns follow the conversation.
+    MEMBERS: (
+        Copy("status", "status"),
+        Copy("is_assigned", "is_assigned"),
+        Copy("last_activity_at", "last_activity_at"),
+    ),
 }
 
 
@@ -120,6 +129,10 @@ NAMES_SCOPE = "0"
 ROW_INBOX = "{row}.inbox_id"
 CONVERSATION_INBOX = (
     f"(SELECT c.inbox_id FROM {CONVERSATIONS} c WHERE c.id = {{row}}.conversation_id)"
+)
+# The conversation's other inboxes, for a row of a table tied to conversations.
+OTHER_INBOXES = (
+    f"SELECT m.inbox_id AS scope FROM {MEMBERS.table} m WHERE m.conversation_id = {{row}}"
 )
 ROW_PERSON = "-{row}.user_id"
 # Everyone notified about the conversation (their badge counts only inboxes they see).
@@ -134,9 +147,11 @@ class Watch:
     """Writes to ``table`` that move a page version.
 
     ``scope`` is SQL over the written row ``{row}`` (OLD or NEW) giving the scope;
-    ``scopes`` instead a SELECT of many ``scope`` rows, evaluated over NEW (for
-    updates only). Updates of ``columns`` move it (``()``: any update), and with
-    ``rows`` inserts and deletes too. ``name`` prefixes the trigger names.
+    ``also`` a SELECT of more ``scope`` rows over the row's conversation id
+    (``{row}``: an expression), for each row the scope is taken from; ``scopes``
+    instead a SELECT of many ``scope`` rows, evaluated over NEW (for updates only).
+    Updates of ``columns`` move it (``()``: any update), and with ``rows`` inserts and
+    deletes too. ``name`` prefixes the trigger names.
     """
 
     table: str
@@ -145,6 +160,7 @@ class Watch:
     rows: bool = True
     scopes: str = ""
     name: str = field(default="")
+    also: str = ""
 
     @property
     def trigger(self) -> str:
@@ -152,10 +168,21 @@ class Watch:
 
 
 PAGE_VERSION_WATCHES: tuple[Watch, ...] = (
-    # An inbox's list rows and sidebar counts.
-    Watch(CONVERSATIONS, ROW_INBOX),
-    Watch(ASSIGNEES.table, CONVERSATION_INBOX, ("conversation_id", "user_id")),
-    Watch(LABELS.table, CONVERSATION_INBOX, ("conversation_id", "label_id")),
+    # An inbox's list rows and sidebar counts, in the home inbox and in the others.
+    Watch(CONVERSATIONS, ROW_INBOX, also=OTHER_INBOXES.format(row="{row}.id")),
+    Watch(
+        ASSIGNEES.table,
+        CONVERSATION_INBOX,
+        ("conversation_id", "user_id"),
+        also=OTHER_INBOXES.format(row="{row}.conversation_id"),
+    ),
+    Watch(
+        LABELS.table,
+        CONVERSATION_INBOX,
+        ("conversation_id", "label_id"),
+        also=OTHER_INBOXES.format(row="{row}.conversation_id"),
+    ),
+    Watch(MEMBERS.table, ROW_INBOX, ("conversation_id", "inbox_id")),
     # Names on every page.
     Watch("accounts_user", NAMES_SCOPE, ("name", "is_active"), rows=False),
     Watch("accounts_team", NAMES_SCOPE, ("name",)),

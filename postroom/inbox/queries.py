@@ -23,6 +23,7 @@ from postroom.inbox.models import (
     Activity,
     Conversation,
     ConversationAssignee,
+    ConversationInbox,
     ConversationLabel,
     Inbox,
     Label,
@@ -52,13 +53,13 @@ VIEWS: tuple[View, ...] = (
 VIEW_SLUGS = frozenset(v.slug for v in VIEWS)
 
 
-def _view_filter(view: str, user: User) -> Q:
+def _view_filter(view: str, user: User, conversation: str = "pk") -> Q:
     match view:
         case "unassigned":
             return Q(status=Status.OPEN, is_assigned=False)
         case "mine":
             # (Alone, "Mine" reads the user's assignee rows instead: see _page_ids.)
-            return Q(status=Status.OPEN) & Q(_assigned_to(user))
+            return Q(status=Status.OPEN) & Q(_assigned_to(user, conversation))
         case "open":
             return Q(status=Status.OPEN)
         case "pending" | "snoozed" | "closed" | "spam" | "trash":
@@ -69,8 +70,10 @@ def _view_filter(view: str, user: User) -> Q:
     raise ValueError(f"unknown view {view!r}")
 
 
-def _assigned_to(user: User) -> Exists:
-    return Exists(ConversationAssignee.objects.filter(conversation=OuterRef("pk"), user=user))
+def _assigned_to(user: User, conversation: str = "pk") -> Exists:
+    return Exists(
+        ConversationAssignee.objects.filter(conversation=OuterRef(conversation), user=user)
+    )
 
 
 class BadCursor(ValueError):
@@ -116,14 +119,43 @@ def _page_ids(
     assignee: User | None,
     cursor: str | None,
     limit: int,
-) -> QuerySet[Any]:
-    """A subquery of the conversation ids of one page (plus one, to know whether more
-    follow), read from one index in list order: a page costs its own rows, however long
-    the history. The caller joins contacts and teams for those rows alone.
+) -> Q:
+    """Which conversations one page holds: see :func:`_page_subqueries`."""
+    home, others = _page_subqueries(
+        user,
+        inbox_ids,
+        view=view,
+        label=label,
+        status=status,
+        assignee=assignee,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Q(pk__in=home) | Q(pk__in=others)
 
-    A label view reads the label rows, "Mine" the user's assignee rows: both carry their
-    conversation's last activity and status (copied by triggers) in an index made for
-    this. Other views read the conversation table's (inbox, status, ...) indexes.
+
+def _page_subqueries(
+    user: User,
+    inbox_ids: list[int],
+    *,
+    view: str,
+    label: Label | None,
+    status: str | None,
+    assignee: User | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """Which conversations one page holds (plus one, to know whether more follow): the
+    page of those whose home is one of ``inbox_ids``, and the page of those that are in
+    one of them as another inbox. Each is a subquery read from one index in list order,
+    so a page costs its own rows, however long the history; the caller merges the two
+    (at most twice the page) and joins contacts and teams for those rows alone.
+
+    For the home inboxes, a label view reads the label rows and "Mine" the user's
+    assignee rows: both carry their conversation's last activity and status (copied by
+    triggers) in an index made for this; other views read the conversation table's
+    (inbox, status, ...) indexes. For the other inboxes, every view reads the
+    ConversationInbox rows, which carry the same copies.
     """
     moment: datetime | None = None
     if cursor:
@@ -140,24 +172,49 @@ def _page_ids(
         column = "conversation_id"
     else:
         rows = Conversation.objects.filter(inbox__in=inbox_ids)
-        if label is not None:
-            has_label = ConversationLabel.objects.filter(conversation=OuterRef("pk"), label=label)
-            rows = rows.filter(Q(status__in=LIVE_STATUSES) & Q(Exists(has_label)))
-        else:
-            rows = rows.filter(_view_filter(view, user))
-        if status is not None:
-            rows = rows.filter(status=status)
-        if assignee is not None:
-            rows = rows.filter(_assigned_to(assignee))
+        rows = _narrowed(rows, "pk", user, view=view, label=label, status=status, assignee=assignee)
         column = "id"
-    if moment is not None:
-        # "<= moment" first: an index range to seek to, where an OR alone would be a filter
-        # over every row before it.
-        rows = rows.filter(
-            Q(last_activity_at__lte=moment),
-            Q(last_activity_at__lt=moment) | Q(**{f"{column}__lt": after}),
+    others = ConversationInbox.objects.filter(inbox_id__in=inbox_ids)
+    others = _narrowed(
+        others, "conversation", user, view=view, label=label, status=status, assignee=assignee
+    )
+    pages = []
+    for page, key in ((rows, column), (others, "conversation_id")):
+        if moment is not None:
+            # "<= moment" first: an index range to seek to, where an OR alone would be a
+            # filter over every row before it.
+            page = page.filter(
+                Q(last_activity_at__lte=moment),
+                Q(last_activity_at__lt=moment) | Q(**{f"{key}__lt": after}),
+            )
+        pages.append(page.order_by("-last_activity_at", f"-{key}").values(key)[: limit + 1])
+    return pages[0], pages[1]
+
+
+def _narrowed(
+    rows: QuerySet[Any],
+    conversation: str,
+    user: User,
+    *,
+    view: str,
+    label: Label | None,
+    status: str | None,
+    assignee: User | None,
+) -> QuerySet[Any]:
+    """``rows`` (conversations, or rows carrying their status and assignment) narrowed to
+    one view, label, status and assignee; ``conversation`` names the conversation."""
+    if label is not None:
+        has_label = ConversationLabel.objects.filter(
+            conversation=OuterRef(conversation), label=label
         )
-    return rows.order_by("-last_activity_at", f"-{column}").values(column)[: limit + 1]
+        rows = rows.filter(Q(status__in=LIVE_STATUSES) & Q(Exists(has_label)))
+    else:
+        rows = rows.filter(_view_filter(view, user, conversation))
+    if status is not None:
+        rows = rows.filter(status=status)
+    if assignee is not None:
+        rows = rows.filter(_assigned_to(assignee, conversation))
+    return rows
 
 
 def conversation_page(
@@ -189,7 +246,7 @@ def conversation_page(
         limit=limit,
     )
     qs = (
-        Conversation.objects.filter(pk__in=page_ids)
+        Conversation.objects.filter(page_ids)
         .select_related("contact", "assigned_team", "inbox")
         .prefetch_related(
             Prefetch("assignees", queryset=User.objects.only("id", "name", "email")),
@@ -197,7 +254,7 @@ def conversation_page(
         )
         .order_by("-last_activity_at", "-id")
     )
-    rows = list(qs)
+    rows = list(qs[: limit + 1])
     items = rows[:limit]
     next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)
@@ -254,7 +311,7 @@ def list_rows(
         limit=limit,
     )
     values = (
-        Conversation.objects.filter(pk__in=page_ids)
+        Conversation.objects.filter(page_ids)
         .order_by("-last_activity_at", "-id")
         .values_list(
             "pk",
@@ -268,7 +325,7 @@ def list_rows(
             "contact__email",
             "assigned_team__name",
             "snoozed_until",
-        )
+        )[: limit + 1]
     )
     rows = [
         ListRow(
@@ -362,6 +419,7 @@ _TIMELINE_VERBS = (
     "conversation.merged",
     "conversation.split",
     "conversation.moved",
+    "conversation.added_to_inbox",
 )
 
 

@@ -28,6 +28,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from postroom.inbox.derived import (
     CONVERSATIONS,
     COPIES,
+    MEMBERS,
     PAGE_VERSION_WATCHES,
     VIEWS,
     Copy,
@@ -78,48 +79,92 @@ def _view_condition(view: CountedView, conversation: str) -> list[str]:
 _KEY_COLUMNS = ("inbox_id", "view", "ref", "delta")
 
 
-def _select(row: str, view: CountedView, ref: str, sign: str, first: bool) -> str:
+def _key_select(
+    inbox: str, view: CountedView, conversation: str, ref: str, sign: str, first: bool
+) -> str:
     """The select list of one key: aliased in the first part of a union."""
-    name = f"{row}.status" if view.view is None else f"'{view.view}'"
-    columns = [f"{row}.inbox_id", name, ref, sign]
+    name = f"{conversation}.status" if view.view is None else f"'{view.view}'"
+    columns = [inbox, name, ref, sign]
     if first:
         columns = [f"{c} AS {a}" for c, a in zip(columns, _KEY_COLUMNS, strict=True)]
     return f"SELECT {', '.join(columns)}"
 
 
-def _conversation_keys(row: str, sign: str, guard: str = "") -> list[str]:
-    """SELECTs of (inbox_id, view, ref, delta) for conversation ``row`` (OLD or NEW)."""
+def _view_parts(
+    conversation: str, tables: list[str], conditions: list[str], inbox: str, sign: str
+) -> list[str]:
+    """SELECTs of (inbox_id, view, ref, delta), one per view, for the conversation
+    ``conversation`` (a row or an alias of ``tables``) counted in ``inbox``; a view with
+    ``per`` joins its table. ``conditions`` tie the aliases together."""
     parts = []
     for i, view in enumerate(VIEWS):
-        through = view.per
-        if through is None:
-            select = _select(row, view, "0", sign, i == 0)
-            parts.append(select + _where([guard, *_view_condition(view, row)]))
-        else:
-            t = through.alias
-            select = _select(row, view, f"{t}.{through.ref}", sign, i == 0)
-            join = f"{t}.conversation_id = {row}.id"
-            parts.append(
-                f"{select} FROM {through.table} {t}"
-                + _where([guard, join, *_view_condition(view, row)])
-            )
+        sources, where = list(tables), [*conditions, *_view_condition(view, conversation)]
+        ref = "0"
+        if view.per is not None:
+            t = view.per.alias
+            sources.append(f"{view.per.table} {t}")
+            where.append(f"{t}.conversation_id = {conversation}.id")
+            ref = f"{t}.{view.per.ref}"
+        select = _key_select(inbox, view, conversation, ref, sign, i == 0)
+        source = f" FROM {', '.join(sources)}" if sources else ""
+        parts.append(select + source + _where(where))
     return parts
 
 
+def _conversation_keys(row: str, sign: str, guard: str = "") -> list[str]:
+    """The keys conversation ``row`` (OLD or NEW) holds: in its home inbox, and in each
+    of its other inboxes."""
+    m = MEMBERS.alias
+    others = _view_parts(
+        row,
+        [f"{MEMBERS.table} {m}"],
+        [guard, f"{m}.conversation_id = {row}.id"],
+        f"{m}.inbox_id",
+        sign,
+    )
+    return _view_parts(row, [], [guard], f"{row}.inbox_id", sign) + others
+
+
+def _member_keys(row: str, sign: str, guard: str = "") -> list[str]:
+    """The keys one row of ``MEMBERS`` adds: its conversation, in the row's inbox."""
+    return _view_parts(
+        "c",
+        [f"{CONVERSATIONS} c"],
+        [guard, f"c.id = {row}.conversation_id"],
+        f"{row}.inbox_id",
+        sign,
+    )
+
+
 def _through_keys(through: Through) -> Callable[[str, str, str], list[str]]:
-    """SELECTs of the keys one row of ``through`` holds in its conversation's views."""
+    """SELECTs of the keys one row of ``through`` holds in its conversation's views, in
+    its home inbox and in each of its other inboxes."""
+    m = MEMBERS.alias
 
     def keys(row: str, sign: str, guard: str = "") -> list[str]:
         parts = []
         for view in VIEWS:
             if view.per != through:
                 continue
-            columns = (
-                f"c.inbox_id AS inbox_id, '{view.view}' AS view, "
-                f"{row}.{through.ref} AS ref, {sign} AS delta"
-            )
-            conditions = [guard, f"c.id = {row}.conversation_id", *_view_condition(view, "c")]
-            parts.append(f"SELECT {columns} FROM {CONVERSATIONS} c" + _where(conditions))
+            for inbox, tables, tie in (
+                ("c.inbox_id", [f"{CONVERSATIONS} c"], []),
+                (
+                    f"{m}.inbox_id",
+                    [f"{CONVERSATIONS} c", f"{MEMBERS.table} {m}"],
+                    [f"{m}.conversation_id = c.id"],
+                ),
+            ):
+                columns = (
+                    f"{inbox} AS inbox_id, '{view.view}' AS view, "
+                    f"{row}.{through.ref} AS ref, {sign} AS delta"
+                )
+                conditions = [
+                    guard,
+                    f"c.id = {row}.conversation_id",
+                    *tie,
+                    *_view_condition(view, "c"),
+                ]
+                parts.append(f"SELECT {columns} FROM {', '.join(tables)}" + _where(conditions))
         return parts
 
     return keys
@@ -137,6 +182,7 @@ def _counted_tables() -> dict[str, tuple[Callable[..., list[str]], tuple[str, ..
         if view.per is not None:
             through = view.per
             tables[through.table] = (_through_keys(through), ("conversation_id", through.ref))
+    tables[MEMBERS.table] = (_member_keys, ("conversation_id", "inbox_id"))
     return tables
 
 
@@ -196,7 +242,9 @@ def _copy_statements(vendor: str) -> list[Statement]:
     sources: list[str] = []
     for copies in COPIES.values():
         sources += [c.source for c in copies if c.source not in sources]
-    watched = tuple(sorted(sources, key=["inbox_id", "status", "last_activity_at"].index))
+    watched = tuple(
+        sorted(sources, key=["inbox_id", "status", "is_assigned", "last_activity_at"].index)
+    )
     fan_out = "; ".join(
         f"UPDATE {through.table} SET "
         + ", ".join(f"{c.column} = {_copy_value(c, 'NEW')}" for c in copies)
@@ -283,7 +331,12 @@ def _scopes(watch: Watch, rows: tuple[str, ...], vendor: str) -> str:
         values = [f"CASE WHEN {guard[r]} THEN {watch.scope.format(row=r)} END" for r in rows]
     else:
         values = [watch.scope.format(row=r) for r in rows]
-    return " UNION ".join(f"SELECT {value} AS scope" for value in values)
+    selects = [f"SELECT {value} AS scope" for value in values]
+    if watch.also:
+        for r in rows:
+            also = watch.also.format(row=r)
+            selects.append(f"{also} AND {guard[r]}" if vendor == "postgresql" else also)
+    return " UNION ".join(selects)
 
 
 def _page_version_statements(vendor: str) -> list[Statement]:

@@ -63,12 +63,14 @@ def enqueue(
     quoted: Message | None = None,
     send_at: datetime | None = None,
     auto_submitted: bool = False,
+    inbox: Inbox | None = None,
 ) -> OutboxItem:
-    """Queue ``message``; call inside the transaction that created it.
+    """Queue ``message`` to go out through ``inbox`` (by default its conversation's home
+    inbox); call inside the transaction that created it.
 
     Automatic mail (``auto_submitted``) skips the undo window: nobody is there to undo it.
     """
-    inbox = message.conversation.inbox
+    inbox = inbox or message.conversation.inbox
     now = clock.now()
     undo_until = now if auto_submitted else now + timedelta(seconds=undo_seconds(inbox))
     due = max(undo_until, send_at) if send_at is not None else undo_until

@@ -650,6 +650,22 @@ def test_move_tells_the_new_inbox_and_the_old_one(world):
     assert log.verbs == ["conversation.moved", "conversation.left"]
 
 
+def test_add_to_inbox(world):
+    # One conversation in two inboxes: told to the inbox it joined.
+    w, convo = world, world.bob_conversation
+    with written() as log:
+        actions.do_add_to_inbox(convo, w.sales, actor=w.alice, reason="addressed to sales@")
+    assert log.tuples == [
+        ev(
+            "conversation.added_to_inbox",
+            w.alice,
+            w.sales,
+            convo,
+            {"inbox": w.sales.pk, "inbox_name": "Sales", "reason": "addressed to sales@"},
+        )
+    ]
+
+
 # Labels, people, teams, inboxes, grants, tokens ------------------------------------------
 
 
@@ -1330,6 +1346,11 @@ NO_CHANGE: list[Any] = [
         _nothing,
         lambda w: actions.do_move_conversation(w.bob_conversation, w.support, actor=w.alice),
         id="move-to-the-same-inbox",
+    ),
+    pytest.param(
+        _nothing,
+        lambda w: actions.do_add_to_inbox(w.bob_conversation, w.support, actor=w.alice),
+        id="add-to-its-own-inbox",
     ),
     pytest.param(
         _nothing,

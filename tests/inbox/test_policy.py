@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 54
+    assert len(ACTIONS) == 55
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -123,6 +123,7 @@ TRIAGE = {
     "do_merge_conversations",
     "do_split_message",
     "do_move_conversation",
+    "do_add_to_inbox",
 }
 WRITING = {
     "do_reply",

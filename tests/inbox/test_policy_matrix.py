@@ -180,6 +180,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_move_conversation": lambda s: Call(
         "post", s.page, {"action": "move", "inbox": s.other_inbox.slug}, inboxes="both"
     ),
+    "do_add_to_inbox": lambda s: Call(
+        "post", s.page, {"action": "add_inbox", "inbox": s.other_inbox.slug}, inboxes="both"
+    ),
     "do_reply": lambda s: Call(
         "post", s.page, {"action": "reply", "body": "Thanks!", "to": "pat@customer.test"}
     ),

@@ -39,6 +39,7 @@ from postroom.inbox.actions.messages import (
 )
 from postroom.inbox.actions.notes import do_add_note
 from postroom.inbox.actions.reshape import (
+    do_add_to_inbox,
     do_merge_conversations,
     do_move_conversation,
     do_split_message,
@@ -59,6 +60,7 @@ __all__ = [
     "do_add_contact_identity",
     "do_add_label",
     "do_add_note",
+    "do_add_to_inbox",
     "do_assign",
     "do_change_status",
     "do_create_api_token",

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Team, User
-from postroom.inbox.access import require
+from postroom.inbox.access import require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import AccessLevel, Conversation, ConversationAssignee, InboxAccess
@@ -47,7 +47,7 @@ def do_assign(
     actor: Actor,
 ) -> None:
     """Add ``users`` (and set ``team``) as assignees. With ``replace``, others are removed."""
-    require(actor, "do_assign", conversation.inbox_id)
+    require_on(actor, "do_assign", conversation)
     chosen = check_assignable(conversation, users)
     if (
         team is not None
@@ -101,7 +101,7 @@ def do_unassign(
     actor: Actor,
 ) -> None:
     """Remove one assignee (``user``), the team (``team=True``), or everyone (neither)."""
-    require(actor, "do_unassign", conversation.inbox_id)
+    require_on(actor, "do_unassign", conversation)
     assignees = ConversationAssignee.objects.filter(conversation=conversation)
     if user is not None:
         assignees = assignees.filter(user=user)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import require
+from postroom.inbox.access import require, require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.messages import NewAttachment
 from postroom.inbox.actions.notifications import notify
@@ -33,7 +33,7 @@ def do_autosave_draft(
 ) -> Draft | None:
     """Keep the composer's text on the server (files stay with the send). An empty body
     removes the draft. Teammates are told that a draft exists, not what it says."""
-    require(actor, "do_autosave_draft", conversation.inbox_id)
+    require_on(actor, "do_autosave_draft", conversation)
     if len(body) > 100_000:
         raise ValidationError({"body": _("The reply is too long.")})
     now = clock.now()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Team
-from postroom.inbox.access import require
+from postroom.inbox.access import require, require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Conversation, ConversationLabel, Label
@@ -76,7 +76,7 @@ def do_delete_label(label: Label, *, actor: Actor) -> None:
 @transaction.atomic
 def do_add_label(conversation: Conversation, label: Label, *, actor: Actor) -> bool:
     """Put ``label`` on the conversation; returns False when it was already there."""
-    require(actor, "do_add_label", conversation.inbox_id)
+    require_on(actor, "do_add_label", conversation)
     _, created = ConversationLabel.objects.get_or_create(
         conversation=conversation, label=label, defaults={"inbox_id": conversation.inbox_id}
     )
@@ -93,7 +93,7 @@ def do_add_label(conversation: Conversation, label: Label, *, actor: Actor) -> b
 
 @transaction.atomic
 def do_remove_label(conversation: Conversation, label: Label, *, actor: Actor) -> bool:
-    require(actor, "do_remove_label", conversation.inbox_id)
+    require_on(actor, "do_remove_label", conversation)
     deleted, _ = ConversationLabel.objects.filter(conversation=conversation, label=label).delete()
     if deleted:
         record(

@@ -22,7 +22,7 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.subjects import normalize_subject
 from postroom.core.tokens import message_id_for
-from postroom.inbox.access import require
+from postroom.inbox.access import allowed_at, conversation_inbox_ids, inbox_levels, require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.assign import do_assign
 from postroom.inbox.actions.collision import Collision, Newer, Seen, newer_than
@@ -244,15 +244,34 @@ def sender_identity(user: User, inbox: Inbox, level: int) -> tuple[str, str, str
     )
 
 
-def check_can_reply(user: User, conversation: Conversation, action: str) -> int:
-    """The policy's level for ``action`` (do_reply, do_forward), then the inbox's own rule
-    that only the assignee replies. Returns the user's level (it chooses the sender)."""
-    level = require(user, action, conversation.inbox_id)
+def check_can_reply(
+    user: User, conversation: Conversation, action: str, inbox: Inbox | None = None
+) -> tuple[Inbox, int]:
+    """The inbox a reply goes from and the user's level on it (the level chooses the
+    sender identity), by the policy's row for ``action`` (do_reply, do_forward); then
+    the inbox's own rule that only the assignee replies.
+
+    ``inbox``: the one chosen, which must be one of the conversation's inboxes. Without
+    a choice: the first of them (the home inbox first) where the user may reply.
+    """
+    places = conversation_inbox_ids(conversation)
+    if inbox is not None and inbox.pk not in places:
+        raise ValidationError(
+            {"inbox": _("This conversation is not in %(inbox)s.") % {"inbox": inbox.name}}
+        )
+    if inbox is None:
+        inbox = conversation.inbox
+        if len(places) > 1:
+            levels = inbox_levels(user)
+            mine = [pk for pk in places if allowed_at(action, levels.get(pk, 0))]
+            if mine and mine[0] != inbox.pk:
+                inbox = Inbox.objects.get(pk=mine[0])
+    level = require(user, action, inbox.pk)
     if conversation.is_assigned and not _may_reply_while_assigned(user, conversation):
         raise PermissionDenied(
             _("Only the assignee may reply to this conversation. Take it first to reply.")
         )
-    return level
+    return inbox, level
 
 
 def _may_reply_while_assigned(user: User, conversation: Conversation) -> bool:
@@ -313,7 +332,14 @@ class _Outgoing:
 
 
 def _queue_outbound(
-    conversation: Conversation, body: str, out: _Outgoing, *, actor: User, level: int, verb: str
+    conversation: Conversation,
+    body: str,
+    out: _Outgoing,
+    *,
+    actor: User,
+    inbox: Inbox,
+    level: int,
+    verb: str,
 ) -> Message:
     """Record the message with the sender identity for ``level`` and queue it."""
     recipients = _check_addresses("to", out.to)
@@ -322,7 +348,6 @@ def _queue_outbound(
     cc = _check_addresses("cc", out.cc)
     bcc = _check_addresses("bcc", out.bcc)
     _check_attachments(out.attachments)
-    inbox = conversation.inbox
     from_name, from_email, sender = sender_identity(actor, inbox, level)
     parts = compose.bodies(body, signature=compose.signature_for(inbox, actor), quote=out.quote)
     now = clock.now()
@@ -362,9 +387,12 @@ def _queue_outbound(
         threading_headers=out.threading,
         quoted=out.quoted,
         send_at=out.send_at,
+        inbox=inbox,
     )
-    consume_draft(actor, conversation, inbox.pk)
+    consume_draft(actor, conversation, conversation.inbox_id)
     data: dict[str, object] = {"message": message.pk, "to": recipients}
+    if inbox.pk != conversation.inbox_id:
+        data["inbox"] = inbox.pk
     if out.send_at is not None:
         data["send_at"] = out.send_at.isoformat()
     record(verb, actor=actor, conversation=conversation, target=message, data=data)
@@ -421,8 +449,11 @@ def do_reply(
     send_at: datetime | None = None,
     seen: Seen | None = None,
     send_anyway: bool = False,
+    from_inbox: Inbox | None = None,
 ) -> Message:
-    """Record an agent's reply and queue it in the outbox.
+    """Record an agent's reply and queue it in the outbox, sent from ``from_inbox`` (one
+    of the conversation's inboxes; by default its home, or the first the actor may reply
+    from: :func:`check_can_reply`).
 
     With ``seen`` (what the composer showed), a reply is held when something newer
     arrived meanwhile, unless ``send_anyway``: nothing is sent, the reply is kept as the
@@ -434,7 +465,7 @@ def do_reply(
     inbox's undo delay, or at ``send_at`` (send later).
     """
     with transaction.atomic():
-        level = check_can_reply(actor, conversation, "do_reply")
+        inbox, level = check_can_reply(actor, conversation, "do_reply", from_inbox)
         _check_body(body)
         send_at = check_send_at(send_at)
         if replying_to is not None and replying_to.conversation_id != conversation.pk:
@@ -457,7 +488,13 @@ def do_reply(
         newer = _held(conversation, seen, actor=actor, send_anyway=send_anyway)
         if not newer:
             return _queue_outbound(
-                conversation, body, out, actor=actor, level=level, verb="message.replied"
+                conversation,
+                body,
+                out,
+                actor=actor,
+                inbox=inbox,
+                level=level,
+                verb="message.replied",
             )
         _hold(conversation, body, out, actor=actor, source=replying_to, quote=quote)
     raise Collision(newer)  # after the commit: the draft stays
@@ -476,6 +513,7 @@ def do_forward(
     send_at: datetime | None = None,
     seen: Seen | None = None,
     send_anyway: bool = False,
+    from_inbox: Inbox | None = None,
 ) -> Message:
     """Forward ``message`` with the agent's note above it, e.g. to a colleague elsewhere.
 
@@ -484,7 +522,7 @@ def do_forward(
     like a reply (:func:`do_reply`) when something newer arrived.
     """
     with transaction.atomic():
-        level = check_can_reply(actor, conversation, "do_forward")
+        inbox, level = check_can_reply(actor, conversation, "do_forward", from_inbox)
         if message.conversation_id != conversation.pk:
             raise ValidationError({"message": _("That message is not in this conversation.")})
         _check_body(body, required=False)
@@ -502,7 +540,13 @@ def do_forward(
         newer = _held(conversation, seen, actor=actor, send_anyway=send_anyway)
         if not newer:
             return _queue_outbound(
-                conversation, body, out, actor=actor, level=level, verb="message.forwarded"
+                conversation,
+                body,
+                out,
+                actor=actor,
+                inbox=inbox,
+                level=level,
+                verb="message.forwarded",
             )
         _hold(conversation, body, out, actor=actor, source=message, quote=True)
     raise Collision(newer)  # after the commit: the draft stays
@@ -558,7 +602,7 @@ def do_start_conversation(
         send_at=send_at,
     )
     message = _queue_outbound(
-        conversation, body, out, actor=actor, level=level, verb="message.replied"
+        conversation, body, out, actor=actor, inbox=inbox, level=level, verb="message.replied"
     )
     consume_draft(actor, None, inbox.pk)  # the compose page's draft, if it held this one
     do_assign(conversation, users=[actor], actor=actor)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
-from postroom.inbox.access import require
+from postroom.inbox.access import require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.notifications import follow, record_mentions
 from postroom.inbox.models import Conversation, Note
@@ -20,7 +20,7 @@ MAX_NOTE_LENGTH = 20_000
 @transaction.atomic
 def do_add_note(conversation: Conversation, body: str, *, actor: User) -> Note:
     """Anyone who can view the inbox can comment with a note (Markdown)."""
-    require(actor, "do_add_note", conversation.inbox_id)
+    require_on(actor, "do_add_note", conversation)
     if not body.strip():
         raise ValidationError({"body": _("The note is empty.")})
     if len(body) > MAX_NOTE_LENGTH:

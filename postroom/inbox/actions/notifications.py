@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import require
+from postroom.inbox.access import require, require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.events import Event, emit
@@ -32,7 +32,7 @@ def follow(conversation: Conversation, user: User) -> bool:
 
 @transaction.atomic
 def do_follow(conversation: Conversation, *, actor: User) -> None:
-    require(actor, "do_follow", conversation.inbox_id)
+    require_on(actor, "do_follow", conversation)
     if follow(conversation, actor):
         record(
             "conversation.followed", actor=actor, conversation=conversation, data={"user": actor.pk}
@@ -41,7 +41,7 @@ def do_follow(conversation: Conversation, *, actor: User) -> None:
 
 @transaction.atomic
 def do_unfollow(conversation: Conversation, *, actor: User) -> None:
-    require(actor, "do_unfollow", conversation.inbox_id)
+    require_on(actor, "do_unfollow", conversation)
     deleted, _rows = Follower.objects.filter(conversation=conversation, user=actor).delete()
     if deleted:
         record(

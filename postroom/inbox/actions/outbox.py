@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import require
+from postroom.inbox.access import require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.reshape import refresh_counters
 from postroom.inbox.models import AccessLevel, DeliveryStatus, Message
@@ -25,7 +25,7 @@ from postroom.outbound.outbox import outbox_wakeup
 
 def _check_may_change(user: User, message: Message, action: str) -> OutboxItem:
     """The author, or a manager of the inbox, may cancel, retry or hurry a message."""
-    level = require(user, action, message.conversation.inbox_id)
+    level = require_on(user, action, message.conversation)
     if message.author_id != user.pk and level < AccessLevel.MANAGE:
         raise PermissionDenied(_("Only its author or a manager of the inbox may change it."))
     item = OutboxItem.objects.filter(message=message).first()

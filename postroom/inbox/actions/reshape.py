@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from postroom.core import clock
 from postroom.core.subjects import normalize_subject
-from postroom.inbox.access import require
+from postroom.inbox.access import conversation_inbox_ids, require, require_on
 from postroom.inbox.actions.activity import flush_pending_activity, record
 from postroom.inbox.actions.contacts import contact_for
 from postroom.inbox.actions.messages import preview_text
@@ -18,6 +19,7 @@ from postroom.inbox.models import (
     Activity,
     Conversation,
     ConversationAssignee,
+    ConversationInbox,
     ConversationLabel,
     Direction,
     Inbox,
@@ -50,18 +52,26 @@ def do_merge_conversations(
 ) -> None:
     """Move everything of ``source`` into ``target`` and remove ``source``.
 
-    Both must be in the same inbox (move one first otherwise), so that nobody gains or
-    loses sight of a message through a merge. ``reason`` is threading's, when threading
-    found the two to be one thread: then ``target`` (the older number) also takes the
+    Both must share an inbox (move one first otherwise); ``target`` then is in every
+    inbox either was in, so nobody loses sight of a message. ``reason`` is threading's,
+    when threading found the two to be one thread: then ``target`` (the older number) also takes the
     thread's start, first subject and customer if ``source`` began earlier, so the
     outcome does not depend on which message arrived first.
     """
-    require(actor, "do_merge_conversations", target.inbox_id, source.inbox_id)
+    require_on(actor, "do_merge_conversations", target)
+    require_on(actor, "do_merge_conversations", source)
     if target.pk == source.pk:
         raise ValidationError({"conversation": _("A conversation cannot merge into itself.")})
-    if target.inbox_id != source.inbox_id:
+    target_inboxes, source_inboxes = conversation_inbox_ids(target), conversation_inbox_ids(source)
+    if not set(target_inboxes) & set(source_inboxes):
         raise ValidationError({"conversation": _("Both conversations must be in the same inbox.")})
     flush_pending_activity()
+    ConversationInbox.objects.filter(conversation=source, inbox_id__in=target_inboxes).delete()
+    ConversationInbox.objects.filter(conversation=source).update(conversation=target)
+    if source.inbox_id not in target_inboxes:
+        ConversationInbox.objects.create(
+            conversation=target, inbox_id=source.inbox_id, added_at=clock.now()
+        )
     Message.objects.filter(conversation=source).update(conversation=target)
     Note.objects.filter(conversation=source).update(conversation=target)
     Activity.objects.filter(conversation=source).update(conversation=target)
@@ -100,7 +110,7 @@ def _take_start_of(target: Conversation, source: Conversation) -> None:
 def do_split_message(message: Message, *, actor: Actor) -> Conversation:
     """Take ``message`` out into a conversation of its own (same inbox)."""
     source = message.conversation
-    require(actor, "do_split_message", source.inbox_id)
+    require_on(actor, "do_split_message", source)
     if Message.objects.filter(conversation=source).count() < 2:
         raise ValidationError({"message": _("The conversation has only this message.")})
     kind = IDENTITY_OF_CHANNEL[message.channel]
@@ -142,18 +152,39 @@ def do_split_message(message: Message, *, actor: Actor) -> Conversation:
 
 
 @transaction.atomic
-def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Actor) -> None:
-    """Move to another inbox. Assignees who cannot see the new inbox are unassigned.
+def do_move_conversation(
+    conversation: Conversation, inbox: Inbox, *, actor: Actor, from_inbox: Inbox | None = None
+) -> None:
+    """Move out of ``from_inbox`` (by default its home) into ``inbox``; its other inboxes
+    keep it. Assignees (and the team) who can see none of its inboxes any more are
+    unassigned.
 
     The actor needs reply on behalf on both inboxes: moving is triage in each.
     """
-    require(actor, "do_move_conversation", conversation.inbox_id, inbox.pk)
-    if conversation.inbox_id == inbox.pk:
+    leaving = from_inbox or conversation.inbox
+    require(actor, "do_move_conversation", leaving.pk, inbox.pk)
+    places = conversation_inbox_ids(conversation)
+    if leaving.pk not in places:
+        raise ValidationError(
+            {"inbox": _("This conversation is not in %(inbox)s.") % {"inbox": leaving.name}}
+        )
+    if leaving.pk == inbox.pk:
         return
-    previous = conversation.inbox
-    conversation.inbox = inbox
-    conversation.save(update_fields=["inbox"])
-    ConversationLabel.objects.filter(conversation=conversation).update(inbox=inbox)
+    already = inbox.pk in places
+    if leaving.pk == conversation.inbox_id:
+        # The home moves: the new one stops being one of the others.
+        ConversationInbox.objects.filter(conversation=conversation, inbox=inbox).delete()
+        conversation.inbox = inbox
+        conversation.save(update_fields=["inbox"])
+        ConversationLabel.objects.filter(conversation=conversation).update(inbox=inbox)
+        ConversationAssignee.objects.filter(conversation=conversation).update(inbox=inbox)
+    else:
+        ConversationInbox.objects.filter(conversation=conversation, inbox=leaving).delete()
+        if not already:
+            ConversationInbox.objects.create(
+                conversation=conversation, inbox=inbox, added_at=clock.now()
+            )
+    remaining = [pk for pk in places if pk != leaving.pk] + ([] if already else [inbox.pk])
     removed = []
     for assignee in ConversationAssignee.objects.filter(conversation=conversation).select_related(
         "user"
@@ -162,19 +193,18 @@ def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Act
         allowed = user.is_active and (
             user.is_admin
             or InboxAccess.objects.filter(
-                Q(user=user) | Q(team__members=user), inbox=inbox, level__gte=AccessLevel.VIEW
+                Q(user=user) | Q(team__members=user),
+                inbox_id__in=remaining,
+                level__gte=AccessLevel.VIEW,
             ).exists()
         )
-        if allowed:
-            assignee.inbox = inbox
-            assignee.save(update_fields=["inbox"])
-        else:
+        if not allowed:
             removed.append(user.pk)
             assignee.delete()
     if (
         conversation.assigned_team_id
         and not InboxAccess.objects.filter(
-            team_id=conversation.assigned_team_id, inbox=inbox
+            team_id=conversation.assigned_team_id, inbox_id__in=remaining
         ).exists()
     ):
         conversation.assigned_team = None
@@ -184,9 +214,10 @@ def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Act
         "conversation.moved",
         actor=actor,
         conversation=conversation,
+        inbox=inbox,
         data={
-            "from": previous.pk,
-            "from_name": previous.name,
+            "from": leaving.pk,
+            "from_name": leaving.name,
             "to": inbox.pk,
             "to_name": inbox.name,
             "unassigned": removed,
@@ -196,6 +227,40 @@ def do_move_conversation(conversation: Conversation, inbox: Inbox, *, actor: Act
     record(
         "conversation.left",
         actor=actor,
-        inbox=previous,
+        inbox=leaving,
         data={"conversation": conversation.pk},
     )
+
+
+@transaction.atomic
+def do_add_to_inbox(
+    conversation: Conversation, inbox: Inbox, *, actor: Actor, reason: str = ""
+) -> bool:
+    """Put ``conversation`` in ``inbox`` too (it keeps its home and its other inboxes):
+    one conversation, listed and counted in each, seen by each inbox's people. Returns
+    whether it was added (False when it is there already).
+
+    A person needs reply on behalf on one of its inboxes and on ``inbox``; the digest
+    (as the system) adds the inboxes a message was addressed to.
+    """
+    require_on(actor, "do_add_to_inbox", conversation)
+    require(actor, "do_add_to_inbox", inbox.pk)
+    if inbox.pk == conversation.inbox_id or _other_row(conversation, inbox).exists():
+        return False
+    ConversationInbox.objects.create(conversation=conversation, inbox=inbox, added_at=clock.now())
+    record(
+        "conversation.added_to_inbox",
+        actor=actor,
+        conversation=conversation,
+        inbox=inbox,
+        data={
+            "inbox": inbox.pk,
+            "inbox_name": inbox.name,
+            "reason": reason or _("added by %(name)s") % {"name": getattr(actor, "name", "")},
+        },
+    )
+    return True
+
+
+def _other_row(conversation: Conversation, inbox: Inbox) -> QuerySet[ConversationInbox]:
+    return ConversationInbox.objects.filter(conversation=conversation, inbox=inbox)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.core import clock
-from postroom.inbox.access import require
+from postroom.inbox.access import require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import SYSTEM, Actor
 from postroom.inbox.models import Activity, Conversation, Priority, Status
@@ -38,7 +38,7 @@ def _set_status(
 @transaction.atomic
 def do_change_status(conversation: Conversation, status: str, *, actor: Actor) -> None:
     """Open, pending, closed, spam or trash. Snoozing has its own action (it needs a time)."""
-    require(actor, "do_change_status", conversation.inbox_id)
+    require_on(actor, "do_change_status", conversation)
     if status not in Status.values or status == Status.SNOOZED:
         raise ValidationError({"status": _("Choose open, pending, closed, spam or trash.")})
     if status == conversation.status:
@@ -49,7 +49,7 @@ def do_change_status(conversation: Conversation, status: str, *, actor: Actor) -
 @transaction.atomic
 def do_snooze(conversation: Conversation, until: datetime, *, actor: Actor) -> None:
     """Hide the conversation until ``until``; it comes back open then, or on a customer reply."""
-    require(actor, "do_snooze", conversation.inbox_id)
+    require_on(actor, "do_snooze", conversation)
     if until.tzinfo is None:
         raise ValidationError({"until": _("The time needs a time zone.")})
     if until <= clock.now():
@@ -61,7 +61,7 @@ def do_snooze(conversation: Conversation, until: datetime, *, actor: Actor) -> N
 
 @transaction.atomic
 def do_set_priority(conversation: Conversation, priority: int, *, actor: Actor) -> None:
-    require(actor, "do_set_priority", conversation.inbox_id)
+    require_on(actor, "do_set_priority", conversation)
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Choose low, normal, high or urgent.")})
     if priority == conversation.priority:

@@ -5,6 +5,7 @@ from postroom.inbox.models.contact import Channel, Contact, ContactIdentity, Ide
 from postroom.inbox.models.conversation import (
     Conversation,
     ConversationAssignee,
+    ConversationInbox,
     ConversationLabel,
     Label,
     Priority,
@@ -31,6 +32,7 @@ __all__ = [
     "ContactIdentity",
     "Conversation",
     "ConversationAssignee",
+    "ConversationInbox",
     "ConversationLabel",
     "DeliveryStatus",
     "Direction",

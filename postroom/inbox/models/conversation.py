@@ -139,6 +139,41 @@ class ConversationLabel(models.Model):
         return f"{self.label_id} on #{self.conversation_id}"
 
 
+class ConversationInbox(models.Model):
+    """One more inbox a conversation is in, besides its home (``Conversation.inbox``):
+    mail addressed to several of our inboxes is one conversation, listed and counted in
+    each, seen by each inbox's people through their own grants.
+
+    The home inbox is where it arrived first and where replies go from by default; it
+    never has a row here. The list columns are copied from the conversation by database
+    triggers (declared in postroom.inbox.derived), so the inbox's lists read one index
+    of this table, in list order, as they read the conversation table for the home.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="other_inboxes"
+    )
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    is_assigned = models.BooleanField(default=False)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "inbox"], name="convinbox_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["inbox", "status", "is_assigned", "-last_activity_at", "-conversation"],
+                name="convinbox_list",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} also in {self.inbox_id}"
+
+
 ViewKey = tuple[int, str, int]
 
 
@@ -168,7 +203,12 @@ class ViewCountQuerySet(models.QuerySet["ViewCount"]):
             & Q(last_activity_at=models.F("conversation__last_activity_at"))
             & ((Q(live=True) & live) | (Q(live=False) & ~live))
         )
-        return stale_assignees.count() + stale_labels.count()
+        stale_members = ConversationInbox.objects.exclude(
+            status=models.F("conversation__status"),
+            is_assigned=models.F("conversation__is_assigned"),
+            last_activity_at=models.F("conversation__last_activity_at"),
+        )
+        return stale_assignees.count() + stale_labels.count() + stale_members.count()
 
     def refresh_copies(self) -> None:
         """Rewrite every assignee's and label's copies of their conversation's status and
@@ -193,9 +233,11 @@ class ViewCountQuerySet(models.QuerySet["ViewCount"]):
 class ViewCount(models.Model):
     """How many conversations one view of one inbox holds: what the sidebar shows.
 
-    Keys: ``(inbox, status, 0)`` for each status, ``(inbox, "unassigned", 0)`` for open
-    conversations nobody holds, ``(inbox, "mine", user)`` for open conversations assigned
-    to the user, ``(inbox, "label", label)`` for live conversations with the label.
+    A conversation counts in its home inbox and in each of its other inboxes
+    (:class:`ConversationInbox`). Keys: ``(inbox, status, 0)`` for each status,
+    ``(inbox, "unassigned", 0)`` for open conversations nobody holds,
+    ``(inbox, "mine", user)`` for open conversations assigned to the user,
+    ``(inbox, "label", label)`` for live conversations with the label.
 
     Database triggers on conversations, assignees and labels keep the counts exact on
     every write (actions, bulk updates, deletes), in the writing transaction; the keys
@@ -223,19 +265,29 @@ class ViewCount(models.Model):
 
 
 _LIVE_SQL = ", ".join(f"'{s}'" for s in LIVE_STATUSES)
+# Every inbox a conversation is in: its home and the others.
+_PLACES_SQL = (
+    "(SELECT id AS conversation_id, inbox_id FROM inbox_conversation "
+    "UNION ALL SELECT conversation_id, inbox_id FROM inbox_conversationinbox)"
+)
 _RECOUNT_SQL = f"""
-SELECT inbox_id, status, 0, COUNT(*) FROM inbox_conversation GROUP BY inbox_id, status
+SELECT p.inbox_id, c.status, 0, COUNT(*)
+  FROM {_PLACES_SQL} p JOIN inbox_conversation c ON c.id = p.conversation_id
+ GROUP BY p.inbox_id, c.status
 UNION ALL
-SELECT inbox_id, 'unassigned', 0, COUNT(*) FROM inbox_conversation
- WHERE status = 'open' AND NOT is_assigned GROUP BY inbox_id
+SELECT p.inbox_id, 'unassigned', 0, COUNT(*)
+  FROM {_PLACES_SQL} p JOIN inbox_conversation c ON c.id = p.conversation_id
+ WHERE c.status = 'open' AND NOT c.is_assigned GROUP BY p.inbox_id
 UNION ALL
-SELECT c.inbox_id, 'mine', a.user_id, COUNT(*)
+SELECT p.inbox_id, 'mine', a.user_id, COUNT(*)
   FROM inbox_conversationassignee a JOIN inbox_conversation c ON c.id = a.conversation_id
- WHERE c.status = 'open' GROUP BY c.inbox_id, a.user_id
+  JOIN {_PLACES_SQL} p ON p.conversation_id = c.id
+ WHERE c.status = 'open' GROUP BY p.inbox_id, a.user_id
 UNION ALL
-SELECT c.inbox_id, 'label', l.label_id, COUNT(*)
+SELECT p.inbox_id, 'label', l.label_id, COUNT(*)
   FROM inbox_conversationlabel l JOIN inbox_conversation c ON c.id = l.conversation_id
- WHERE c.status IN ({_LIVE_SQL}) GROUP BY c.inbox_id, l.label_id
+  JOIN {_PLACES_SQL} p ON p.conversation_id = c.id
+ WHERE c.status IN ({_LIVE_SQL}) GROUP BY p.inbox_id, l.label_id
 """
 _REFRESH_COPIES_SQL = (
     "UPDATE inbox_conversationassignee SET (inbox_id, status, last_activity_at) = "
@@ -244,4 +296,7 @@ _REFRESH_COPIES_SQL = (
     "UPDATE inbox_conversationlabel SET (inbox_id, live, last_activity_at) = "
     f"(SELECT c.inbox_id, c.status IN ({_LIVE_SQL}), c.last_activity_at "
     "FROM inbox_conversation c WHERE c.id = inbox_conversationlabel.conversation_id)",
+    "UPDATE inbox_conversationinbox SET (status, is_assigned, last_activity_at) = "
+    "(SELECT c.status, c.is_assigned, c.last_activity_at FROM inbox_conversation c "
+    "WHERE c.id = inbox_conversationinbox.conversation_id)",
 )

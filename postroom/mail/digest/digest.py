@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.db import OperationalError, connection, transaction
+from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
@@ -28,9 +29,9 @@ from postroom.inbox.models import (
     Conversation,
     Direction,
     Inbox,
-    InboxAddress,
     Message,
 )
+from postroom.mail.digest.recipients import InboxAddresses, addressed_inboxes, inboxes_to_add
 from postroom.mail.digest.threading import ThreadEvidence, keys_for, links_of, place
 from postroom.mail.models import RawMessage, RawStatus, ThreadKey
 from postroom.mail.parsing.parse import ParsedEmail
@@ -58,10 +59,8 @@ class _OurAddresses:
     domain is a public mail provider."""
 
     def __init__(self) -> None:
-        inbox_addresses = {a.lower() for a in Inbox.objects.values_list("address", flat=True)}
-        inbox_addresses |= {
-            a.lower() for a in InboxAddress.objects.values_list("address", flat=True)
-        }
+        self.inboxes = InboxAddresses.read()
+        inbox_addresses = set(self.inboxes.by_address)
         self.addresses = inbox_addresses | {
             e.lower() for e in User.objects.filter(is_active=True).values_list("email", flat=True)
         }
@@ -138,7 +137,22 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
     for other, reason in placement.joins:
         source = Conversation.objects.select_related("inbox").get(pk=other)
         actions.do_merge_conversations(message.conversation, source, actor=SYSTEM, reason=reason)
+    _add_addressed_inboxes(raw, message, [*recipients, *raw.envelope_to], ours)
     return message
+
+
+def _add_addressed_inboxes(
+    raw: RawMessage, message: Message, recipients: list[str], ours: _OurAddresses
+) -> None:
+    """Put the conversation in every other inbox the message was addressed to."""
+    addressed = addressed_inboxes(ours.inboxes, raw.inbox_id, recipients)
+    if len(addressed) == 1 and addressed[0] == message.conversation.inbox_id:
+        return  # the common case: one inbox, the conversation's own
+    conversation = message.conversation
+    for pk in inboxes_to_add(conversation, addressed):
+        inbox = Inbox.objects.get(pk=pk)
+        reason = _("addressed to %(address)s") % {"address": inbox.address}
+        actions.do_add_to_inbox(conversation, inbox, actor=SYSTEM, reason=reason)
 
 
 def _peek(limit: int, after: int = 0) -> list[RawMessage]:

@@ -165,6 +165,8 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
     if mode not in MODES:
         mode = ComposeMode.REPLY
     source = _source(user, conversation, post.get("message"))
+    chosen = post.get("from_inbox", "")
+    from_inbox = access_inbox(user, chosen) if chosen else None
     draft = draft_for(user, conversation)
     uploads: list[Any] = []
     try:
@@ -189,6 +191,7 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
                 send_at=send_at,
                 seen=seen,
                 send_anyway=send_anyway,
+                from_inbox=from_inbox,
             )
         else:
             actions.do_reply(
@@ -205,6 +208,7 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
                 send_at=send_at,
                 seen=seen,
                 send_anyway=send_anyway,
+                from_inbox=from_inbox,
             )
     except Collision as held:
         # Shown above the composer on the next render: what is new, and the choices. The
@@ -304,10 +308,15 @@ def composer_context(
     *,
     can_reply: bool,
     timeline: list[TimelineEntry],
+    reply_from: list[Inbox] | None = None,
 ) -> dict[str, Any]:
     """Extra context for the conversation page's composer. ``timeline``: the page's, from
-    ``conversation_timeline``: the composer's choices and what it has seen come from it."""
-    inbox = conversation.inbox
+    ``conversation_timeline``: the composer's choices and what it has seen come from it.
+    ``reply_from``: the conversation's inboxes the user may reply from, when it is in
+    several (the first is the default; with one or none the composer offers no choice).
+    """
+    choices = reply_from or []
+    inbox = choices[0] if choices else conversation.inbox
     messages = [e.item for e in timeline if isinstance(e.item, Message)]
     notes = [e.item for e in timeline if isinstance(e.item, Note)]
     mine, others = conversation_drafts(user, conversation)
@@ -327,6 +336,7 @@ def composer_context(
         "signature_html": render_markdown(signature) if signature else "",
         "captures_mail": kind == Transport.CAPTURE,
         "undo_delay": undo_delay,
+        "reply_from": choices if len(choices) > 1 else [],
     }
 
 

@@ -34,6 +34,7 @@ from postroom.inbox.access import (
     access_message,
     allowed_actions,
     allowed_at,
+    conversation_inbox_ids,
     inbox_levels,
     visible_labels,
 )
@@ -45,6 +46,7 @@ from postroom.inbox.models import (
     ConversationAssignee,
     ConversationLabel,
     Direction,
+    Inbox,
     InboxAccess,
     Label,
     Message,
@@ -198,8 +200,17 @@ def _unfollow(request: HttpRequest, user: User, conversation: Conversation) -> N
 
 
 def _move(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """Move out of one of its inboxes (``from``, by default its home) into another."""
     target = access_inbox(user, request.POST.get("inbox", ""))
-    actions.do_move_conversation(conversation, target, actor=user)
+    leaving = request.POST.get("from", "")
+    source = access_inbox(user, leaving) if leaving else None
+    actions.do_move_conversation(conversation, target, actor=user, from_inbox=source)
+
+
+def _add_inbox(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """Show it in one more inbox, keeping the ones it is in."""
+    target = access_inbox(user, request.POST.get("inbox", ""))
+    actions.do_add_to_inbox(conversation, target, actor=user)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -216,6 +227,7 @@ HANDLERS: dict[str, Handler] = {
     "merge": _merge,
     "split": _split,
     "move": _move,
+    "add_inbox": _add_inbox,
     "discard_draft": _discard_draft,
     "take_draft": _take_draft,
     "follow": _follow,
@@ -267,9 +279,20 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     people = _people(convo, mentioned, viewer=user)
     can = allowed_actions(level)
     can_reply = "do_reply" in can
+    # Its inboxes (the home first); the page stands in the first the viewer sees.
+    several = getattr(convo, "has_other_inboxes", False)
+    places = conversation_inbox_ids(convo) if several else [convo.inbox_id]
+    seen_places = [pk for pk in places if pk in levels]
+    several = len(places) > 1
+    by_pk = (
+        {i.pk: i for i in Inbox.objects.filter(pk__in=places)}
+        if several
+        else {convo.inbox_id: convo.inbox}
+    )
+    here = by_pk[seen_places[0]]
     context = page_context(
         request,
-        convo.inbox,
+        here,
         visible=visible,
         levels=levels,
         conversation=convo,
@@ -282,13 +305,29 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         teams=list(Team.objects.all()),
         can=can,
         can_reply=can_reply,
-        # Moving needs the level on both inboxes: the targets are those it allows.
+        here=here,
+        # The inboxes it is in that the viewer sees (all of them, when several).
+        places=[by_pk[pk] for pk in seen_places] if several else [],
+        # Moving needs the level on both inboxes: the targets are those it allows, and
+        # (when it is in several) the inboxes it can leave.
+        move_from=[
+            by_pk[pk] for pk in seen_places if allowed_at("do_move_conversation", levels[pk])
+        ]
+        if several
+        else [],
         move_to={
             pk
             for pk, other in levels.items()
-            if pk != convo.inbox_id and allowed_at("do_move_conversation", other)
+            if pk not in places and allowed_at("do_move_conversation", other)
         }
         if "do_move_conversation" in can
+        else set(),
+        add_to={
+            pk
+            for pk, other in levels.items()
+            if pk not in places and allowed_at("do_add_to_inbox", other)
+        }
+        if "do_add_to_inbox" in can
         else set(),
         changeable={m.pk: may_change(user, m, level) for m in outgoing},
         level=level,
@@ -296,7 +335,14 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         priorities=list(Priority),
         snooze_presets=snooze_presets(user),
         deliveries=deliveries_of(m.outbox for m in outgoing if hasattr(m, "outbox")),
-        **composer_context(request, user, convo, can_reply=can_reply, timeline=timeline),
+        **composer_context(
+            request,
+            user,
+            convo,
+            can_reply=can_reply,
+            timeline=timeline,
+            reply_from=[by_pk[pk] for pk in seen_places if allowed_at("do_reply", levels[pk])],
+        ),
     )
     return render(request, "web/conversation.html", context)
 
