@@ -14,6 +14,7 @@ See docs/architecture.md ("Access model").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -139,10 +140,15 @@ def _other_inboxes(conversation_id: int | Any) -> QuerySet[ConversationInbox]:
     return ConversationInbox.objects.filter(conversation_id=conversation_id)
 
 
-def in_inboxes(inbox_ids: list[int]) -> Q:
-    """Conversations in any of ``inbox_ids``: as their home, or as one of their others."""
-    others = ConversationInbox.objects.filter(inbox_id__in=inbox_ids).values("conversation_id")
-    return Q(inbox_id__in=inbox_ids) | Q(pk__in=others)
+def in_inboxes(inbox_ids: Iterable[int], conversation: str = "") -> Q:
+    """Conversations in any of ``inbox_ids``: as their home, or as one of their others.
+    ``conversation``: the path to the conversation, for rows tied to one (a
+    notification's ``"conversation"``); empty for conversations themselves."""
+    ids = list(inbox_ids)
+    others = ConversationInbox.objects.filter(inbox_id__in=ids).values("conversation_id")
+    if not conversation:
+        return Q(inbox_id__in=ids) | Q(pk__in=others)
+    return Q(**{f"{conversation}__inbox_id__in": ids}) | Q(**{f"{conversation}_id__in": others})
 
 
 def conversation_inbox_ids(conversation: Conversation) -> list[int]:

@@ -231,7 +231,8 @@ def conversation_page(
     """One page of conversations, newest activity first: three queries whatever the size.
 
     ``inboxes`` must come from the access layer; ``label`` from ``access_label``.
-    Conversations come with contact, team, inbox, assignees and visible labels loaded.
+    Conversations come with contact, team, inbox, assignees, visible labels and their
+    other inboxes loaded.
     """
     from postroom.inbox.access import visible_labels
 
@@ -251,6 +252,10 @@ def conversation_page(
         .prefetch_related(
             Prefetch("assignees", queryset=User.objects.only("id", "name", "email")),
             Prefetch("labels", queryset=visible_labels(user)),
+            Prefetch(
+                "other_inboxes",
+                queryset=ConversationInbox.objects.select_related("inbox").order_by("inbox_id"),
+            ),
         )
         .order_by("-last_activity_at", "-id")
     )

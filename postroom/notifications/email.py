@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import inbox_levels
+from postroom.inbox.access import in_inboxes, inbox_levels
+from postroom.inbox.models import Conversation
 from postroom.notifications.models import EmailMode, Kind, Notification, Preference
 from postroom.outbound.config import workspace_default
 from postroom.outbound.mime import to_bytes
@@ -32,6 +33,14 @@ DIGEST_EVERY = timedelta(hours=1)
 _DEFAULT = Preference(
     email_mode=EmailMode.IMMEDIATE, email_mentions=True, email_assignments=True, email_replies=False
 )
+
+
+def _conversations_seen(visible: set[int], conversation_ids: set[int]) -> set[int]:
+    """Of ``conversation_ids``, those in one of the ``visible`` inboxes (any of theirs)."""
+    if not visible:
+        return set()
+    rows = Conversation.objects.filter(in_inboxes(visible), pk__in=conversation_ids)
+    return set(rows.values_list("pk", flat=True))
 
 
 def _wanted(preference: Preference, kind: str) -> bool:
@@ -111,9 +120,8 @@ def send_notification_emails(now: datetime | None = None) -> int:
         user = items[0].user
         preference = preferences.get(user_id, _DEFAULT)
         visible = set(inbox_levels(user)) if user.is_active else set()
-        wanted = [
-            n for n in items if _wanted(preference, n.kind) and n.conversation.inbox_id in visible
-        ]
+        seen = _conversations_seen(visible, {n.conversation_id for n in items})
+        wanted = [n for n in items if _wanted(preference, n.kind) and n.conversation_id in seen]
         skipped = [n.pk for n in items if n not in wanted]
         if preference.email_mode == EmailMode.OFF:
             wanted, skipped = [], [n.pk for n in items]

@@ -12,7 +12,7 @@ import re
 from html import escape
 
 from postroom.accounts.models import Team, User
-from postroom.inbox.access import inbox_level
+from postroom.inbox.access import conversation_level
 from postroom.inbox.models import Conversation
 
 _MENTION = re.compile(r"(?<![\w@/])@([\w][\w.+-]*[\w]|[\w])", re.UNICODE)
@@ -51,7 +51,7 @@ def resolve(body: str, conversation: Conversation) -> tuple[list[User], dict[str
     people: dict[int, User] = {}
     names: dict[str, str] = {}
     for token, (name, users) in matched.items():
-        allowed = [u for u in users if inbox_level(u, conversation.inbox_id) is not None]
+        allowed = [u for u in users if conversation_level(u, conversation) is not None]
         if allowed:
             names[token] = name
             people.update((u.pk, u) for u in allowed)

@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from postroom.events.models import LoggedEvent
+from postroom.inbox.models import Conversation, ConversationInbox
 from postroom.realtime.groups import inbox_group, user_group
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,34 @@ def publish_event(event: LoggedEvent) -> None:
     message = event_message(event)
     log.debug("publishing %s for inbox %s", event.type, event.inbox_id)
     if event.user_id is not None:
-        group = user_group(event.user_id)
+        sends = [(user_group(event.user_id), message)]
     elif event.inbox_id is not None:
-        group = inbox_group(event.inbox_id)
+        # Each inbox the conversation is in hears it, as an event of that inbox: a
+        # socket checks the inbox against the user's grants.
+        sends = [
+            (inbox_group(pk), message | {"inbox": pk})
+            for pk in _audience_inboxes(layer, event.inbox_id, event.conversation_id)
+        ]
     else:
         return  # workspace-level events (labels, teams) have no live audience yet
-    try:
-        _send(layer, group, message)
-    except Exception:  # a dead channel layer must not break the action that already committed
-        log.exception("could not publish %s to %s", event.type, group)
+    for group, each in sends:
+        try:
+            _send(layer, group, each)
+        except Exception:  # a dead channel layer must not break the committed action
+            log.exception("could not publish %s to %s", event.type, group)
+
+
+def _audience_inboxes(layer: Any, inbox_id: int, conversation_id: int | None) -> list[int]:
+    """The event's inbox, then every other inbox the conversation is in: one query, not
+    made when no socket in this process could listen."""
+    nobody = _server_loop is None and isinstance(layer, InMemoryChannelLayer)
+    if conversation_id is None or nobody:
+        return [inbox_id]
+    home = Conversation.objects.filter(pk=conversation_id).values_list("inbox_id", flat=True)
+    others = ConversationInbox.objects.filter(conversation_id=conversation_id).values_list(
+        "inbox_id", flat=True
+    )
+    return list(dict.fromkeys([inbox_id, *home.union(others, all=True)]))
 
 
 def _send(layer: Any, group: str, message: dict[str, Any]) -> None:

@@ -1,11 +1,12 @@
-"""Search queries. Only inboxes the user may see are searched."""
+"""Search queries. Only inboxes the user may see are searched (a conversation in
+several inboxes is found through any of them)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
 from postroom.accounts.models import User
-from postroom.inbox.access import inbox_levels
+from postroom.inbox.access import in_inboxes, inbox_levels
 from postroom.inbox.models import Conversation
 
 MAX_RESULTS = 50
@@ -16,7 +17,7 @@ def search_conversations(user: User, text: str, limit: int = MAX_RESULTS) -> Que
     of ``text`` (case-insensitive), newest first. A conversation number (#123) matches
     that conversation."""
     visible = list(inbox_levels(user))
-    qs = Conversation.objects.filter(inbox__in=visible)
+    qs = Conversation.objects.filter(in_inboxes(visible))
     words = text.split()[:8]
     if not words:
         return qs.none()

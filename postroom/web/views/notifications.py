@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from postroom.inbox.access import inbox_levels
+from postroom.inbox.access import in_inboxes, inbox_levels
 from postroom.inbox.actions.notifications import do_mark_read
 from postroom.notifications.models import Mention, Notification
 from postroom.web.context import page_context, signed_in_user
@@ -23,7 +23,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("web:notifications")
     visible = list(inbox_levels(me))
     items = list(
-        Notification.objects.filter(user=me, conversation__inbox__in=visible).select_related(
+        Notification.objects.filter(in_inboxes(visible, "conversation"), user=me).select_related(
             "conversation", "actor"
         )[:PAGE]
     )
@@ -36,7 +36,7 @@ def mentions(request: HttpRequest) -> HttpResponse:
     me = signed_in_user(request)
     visible = list(inbox_levels(me))
     rows = list(
-        Mention.objects.filter(user=me, conversation__inbox__in=visible)
+        Mention.objects.filter(in_inboxes(visible, "conversation"), user=me)
         .select_related("conversation__inbox", "note__author")
         .order_by("-created_at")[:PAGE]
     )

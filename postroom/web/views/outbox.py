@@ -25,7 +25,7 @@ from postroom.inbox.access import (
     access_inbox,
     access_message,
     allowed_at,
-    inbox_level,
+    conversation_level,
     inbox_levels,
     require,
     visible_inboxes,
@@ -102,7 +102,7 @@ def message_delivery(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method != "POST":
         info = deliveries([message.pk]).get(message.pk)
-        level = inbox_level(user, message.conversation.inbox_id) or 0
+        level = conversation_level(user, message.conversation) or 0
         context = {"message": message, "info": info, "may_change": may_change(user, message, level)}
         return render(request, "web/_delivery.html", context)
     target = _back(request, message)
