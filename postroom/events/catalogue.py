@@ -196,6 +196,7 @@ class Replied(TypedDict):
     message: int
     to: list[str]
     send_at: NotRequired[str]
+    inbox: NotRequired[int]  # the inbox it goes from, when not the conversation's home
 
 
 class Sent(TypedDict):

@@ -306,8 +306,9 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         can=can,
         can_reply=can_reply,
         here=here,
-        # The inboxes it is in that the viewer sees (all of them, when several).
-        places=[by_pk[pk] for pk in seen_places] if several else [],
+        # The inboxes it is in, when several (those the viewer sees are links).
+        places=[by_pk[pk] for pk in places] if several else [],
+        seen_places=set(seen_places),
         # Moving needs the level on both inboxes: the targets are those it allows, and
         # (when it is in several) the inboxes it can leave.
         move_from=[
