@@ -52,10 +52,12 @@ def publish_event(event: LoggedEvent) -> None:
     elif event.inbox_id is not None:
         # Each inbox the conversation is in hears it, as an event of that inbox: a
         # socket checks the inbox against the user's grants.
-        sends = [
-            (inbox_group(pk), message | {"inbox": pk})
-            for pk in _audience_inboxes(layer, event.inbox_id, event.conversation_id)
-        ]
+        try:
+            places = _audience_inboxes(layer, event.inbox_id, event.conversation_id)
+        except Exception:  # the database gone: at least the event's own inbox hears it
+            log.exception("could not read the inboxes of conversation %s", event.conversation_id)
+            places = [event.inbox_id]
+        sends = [(inbox_group(pk), message | {"inbox": pk}) for pk in places]
     else:
         return  # workspace-level events (labels, teams) have no live audience yet
     for group, each in sends:

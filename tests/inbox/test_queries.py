@@ -44,11 +44,12 @@ def test_cursor_walks_every_conversation_exactly_once(world):
 @pytest.mark.parametrize("limit", [5, 40])
 def test_page_query_count_does_not_grow_with_page_size(world, limit, django_assert_num_queries):
     _fill(world, 45)
-    # conversations (+contact, team, inbox) · assignees · label visibility + labels
-    with django_assert_num_queries(3):
+    # conversations (+contact, team, inbox) · assignees · label visibility + labels ·
+    # their other inboxes
+    with django_assert_num_queries(4):
         page = conversation_page(world.bob, [world.support], view="mine", limit=limit)
         for c in page.items:
-            list(c.assignees.all()), list(c.labels.all())
+            list(c.assignees.all()), list(c.labels.all()), list(c.other_inboxes.all())
     assert len(page.items) == limit
 
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from postroom.events.reactors import drain
 from postroom.inbox.actions.sending import do_set_reply_rules
-from postroom.inbox.models import Activity, Conversation, ConversationInbox, Message, MessageKind
+from postroom.inbox.models import (
+    Activity,
+    Conversation,
+    ConversationInbox,
+    Inbox,
+    Message,
+    MessageKind,
+)
 from postroom.inbox.models.conversation import ViewCount
 from postroom.mail.digest.digest import digest_all
 from postroom.mail.models import RawMessage
@@ -15,6 +22,14 @@ from tests.api.conftest import api_as  # noqa: F401 (a fixture)
 from tests.ingest.test_smtpd import connect, email_bytes, receiver  # noqa: F401 (a fixture)
 
 SHARED = "Quote for 40 seats, and a refund"
+
+
+def _ours(counts: dict) -> dict:
+    """The counts of this test's inboxes. (A committed test's tables are emptied in no
+    fixed order; when the counts go first, the triggers leave the next test negative
+    counts for inboxes that no longer exist.)"""
+    inboxes = set(Inbox.objects.values_list("pk", flat=True))
+    return {key: total for key, total in counts.items() if key[0] in inboxes}
 
 
 def _send_to_both(controller, *, cc: str = "sales@example.test", message_id: str) -> None:
@@ -53,7 +68,7 @@ def test_one_mail_to_two_inboxes_is_one_conversation_in_both(receiver, world, ap
     # One acknowledgement, although both inboxes send them.
     acks = Message.objects.filter(direction="out", kind=MessageKind.AUTO_REPLY)
     assert [m.conversation_id for m in acks] == [conversation.pk]
-    assert ViewCount.objects.stored() == ViewCount.objects.expected()
+    assert _ours(ViewCount.objects.stored()) == _ours(ViewCount.objects.expected())
 
     # The API: in sales@'s list and counts for dora, in support@'s for bob, nowhere for
     # charlie.

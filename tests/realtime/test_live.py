@@ -98,6 +98,38 @@ async def test_an_assignment_reaches_inbox_members_only(world):
 
 
 @sync
+async def test_a_conversation_in_two_inboxes_reaches_the_members_of_each(world):
+    # bob_conversation's home is support@; once it is in sales@ too, dora (sales@ only)
+    # hears of its changes as events of sales@, charlie of none.
+    await database_sync_to_async(actions.do_add_to_inbox)(
+        world.bob_conversation, world.sales, actor=world.alice
+    )
+    bob = await connect(world.bob)
+    charlie = await connect(world.charlie)
+    dora = await connect(world.dora)
+
+    await database_sync_to_async(actions.do_assign)(
+        world.bob_conversation, users=[world.alice], actor=world.alice
+    )
+
+    assert await next_of(bob, "event") == {
+        "type": "event",
+        "event": "conversation.assigned",
+        "inbox": world.support.pk,
+        "conversation": world.bob_conversation.pk,
+    }
+    assert await next_of(dora, "event") == {
+        "type": "event",
+        "event": "conversation.assigned",
+        "inbox": world.sales.pk,
+        "conversation": world.bob_conversation.pk,
+    }
+    assert await nothing(charlie)
+    for c in (bob, charlie, dora):
+        await c.close()
+
+
+@sync
 async def test_charlie_cannot_watch_a_conversation_by_crafting_messages(world):
     charlie = await connect(world.charlie)
     bob = await connect(world.bob)
