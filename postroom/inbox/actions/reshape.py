@@ -54,9 +54,9 @@ def do_merge_conversations(
 
     Both must share an inbox (move one first otherwise); ``target`` then is in every
     inbox either was in, so nobody loses sight of a message. ``reason`` is threading's,
-    when threading found the two to be one thread: then ``target`` (the older number) also takes the
-    thread's start, first subject and customer if ``source`` began earlier, so the
-    outcome does not depend on which message arrived first.
+    when threading found the two to be one thread: then ``target`` (the older number)
+    also takes the thread's start, first subject and customer if ``source`` began
+    earlier, so the outcome does not depend on which message arrived first.
     """
     require_on(actor, "do_merge_conversations", target)
     require_on(actor, "do_merge_conversations", source)
