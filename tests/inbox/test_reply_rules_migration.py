@@ -73,4 +73,5 @@ def test_rules_are_copied_to_the_inbox_and_back():
     assert settings.objects.get(inbox_id=ruled.pk).auto_ack_period_hours == 48
     assert not settings.objects.filter(inbox_id=plain.pk).exists()
     assert _inbox_triggers() == triggers
-    _migrate(AFTER)
+    # Every app back at its newest migration, as the tests after this one expect.
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
