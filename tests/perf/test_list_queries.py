@@ -254,3 +254,25 @@ def test_sqlite_reads_one_index_range_in_list_order(busy, view, index, deep):
     assert "TEMP B-TREE" not in plan  # no sort: the index gives the order
     # The inbox's shared conversations: one range of their own index, in that view.
     assert "convinbox_" in others
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+@pytest.mark.parametrize("view", ["open", "unassigned", "mine", "label"])
+def test_postgresql_reads_a_page_without_scanning_every_conversation(busy, view):
+    # Home and other inboxes together: a UNION of two short index reads. (An OR of two
+    # IN subqueries could only be a filter over every conversation, whatever the size.)
+    page = queries._page_ids(
+        busy.bob,
+        [busy.support.pk],
+        view=view,
+        label=busy.billing if view == "label" else None,
+        status=None,
+        assignee=None,
+        cursor=None,
+        limit=50,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # on a small table it would be cheaper
+        plan = Conversation.objects.filter(page).explain()
+    assert "Seq Scan on inbox_conversation " not in plan + " "
+    assert "SubPlan" not in plan
