@@ -35,6 +35,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 
+from postroom.core.text import keeps_raw_form
 from postroom.inbox.models import Inbox
 from postroom.mail.models import Source
 from postroom.mail.sources.smtpd import inbox_for_address
@@ -77,10 +78,14 @@ app_name = "webhooks"
 urlpatterns = [
     re_path(
         r"^webhooks/mailgun/inbound(?:_mime)?/$",
-        MailgunInbound.as_view(),
+        keeps_raw_form(MailgunInbound.as_view()),
         name="mailgun_inbound",
     ),
-    path("webhooks/postmark/inbound/", PostmarkInbound.as_view(), name="postmark_inbound"),
+    path(
+        "webhooks/postmark/inbound/",
+        keeps_raw_form(PostmarkInbound.as_view()),
+        name="postmark_inbound",
+    ),
 ]
 
 
