@@ -118,7 +118,9 @@ def test_unknown_fields_inside_an_attachment_are_refused(world):
         "attachments": [{"filename": "a.txt", "content_base64": "", "evil": 1}],
     }
 
-    response = post_raw(world, f"/conversations/{world.bob_conversation.pk}/replies", json.dumps(body))
+    response = post_raw(
+        world, f"/conversations/{world.bob_conversation.pk}/replies", json.dumps(body)
+    )
 
     assert list(field_errors(response)) == ["body.attachments.0.evil"]
 
@@ -174,9 +176,7 @@ def test_a_reply_with_unstorable_text_is_422_naming_body(world, text, what):
 
 
 @pytest.mark.parametrize(("text", "what"), BAD_TEXT)
-def test_a_new_conversation_subject_with_unstorable_text_is_422_naming_subject(
-    world, text, what
-):
+def test_a_new_conversation_subject_with_unstorable_text_is_422_naming_subject(world, text, what):
     before = Conversation.objects.count()
     body = {"inbox": "support", "to": ["carol@example.test"], "subject": text, "body": "Hi"}
 
@@ -189,7 +189,9 @@ def test_a_new_conversation_subject_with_unstorable_text_is_422_naming_subject(
 def test_an_unstorable_address_in_a_list_is_422_naming_the_list(world):
     body = {"body": "Hi", "cc": ["ok@example.test", "x\x00@example.test"]}
 
-    response = post_raw(world, f"/conversations/{world.bob_conversation.pk}/replies", json.dumps(body))
+    response = post_raw(
+        world, f"/conversations/{world.bob_conversation.pk}/replies", json.dumps(body)
+    )
 
     assert list(field_errors(response)) == ["body.cc"]
 

@@ -8,12 +8,14 @@ docs/email-parsing.md.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from postroom.core.text import clean_text
 from postroom.mail.parsing.bodies import AttachmentData, BodyResult, extract_bodies
 from postroom.mail.parsing.charsets import decode_text
 from postroom.mail.parsing.classify import BounceInfo, classify
@@ -81,15 +83,41 @@ class ParsedEmail:
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
-    """Parse a raw message. Never raises; see ``ParsedEmail.defects`` for what went wrong."""
+    """Parse a raw message. Never raises; see ``ParsedEmail.defects`` for what went wrong.
+
+    Every text in the result can be stored: no NUL, no lone surrogate (postroom/core/text.py).
+    """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raw = str(raw).encode("utf-8", errors="replace")
     raw = bytes(raw)
     try:
-        return _parse(raw)
+        return _storable(_parse(raw))
     except Exception as error:  # the promise is "never raises": degrade, don't lose it
         log.exception("parse_email failed; falling back to raw text")
-        return _fallback(raw, f"parser error: {type(error).__name__}: {error}")
+        return _storable(_fallback(raw, f"parser error: {type(error).__name__}: {error}"))
+
+
+def _storable[T](value: T) -> T:
+    """``value`` with every string in it cleaned, through dataclasses, lists and tuples.
+
+    One pass over the result keeps the promise for every header and body, whichever
+    helper decoded it (a From display name once kept its NUL, and PostgreSQL refused it).
+    """
+    if isinstance(value, str):
+        return clean_text(value)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [_storable(v) for v in value]  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(_storable(v) for v in value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field in dataclasses.fields(value):
+            before = getattr(value, field.name)
+            after = _storable(before)
+            if after is not before and after != before:
+                changes[field.name] = after
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
 
 
 def _parse(raw: bytes) -> ParsedEmail:

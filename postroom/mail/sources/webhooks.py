@@ -35,7 +35,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 
-from postroom.core.text import keeps_raw_form
+from postroom.core.middleware import keeps_raw_form
 from postroom.inbox.models import Inbox
 from postroom.mail.models import Source
 from postroom.mail.sources.smtpd import inbox_for_address
