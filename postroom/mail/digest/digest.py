@@ -238,6 +238,10 @@ def _digest_each(
             raw.status = RawStatus.DONE
             raw.message = message
             raw.reason = ""
+            if result.parts_dropped or result.parts_flattened:  # rare: the MIME caps cut it
+                RawMessage.objects.filter(pk=raw.pk).update(
+                    parts_dropped=result.parts_dropped, parts_flattened=result.parts_flattened
+                )
         raw.digested_at = now
 
 

@@ -26,7 +26,7 @@ from postroom.mail.parsing.headers import (
     parse_message_ids,
 )
 from postroom.mail.parsing.html import html_to_text, sanitize_email_html
-from postroom.mail.parsing.mime import Headers, parse_part
+from postroom.mail.parsing.mime import Headers, Limits, parse_part
 from postroom.mail.parsing.quotes import visible_text
 
 __all__ = [
@@ -80,6 +80,10 @@ class ParsedEmail:
     bounce: BounceInfo | None
     auto_submitted: bool
     defects: list[str]
+    # What the MIME caps cut (postroom/mail/parsing/mime.py): parts not kept at all, and
+    # subtrees nested too deep, each kept as one opaque attachment. Shown on the message.
+    parts_dropped: int = 0
+    parts_flattened: int = 0
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -122,7 +126,8 @@ def _storable[T](value: T) -> T:
 
 def _parse(raw: bytes) -> ParsedEmail:
     defects: list[str] = []
-    root = parse_part(raw, defects)
+    limits = Limits()
+    root = parse_part(raw, defects, limits=limits)
     headers = root.headers
     bodies = extract_bodies(root, defects)
     hint = bodies.charset
@@ -154,6 +159,8 @@ def _parse(raw: bytes) -> ParsedEmail:
         bounce=classification.bounce,
         auto_submitted=classification.auto_submitted,
         defects=_dedupe(defects)[:MAX_DEFECTS],
+        parts_dropped=limits.dropped,
+        parts_flattened=limits.flattened,
     )
 
 
@@ -274,4 +281,6 @@ def parsed_to_json(p: ParsedEmail) -> dict[str, Any]:
             else None
         ),
         "defects": list(p.defects),
+        "parts_dropped": p.parts_dropped,
+        "parts_flattened": p.parts_flattened,
     }
