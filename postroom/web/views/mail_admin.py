@@ -12,6 +12,7 @@ from postroom.inbox.access import require_admin
 from postroom.mail.actions import do_delete_quarantined, do_retry_quarantined
 from postroom.mail.models import ImapAccount, RawMessage, RawStatus
 from postroom.mail.queries import cut_short_count
+from postroom.mail.sources.webhooks import webhook_states
 from postroom.web.context import page_context
 
 
@@ -47,6 +48,7 @@ def mail_health(request: HttpRequest) -> HttpResponse:
             quarantined=quarantined,
             pending=RawMessage.objects.filter(status=RawStatus.PENDING).count(),
             cut_short=cut_short_count(),
+            webhooks=webhook_states(),
         ),
     )
 
