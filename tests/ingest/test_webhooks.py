@@ -288,4 +288,3 @@ def test_mailgun_with_no_signing_key_configured_is_400_not_500(client, world, se
 
     assert (mime.status_code, parsed.status_code) == (400, 400)
     assert not RawMessage.objects.exists()
-
