@@ -247,6 +247,11 @@ class BodyIn(Schema):
         return value
 
 
+class EmptyIn(BodyIn):
+    """The body of an endpoint that takes none: optional, and if sent, ``{}``. Declaring
+    it makes a body sent anyway (``{"force": true}``) a 422 like on any other endpoint."""
+
+
 class AssignIn(BodyIn):
     users: list[Id] = Field(default_factory=list, description="Teammate ids to add.")
     team: Id | None = Field(default=None, description="Team id to set as the assigned team.")

@@ -8,6 +8,7 @@ team; a lone surrogate or a NUL in a note, reply or subject gave a 500.
 from __future__ import annotations
 
 import json
+import typing
 
 import pytest
 from django.test import Client
@@ -125,18 +126,45 @@ def test_unknown_fields_inside_an_attachment_are_refused(world):
     assert list(field_errors(response)) == ["body.attachments.0.evil"]
 
 
+def body_schemas() -> dict[str, set[type]]:
+    """The body schemas of every operation, by "METHOD path"."""
+    found: dict[str, set[type]] = {}
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    bodies = found.setdefault(f"{method} {prefix}{path}", set())
+                    for model in operation.models:
+                        if model.__ninja_param_source__ == "body":
+                            for info in model.model_fields.values():
+                                args = typing.get_args(info.annotation) or (info.annotation,)
+                                bodies |= {a for a in args if a is not type(None)}
+    return found
+
+
 def test_every_request_body_schema_is_strict():
     """A new endpoint whose body does not derive from BodyIn would accept anything."""
-    bodies = set()
-    for _prefix, router in api._routers:
-        for path_view in router.path_operations.values():
-            for operation in path_view.operations:
-                for model in operation.models:
-                    if model.__ninja_param_source__ == "body":
-                        bodies |= {f.annotation for f in model.model_fields.values()}
+    bodies = set().union(*body_schemas().values())
 
-    assert bodies, "found no body schema"
+    assert len(bodies) >= 10
     assert {b for b in bodies if not issubclass(b, schemas.BodyIn)} == set()
+
+
+def test_every_post_declares_a_body_so_a_stray_one_is_refused_too():
+    posts = {op: bodies for op, bodies in body_schemas().items() if op.startswith("POST ")}
+
+    assert len(posts) == 14
+    assert [op for op, bodies in posts.items() if not bodies] == []
+
+
+def test_a_body_sent_to_an_endpoint_that_takes_none_is_422_naming_its_fields(world):
+    path = f"/conversations/{world.bob_conversation.pk}/follow"
+
+    refused = post_raw(world, path, '{"force": true}')
+    accepted = post_raw(world, path, "")
+
+    assert list(field_errors(refused)) == ["body.force"]
+    assert accepted.status_code == 200
 
 
 def test_the_schema_documents_the_strict_bodies(db):
