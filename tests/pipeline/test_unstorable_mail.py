@@ -94,3 +94,21 @@ def texts(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [t for v in value for t in texts(v)]
     return []
+
+
+def test_an_envelope_and_a_file_name_with_unstorable_characters_are_stored_clean(world):
+    stored = store_raw(
+        raw_mail(b"carol@customer.test", subject=b"Envelope"),
+        inbox=world.support,
+        source="import",
+        source_ref="/export/caf\udce9.eml",  # an undecodable byte in a file name
+        envelope_from="ca\x00rol@customer.test",
+        envelope_to=["supp\x00ort@example.test"],
+    )
+
+    row = RawMessage.objects.get(pk=stored.raw_id)
+    assert (row.source_ref, row.envelope_from, row.envelope_to) == (
+        "/export/caf.eml",
+        "carol@customer.test",
+        ["support@example.test"],
+    )
