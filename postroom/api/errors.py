@@ -50,7 +50,10 @@ def _normalise(error: dict[str, Any]) -> dict[str, Any]:
     loc = list(error.get("loc", ()))
     if len(loc) >= 2 and loc[0] == "body" and loc[1] == BODY_PARAM:
         loc = ["body", *loc[2:]]
-    return {"loc": loc, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+    msg, type_ = str(error.get("msg", "")), str(error.get("type", ""))
+    if type_ == "extra_forbidden" and len(loc) >= 2:
+        msg = f"Unknown field {loc[-1]!r}; this endpoint does not take it."
+    return {"loc": loc, "msg": msg, "type": type_}
 
 
 def install(api: NinjaAPI) -> None:

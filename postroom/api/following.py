@@ -8,7 +8,7 @@ from ninja import Router
 
 from postroom.api.auth import member
 from postroom.api.errors import ERROR_RESPONSES
-from postroom.api.schemas import FollowingOut, Id
+from postroom.api.schemas import EmptyIn, FollowingOut, Id
 from postroom.inbox.access import access_conversation
 from postroom.inbox.actions.notifications import do_follow, do_unfollow
 
@@ -18,7 +18,9 @@ RESPONSES = {200: FollowingOut, **ERROR_RESPONSES}
 
 
 @router.post("/{conversation_id}/follow", response=RESPONSES, summary="Follow")
-def follow(request: HttpRequest, conversation_id: Id) -> FollowingOut:
+def follow(
+    request: HttpRequest, conversation_id: Id, payload: EmptyIn | None = None
+) -> FollowingOut:
     """Follow the conversation (following it already changes nothing)."""
     user = member(request)
     conversation = access_conversation(user, conversation_id)

@@ -17,6 +17,7 @@ from postroom.api.schemas import (
     AttachmentIn,
     DeliveryOut,
     DraftOut,
+    EmptyIn,
     ForwardIn,
     HeldOut,
     Id,
@@ -195,7 +196,9 @@ def delivery(request: HttpRequest, conversation_id: Id, message_id: Id) -> Outbo
     response={200: DraftOut, **ACTION_RESPONSES},
     summary="Undo",
 )
-def cancel(request: HttpRequest, conversation_id: Id, message_id: Id) -> DraftOut:
+def cancel(
+    request: HttpRequest, conversation_id: Id, message_id: Id, payload: EmptyIn | None = None
+) -> DraftOut:
     """Take back a message that has not gone out (undo, scheduled, failed): it is removed
     and its text returned as the caller's draft. 422 once it is being sent or was sent."""
     draft = do_cancel_send(_outbound(request, conversation_id, message_id), actor=member(request))
@@ -215,7 +218,9 @@ def cancel(request: HttpRequest, conversation_id: Id, message_id: Id) -> DraftOu
     response={200: OutboundMessageOut, **ACTION_RESPONSES},
     summary="Retry",
 )
-def retry(request: HttpRequest, conversation_id: Id, message_id: Id) -> OutboundMessageOut:
+def retry(
+    request: HttpRequest, conversation_id: Id, message_id: Id, payload: EmptyIn | None = None
+) -> OutboundMessageOut:
     """Send a failed message again."""
     message = _outbound(request, conversation_id, message_id)
     do_retry_send(message, actor=member(request))
@@ -227,7 +232,9 @@ def retry(request: HttpRequest, conversation_id: Id, message_id: Id) -> Outbound
     response={200: OutboundMessageOut, **ACTION_RESPONSES},
     summary="Send now",
 )
-def send_now(request: HttpRequest, conversation_id: Id, message_id: Id) -> OutboundMessageOut:
+def send_now(
+    request: HttpRequest, conversation_id: Id, message_id: Id, payload: EmptyIn | None = None
+) -> OutboundMessageOut:
     """Send a scheduled message (or one in its undo window) at once."""
     message = _outbound(request, conversation_id, message_id)
     do_send_now(message, actor=member(request))

@@ -7,10 +7,21 @@ database stores. ``tests/api/test_schemas.py`` keeps these literals in step with
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from postroom.core.text import text_problem
 
 
 def _utc_iso(moment: datetime) -> str:
@@ -194,45 +205,103 @@ class ConversationDetailOut(ConversationOut):
 # --- requests ---------------------------------------------------------------------------
 
 
-class AssignIn(Schema):
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise PydanticCustomError("unstorable_text", problem)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+_JSON_TYPES = {int: "a number", float: "a number", str: "a string", bool: "a boolean"}
+
+
+class BodyIn(Schema):
+    """The base of every request body: a JSON object, with only the fields declared, whose
+    text the database can store (postroom/core/text.py). Each refusal is a 422 naming the
+    field: an unknown one has the type ``extra_forbidden``, a body that is not an object
+    ``not_an_object`` with the location ``["body"]``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Replaces ninja's root validator, which reads any object's attributes (so ``0`` or
+    # ``[]`` validated as an empty body, taking every default).
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(values, dict):
+            kind = "an array" if isinstance(values, list) else _JSON_TYPES.get(type(values))
+            raise PydanticCustomError(
+                "not_an_object",
+                "The body must be a JSON object, not {kind}.",
+                {"kind": kind or "null"},
+            )
+        return handler(values)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _check_text(value)
+        return value
+
+
+class EmptyIn(BodyIn):
+    """The body of an endpoint that takes none: optional, and if sent, ``{}``. Declaring
+    it makes a body sent anyway (``{"force": true}``) a 422 like on any other endpoint."""
+
+
+class AssignIn(BodyIn):
     users: list[Id] = Field(default_factory=list, description="Teammate ids to add.")
     team: Id | None = Field(default=None, description="Team id to set as the assigned team.")
     replace: bool = Field(default=False, description="Remove assignees not listed here.")
 
 
-class UnassignIn(Schema):
-    user: Id | None = Field(
-        default=None, description="Remove this teammate; null removes everyone and the team."
+class UnassignIn(BodyIn):
+    """Exactly one of ``user`` or ``"everyone": true``: removing everyone is never a default."""
+
+    user: Id | None = Field(default=None, description="Remove this teammate.")
+    everyone: bool = Field(
+        default=False, strict=True, description="`true` removes every assignee and the team."
     )
 
+    @model_validator(mode="after")
+    def _one_target(self) -> UnassignIn:
+        if (self.user is not None) == self.everyone:
+            raise PydanticCustomError(
+                "unassign_whom", 'Give either "user" (a teammate id) or "everyone": true.'
+            )
+        return self
 
-class LabelIn(Schema):
+
+class LabelIn(BodyIn):
     label: Id
 
 
-class StatusIn(Schema):
+class StatusIn(BodyIn):
     status: SettableStatus
 
 
-class PriorityIn(Schema):
+class PriorityIn(BodyIn):
     priority: PriorityName
 
 
-class SnoozeIn(Schema):
+class SnoozeIn(BodyIn):
     until: datetime = Field(description="ISO 8601 with an offset, in the future.")
 
 
-class NoteIn(Schema):
+class NoteIn(BodyIn):
     body: str = Field(description="Markdown.")
 
 
-class AttachmentIn(Schema):
+class AttachmentIn(BodyIn):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=150)
     content_base64: str = Field(description="The file's bytes, base64-encoded.")
 
 
-class ReplyIn(Schema):
+class ReplyIn(BodyIn):
     body: str = Field(description="Markdown. The inbox signature is added below it.")
     to: list[str] | None = Field(
         default=None, description="Defaults to the sender of the message answered."
@@ -278,7 +347,7 @@ class HeldOut(Schema):
     newer: list[NewerOut]
 
 
-class ForwardIn(Schema):
+class ForwardIn(BodyIn):
     message: Id = Field(description="The message to forward, in this conversation.")
     to: list[str]
     cc: list[str] = Field(default_factory=list)
@@ -289,7 +358,7 @@ class ForwardIn(Schema):
     send_at: datetime | None = None
 
 
-class NewConversationIn(Schema):
+class NewConversationIn(BodyIn):
     inbox: str = Field(description="The slug of the inbox to write from.")
     to: list[str]
     cc: list[str] = Field(default_factory=list)

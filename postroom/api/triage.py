@@ -62,7 +62,7 @@ def assign(request: HttpRequest, conversation_id: Id, payload: AssignIn) -> Conv
 
 @router.post("/{conversation_id}/unassign", response=RESPONSES, summary="Unassign")
 def unassign(request: HttpRequest, conversation_id: Id, payload: UnassignIn) -> ConversationOut:
-    """Remove one teammate, or (``user`` null) every assignee and the team."""
+    """Remove one teammate (``user``), or every assignee and the team (``everyone``)."""
     user = member(request)
     conversation = access_conversation(user, conversation_id)
     target = None

@@ -48,9 +48,19 @@ class RawMessage(models.Model):
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the parser's MIME caps cut when it was digested (postroom/mail/parsing/mime.py):
+    # parts not kept, and subtrees nested too deep kept as one opaque attachment each.
+    # The conversation shows a note on the message; Mail health counts them.
+    parts_dropped = models.PositiveIntegerField(default=0)
+    parts_flattened = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["id"],
+                name="raw_cut_short",
+                condition=Q(parts_dropped__gt=0) | Q(parts_flattened__gt=0),
+            ),
             models.Index(
                 fields=["status", "id"],
                 name="raw_pending",

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from postroom.core import clock
+from postroom.core.text import clean_text
 from postroom.inbox.models import Inbox
 from postroom.mail.models import RawMessage, RawStatus
 
@@ -94,9 +95,10 @@ def store_raw(
             row = RawMessage.objects.create(
                 inbox=inbox,
                 source=source,
-                source_ref=source_ref[:300],
-                envelope_from=envelope_from[:320],
-                envelope_to=envelope_to or [],
+                # Envelope and names come from outside too (SMTP commands, file names).
+                source_ref=clean_text(source_ref)[:300],
+                envelope_from=clean_text(envelope_from)[:320],
+                envelope_to=[clean_text(a) for a in envelope_to or []],
                 idempotency_key=key,
                 data=raw,
                 size=len(raw),
@@ -145,8 +147,8 @@ def store_raw_many(
             RawMessage(
                 inbox=inbox,
                 source=source,
-                source_ref=item.source_ref[:300],
-                envelope_from=item.envelope_from[:320],
+                source_ref=clean_text(item.source_ref)[:300],
+                envelope_from=clean_text(item.envelope_from)[:320],
                 envelope_to=[],
                 idempotency_key=key,
                 data=item.raw,

@@ -14,6 +14,8 @@ forget a person whose state they have not heard for ``PRESENCE_TTL`` seconds.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from typing import Any
 
@@ -25,6 +27,8 @@ from postroom.accounts.models import User
 from postroom.inbox.access import access_conversation, inbox_levels
 from postroom.realtime.groups import conversation_group, inbox_group, user_group
 from postroom.realtime.publish import note_server_loop
+
+log = logging.getLogger(__name__)
 
 PRESENCE_STATES = {"viewing", "replying", "noting"}
 PRESENCE_TTL = 20  # seconds, told to clients
@@ -83,6 +87,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
 
     # Messages from the browser ------------------------------------------------------
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """Decode a frame; one that is not JSON text is answered with an error and a
+        one-line warning, never a traceback (the socket stays open)."""
+        try:
+            if text_data is None:
+                raise ValueError("a binary frame")
+            content = json.loads(text_data)
+        except ValueError as exc:
+            size = len(text_data if text_data is not None else bytes_data or b"")
+            log.warning(
+                "live socket of user %s: frame ignored, not JSON text (%s, %d characters)",
+                self.user.pk,
+                str(exc).split(":")[0],
+                size,
+            )
+            await self.send_json({"type": "error", "error": "frames must be JSON text"})
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

@@ -14,7 +14,7 @@ def conversation_endpoints(world) -> dict[str, tuple[str, str, dict | None]]:
     return {
         "read": ("get", base, None),
         "assign": ("post", f"{base}/assign", {"users": [world.bob.pk]}),
-        "unassign": ("post", f"{base}/unassign", {"user": None}),
+        "unassign": ("post", f"{base}/unassign", {"everyone": True}),
         "add label": ("post", f"{base}/labels", {"label": world.billing.pk}),
         "remove label": ("delete", f"{base}/labels/{world.billing.pk}", None),
         "status": ("post", f"{base}/status", {"status": "closed"}),

@@ -91,10 +91,10 @@ def test_unassign_one_teammate(world, api_as):
     assert response.json()["assignees"] == []
 
 
-def test_unassign_without_a_user_removes_everyone(world, api_as):
+def test_unassign_everyone_removes_every_assignee(world, api_as):
     actions.do_assign(world.bob_conversation, users=[world.alice], actor=world.alice)
 
-    response = api_as(world.bob).post(url(world.bob_conversation, "unassign"), {"user": None})
+    response = api_as(world.bob).post(url(world.bob_conversation, "unassign"), {"everyone": True})
 
     assert response.json()["assignees"] == []
     world.bob_conversation.refresh_from_db()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -270,4 +271,20 @@ def test_a_post_over_djangos_upload_limit_is_refused_and_retried_later(client, w
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     assert post_mailgun_mime(client).status_code == 400
     assert post_postmark(client, postmark_payload()).status_code == 400
+    assert not RawMessage.objects.exists()
+
+
+# --- no signing key configured (issue 12: it answered 500 to anyone) -------------------
+
+
+@pytest.mark.parametrize("anymail", [{"WEBHOOK_SECRET": BASIC_AUTH}, {}])
+def test_mailgun_with_no_signing_key_configured_is_400_not_500(client, world, settings, anymail):
+    settings.ANYMAIL = anymail
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # anymail warns that no basic auth is set
+        mime = post_mailgun_mime(client)
+        parsed = post_mailgun_parsed(client)
+
+    assert (mime.status_code, parsed.status_code) == (400, 400)
     assert not RawMessage.objects.exists()

@@ -35,6 +35,15 @@ class Socket:
     async def send_json(self, data: Any) -> None:
         await self._io.send_input({"type": "websocket.receive", "text": json.dumps(data)})
 
+    async def send_frame(self, *, text: str | None = None, data: bytes | None = None) -> None:
+        """A raw frame, as a buggy or hostile client may send it."""
+        frame: dict[str, Any] = {"type": "websocket.receive"}
+        if text is not None:
+            frame["text"] = text
+        if data is not None:
+            frame["bytes"] = data
+        await self._io.send_input(frame)
+
     async def receive(self, timeout: float = 2.0) -> dict[str, Any]:
         return await self._io.receive_output(timeout)
 

@@ -200,3 +200,33 @@ async def test_a_new_inbound_message_is_announced(world):
     assert event["inbox"] == world.sales.pk
     await asyncio.sleep(0)
     await alice.close()
+
+
+@sync
+@pytest.mark.parametrize(
+    ("frame", "detail"),
+    [
+        ({"text": "not json"}, "Expecting value"),
+        ({"text": '{"type": "watch"'}, "Expecting ',' delimiter"),
+        ({"data": b"\x00\x01binary"}, "a binary frame"),
+    ],
+)
+async def test_a_frame_that_is_not_json_gets_an_error_and_a_one_line_warning(
+    world, caplog, frame, detail
+):
+    bob = await connect(world.bob)
+
+    with caplog.at_level("WARNING", logger="postroom.realtime.consumers"):
+        await bob.send_frame(**frame)
+        answer = await bob.receive_json()
+
+    assert answer == {"type": "error", "error": "frames must be JSON text"}
+    [record] = [r for r in caplog.records if r.name == "postroom.realtime.consumers"]
+    assert record.exc_info is None
+    assert record.getMessage().startswith(
+        f"live socket of user {world.bob.pk}: frame ignored, not JSON text ({detail}, "
+    )
+    # The socket still works.
+    await bob.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
+    assert (await next_of(bob, "watching"))["conversation"] == world.bob_conversation.pk
+    await bob.close()

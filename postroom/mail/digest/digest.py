@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
+from postroom.core.processes import exit_with_parent
 from postroom.inbox import actions
 from postroom.inbox.actions import InboundMessage, NewAttachment
 from postroom.inbox.actions.activity import batched_activity
@@ -238,6 +240,10 @@ def _digest_each(
             raw.status = RawStatus.DONE
             raw.message = message
             raw.reason = ""
+            if result.parts_dropped or result.parts_flattened:  # rare: the MIME caps cut it
+                RawMessage.objects.filter(pk=raw.pk).update(
+                    parts_dropped=result.parts_dropped, parts_flattened=result.parts_flattened
+                )
         raw.digested_at = now
 
 
@@ -279,7 +285,13 @@ def start_parser_pool() -> ProcessPoolExecutor:
     """
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            # Gone with this process even after a kill -9 (which skips atexit).
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         _pool.submit(parse_many, [])  # make it start its process now
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool

@@ -220,7 +220,8 @@ def parse_addresses(raw: bytes | None, hint: str | None = None) -> list[tuple[st
     """Parse an address-list header into (display name, email) pairs, best effort."""
     if raw is None:
         return []
-    value = unfold(raw_to_str(raw, hint))
+    # NUL first: the tokeniser marks quoted words with it, and no database stores it.
+    value = unfold(raw_to_str(raw, hint)).replace("\x00", "")
     result: list[tuple[str, str]] = []
     for words, angle, comment in _split_mailboxes(value):
         if angle is not None:
@@ -238,7 +239,8 @@ def parse_addresses(raw: bytes | None, hint: str | None = None) -> list[tuple[st
             name = name or comment
         if not email and not name:
             continue
-        name = _BLANK_RE.sub(" ", decode_words(name, hint)).strip().strip("'\"").strip()
+        name = decode_words(name, hint).replace("\x00", "")  # an encoded word may hold one
+        name = _BLANK_RE.sub(" ", name).strip().strip("'\"").strip()
         result.append((name, email))
     return result
 

@@ -179,9 +179,10 @@ class _Splitter:
     way, and it saves the attachments after an inner part whose close line is missing).
     """
 
-    def __init__(self, data: bytes, defects: list[str]) -> None:
+    def __init__(self, data: bytes, defects: list[str], limits: Limits) -> None:
         self.data = data
         self.defects = defects
+        self.limits = limits
         self.budget = MAX_PARTS
         # Every line that starts with "--", as (start, end) offsets, in order.
         self.lines: list[tuple[int, int]] = [
@@ -252,6 +253,7 @@ class _Splitter:
         else:
             if part.is_multipart:
                 self.defects.append("MIME nesting too deep; rest kept as an attachment")
+                self.limits.flattened += 1
                 part.content_type = "application/octet-stream"
             found = self._next_delimiter(body_start, stack) if stack else None
             if found is not None and found[0] < limit:
@@ -302,6 +304,7 @@ class _Splitter:
                 return outer[0] if outer is not None and outer[0] < limit else limit
             if self.budget <= 0:
                 self.defects.append("too many MIME parts; rest ignored")
+                self.limits.dropped += self._parts_from(line_start, limit, inner)
                 return limit
             child_start = self._after_line(line_end)
             child, child_end = self.entity(child_start, limit, inner, child_default, depth + 1)
@@ -310,13 +313,46 @@ class _Splitter:
         self.defects.append("multipart close delimiter missing")
         return limit
 
+    def _parts_from(self, start: int, limit: int, stack: list[bytes]) -> int:
+        """How many parts begin between ``start`` and ``limit``: the delimiter lines of
+        the open multiparts (parts nested in those are not counted)."""
+        count = 0
+        for number in range(bisect_left(self.starts, start), len(self.lines)):
+            line_start, line_end = self.lines[number]
+            if line_start >= limit:
+                break
+            text = self.data[line_start + 2 : line_end]
+            for boundary in stack:
+                if text.startswith(boundary) and not text[len(boundary) :].startswith(b"--"):
+                    count += 1
+                    break
+        return count
+
+
+@dataclass
+class Limits:
+    """What the caps above cut from one message, to be said on it (docs/email-parsing.md)."""
+
+    dropped: int = 0  # parts past MAX_PARTS, not kept at all
+    flattened: int = 0  # multiparts deeper than MAX_DEPTH, each kept as one opaque attachment
+
 
 _CTYPE_RE = re.compile(r"[a-z0-9!#$&.+^_-]+/[a-z0-9!#$&.+^_*-]+")
 
 
-def parse_part(data: bytes, defects: list[str], *, default_type: str = "text/plain") -> Part:
-    """Parse a whole message (or an embedded one) into a Part tree. Never raises."""
-    part, _ = _Splitter(data, defects).entity(0, len(data), [], default_type, 0)
+def parse_part(
+    data: bytes,
+    defects: list[str],
+    *,
+    default_type: str = "text/plain",
+    limits: Limits | None = None,
+) -> Part:
+    """Parse a whole message (or an embedded one) into a Part tree. Never raises.
+
+    What the part caps cut is added to ``limits`` when one is given.
+    """
+    splitter = _Splitter(data, defects, limits if limits is not None else Limits())
+    part, _ = splitter.entity(0, len(data), [], default_type, 0)
     return part
 
 

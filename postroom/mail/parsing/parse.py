@@ -8,12 +8,14 @@ docs/email-parsing.md.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from postroom.core.text import clean_text
 from postroom.mail.parsing.bodies import AttachmentData, BodyResult, extract_bodies
 from postroom.mail.parsing.charsets import decode_text
 from postroom.mail.parsing.classify import BounceInfo, classify
@@ -24,7 +26,7 @@ from postroom.mail.parsing.headers import (
     parse_message_ids,
 )
 from postroom.mail.parsing.html import html_to_text, sanitize_email_html
-from postroom.mail.parsing.mime import Headers, parse_part
+from postroom.mail.parsing.mime import Headers, Limits, parse_part
 from postroom.mail.parsing.quotes import visible_text
 
 __all__ = [
@@ -78,23 +80,54 @@ class ParsedEmail:
     bounce: BounceInfo | None
     auto_submitted: bool
     defects: list[str]
+    # What the MIME caps cut (postroom/mail/parsing/mime.py): parts not kept at all, and
+    # subtrees nested too deep, each kept as one opaque attachment. Shown on the message.
+    parts_dropped: int = 0
+    parts_flattened: int = 0
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
-    """Parse a raw message. Never raises; see ``ParsedEmail.defects`` for what went wrong."""
+    """Parse a raw message. Never raises; see ``ParsedEmail.defects`` for what went wrong.
+
+    Every text in the result can be stored: no NUL, no lone surrogate (postroom/core/text.py).
+    """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raw = str(raw).encode("utf-8", errors="replace")
     raw = bytes(raw)
     try:
-        return _parse(raw)
+        return _storable(_parse(raw))
     except Exception as error:  # the promise is "never raises": degrade, don't lose it
         log.exception("parse_email failed; falling back to raw text")
-        return _fallback(raw, f"parser error: {type(error).__name__}: {error}")
+        return _storable(_fallback(raw, f"parser error: {type(error).__name__}: {error}"))
+
+
+def _storable[T](value: T) -> T:
+    """``value`` with every string in it cleaned, through dataclasses, lists and tuples.
+
+    One pass over the result keeps the promise for every header and body, whichever
+    helper decoded it (a From display name once kept its NUL, and PostgreSQL refused it).
+    """
+    if isinstance(value, str):
+        return clean_text(value)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [_storable(v) for v in value]  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(_storable(v) for v in value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field in dataclasses.fields(value):
+            before = getattr(value, field.name)
+            after = _storable(before)
+            if after is not before and after != before:
+                changes[field.name] = after
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
 
 
 def _parse(raw: bytes) -> ParsedEmail:
     defects: list[str] = []
-    root = parse_part(raw, defects)
+    limits = Limits()
+    root = parse_part(raw, defects, limits=limits)
     headers = root.headers
     bodies = extract_bodies(root, defects)
     hint = bodies.charset
@@ -126,6 +159,8 @@ def _parse(raw: bytes) -> ParsedEmail:
         bounce=classification.bounce,
         auto_submitted=classification.auto_submitted,
         defects=_dedupe(defects)[:MAX_DEFECTS],
+        parts_dropped=limits.dropped,
+        parts_flattened=limits.flattened,
     )
 
 
@@ -246,4 +281,6 @@ def parsed_to_json(p: ParsedEmail) -> dict[str, Any]:
             else None
         ),
         "defects": list(p.defects),
+        "parts_dropped": p.parts_dropped,
+        "parts_flattened": p.parts_flattened,
     }

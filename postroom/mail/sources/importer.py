@@ -31,8 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
+from django.db import InterfaceError, OperationalError, connection
+
 from postroom.inbox.models import Inbox
 from postroom.mail.models import RawMessage, RawStatus, Source
+from postroom.mail.sources.smtpd import max_message_size
 from postroom.mail.store import RawInput, store_raw, store_raw_many
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,19 @@ class ImportResult:
     duplicates: int = 0  # already stored: by an earlier run, or another route
     failed: int = 0
     errors: list[str] = field(default_factory=list)  # "<ref>: <reason>", one per failure
+    # Over the size limit SMTP applies: refused like SMTP refuses them (552), so not
+    # stored; listed, and left where they are, so nothing is lost.
+    too_big: int = 0
+    skipped: list[str] = field(default_factory=list)  # "<ref>: <size>, over <limit>"
+
+
+class ImportInterrupted(Exception):
+    """The database went away mid-import: nothing more can be stored, so the import
+    stops with what it did so far (``result``); running it again resumes it."""
+
+    def __init__(self, result: ImportResult, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {str(cause).strip()}")
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,7 @@ class _Item:
     raw: bytes | None
     envelope_from: str = ""
     error: str = ""
+    size: int = 0  # set (and ``raw`` None) for a message over the size limit
 
 
 class Progress:
@@ -209,8 +226,12 @@ def _ref(text: str) -> str:
     return text if len(text) <= _SOURCE_REF_MAX else "…" + text[-(_SOURCE_REF_MAX - 1) :]
 
 
-def _read_message(path: Path) -> Iterator[_Item]:
+def _read_message(path: Path, max_size: int) -> Iterator[_Item]:
     try:
+        size = path.stat().st_size
+        if size > max_size:  # not even read: a huge file would cost its size in memory
+            yield _Item(str(path), None, size=size)
+            return
         raw = path.read_bytes()
     except OSError as exc:
         yield _Item(str(path), None, error=exc.strerror or str(exc))
@@ -221,7 +242,7 @@ def _read_message(path: Path) -> Iterator[_Item]:
     yield _Item(str(path), raw)
 
 
-def _read_mbox(path: Path) -> Iterator[_Item]:
+def _read_mbox(path: Path, max_size: int) -> Iterator[_Item]:
     try:
         box = mailbox.mbox(path, create=False)
         keys = box.keys()  # scans for "From " lines, keeps offsets only
@@ -237,6 +258,9 @@ def _read_mbox(path: Path) -> Iterator[_Item]:
                 yield _Item(ref, None, error=str(exc))
                 continue
             from_line, _, raw = data.partition(b"\n")
+            if len(raw) > max_size:
+                yield _Item(ref, None, size=len(raw))
+                continue
             sender = from_line[len(_MBOX_FROM) :].split(maxsplit=1)
             envelope_from = sender[0].decode("utf-8", "replace") if sender else ""
             yield _Item(ref, raw, envelope_from=envelope_from)
@@ -244,7 +268,7 @@ def _read_mbox(path: Path) -> Iterator[_Item]:
         box.close()
 
 
-def _read_maildir(path: Path) -> Iterator[_Item]:
+def _read_maildir(path: Path, max_size: int) -> Iterator[_Item]:
     try:
         box = mailbox.Maildir(path, factory=None, create=False)
         keys = sorted(box.keys())  # unique names begin with the delivery time
@@ -258,42 +282,63 @@ def _read_maildir(path: Path) -> Iterator[_Item]:
         except (OSError, KeyError, mailbox.Error) as exc:
             yield _Item(ref, None, error=str(exc))
             continue
-        yield _Item(ref, raw)
+        yield _Item(ref, None, size=len(raw)) if len(raw) > max_size else _Item(ref, raw)
 
 
 _READERS = {"message": _read_message, "mbox": _read_mbox, "maildir": _read_maildir}
 
 
 def import_paths(
-    inbox: Inbox, paths: Iterable[Path | str], *, progress: Progress | None = None
+    inbox: Inbox,
+    paths: Iterable[Path | str],
+    *,
+    progress: Progress | None = None,
+    max_size: int | None = None,
 ) -> ImportResult:
     """Store every message found under ``paths`` for ``inbox``; never stops on a bad one.
 
-    Call outside a transaction: each message is committed as it is stored, which is what
-    makes an interrupted import resumable by running it again.
+    Messages over ``max_size`` bytes (default :func:`max_message_size`) are not stored
+    but listed in ``skipped``. Call outside a transaction: each message is committed as
+    it is stored, which is what makes an interrupted import resumable by running it
+    again. Raises :class:`ImportInterrupted` when the database connection is lost.
     """
+    limit = max_message_size() if max_size is None else max_size
     sources = find_sources(paths)
     result = ImportResult()
     if progress is not None:
         progress.start(sum(_estimate(source) for source in sources))
     batch: list[_Item] = []
-    for source in sources:
-        for item in _READERS[source.kind](source.path):
-            batch.append(item)
-            if len(batch) >= BATCH:
-                _store_batch(inbox, batch, result, progress)
-                batch = []
-    _store_batch(inbox, batch, result, progress)
-    if progress is not None:
-        progress.finish()
+    try:
+        for source in sources:
+            for item in _READERS[source.kind](source.path, limit):
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    _store_batch(inbox, batch, result, progress, limit)
+                    batch = []
+        _store_batch(inbox, batch, result, progress, limit)
+    except DatabaseGone as gone:
+        raise ImportInterrupted(result, gone.__cause__ or gone) from gone.__cause__
+    finally:
+        if progress is not None:
+            progress.finish()
     return result
+
+
+class DatabaseGone(Exception):
+    """Raised from a store error when the connection no longer works: not the message's
+    fault, and every message after it would fail the same way."""
+
+
+def _check_connection(exc: Exception) -> None:
+    if isinstance(exc, OperationalError | InterfaceError) and not connection.is_usable():
+        raise DatabaseGone from exc
 
 
 BATCH = 100
 
 
 def _store_batch(
-    inbox: Inbox, batch: list[_Item], result: ImportResult, progress: Progress | None
+    inbox: Inbox, batch: list[_Item], result: ImportResult, progress: Progress | None, limit: int
 ) -> None:
     """Store readable items in one transaction; on any error, one by one so a bad item
     is reported alone."""
@@ -308,9 +353,10 @@ def _store_batch(
             inbox=inbox,
             source=Source.IMPORT,
         )
-    except Exception:
+    except Exception as exc:
+        _check_connection(exc)
         for item in batch:
-            _store_item(inbox, item, result)
+            _store_item(inbox, item, result, limit)
             if progress is not None:
                 progress.advance()
         return
@@ -318,14 +364,28 @@ def _store_batch(
     result.duplicates += len(created) - sum(created)
     for item in batch:
         if item.raw is None:
-            _fail(result, item.ref, item.error)
+            _not_stored(result, item, limit)
         if progress is not None:
             progress.advance()
 
 
-def _store_item(inbox: Inbox, item: _Item, result: ImportResult) -> None:
-    if item.raw is None:
+def _not_stored(result: ImportResult, item: _Item, limit: int) -> None:
+    if item.size:
+        result.too_big += 1
+        reason = f"{_mb(item.size)}, over the {_mb(limit)} limit"
+        result.skipped.append(f"{item.ref}: {reason}")
+        log.warning("import: skipped %s: %s", item.ref, reason)
+    else:
         _fail(result, item.ref, item.error)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _store_item(inbox: Inbox, item: _Item, result: ImportResult, limit: int) -> None:
+    if item.raw is None:
+        _not_stored(result, item, limit)
         return
     try:
         stored = store_raw(
@@ -336,6 +396,7 @@ def _store_item(inbox: Inbox, item: _Item, result: ImportResult) -> None:
             envelope_from=item.envelope_from,
         )
     except Exception as exc:  # counted and reported; the next message may well work
+        _check_connection(exc)
         _fail(result, item.ref, f"{type(exc).__name__}: {exc}")
         return
     if stored.created:
@@ -362,11 +423,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-digest", action="store_true", help="only store; the running server digests later"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        default=None,
+        help="largest message stored, in bytes (default: the SMTP receiver's, "
+        "POSTROOM_SMTPD_MAX_BYTES); larger ones are skipped and listed",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``postroom import``: returns 0, or 1 when some messages failed. Django must be set up."""
+    """``postroom import``: returns 0; 1 when some messages failed or were skipped as too
+    big; 2 for an unknown inbox; 3 when the database connection was lost (the summary of
+    what was done is printed first). Django must be set up."""
     args = build_parser().parse_args(argv)
     inbox = Inbox.objects.filter(slug=args.inbox).first()
     if inbox is None:
@@ -377,20 +447,55 @@ def main(argv: list[str] | None = None) -> int:
         from postroom.mail.digest.digest import start_parser_pool
 
         start_parser_pool()  # launches while the files are read
-    result = import_paths(inbox, args.paths, progress=progress)
-    for error in result.errors:
-        print(f"failed: {error}", file=sys.stderr)
+    try:
+        result = import_paths(inbox, args.paths, progress=progress, max_size=args.max_size)
+    except ImportInterrupted as stopped:
+        _report(stopped.result)
+        print(_summary(inbox, stopped.result) + "; stopped.")
+        return _lost(stopped)
+    _report(result)
+    summary = _summary(inbox, result)
+    if not args.no_digest:
+        try:
+            summary += _digest(inbox)
+        except (OperationalError, InterfaceError) as exc:
+            print(summary + "; not digested.")
+            return _lost(exc)
+    print(summary + ".")
+    return 1 if result.failed or result.too_big else 0
+
+
+def _summary(inbox: Inbox, result: ImportResult) -> str:
     summary = (
         f"Imported into {inbox.address}: {result.stored} stored, "
         f"{result.duplicates} already there, {result.failed} failed"
     )
-    if not args.no_digest:
-        from postroom.mail.digest.digest import digest_all
+    if result.too_big:
+        summary += f", {result.too_big} skipped as too big"
+    return summary
 
-        quarantined = RawMessage.objects.filter(inbox=inbox, status=RawStatus.QUARANTINED)
-        before = quarantined.count()
-        # A large backlog uses a second process for parsing (both cores of a small box).
-        digested = digest_all(parallel=True)
-        summary += f"; digested {digested} ({quarantined.count() - before} quarantined)"
-    print(summary + ".")
-    return 1 if result.failed else 0
+
+def _report(result: ImportResult) -> None:
+    for error in result.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    for skipped in result.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
+
+
+def _digest(inbox: Inbox) -> str:
+    from postroom.mail.digest.digest import digest_all
+
+    quarantined = RawMessage.objects.filter(inbox=inbox, status=RawStatus.QUARANTINED)
+    before = quarantined.count()
+    # A large backlog uses a second process for parsing (both cores of a small box).
+    digested = digest_all(parallel=True)
+    return f"; digested {digested} ({quarantined.count() - before} quarantined)"
+
+
+def _lost(exc: BaseException) -> int:
+    print(
+        f"error: lost the database connection ({str(exc).strip().splitlines()[0]}). "
+        "What is stored is kept; run the same command again to resume.",
+        file=sys.stderr,
+    )
+    return 3

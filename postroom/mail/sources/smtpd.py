@@ -262,12 +262,18 @@ class SmtpdConfig:
     tls_key: str | None
 
 
+def max_message_size() -> int:
+    """The largest message any door takes, in bytes (POSTROOM_SMTPD_MAX_BYTES): SMTP
+    refuses a larger one with 552, import skips and lists it."""
+    return env_int("POSTROOM_SMTPD_MAX_BYTES", DEFAULT_MAX_SIZE, minimum=1024)
+
+
 def config_from_env() -> SmtpdConfig:
     """The receiver's settings from POSTROOM_SMTPD_* (see docs/ingest-sources.md)."""
     config = SmtpdConfig(
         host=env_str("POSTROOM_SMTPD_HOST", "127.0.0.1"),
         port=env_int("POSTROOM_SMTPD_PORT", 2525, minimum=1),
-        max_size=env_int("POSTROOM_SMTPD_MAX_BYTES", DEFAULT_MAX_SIZE, minimum=1024),
+        max_size=max_message_size(),
         tls_cert=env_optional("POSTROOM_SMTPD_TLS_CERT"),
         tls_key=env_optional("POSTROOM_SMTPD_TLS_KEY"),
     )

@@ -54,6 +54,7 @@ from postroom.inbox.models import (
     Status,
 )
 from postroom.inbox.queries import conversation_timeline
+from postroom.mail.queries import cut_short
 from postroom.notifications.models import Follower
 from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
@@ -336,6 +337,11 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         priorities=list(Priority),
         snooze_presets=snooze_presets(user),
         deliveries=deliveries_of(m.outbox for m in outgoing if hasattr(m, "outbox")),
+        cut_short=cut_short(
+            e.item.pk
+            for e in timeline
+            if isinstance(e.item, Message) and e.item.direction == Direction.INBOUND
+        ),
         **composer_context(
             request,
             user,

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from postroom.inbox.access import require_admin
 from postroom.mail.actions import do_delete_quarantined, do_retry_quarantined
 from postroom.mail.models import ImapAccount, RawMessage, RawStatus
+from postroom.mail.queries import cut_short_count
+from postroom.mail.sources.webhooks import webhook_states
 from postroom.web.context import page_context
 
 
@@ -45,6 +47,8 @@ def mail_health(request: HttpRequest) -> HttpResponse:
             accounts=ImapAccount.objects.select_related("inbox").order_by("inbox__name"),
             quarantined=quarantined,
             pending=RawMessage.objects.filter(status=RawStatus.PENDING).count(),
+            cut_short=cut_short_count(),
+            webhooks=webhook_states(),
         ),
     )
 
