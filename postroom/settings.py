@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "ninja",
     "anymail",
     "django_tasks_db",
+    "axes",
     "postroom.accounts",
     "postroom.events",
     "postroom.inbox",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "postroom.accounts.middleware.UserTimezoneMiddleware",
+    # Last: turns a refused sign-in into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "postroom.urls"
@@ -166,6 +170,24 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# Sign-in protection (postroom/accounts/signin.py): failures are counted per account and
+# per address; from the SLOW_AFTER-th in a row each next attempt waits longer, and at
+# FAILURE_LIMIT the account or address is locked for LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+POSTROOM_LOGIN_SLOW_AFTER = env_int("POSTROOM_LOGIN_SLOW_AFTER", 3, minimum=1)
+AXES_FAILURE_LIMIT = env_int("POSTROOM_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("POSTROOM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "postroom.accounts.signin.username_of"
+AXES_CLIENT_IP_CALLABLE = "postroom.accounts.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "postroom.accounts.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -10,6 +10,7 @@ import secrets
 import zoneinfo
 from collections.abc import Iterable
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
@@ -117,6 +118,19 @@ def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
     user.save(update_fields=["is_active"])
     record("user.activated" if active else "user.deactivated", actor=actor, target=user)
     emit(Event(type="access.changed", inbox_id=None, user_id=user.pk), actor=actor)
+
+
+@transaction.atomic
+def do_unlock_sign_in(user: User, *, actor: Actor) -> int:
+    """Let ``user`` sign in again now: forget the failed sign-ins on their account,
+    instead of waiting for the lockout to end. (An address locked by failures on many
+    accounts stays locked until its time is over.) Returns how many attempt records
+    were removed."""
+    require(actor, "do_unlock_sign_in")
+    removed = axes_reset(username=user.email.lower())
+    if removed:
+        record("user.unlocked", actor=actor, target=user, data={"attempts": removed})
+    return removed
 
 
 @transaction.atomic
