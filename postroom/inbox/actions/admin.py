@@ -62,7 +62,7 @@ def do_create_user(
     if role not in Role.values:
         raise ValidationError({"role": _("Choose owner, admin or agent.")})
     _check_time_zone(time_zone)
-    _check_password(password)
+    _check_password(password, User(email=email, name=name))  # not like their name
     user = User.objects.create_user(
         email=email, password=password, name=name.strip(), role=role, time_zone=time_zone
     )
@@ -84,8 +84,12 @@ def do_update_profile(
     name: str | None = None,
     time_zone: str | None = None,
     password: str | None = None,
+    current_password: str | None = None,
     actor: Actor,
 ) -> User:
+    """Change one's own name, time zone or password. A person changing their password
+    proves it is them with the current one; a reset link (the system, on the token's
+    word) does not need it."""
     require(actor, "do_update_profile", account=user)
     if name is not None:
         if not name.strip():
@@ -95,6 +99,10 @@ def do_update_profile(
         _check_time_zone(time_zone)
         user.time_zone = time_zone
     if password:
+        if isinstance(actor, User) and not user.check_password(current_password or ""):
+            raise ValidationError(
+                {"current_password": _("Enter your current password to set a new one.")}
+            )
         _check_password(password, user)
         user.set_password(password)
     user.save()
