@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "ninja",
     "anymail",
     "django_tasks_db",
+    "axes",
     "postroom.accounts",
     "postroom.events",
     "postroom.inbox",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "postroom.accounts.middleware.UserTimezoneMiddleware",
+    # Last: turns a refused sign-in into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "postroom.urls"
@@ -169,16 +173,41 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Sign-in protection (postroom/accounts/signin.py): failures are counted per account and
+# per address; from the SLOW_AFTER-th in a row each next attempt waits longer, and at
+# FAILURE_LIMIT the account or address is locked for LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+POSTROOM_LOGIN_SLOW_AFTER = env_int("POSTROOM_LOGIN_SLOW_AFTER", 3, minimum=1)
+AXES_FAILURE_LIMIT = env_int("POSTROOM_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("POSTROOM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "postroom.accounts.signin.username_of"
+AXES_CLIENT_IP_CALLABLE = "postroom.accounts.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "postroom.accounts.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The password policy: a minimum length (POSTROOM_PASSWORD_MIN_LENGTH), not one of the
+# 20,000 most common passwords, not all digits, not close to the person's name or email.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
+        "OPTIONS": {"min_length": env_int("POSTROOM_PASSWORD_MIN_LENGTH", 10, minimum=8)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
 ]
 
 LANGUAGE_CODE = "en"

@@ -74,6 +74,7 @@ class EventType(StrEnum):
     USER_ACTIVATED = "user.activated"
     USER_DEACTIVATED = "user.deactivated"
     USER_ROLE = "user.role"
+    USER_UNLOCKED = "user.unlocked"
     USER_NOTIFICATION_PREFERENCES = "user.notification_preferences"
     TEAM_CREATED = "team.created"
     TEAM_MEMBERS = "team.members"
@@ -335,6 +336,12 @@ class Grant(TypedDict):
     level: int
 
 
+class Unlocked(TypedDict):
+    """A person locked out after failed sign-ins was let in again by an administrator."""
+
+    attempts: int  # the attempt records forgotten
+
+
 class UserCreated(TypedDict):
     """A person was added to the workspace."""
 
@@ -448,6 +455,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.USER_ACTIVATED: (Empty, A.WORKSPACE),
     E.USER_DEACTIVATED: (Empty, A.WORKSPACE),
     E.USER_ROLE: (Role, A.WORKSPACE),
+    E.USER_UNLOCKED: (Unlocked, A.WORKSPACE),
     E.USER_NOTIFICATION_PREFERENCES: (NotificationPreferences, A.WORKSPACE),
     E.TEAM_CREATED: (Named, A.WORKSPACE),
     E.TEAM_MEMBERS: (TeamMembers, A.WORKSPACE),

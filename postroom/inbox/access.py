@@ -366,6 +366,7 @@ POLICY: dict[str, Requirement] = {
     "do_create_user": _admin(gettext_lazy("add people")),
     "do_set_user_active": _admin(gettext_lazy("deactivate or reactivate people")),
     "do_set_user_role": _admin(gettext_lazy("change people's roles")),
+    "do_unlock_sign_in": _admin(gettext_lazy("unlock people's sign-in")),
     "do_create_team": _admin(gettext_lazy("create teams")),
     "do_set_team_members": _admin(gettext_lazy("change teams")),
     "do_create_inbox": _admin(gettext_lazy("create inboxes")),

@@ -80,7 +80,9 @@ def _mail(user: User, notifications: list[Notification]) -> EmailMultiAlternativ
     return mail
 
 
-def _deliver(mail: EmailMultiAlternatives) -> bool:
+def deliver(mail: EmailMultiAlternatives) -> bool:
+    """Send mail to a teammate through the workspace's default transport (SMTP, a
+    provider, or captured for the Outbox page when none is set up)."""
     config = workspace_default()
     if config.kind == Transport.SMTP and config.smtp is not None:
         return send_smtp(config.smtp, _sender(), mail.recipients(), mail).delivered
@@ -138,7 +140,7 @@ def send_notification_emails(now: datetime | None = None) -> int:
             continue
         # Marked first: a crash after sending must not send the same email again.
         Notification.objects.filter(Q(pk__in=[n.pk for n in wanted])).update(emailed_at=now)
-        if _deliver(_mail(user, wanted)):
+        if deliver(_mail(user, wanted)):
             sent += 1
         else:
             log.warning("notification email to %s could not be sent", user.email)

@@ -721,6 +721,33 @@ def test_update_profile(world, password):
     assert log.verbs == ["user.updated"]
 
 
+def test_unlock_sign_in(world, rf):
+    # Two failed sign-ins on bob's account, forgotten by alice.
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="bob@example.test",
+        ip_address="10.0.0.1",
+        user_agent="a",
+        get_data="",
+        post_data="",
+        failures_since_start=2,
+    )
+    AccessAttempt.objects.create(
+        username="bob@example.test",
+        ip_address="10.0.0.2",
+        user_agent="b",
+        get_data="",
+        post_data="",
+        failures_since_start=1,
+    )
+    w = world
+    with written() as log:
+        assert actions.do_unlock_sign_in(w.bob, actor=w.alice) == 2
+    assert log.tuples == [ev("user.unlocked", w.alice, None, None, {"attempts": 2})]
+    assert not AccessAttempt.objects.exists()
+
+
 def test_deactivate_and_reactivate_a_user_tells_them(world):
     w = world
     with written() as off:
@@ -1356,6 +1383,11 @@ NO_CHANGE: list[Any] = [
         _nothing,
         lambda w: actions.do_set_user_active(w.bob, True, actor=w.alice),
         id="activate-the-active",
+    ),
+    pytest.param(
+        _nothing,
+        lambda w: actions.do_unlock_sign_in(w.bob, actor=w.alice),
+        id="unlock-the-unlocked",
     ),
     pytest.param(
         lambda w: do_follow(w.bob_conversation, actor=w.bob),

@@ -248,6 +248,10 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_set_user_role": lambda s: Call(
         "post", "/admin/people/", {"action": "role", "user": s.eve.pk, "role": "agent"}
     ),
+    # Nobody is locked out in the scene: allowed, it forgets nothing and logs nothing.
+    "do_unlock_sign_in": lambda s: Call(
+        "post", "/admin/people/", {"action": "unlock", "user": s.eve.pk}, writes=False
+    ),
     "do_create_team": lambda s: Call("post", "/admin/teams/", {"action": "create", "name": "Day"}),
     "do_set_team_members": lambda s: Call(
         "post", "/admin/teams/", {"action": "members", "team": s.team.pk, "members": [s.eve.pk]}

@@ -16,6 +16,7 @@ from postroom.inbox.actions.admin import (
     do_set_team_members,
     do_set_user_active,
     do_set_user_role,
+    do_unlock_sign_in,
     do_update_inbox,
     do_update_profile,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "do_split_message",
     "do_start_conversation",
     "do_unassign",
+    "do_unlock_sign_in",
     "do_update_inbox",
     "do_update_label",
     "do_update_profile",

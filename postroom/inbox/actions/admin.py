@@ -10,6 +10,7 @@ import secrets
 import zoneinfo
 from collections.abc import Iterable
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
@@ -61,7 +62,7 @@ def do_create_user(
     if role not in Role.values:
         raise ValidationError({"role": _("Choose owner, admin or agent.")})
     _check_time_zone(time_zone)
-    _check_password(password)
+    _check_password(password, User(email=email, name=name))  # not like their name
     user = User.objects.create_user(
         email=email, password=password, name=name.strip(), role=role, time_zone=time_zone
     )
@@ -83,8 +84,12 @@ def do_update_profile(
     name: str | None = None,
     time_zone: str | None = None,
     password: str | None = None,
+    current_password: str | None = None,
     actor: Actor,
 ) -> User:
+    """Change one's own name, time zone or password. A person changing their password
+    proves it is them with the current one; a reset link (the system, on the token's
+    word) does not need it."""
     require(actor, "do_update_profile", account=user)
     if name is not None:
         if not name.strip():
@@ -94,6 +99,10 @@ def do_update_profile(
         _check_time_zone(time_zone)
         user.time_zone = time_zone
     if password:
+        if isinstance(actor, User) and not user.check_password(current_password or ""):
+            raise ValidationError(
+                {"current_password": _("Enter your current password to set a new one.")}
+            )
         _check_password(password, user)
         user.set_password(password)
     user.save()
@@ -117,6 +126,19 @@ def do_set_user_active(user: User, active: bool, *, actor: Actor) -> None:
     user.save(update_fields=["is_active"])
     record("user.activated" if active else "user.deactivated", actor=actor, target=user)
     emit(Event(type="access.changed", inbox_id=None, user_id=user.pk), actor=actor)
+
+
+@transaction.atomic
+def do_unlock_sign_in(user: User, *, actor: Actor) -> int:
+    """Let ``user`` sign in again now: forget the failed sign-ins on their account,
+    instead of waiting for the lockout to end. (An address locked by failures on many
+    accounts stays locked until its time is over.) Returns how many attempt records
+    were removed."""
+    require(actor, "do_unlock_sign_in")
+    removed = axes_reset(username=user.email.lower())
+    if removed:
+        record("user.unlocked", actor=actor, target=user, data={"attempts": removed})
+    return removed
 
 
 @transaction.atomic

@@ -49,6 +49,7 @@ def account(request: HttpRequest) -> HttpResponse:
                     name=post.get("name"),
                     time_zone=post.get("time_zone"),
                     password=post.get("password") or None,
+                    current_password=post.get("current_password") or None,
                     actor=me,
                 )
                 if post.get("password"):

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from postroom.accounts import signin
 from postroom.accounts.models import Role, Team, User
 from postroom.inbox import actions
 from postroom.inbox.access import access_inbox, require, require_admin
@@ -68,6 +69,13 @@ def people(request: HttpRequest) -> HttpResponse:
                     lambda: actions.do_set_user_active(target, verb == "activate", actor=me),
                     _("Saved."),
                 )
+            case "unlock":
+                target = _user(post.get("user", ""))
+                _run(
+                    request,
+                    lambda: actions.do_unlock_sign_in(target, actor=me),
+                    _("%(name)s can sign in again.") % {"name": target.name},
+                )
             case "role":
                 target = _user(post.get("user", ""))
                 _run(
@@ -81,7 +89,12 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/admin/people.html",
-        page_context(request, people=User.objects.order_by("name"), roles=Role.choices),
+        page_context(
+            request,
+            people=User.objects.order_by("name"),
+            roles=Role.choices,
+            locked=signin.locked_accounts(),
+        ),
     )
 
 

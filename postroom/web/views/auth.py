@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse_lazy
 
+from postroom.accounts import signin
+from postroom.inbox import actions
 from postroom.inbox.access import visible_inboxes
+from postroom.inbox.actors import SYSTEM
+from postroom.notifications.email import deliver
 
 
 class LoginView(auth_views.LoginView):
+    """The sign-in form. After several failures in a row an attempt made too soon is
+    answered 429 without checking the password (postroom/accounts/signin.py); a locked
+    account or address gets the lockout page from the middleware (also 429)."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = signin.wait_seconds(
+            signin.username_of(request, None), signin.client_address(request)
+        )
+        if wait > 0:
+            context = self.get_context_data(form=self.get_form(), wait=wait)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 login = LoginView.as_view()
@@ -25,3 +51,55 @@ def home(request: HttpRequest) -> HttpResponse:
     if first is None:
         return redirect("web:settings")
     return redirect("web:inbox", slug=first.slug)
+
+
+class _ResetForm(PasswordResetForm):
+    """Django's reset form, sending through the workspace's transport, as notifications
+    do (Django's own mail settings are not used by Postroom)."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        mail = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        mail.extra_headers["Auto-Submitted"] = "auto-generated"
+        deliver(mail)
+
+
+class _SetPasswordForm(SetPasswordForm):
+    """Django's form, saving through the action (which records the change)."""
+
+    def save(self, commit: bool = True) -> Any:
+        actions.do_update_profile(
+            self.user, password=self.cleaned_data["new_password1"], actor=SYSTEM
+        )
+        return self.user
+
+
+password_reset = auth_views.PasswordResetView.as_view(
+    form_class=_ResetForm,
+    template_name="web/password_reset.html",
+    email_template_name="web/password_reset_email.txt",
+    subject_template_name="web/password_reset_subject.txt",
+    success_url=reverse_lazy("web:password_reset_done"),
+    from_email=settings.POSTROOM_NOTIFY_FROM,
+    extra_email_context={"base_url": settings.BASE_URL.rstrip("/")},
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="web/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=_SetPasswordForm,
+    template_name="web/password_reset_confirm.html",
+    success_url=reverse_lazy("web:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="web/password_reset_complete.html"
+)
