@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "postroom.accounts.middleware.UserTimezoneMiddleware",
+    "postroom.accounts.sessions.SessionSeenMiddleware",
     # Last: turns a refused sign-in into the lockout page (429).
     "axes.middleware.AxesMiddleware",
 ]

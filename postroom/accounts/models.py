@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,6 +34,9 @@ class User(AbstractBaseUser):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), auto_now_add=True)
+    # Part of what every session of this person is checked against: changing it signs
+    # them out everywhere at once (empty for the sessions of before it existed).
+    session_epoch = models.CharField(max_length=32, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -44,6 +49,14 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's check of a session against the account (it changes with the
+        password), extended by :attr:`session_epoch`; the same as Django's while the
+        epoch is empty."""
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password + self.session_epoch
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_admin(self) -> bool:
@@ -77,10 +90,36 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # None: until revoked. An expired token is refused like an unknown one (401).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
 
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
     @staticmethod
     def hash(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session of a person: what the Settings page lists, so
+    they can sign one out, or all but this one. The session itself lives in Django's
+    session store under ``session_key``; this row is its label (bookkeeping of the sign-in
+    flow, written when signing in and out; later activity is noted in the cache, see
+    postroom/accounts/sessions.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    address = models.CharField(max_length=45, blank=True, default="")
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ("-last_seen_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} from {self.address or '?'}"

@@ -28,7 +28,7 @@ class BearerToken(HttpBearer):
         found = (
             ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash(token)).first()
         )
-        if found is None or not found.user.is_active:
+        if found is None or not found.user.is_active or found.expired(clock.now()):
             return None
         _touch(found)
         return found.user

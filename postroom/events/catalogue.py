@@ -79,6 +79,8 @@ class EventType(StrEnum):
     TEAM_CREATED = "team.created"
     TEAM_MEMBERS = "team.members"
     TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
+    USER_SIGNED_OUT = "user.signed_out"
     MAIL_RETRIED = "mail.retried"
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
@@ -378,6 +380,21 @@ class TokenCreated(TypedDict):
     """An API token was created for ``user``."""
 
     user: int
+    expires_at: NotRequired[str]  # ISO 8601; absent: until revoked
+
+
+class TokenRevoked(TypedDict):
+    """An API token of ``user`` was revoked: it is refused from now on."""
+
+    user: int
+
+
+class SignedOut(TypedDict):
+    """Sessions of a person were signed out from their settings: one, or ``everywhere``
+    (every session but the one that asked)."""
+
+    sessions: int  # the listed sessions ended
+    everywhere: bool
 
 
 class RawMail(TypedDict):
@@ -460,6 +477,8 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.TEAM_CREATED: (Named, A.WORKSPACE),
     E.TEAM_MEMBERS: (TeamMembers, A.WORKSPACE),
     E.TOKEN_CREATED: (TokenCreated, A.WORKSPACE),
+    E.TOKEN_REVOKED: (TokenRevoked, A.WORKSPACE),
+    E.USER_SIGNED_OUT: (SignedOut, A.WORKSPACE),
     E.MAIL_RETRIED: (RawMail, A.INBOX),
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),

@@ -714,7 +714,9 @@ def test_create_user(world):
 def test_update_profile(world, password):
     w = world
     with written() as log:
-        actions.do_update_profile(w.bob, name="Robert", password=password, actor=w.bob)
+        actions.do_update_profile(
+            w.bob, name="Robert", password=password, current_password=PASSWORD, actor=w.bob
+        )
     assert log.tuples == [
         ev("user.updated", w.bob, None, None, {"password_changed": password is not None})
     ]
@@ -907,6 +909,31 @@ def test_create_api_token(world):
     assert log.tuples == [ev("token.created", w.bob, None, None, {"user": w.bob.pk})]
     assert log.verbs == ["token.created"]
     assert ApiToken.objects.get().pk == token.pk
+
+
+def test_create_an_expiring_token_and_revoke_it(world):
+    w = world
+    with written() as created:
+        token, _secret = actions.do_create_api_token(
+            w.bob, name="ci", expires_in_days=30, actor=w.bob
+        )
+    expires = (clock.now() + timedelta(days=30)).isoformat()
+    assert created.tuples == [
+        ev("token.created", w.bob, None, None, {"user": w.bob.pk, "expires_at": expires})
+    ]
+    with written() as revoked:
+        actions.do_revoke_api_token(token, actor=w.bob)
+    assert revoked.tuples == [ev("token.revoked", w.bob, None, None, {"user": w.bob.pk})]
+    assert not ApiToken.objects.exists()
+
+
+def test_sign_out_everywhere(world):
+    w = world
+    with written() as log:
+        assert actions.do_sign_out_sessions(w.bob, actor=w.bob) == 0
+    assert log.tuples == [
+        ev("user.signed_out", w.bob, None, None, {"sessions": 0, "everywhere": True})
+    ]
 
 
 # The outbox: undo, retry, send now, settings ---------------------------------------------

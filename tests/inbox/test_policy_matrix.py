@@ -283,6 +283,8 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_create_api_token": lambda s: Call(
         "post", "/settings/", {"action": "token", "name": "laptop"}, ok=200
     ),
+    # Everyone's own sessions: signing the others out (the one asking stays).
+    "do_sign_out_sessions": lambda s: Call("post", "/settings/", {"action": "sign_out_everywhere"}),
     "do_set_preferences": lambda s: Call(
         "post", "/settings/", {"action": "notifications", "email_mode": "off"}
     ),
@@ -291,6 +293,8 @@ WEB: dict[str, Callable[[Scene], Call]] = {
 
 # Rows a person cannot reach from a page, and why.
 NOT_ON_THE_WEB = {
+    "do_revoke_api_token": "the token is looked up among the person's own (404 for anyone "
+    "else's), so no persona reaches another's (tests/web/test_sessions_and_tokens.py)",
     "do_save_draft": "run by the composer when a send is refused (tests/outbound/test_pages.py)",
     "do_unfollow": "the same button as do_follow, once followed (tests/web/test_following.py)",
     "do_add_contact_identity": "no contact page yet (tests/inbox/test_contact_identities.py)",

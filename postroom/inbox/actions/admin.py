@@ -9,8 +9,11 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from collections.abc import Iterable
+from datetime import timedelta
+from importlib import import_module
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
@@ -18,7 +21,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from postroom.accounts.models import ApiToken, Role, Team, User
+from postroom.accounts.models import ApiToken, Role, SignedInSession, Team, User
+from postroom.core import clock
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
@@ -321,12 +325,65 @@ def do_revoke_access(grant: InboxAccess, *, actor: Actor) -> None:
 
 
 @transaction.atomic
-def do_create_api_token(user: User, *, name: str = "", actor: Actor) -> tuple[ApiToken, str]:
-    """Create a personal API token. Returns the row and the secret (shown once)."""
+def do_create_api_token(
+    user: User, *, name: str = "", expires_in_days: int | None = None, actor: Actor
+) -> tuple[ApiToken, str]:
+    """Create a personal API token, valid for ``expires_in_days`` (None: until revoked).
+    Returns the row and the secret (shown once)."""
     require(actor, "do_create_api_token", account=user)
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3660:
+        raise ValidationError({"expires_in_days": _("Choose between 1 and 3660 days.")})
     secret = "pr_" + secrets.token_urlsafe(32)
+    expires = clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken.objects.create(
-        user=user, name=name[:100], token_hash=ApiToken.hash(secret), prefix=secret[:10]
+        user=user,
+        name=name[:100],
+        token_hash=ApiToken.hash(secret),
+        prefix=secret[:10],
+        expires_at=expires,
     )
-    record("token.created", actor=actor, target=token, data={"user": user.pk})
+    data: dict[str, object] = {"user": user.pk}
+    if expires is not None:
+        data["expires_at"] = expires.isoformat()
+    record("token.created", actor=actor, target=token, data=data)
     return token, secret
+
+
+@transaction.atomic
+def do_revoke_api_token(token: ApiToken, *, actor: Actor) -> None:
+    """Revoke one of a person's API tokens: refused (401) from the next request on."""
+    require(actor, "do_revoke_api_token", account=token.user)
+    record("token.revoked", actor=actor, target=token, data={"user": token.user_id})
+    token.delete()
+
+
+@transaction.atomic
+def do_sign_out_sessions(
+    user: User, *, actor: Actor, session_ids: Iterable[int] | None = None, keep: str = ""
+) -> int:
+    """Sign out some of ``user``'s browser sessions (``session_ids``, from their list),
+    or with ``session_ids`` None every session but the one keyed ``keep``: then even
+    sessions missing from the list end, as every session is checked against the
+    account's session epoch, which changes (the caller keeps its own session with
+    ``update_session_auth_hash``). Returns how many listed sessions ended."""
+    require(actor, "do_sign_out_sessions", account=user)
+    rows = SignedInSession.objects.filter(user=user).exclude(session_key=keep)
+    if session_ids is not None:
+        rows = rows.filter(pk__in=list(session_ids))
+    keys = list(rows.values_list("session_key", flat=True))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+    SignedInSession.objects.filter(session_key__in=keys).delete()
+    everywhere = session_ids is None
+    if everywhere:
+        user.session_epoch = secrets.token_hex(16)
+        user.save(update_fields=["session_epoch"])
+    if keys or everywhere:
+        record(
+            "user.signed_out",
+            actor=actor,
+            target=user,
+            data={"sessions": len(keys), "everywhere": everywhere},
+        )
+    return len(keys)

@@ -1,4 +1,4 @@
-"""A person's own settings: name, time zone, password, API tokens."""
+"""A person's own settings: name, time zone, password, API tokens, signed-in sessions."""
 
 from __future__ import annotations
 
@@ -9,15 +9,22 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from postroom.accounts.models import ApiToken, SignedInSession
+from postroom.accounts.sessions import last_active
+from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actions.notifications import do_set_preferences
 from postroom.notifications.models import EmailMode, Preference
 from postroom.web.context import page_context, signed_in_user
 
 _ZONES = sorted(zoneinfo.available_timezones())
+
+
+def _number(value: str | None) -> int:
+    return int(value) if value and value.isdecimal() else 0
 
 
 @login_required
@@ -40,9 +47,28 @@ def account(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Notification settings saved."))
                 return redirect("web:settings")
             if post.get("action") == "token":
+                days = post.get("expires_in_days", "")
                 _token, new_token = actions.do_create_api_token(
-                    me, name=post.get("name", ""), actor=me
+                    me,
+                    name=post.get("name", ""),
+                    expires_in_days=int(days) if days.isdecimal() else None,
+                    actor=me,
                 )
+            elif post.get("action") == "revoke_token":
+                token = get_object_or_404(ApiToken, user=me, pk=_number(post.get("token")))
+                actions.do_revoke_api_token(token, actor=me)
+                messages.success(request, _("Token revoked."))
+                return redirect("web:settings")
+            elif post.get("action") in ("sign_out", "sign_out_everywhere"):
+                current = request.session.session_key or ""
+                if post.get("action") == "sign_out":
+                    chosen = [_number(post.get("session"))]
+                    actions.do_sign_out_sessions(me, session_ids=chosen, keep=current, actor=me)
+                else:
+                    actions.do_sign_out_sessions(me, keep=current, actor=me)
+                    update_session_auth_hash(request, me)  # this session stays signed in
+                messages.success(request, _("Signed out."))
+                return redirect("web:settings")
             else:
                 actions.do_update_profile(
                     me,
@@ -59,6 +85,7 @@ def account(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+    sessions = list(SignedInSession.objects.filter(user=me))
     return render(
         request,
         "web/account.html",
@@ -66,6 +93,10 @@ def account(request: HttpRequest) -> HttpResponse:
             request,
             zones=_ZONES,
             tokens=me.api_tokens.order_by("-created_at"),
+            sessions=sessions,
+            last_active=last_active(sessions),
+            current_session=request.session.session_key,
+            now=clock.now(),
             preference=Preference.objects.filter(user=me).first() or Preference(user=me),
             email_modes=EmailMode.choices,
             new_token=new_token,
