@@ -127,6 +127,19 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recompute the audit trail's hash chain: exit 0 when intact, 1 when not."""
+    _setup()
+    from postroom.audit.trail import verify
+
+    result = verify()
+    if result.intact:
+        print(f"{result.entries} audit entries, chain intact.")
+        return 0
+    print(f"audit trail broken: {result.problem} ({result.entries} entries read)")
+    return 1
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _setup()
     _migrate()
@@ -179,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--user", required=True, help="the user's email")
     create.add_argument("--name", default="cli")
     create.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("audit", help="the audit trail")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    check = audit_sub.add_parser("verify", help="check that no entry was changed or removed")
+    check.set_defaults(func=cmd_audit_verify)
 
     # Listed for --help only: main() hands their arguments to their module before parsing.
     for name, helptext in (

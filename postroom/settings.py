@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "postroom.accounts",
+    "postroom.audit",
     "postroom.events",
     "postroom.inbox",
     "postroom.mail",

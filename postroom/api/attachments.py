@@ -8,6 +8,7 @@ from ninja import Router
 from postroom.api.auth import member
 from postroom.api.errors import ERROR_RESPONSES
 from postroom.api.schemas import Id
+from postroom.audit.trail import record_read
 from postroom.inbox.access import access_attachment
 
 router = Router(tags=["attachments"])
@@ -18,7 +19,9 @@ router = Router(tags=["attachments"])
 )
 def download(request: HttpRequest, attachment_id: Id) -> FileResponse:
     """The file's bytes, with its name and type. 404 without access to its inbox."""
-    item = access_attachment(member(request), attachment_id)
+    user = member(request)
+    item = access_attachment(user, attachment_id)
+    record_read(request, user, "attachment", item.pk)
     response = FileResponse(
         item.file.open("rb"),
         as_attachment=True,

@@ -18,6 +18,7 @@ from postroom.api.schemas import (
     StatusName,
     ViewName,
 )
+from postroom.audit.trail import record_read
 from postroom.inbox.access import access_conversation, access_inbox, access_label, visible_inboxes
 from postroom.inbox.models import Inbox, Label
 from postroom.inbox.queries import BadCursor, conversation_page, decode_cursor
@@ -99,4 +100,6 @@ def list_conversations(
 def get_conversation(request: HttpRequest, conversation_id: Id) -> ConversationDetailOut:
     """The conversation with its messages (and attachments), notes, assignees and labels."""
     user = member(request)
-    return conversation_detail(user, access_conversation(user, conversation_id))
+    conversation = access_conversation(user, conversation_id)
+    record_read(request, user, "conversation", conversation.pk)
+    return conversation_detail(user, conversation)

@@ -83,6 +83,38 @@ REACTORS: list[Reactor] = [
         "postroom.outbound.reactions:acknowledge",
         frozenset({EventType.MESSAGE_RECEIVED}),
     ),
+    # What the audit trail keeps of the log: who changed people, access, settings, or
+    # deleted something (docs/audit.md).
+    Reactor(
+        "audit",
+        "postroom.audit.reactor:handle",
+        frozenset(
+            {
+                EventType.USER_CREATED,
+                EventType.USER_UPDATED,
+                EventType.USER_ACTIVATED,
+                EventType.USER_DEACTIVATED,
+                EventType.USER_ROLE,
+                EventType.USER_UNLOCKED,
+                EventType.USER_SIGNED_OUT,
+                EventType.TOKEN_CREATED,
+                EventType.TOKEN_REVOKED,
+                EventType.TEAM_CREATED,
+                EventType.TEAM_MEMBERS,
+                EventType.ACCESS_GRANTED,
+                EventType.ACCESS_REVOKED,
+                EventType.INBOX_CREATED,
+                EventType.INBOX_UPDATED,
+                EventType.INBOX_OUTBOUND_CONFIGURED,
+                EventType.INBOX_REPLY_RULES_CHANGED,
+                EventType.MAIL_IMAP_CONFIGURED,
+                EventType.MAIL_RETRIED,
+                EventType.MAIL_DELETED,
+                EventType.LABEL_DELETED,
+                EventType.CONVERSATION_PURGED,
+            }
+        ),
+    ),
 ]
 
 

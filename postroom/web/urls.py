@@ -3,6 +3,7 @@ from django.urls import path
 from postroom.web.views import (
     account,
     admin,
+    audit,
     auth,
     background,
     compose,
@@ -49,6 +50,7 @@ urlpatterns = [
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
     path("admin/labels/", admin.labels, name="admin_labels"),
     path("admin/mail/", mail_admin.mail_health, name="admin_mail"),
+    path("admin/audit/", audit.audit, name="admin_audit"),
     path("admin/background/", background.background, name="admin_background"),
     path("admin/mail/raw/<int:pk>/", mail_admin.raw_download, name="admin_raw"),
 ]

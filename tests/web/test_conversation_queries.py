@@ -21,7 +21,9 @@ from postroom.inbox.models import AccessLevel, MessageKind
 from postroom.outbound.models import ComposeMode
 
 # 17: the last one asks which messages the MIME caps cut (postroom/mail/queries.py).
-PAGE_QUERIES = 17
+# 22: the audit trail records the read (a savepoint, the chain's head locked, the entry,
+# the head moved on, the savepoint released: postroom/audit/trail.py).
+PAGE_QUERIES = 22
 
 
 def _grow(world, messages: int):

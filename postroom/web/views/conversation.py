@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from postroom.accounts.models import Role, Team, User
+from postroom.audit.trail import record_read
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
@@ -255,6 +256,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("You may not do that."))
         return redirect("web:conversation", pk=convo.pk)
+    record_read(request, user, "conversation", convo.pk)
     # One read of the visible labels serves the sidebar, the label picker, the
     # conversation's own labels and the timeline's filter.
     on_conversation = ConversationLabel.objects.filter(conversation=convo, label=OuterRef("pk"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest
 
+from postroom.audit.trail import record_read
 from postroom.inbox.access import access_attachment
+from postroom.web.context import signed_in_user
 
 # Types a browser may show inline without risk of running script in our origin.
 _INLINE_SAFE = {
@@ -21,6 +23,7 @@ _INLINE_SAFE = {
 @login_required
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     item = access_attachment(request.user, pk)
+    record_read(request, signed_in_user(request), "attachment", item.pk)
     inline = item.content_type in _INLINE_SAFE and "download" not in request.GET
     response = FileResponse(
         item.file.open("rb"),
