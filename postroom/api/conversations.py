@@ -57,7 +57,9 @@ def list_conversations(
     inbox: QueryEx[str | None, P(description="Inbox slug; every visible inbox if omitted.")] = None,
     view: QueryEx[ViewName | None, P(description="Defaults to `status`, else `open`.")] = None,
     status: StatusName | None = None,
-    assignee: QueryEx[str | None, P(description='A teammate\'s id, or "me".')] = None,
+    assignee: QueryEx[
+        str | None, P(description='A teammate\'s id, or "me".', pattern=r"^(me|[1-9][0-9]{0,17})$")
+    ] = None,
     label: QueryEx[Id | None, P(description="Label id; replaces `view`, keeps `status`.")] = None,
     cursor: QueryEx[str | None, P(description="`next_cursor` of the previous page.")] = None,
     limit: QueryEx[int, P(ge=1, le=100)] = 50,

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from postroom.api.schemas import ErrorOut, FieldErrorOut, ForbiddenOut, ValidationErrorOut
@@ -75,6 +76,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(request, {"detail": "Not found"}, status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # A body that is not JSON at all: a bad request like any other, so a 422 naming
+        # the body (django-ninja would answer 400).
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            detail = [
+                {"loc": ["body"], "msg": "The body is not valid JSON.", "type": "json_invalid"}
+            ]
+            return api.create_response(request, {"detail": detail}, status=422)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     @api.exception_handler(NinjaValidationError)
     def request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -261,6 +261,19 @@ class AssignIn(BodyIn):
 class UnassignIn(BodyIn):
     """Exactly one of ``user`` or ``"everyone": true``: removing everyone is never a default."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["user"], "properties": {"user": {"type": "integer"}}},
+                {"required": ["everyone"], "properties": {"everyone": {"const": True}}},
+            ],
+            "not": {
+                "required": ["user", "everyone"],
+                "properties": {"user": {"type": "integer"}, "everyone": {"const": True}},
+            },
+        }
+    )
+
     user: Id | None = Field(default=None, description="Remove this teammate.")
     everyone: bool = Field(
         default=False, strict=True, description="`true` removes every assignee and the team."
@@ -292,7 +305,8 @@ class SnoozeIn(BodyIn):
 
 
 class NoteIn(BodyIn):
-    body: str = Field(description="Markdown.")
+    # Documented as not blank; the action checks it (422 "The note is empty.").
+    body: str = Field(description="Markdown; not blank.", json_schema_extra={"pattern": r"\S"})
 
 
 class AttachmentIn(BodyIn):
