@@ -140,6 +140,26 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Re-encrypt every stored secret with POSTROOM_ENCRYPTION_KEY."""
+    _setup()
+    from postroom.core.crypto import SecretUnreadable
+    from postroom.inbox.actors import SYSTEM
+    from postroom.mail.actions import do_rotate_secrets
+
+    try:
+        count = do_rotate_secrets(actor=SYSTEM)
+    except SecretUnreadable as exc:
+        print(
+            f"error: {exc}; nothing was changed (is an old key missing from "
+            "POSTROOM_ENCRYPTION_OLD_KEYS?)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Re-encrypted {count} stored secrets with the current key.")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     _setup()
     _migrate()
@@ -192,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--user", required=True, help="the user's email")
     create.add_argument("--name", default="cli")
     create.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("rotate-key", help="re-encrypt stored secrets with the current key")
+    p.set_defaults(func=cmd_rotate_key)
 
     p = sub.add_parser("audit", help="the audit trail")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

@@ -323,6 +323,8 @@ CHANNEL_LAYERS = {
     )
 }
 POSTROOM_ENCRYPTION_KEY = env_optional("POSTROOM_ENCRYPTION_KEY")
+# Earlier keys: they still open secrets until `postroom rotate-key` re-encrypts them.
+POSTROOM_ENCRYPTION_OLD_KEYS = env_list("POSTROOM_ENCRYPTION_OLD_KEYS", [])
 
 LOGGING = {
     "version": 1,

@@ -84,6 +84,7 @@ class EventType(StrEnum):
     MAIL_RETRIED = "mail.retried"
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
+    SECRETS_ROTATED = "secrets.rotated"
     CONTACT_IDENTITY_ADDED = "contact.identity_added"
 
 
@@ -414,6 +415,12 @@ class ImapConfigured(TypedDict):
     cursor_reset: bool
 
 
+class SecretsRotated(TypedDict):
+    """Every stored secret was re-encrypted with the current key."""
+
+    secrets: int
+
+
 class IdentityAdded(TypedDict):
     """A contact got another identity (an email address, a phone number, a chat handle)."""
 
@@ -482,6 +489,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MAIL_RETRIED: (RawMail, A.INBOX),
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),
+    E.SECRETS_ROTATED: (SecretsRotated, A.WORKSPACE),
     E.CONTACT_IDENTITY_ADDED: (IdentityAdded, A.WORKSPACE),
 }
 

@@ -112,6 +112,7 @@ REACTORS: list[Reactor] = [
                 EventType.MAIL_DELETED,
                 EventType.LABEL_DELETED,
                 EventType.CONVERSATION_PURGED,
+                EventType.SECRETS_ROTATED,
             }
         ),
     ),

@@ -396,6 +396,7 @@ POLICY: dict[str, Requirement] = {
     "do_record_failure": _system(gettext_lazy("record deliveries")),
     "do_mark_bounced": _system(gettext_lazy("record bounces")),
     "do_send_auto_ack": _system(gettext_lazy("send acknowledgements")),
+    "do_rotate_secrets": _system(gettext_lazy("re-encrypt stored secrets")),
 }
 
 

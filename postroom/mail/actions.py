@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from postroom.core.crypto import encrypt
+from postroom.core.crypto import encrypt, reencrypt
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Inbox
 from postroom.mail.models import AfterImport, ImapAccount, RawMessage, RawStatus, Security
 from postroom.mail.store import digest_wakeup
+from postroom.outbound.models import OutboundSettings
 
 
 @transaction.atomic
@@ -148,3 +149,30 @@ def do_configure_imap(
         },
     )
     return account
+
+
+# Every stored secret: (model, its encrypted fields).
+_SECRETS = (
+    (ImapAccount, ("secret_encrypted", "oauth_refresh_encrypted", "oauth_client_secret_encrypted")),
+    (OutboundSettings, ("smtp_password", "provider_secret")),
+)
+
+
+@transaction.atomic
+def do_rotate_secrets(*, actor: Actor) -> int:
+    """Re-encrypt every stored secret with the current key (``postroom rotate-key``), so
+    the old keys (POSTROOM_ENCRYPTION_OLD_KEYS) can be removed. All or nothing: one
+    secret that no key opens stops it, and nothing is changed. Returns how many were
+    re-encrypted."""
+    require(actor, "do_rotate_secrets")
+    count = 0
+    for model, fields in _SECRETS:
+        for row in model.objects.select_for_update().order_by("pk"):
+            changed = [f for f in fields if getattr(row, f)]
+            for field in changed:
+                setattr(row, field, reencrypt(getattr(row, field)))
+            if changed:
+                row.save(update_fields=changed)
+                count += len(changed)
+    record("secrets.rotated", actor=actor, data={"secrets": count})
+    return count

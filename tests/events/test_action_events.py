@@ -927,6 +927,14 @@ def test_create_an_expiring_token_and_revoke_it(world):
     assert not ApiToken.objects.exists()
 
 
+def test_rotate_secrets(world):
+    from postroom.mail.actions import do_rotate_secrets
+
+    with written() as log:
+        assert do_rotate_secrets(actor=SYSTEM) == 0
+    assert log.tuples == [ev("secrets.rotated", SYS, None, None, {"secrets": 0})]
+
+
 def test_sign_out_everywhere(world):
     w = world
     with written() as log:
