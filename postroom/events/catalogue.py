@@ -85,6 +85,7 @@ class EventType(StrEnum):
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
     SECRETS_ROTATED = "secrets.rotated"
+    CONTACT_FORGOTTEN = "contact.forgotten"
     CONTACT_IDENTITY_ADDED = "contact.identity_added"
 
 
@@ -415,6 +416,19 @@ class ImapConfigured(TypedDict):
     cursor_reset: bool
 
 
+class ContactForgotten(TypedDict):
+    """A contact was erased (``mode`` "erase": their conversations deleted) or
+    anonymised (the conversations kept without their words, addresses and files), at
+    their request: the receipt, with what was removed."""
+
+    contact: int
+    mode: str
+    conversations: int
+    messages: int
+    attachments: int
+    raw_messages: int
+
+
 class SecretsRotated(TypedDict):
     """Every stored secret was re-encrypted with the current key."""
 
@@ -490,6 +504,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),
     E.SECRETS_ROTATED: (SecretsRotated, A.WORKSPACE),
+    E.CONTACT_FORGOTTEN: (ContactForgotten, A.WORKSPACE),
     E.CONTACT_IDENTITY_ADDED: (IdentityAdded, A.WORKSPACE),
 }
 

@@ -113,6 +113,7 @@ REACTORS: list[Reactor] = [
                 EventType.LABEL_DELETED,
                 EventType.CONVERSATION_PURGED,
                 EventType.SECRETS_ROTATED,
+                EventType.CONTACT_FORGOTTEN,
             }
         ),
     ),

@@ -374,6 +374,8 @@ POLICY: dict[str, Requirement] = {
     # Contacts are shared by every inbox; until contact pages exist, administrators
     # (and the connectors, as the system) add their identities.
     "do_add_contact_identity": _admin(gettext_lazy("add addresses to contacts")),
+    # A data subject's request: owners and admins answer it for the workspace.
+    "do_forget_contact": _admin(gettext_lazy("erase or anonymise contacts")),
     "do_update_label": _admin(gettext_lazy("change labels")),
     "do_delete_label": _admin(gettext_lazy("delete labels")),
     "do_retry_quarantined": _admin(gettext_lazy("handle quarantined mail")),

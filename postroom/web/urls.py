@@ -13,6 +13,7 @@ from postroom.web.views import (
     mail_admin,
     notifications,
     outbox,
+    privacy,
     search,
 )
 
@@ -51,6 +52,7 @@ urlpatterns = [
     path("admin/labels/", admin.labels, name="admin_labels"),
     path("admin/mail/", mail_admin.mail_health, name="admin_mail"),
     path("admin/audit/", audit.audit, name="admin_audit"),
+    path("admin/contacts/<int:pk>/privacy/", privacy.contact_privacy, name="contact_privacy"),
     path("admin/background/", background.background, name="admin_background"),
     path("admin/mail/raw/<int:pk>/", mail_admin.raw_download, name="admin_raw"),
 ]

@@ -927,6 +927,23 @@ def test_create_an_expiring_token_and_revoke_it(world):
     assert not ApiToken.objects.exists()
 
 
+def test_forget_contact(world):
+    w = world
+    contact = w.sales_conversation.contact
+    pk = contact.pk
+    with written() as log:
+        actions.do_forget_contact(contact, mode="erase", actor=w.alice)
+    data = {
+        "contact": pk,
+        "mode": "erase",
+        "conversations": 1,
+        "messages": 1,
+        "attachments": 0,
+        "raw_messages": 0,
+    }
+    assert log.tuples == [ev("contact.forgotten", w.alice, None, None, data)]
+
+
 def test_rotate_secrets(world):
     from postroom.mail.actions import do_rotate_secrets
 

@@ -249,6 +249,11 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         "post", "/admin/people/", {"action": "role", "user": s.eve.pk, "role": "agent"}
     ),
     # Nobody is locked out in the scene: allowed, it forgets nothing and logs nothing.
+    "do_forget_contact": lambda s: Call(
+        "post",
+        f"/admin/contacts/{s.conversation.contact_id}/privacy/",
+        {"mode": "anonymise", "confirm": s.conversation.contact.email},
+    ),
     "do_unlock_sign_in": lambda s: Call(
         "post", "/admin/people/", {"action": "unlock", "user": s.eve.pk}, writes=False
     ),

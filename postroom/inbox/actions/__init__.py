@@ -24,7 +24,7 @@ from postroom.inbox.actions.admin import (
 )
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.collision import Collision, Seen
-from postroom.inbox.actions.contacts import do_add_contact_identity
+from postroom.inbox.actions.contacts import do_add_contact_identity, do_forget_contact
 from postroom.inbox.actions.labels import (
     do_add_label,
     do_create_label,
@@ -72,6 +72,7 @@ __all__ = [
     "do_create_team",
     "do_create_user",
     "do_delete_label",
+    "do_forget_contact",
     "do_forward",
     "do_grant_access",
     "do_merge_conversations",
