@@ -23,7 +23,7 @@ from django.utils.crypto import get_random_string
 
 from postroom.core import clock
 from postroom.events.models import JobSchedule
-from postroom.inbox.actions import do_purge_trash, do_wake_snoozed
+from postroom.inbox.actions import do_apply_retention, do_purge_trash, do_wake_snoozed
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,11 @@ def wake_snoozed() -> int:
 @task()
 def purge_trash() -> int:
     return do_purge_trash()
+
+
+@task()
+def apply_retention() -> int:
+    return do_apply_retention()
 
 
 @task()
@@ -78,6 +83,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("wake_snoozed", wake_snoozed, timedelta(seconds=15)),
     Periodic("notification_emails", send_notification_emails, timedelta(seconds=15)),
     Periodic("purge_trash", purge_trash, timedelta(hours=1)),
+    Periodic("apply_retention", apply_retention, timedelta(hours=1)),
     Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
 )
 

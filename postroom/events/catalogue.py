@@ -86,6 +86,9 @@ class EventType(StrEnum):
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
     SECRETS_ROTATED = "secrets.rotated"
     CONTACT_FORGOTTEN = "contact.forgotten"
+    INBOX_RETENTION_CHANGED = "inbox.retention_changed"
+    LEGAL_HOLD_CHANGED = "legal_hold.changed"
+    RETENTION_APPLIED = "retention.applied"
     CONTACT_IDENTITY_ADDED = "contact.identity_added"
 
 
@@ -429,6 +432,30 @@ class ContactForgotten(TypedDict):
     raw_messages: int
 
 
+class RetentionChanged(TypedDict):
+    """The inbox's retention policy changed (``days`` None: kept forever)."""
+
+    days: int | None
+    mode: str
+
+
+class LegalHoldChanged(TypedDict):
+    """A legal hold was placed (``on``) or lifted, on the event's conversation or on
+    ``contact``'s conversations."""
+
+    on: bool
+    reason: str
+    contact: NotRequired[int]
+
+
+class RetentionApplied(TypedDict):
+    """The inbox's retention policy deleted or anonymised these conversations."""
+
+    mode: str
+    conversations: list[int]
+    messages: int
+
+
 class SecretsRotated(TypedDict):
     """Every stored secret was re-encrypted with the current key."""
 
@@ -505,6 +532,9 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),
     E.SECRETS_ROTATED: (SecretsRotated, A.WORKSPACE),
     E.CONTACT_FORGOTTEN: (ContactForgotten, A.WORKSPACE),
+    E.INBOX_RETENTION_CHANGED: (RetentionChanged, A.INBOX),
+    E.LEGAL_HOLD_CHANGED: (LegalHoldChanged, A.WORKSPACE),
+    E.RETENTION_APPLIED: (RetentionApplied, A.INBOX),
     E.CONTACT_IDENTITY_ADDED: (IdentityAdded, A.WORKSPACE),
 }
 

@@ -114,6 +114,9 @@ REACTORS: list[Reactor] = [
                 EventType.CONVERSATION_PURGED,
                 EventType.SECRETS_ROTATED,
                 EventType.CONTACT_FORGOTTEN,
+                EventType.INBOX_RETENTION_CHANGED,
+                EventType.LEGAL_HOLD_CHANGED,
+                EventType.RETENTION_APPLIED,
             }
         ),
     ),

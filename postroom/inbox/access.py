@@ -172,7 +172,8 @@ def conversation_level(user: User | AnonymousUser, conversation: Conversation) -
 
 def _fetch_conversation(conversation_id: int) -> Conversation | None:
     return (
-        Conversation.objects.select_related("inbox", "contact", "assigned_team")
+        # (its legal hold too, for the page: a join, not another query)
+        Conversation.objects.select_related("inbox", "contact", "assigned_team", "hold")
         .annotate(has_other_inboxes=Exists(_other_inboxes(OuterRef("pk"))))
         .filter(pk=conversation_id)
         .first()
@@ -362,6 +363,9 @@ POLICY: dict[str, Requirement] = {
     "do_configure_outbound": _inbox(MANAGE, gettext_lazy("change how the inbox sends")),
     "do_set_reply_rules": _inbox(MANAGE, gettext_lazy("change how the inbox answers")),
     "do_configure_imap": _inbox(MANAGE, gettext_lazy("change the inbox's mailbox")),
+    "do_set_retention": _inbox(MANAGE, gettext_lazy("change how long the inbox keeps mail")),
+    # On the conversation's inboxes; a contact's hold needs manage on every inbox.
+    "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
     # The workspace.
     "do_create_user": _admin(gettext_lazy("add people")),
     "do_set_user_active": _admin(gettext_lazy("deactivate or reactivate people")),
@@ -399,6 +403,7 @@ POLICY: dict[str, Requirement] = {
     "do_mark_bounced": _system(gettext_lazy("record bounces")),
     "do_send_auto_ack": _system(gettext_lazy("send acknowledgements")),
     "do_rotate_secrets": _system(gettext_lazy("re-encrypt stored secrets")),
+    "do_apply_retention": _system(gettext_lazy("apply retention policies")),
 }
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from postroom.inbox.models import Contact, Conversation, Message
+from postroom.inbox.derived import Status
+from postroom.inbox.models import Contact, Conversation, Inbox, Message, RetentionPolicy
 from postroom.mail.models import RawMessage
 
 
@@ -78,3 +80,26 @@ def export_contact(contact: Contact) -> bytes:
         for row in raw.iterator(chunk_size=100):
             archive.writestr(f"mail/{row.message_id}.eml", bytes(row.data))
     return buffer.getvalue()
+
+
+RETENTION_BATCH = 500  # conversations removed per inbox and run
+
+
+def due_for_retention(now: datetime) -> list[tuple[Inbox, str, list[Conversation]]]:
+    """For each inbox with a retention policy: its mode and the conversations due (closed,
+    no activity for the policy's days, not on legal hold, themselves or their contact;
+    not already anonymised). The dry run shows exactly this."""
+    found = []
+    for policy in RetentionPolicy.objects.select_related("inbox").order_by("inbox_id"):
+        cutoff = now - timedelta(days=policy.days)
+        due = (
+            Conversation.objects.filter(
+                inbox=policy.inbox, status=Status.CLOSED, last_activity_at__lt=cutoff
+            )
+            .filter(hold__isnull=True)
+            .exclude(contact__hold__isnull=False)
+            .exclude(subject="(erased)", preview="(erased)")
+            .order_by("last_activity_at", "pk")[:RETENTION_BATCH]
+        )
+        found.append((policy.inbox, policy.mode, list(due)))
+    return found

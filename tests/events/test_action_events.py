@@ -944,6 +944,30 @@ def test_forget_contact(world):
     assert log.tuples == [ev("contact.forgotten", w.alice, None, None, data)]
 
 
+def test_retention_and_legal_holds(world, now):
+    w, convo = world, world.bob_conversation
+    with written() as policy:
+        actions.do_set_retention(w.support, days=30, mode="delete", actor=w.alice)
+    assert policy.tuples == [
+        ev("inbox.retention_changed", w.alice, w.support, None, {"days": 30, "mode": "delete"})
+    ]
+    with written() as hold:
+        actions.do_set_legal_hold(conversation=convo, on=True, reason="claim", actor=w.alice)
+    assert hold.tuples == [
+        ev("legal_hold.changed", w.alice, w.support, convo, {"on": True, "reason": "claim"})
+    ]
+    actions.do_set_legal_hold(conversation=convo, on=False, actor=w.alice)
+    actions.do_change_status(convo, Status.CLOSED, actor=w.alice)
+    clock.freeze(now + timedelta(days=40))
+    pk = convo.pk
+    with written() as applied:
+        assert actions.do_apply_retention() == 1
+    assert applied.tuples == [
+        ev("retention.applied", SYS, w.support, None, {"mode": "delete", "conversations": [pk],
+           "messages": 1}),
+    ]  # fmt: skip
+
+
 def test_rotate_secrets(world):
     from postroom.mail.actions import do_rotate_secrets
 

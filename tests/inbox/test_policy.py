@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 60
+    assert len(ACTIONS) == 63
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -144,6 +144,8 @@ MANAGING = {
     "do_configure_outbound",
     "do_set_reply_rules",
     "do_configure_imap",
+    "do_set_retention",
+    "do_set_legal_hold",
 }
 
 

@@ -212,6 +212,12 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_retry_send": lambda s: Call(
         "post", f"/messages/{s.failed.pk}/delivery/", {"action": "retry"}
     ),
+    "do_set_retention": lambda s: Call(
+        "post",
+        f"/admin/inboxes/{s.inbox.slug}/",
+        {"action": "retention", "days": "90", "mode": "anonymise"},
+    ),
+    "do_set_legal_hold": lambda s: Call("post", s.page, {"action": "hold", "on": "1"}),
     "do_update_inbox": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/",

@@ -47,6 +47,11 @@ from postroom.inbox.actions.reshape import (
     do_move_conversation,
     do_split_message,
 )
+from postroom.inbox.actions.retention import (
+    do_apply_retention,
+    do_set_legal_hold,
+    do_set_retention,
+)
 from postroom.inbox.actions.status import (
     do_change_status,
     do_purge_trash,
@@ -64,6 +69,7 @@ __all__ = [
     "do_add_label",
     "do_add_note",
     "do_add_to_inbox",
+    "do_apply_retention",
     "do_assign",
     "do_change_status",
     "do_create_api_token",
@@ -83,7 +89,9 @@ __all__ = [
     "do_reply",
     "do_revoke_access",
     "do_revoke_api_token",
+    "do_set_legal_hold",
     "do_set_priority",
+    "do_set_retention",
     "do_set_team_members",
     "do_set_user_active",
     "do_set_user_role",

@@ -4,26 +4,21 @@ contact another way to reach us."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.removal import ERASED, remove_conversations
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
-    Activity,
-    Attachment,
     Contact,
     ContactIdentity,
-    Conversation,
     IdentityKind,
-    Message,
 )
 from postroom.inbox.models.contact import normalize_identity
 from postroom.inbox.privacy import conversations_of
-from postroom.mail.models import RawMessage
 
 
 def contact_for(kind: str, value: str, name: str = "") -> Contact:
@@ -100,16 +95,6 @@ def do_add_contact_identity(
     return identity
 
 
-ERASED = "(erased)"
-
-
-def _delete_files(names: list[str]) -> None:
-    # Files are stored by their content's hash: one still used by another message stays.
-    for name in names:
-        if not Attachment.objects.filter(file=name).exists():
-            default_storage.delete(name)
-
-
 @transaction.atomic
 def do_forget_contact(contact: Contact, *, mode: str, actor: Actor) -> dict[str, int]:
     """A data subject's erasure, across every conversation with them:
@@ -126,32 +111,8 @@ def do_forget_contact(contact: Contact, *, mode: str, actor: Actor) -> dict[str,
     require(actor, "do_forget_contact")
     if mode not in ("erase", "anonymise"):
         raise ValidationError({"mode": _("Choose erase or anonymise.")})
-    conversations = list(conversations_of(contact))
-    messages = Message.objects.filter(conversation__in=conversations)
-    attachments = list(Attachment.objects.filter(message__in=messages))
-    raw = RawMessage.objects.filter(message__in=messages)
-    counts = {
-        "conversations": len(conversations),
-        "messages": messages.count(),
-        "attachments": len(attachments),
-        "raw_messages": raw.count(),
-    }
-    raw.delete()
-    files = [a.file.name for a in attachments if a.file.name]
-    Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
-    transaction.on_commit(lambda: _delete_files(files))  # once the rows are surely gone
-    if mode == "erase":
-        for conversation in conversations:
-            Activity.objects.filter(conversation=conversation).delete()
-            conversation.delete()
-    else:
-        messages.update(
-            from_name="", from_email="", sender_email="", to=[], cc=[], bcc=[],
-            subject=ERASED, text=ERASED, html="", visible_text=ERASED,
-        )  # fmt: skip
-        Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(
-            subject=ERASED, subject_key="", preview=ERASED
-        )
+    conversations = [c.pk for c in conversations_of(contact)]
+    counts = remove_conversations(conversations, erase=mode == "erase")
     contact.identities.all().delete()
     contact_id = contact.pk
     record("contact.forgotten", actor=actor, data={"contact": contact_id, "mode": mode, **counts})

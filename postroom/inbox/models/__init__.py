@@ -20,6 +20,7 @@ from postroom.inbox.models.message import (
     MessageKind,
     Note,
 )
+from postroom.inbox.models.retention import LegalHold, RetentionMode, RetentionPolicy
 from postroom.inbox.models.version import PageVersion
 
 __all__ = [
@@ -41,10 +42,13 @@ __all__ = [
     "InboxAccess",
     "InboxAddress",
     "Label",
+    "LegalHold",
     "Message",
     "MessageKind",
     "Note",
     "PageVersion",
     "Priority",
+    "RetentionMode",
+    "RetentionPolicy",
     "Status",
 ]

@@ -13,9 +13,19 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts import signin
 from postroom.accounts.models import Role, Team, User
+from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.access import access_inbox, require, require_admin
-from postroom.inbox.models import AccessLevel, Inbox, InboxAccess, Label
+from postroom.inbox.actions.retention import do_set_retention
+from postroom.inbox.models import (
+    AccessLevel,
+    Inbox,
+    InboxAccess,
+    Label,
+    RetentionMode,
+    RetentionPolicy,
+)
+from postroom.inbox.privacy import due_for_retention
 from postroom.mail.actions import do_configure_imap
 from postroom.mail.models import AfterImport, ImapAccount, Security
 from postroom.web.context import page_context
@@ -219,6 +229,18 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                     _("Mailbox saved."),
                 )
+            case "retention":
+                days = post.get("days", "").strip()
+                _run(
+                    request,
+                    lambda: do_set_retention(
+                        inbox,
+                        days=int(days) if days.isdecimal() else None,
+                        mode=post.get("mode", ""),
+                        actor=me,
+                    ),
+                    _("Retention saved."),
+                )
             case "revoke":
                 grant = get_object_or_404(InboxAccess, pk=post.get("grant") or 0, inbox=inbox)
                 _run(
@@ -245,6 +267,13 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
             securities=Security.choices,
             after_imports=AfterImport.choices,
             aliases=" ".join(inbox.aliases.values_list("address", flat=True)),
+            retention=RetentionPolicy.objects.filter(inbox=inbox).first(),
+            retention_modes=RetentionMode.choices,
+            # The dry run: what the next run would remove from this inbox.
+            due=next(
+                (due for each, _mode, due in due_for_retention(clock.now()) if each == inbox),
+                [],
+            ),
         ),
     )
 

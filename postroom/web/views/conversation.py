@@ -41,6 +41,7 @@ from postroom.inbox.access import (
 )
 from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
 from postroom.inbox.actions.notifications import do_follow, do_unfollow
+from postroom.inbox.actions.retention import do_set_legal_hold
 from postroom.inbox.models import (
     Activity,
     Conversation,
@@ -209,6 +210,16 @@ def _move(request: HttpRequest, user: User, conversation: Conversation) -> None:
     actions.do_move_conversation(conversation, target, actor=user, from_inbox=source)
 
 
+def _hold(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """Place or lift a legal hold: retention never removes a held conversation."""
+    do_set_legal_hold(
+        conversation=conversation,
+        on=request.POST.get("on") == "1",
+        reason=request.POST.get("reason", ""),
+        actor=user,
+    )
+
+
 def _add_inbox(request: HttpRequest, user: User, conversation: Conversation) -> None:
     """Show it in one more inbox, keeping the ones it is in."""
     target = access_inbox(user, request.POST.get("inbox", ""))
@@ -230,6 +241,7 @@ HANDLERS: dict[str, Handler] = {
     "split": _split,
     "move": _move,
     "add_inbox": _add_inbox,
+    "hold": _hold,
     "discard_draft": _discard_draft,
     "take_draft": _take_draft,
     "follow": _follow,
@@ -312,6 +324,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         # The inboxes it is in, when several (those the viewer sees are links).
         places=[by_pk[pk] for pk in places] if several else [],
         seen_places=set(seen_places),
+        on_hold=convo.hold if hasattr(convo, "hold") else None,
         # Moving needs the level on both inboxes: the targets are those it allows, and
         # (when it is in several) the inboxes it can leave.
         move_from=[
