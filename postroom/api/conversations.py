@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import P, QueryEx, Router
 
 from postroom.accounts.models import User
@@ -45,7 +45,7 @@ def _assignee(user: User, value: str) -> User:
         raise invalid("query", "assignee", 'Give a teammate id or "me".')
     found = lookups.teammate(int(value))
     if found is None:
-        raise invalid("query", "assignee", "No teammate has this id.")
+        raise Http404  # as for a label: naming someone who is not there finds nothing
     return found
 
 

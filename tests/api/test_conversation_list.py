@@ -218,3 +218,7 @@ def test_a_page_of_one_inbox_takes_seven_queries(busy_support, api_as, django_as
 
     assert len(small.json()["items"]) == 5
     assert len(large.json()["items"]) == 50
+
+
+def test_an_assignee_no_teammate_is_is_404_as_for_a_label(world, api_as):
+    assert api_as(world.alice).get("/conversations", assignee="987654").status_code == 404
