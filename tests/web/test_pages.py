@@ -179,3 +179,20 @@ def test_list_page_query_count_is_pinned_and_independent_of_data(world, client_f
     # preference, counts. The session comes from the cache. tests/perf/test_list_queries.py
     # lists them per view, and what a page kept in the cache costs.
     assert small == large == 11
+
+
+def test_an_unassign_form_naming_nobody_removes_nobody(world):
+    from django.test import Client
+
+    from postroom.inbox.models import ConversationAssignee
+
+    client = Client()
+    client.force_login(world.alice)
+    convo = world.bob_conversation
+    answer = client.post(f"/c/{convo.pk}/", {"action": "unassign"}, follow=True)
+    assert "Choose whom to unassign." in answer.content.decode()
+    assert list(
+        ConversationAssignee.objects.filter(conversation=convo).values_list("user_id", flat=True)
+    ) == [world.bob.pk]
+    client.post(f"/c/{convo.pk}/", {"action": "unassign", "everyone": "1"})
+    assert not ConversationAssignee.objects.filter(conversation=convo).exists()

@@ -105,12 +105,17 @@ def _take(request: HttpRequest, user: User, conversation: Conversation) -> None:
 
 
 def _unassign(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """One assignee (``user``), the team (``team=1``), or everyone, only when asked for
+    by name (``everyone=1``): a form without them changes nothing."""
+    post = request.POST
     target = None
-    if request.POST.get("user"):
-        target = User.objects.filter(pk=_int_list([request.POST["user"]])[0]).first()
+    if post.get("user"):
+        target = User.objects.filter(pk=_int_list([post["user"]])[0]).first()
         if target is None:
             return
-    actions.do_unassign(conversation, user=target, team=request.POST.get("team") == "1", actor=user)
+    elif post.get("team") != "1" and post.get("everyone") != "1":
+        raise ValidationError({"user": _("Choose whom to unassign.")})
+    actions.do_unassign(conversation, user=target, team=post.get("team") == "1", actor=user)
 
 
 def _label_from(post: QueryDict, user: User) -> object:
