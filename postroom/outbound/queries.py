@@ -138,8 +138,15 @@ def captured_mail(user: User, limit: int = 100) -> list[CapturedMail]:
 
 
 def access_captured(user: User, pk: int) -> CapturedMail:
+    """Captured mail of an inbox: for its people; the workspace's own (notifications,
+    password resets): for owners and admins."""
     captured = CapturedMail.objects.filter(pk=pk).first()
-    if captured is None or captured.inbox_id not in inbox_levels(user):
+    if captured is None:
+        raise Http404
+    if captured.inbox_id is None:
+        if not (user.is_active and user.is_admin):
+            raise Http404
+    elif captured.inbox_id not in inbox_levels(user):
         raise Http404
     return captured
 

@@ -1,0 +1,218 @@
+"""Every page of the web app, requested (GET) by each persona, against what the
+permission table says they may see: alice (owner), bob (reply on behalf on support@),
+dora (view on sales@), charlie (no inbox), and someone signed out. A new page must be
+added to PAGES, or this test fails.
+
+404 is "not yours to know about" (no access at all), 403 "you may see it but not this",
+302 a redirect (signed out: to the login page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, get_resolver, reverse
+
+from postroom.inbox.models import Message, Status
+from postroom.mail.models import RawMessage, RawStatus, Source
+from postroom.mail.store import store_raw
+
+PERSONAS = ("alice", "bob", "dora", "charlie")
+SIGNED_IN_ONLY = {p: 200 for p in PERSONAS}
+ADMINS = {"alice": 200, "bob": 404, "dora": 404, "charlie": 404}
+
+
+def _support(world: Any) -> dict[str, int]:
+    return {"alice": 200, "bob": 200, "dora": 404, "charlie": 404}
+
+
+# name → (the URL's arguments from the world, what each persona gets)
+PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
+    "home": (lambda w: {}, {p: 302 for p in PERSONAS}),
+    "login": (lambda w: {}, {p: 302 for p in PERSONAS}),  # signed in already
+    "logout": (lambda w: {}, {p: 405 for p in PERSONAS}),  # POST only
+    "password_reset": (lambda w: {}, SIGNED_IN_ONLY),
+    "password_reset_done": (lambda w: {}, SIGNED_IN_ONLY),
+    "password_reset_confirm": (
+        lambda w: {"uidb64": "MQ", "token": "bad-token"},
+        SIGNED_IN_ONLY,  # the "link does not work" page
+    ),
+    "password_reset_complete": (lambda w: {}, SIGNED_IN_ONLY),
+    "inbox": (
+        lambda w: {"slug": "support"},
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "conversation": (
+        lambda w: {"pk": w.sales_conversation.pk},
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "autosave_draft": (lambda w: {"pk": w.bob_conversation.pk}, {p: 405 for p in PERSONAS}),
+    "preview": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "compose": (
+        lambda w: {"slug": "sales"},
+        {"alice": 200, "bob": 404, "dora": 403, "charlie": 404},  # dora only views sales@
+    ),
+    "suggest_addresses": (lambda w: {}, SIGNED_IN_ONLY),
+    "message_delivery": (
+        lambda w: {"pk": w.reply.pk},
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "outbox": (lambda w: {}, SIGNED_IN_ONLY),
+    # Captured mail of an inbox: its people; the workspace's own: owners and admins.
+    "captured": (
+        lambda w: {"pk": w.captured.pk},
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "sending_settings": (
+        lambda w: {"slug": "support"},
+        {"alice": 200, "bob": 403, "dora": 404, "charlie": 404},
+    ),
+    "attachment": (
+        lambda w: {"pk": w.attachment.pk},
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "settings": (lambda w: {}, SIGNED_IN_ONLY),
+    "notifications": (lambda w: {}, SIGNED_IN_ONLY),
+    "mentions": (lambda w: {}, SIGNED_IN_ONLY),
+    "search": (lambda w: {}, SIGNED_IN_ONLY),
+    "admin_people": (lambda w: {}, ADMINS),
+    "admin_teams": (lambda w: {}, ADMINS),
+    "admin_inboxes": (lambda w: {}, ADMINS),
+    "admin_inbox": (
+        lambda w: {"slug": "support"},
+        {"alice": 200, "bob": 403, "dora": 404, "charlie": 404},
+    ),
+    "admin_labels": (lambda w: {}, ADMINS),
+    "admin_mail": (lambda w: {}, ADMINS),
+    "admin_audit": (lambda w: {}, ADMINS),
+    "contact_privacy": (lambda w: {"pk": w.bob_conversation.contact_id}, ADMINS),
+    "admin_background": (lambda w: {}, ADMINS),
+    "admin_raw": (lambda w: {"pk": w.raw.pk}, ADMINS),
+}
+
+
+def _web_pages() -> set[str]:
+    resolver = get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        if getattr(pattern, "namespace", None) == "web":
+            names |= {p.name for p in pattern.url_patterns if isinstance(p, URLPattern) and p.name}
+    return names
+
+
+def test_every_page_is_in_the_walk():
+    assert sorted(_web_pages() - set(PAGES)) == []
+    assert sorted(set(PAGES) - _web_pages()) == []
+
+
+def _scene(world: Any) -> None:
+    from postroom.inbox import actions
+    from postroom.outbound.models import CapturedMail
+
+    world.reply = actions.do_reply(world.bob_conversation, "On it.", actor=world.alice)
+    world.attachment = Message.objects.get(
+        conversation=world.bob_conversation, direction="in"
+    ).attachments.get()
+    world.captured = CapturedMail.objects.create(
+        inbox=world.support,
+        envelope_from="support@example.test",
+        envelope_to=["x@y.test"],
+        subject="s",
+        from_header="support@example.test",
+        to_header="x@y.test",
+        raw=b"x",
+        size=1,
+        created_at=world.reply.created_at,
+    )
+    stored = store_raw(b"not a mail", inbox=world.support, source=Source.SMTP)
+    RawMessage.objects.filter(pk=stored.raw_id).update(status=RawStatus.QUARANTINED)
+    world.raw = RawMessage.objects.get(pk=stored.raw_id)
+    actions.do_change_status(world.sales_conversation, Status.OPEN, actor=world.alice)
+
+
+def test_workspace_mail_captured_is_for_admins(world):
+    from postroom.outbound.models import CapturedMail
+
+    reset = CapturedMail.objects.create(
+        inbox=None,
+        envelope_from="postroom@localhost",
+        envelope_to=["bob@example.test"],
+        subject="Reset",
+        from_header="postroom@localhost",
+        to_header="bob@example.test",
+        raw=b"Subject: Reset\r\n\r\nx",
+        size=3,
+        created_at=world.bob_conversation.created_at,
+    )
+    for persona, expected in ADMINS.items():
+        client = Client()
+        client.force_login(getattr(world, persona))
+        assert client.get(f"/outbox/captured/{reset.pk}/").status_code == expected, persona
+
+
+def test_each_persona_gets_what_the_permission_table_allows(world):
+    _scene(world)
+    clients = {}
+    for persona in PERSONAS:
+        clients[persona] = Client()
+        clients[persona].force_login(getattr(world, persona))
+    anonymous = Client()
+    wrong = []
+    for name, (arguments, expected) in sorted(PAGES.items()):
+        url = reverse(f"web:{name}", kwargs=arguments(world))
+        for persona in PERSONAS:
+            got = clients[persona].get(url).status_code
+            if got != expected[persona]:
+                wrong.append(f"{persona} GET {url} ({name}): {got}, expected {expected[persona]}")
+        public = name.startswith("password_reset") or name in ("login", "logout")
+        got = anonymous.get(url).status_code
+        if not public and got != 302:
+            wrong.append(f"signed out GET {url} ({name}): {got}, expected 302 to the login")
+    assert wrong == []
+
+
+# The API's reads, by the same personas with their own tokens (writes: the policy matrix).
+API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
+    "/inboxes": (lambda w: "/inboxes", SIGNED_IN_ONLY),
+    "/conversations": (lambda w: "/conversations", SIGNED_IN_ONLY),
+    "/conversations/{conversation_id}": (
+        lambda w: f"/conversations/{w.sales_conversation.pk}",
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "/conversations/{conversation_id}/replies/{message_id}": (
+        lambda w: f"/conversations/{w.bob_conversation.pk}/replies/{w.reply.pk}",
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "/attachments/{attachment_id}": (
+        lambda w: f"/attachments/{w.attachment.pk}",
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+}
+
+
+def test_every_api_read_is_in_the_walk():
+    from postroom.api.router import api
+
+    schema = api.get_openapi_schema()
+    reads = {path.removeprefix("/api/v1") for path, ops in schema["paths"].items() if "get" in ops}
+    assert sorted(reads) == sorted(API_READS)
+
+
+def test_each_persona_reads_through_the_api_what_the_table_allows(world):
+    from postroom.inbox.actions import do_create_api_token
+
+    _scene(world)
+    wrong = []
+    for persona in PERSONAS:
+        _token, secret = do_create_api_token(getattr(world, persona), actor=getattr(world, persona))
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        for route, (path, expected) in API_READS.items():
+            got = client.get("/api/v1" + path(world)).status_code
+            if got != expected[persona]:
+                wrong.append(f"{persona} GET {route}: {got}, expected {expected[persona]}")
+    for route, (path, _expected) in API_READS.items():
+        if (got := Client().get("/api/v1" + path(world)).status_code) != 401:
+            wrong.append(f"no token GET {route}: {got}, expected 401")
+    assert wrong == []
