@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "anymail",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "postroom.accounts",
     "postroom.audit",
     "postroom.events",
@@ -70,11 +73,13 @@ MIDDLEWARE = [
     # After CSRF, which reads the form as posted; see postroom/core/middleware.py.
     "postroom.core.middleware.CleanTextMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "postroom.accounts.middleware.UserTimezoneMiddleware",
     "postroom.accounts.sessions.SessionSeenMiddleware",
+    "postroom.accounts.twofactor.SecondFactorMiddleware",
     # Last: turns a refused sign-in into the lockout page (429).
     "axes.middleware.AxesMiddleware",
 ]
@@ -183,6 +188,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 POSTROOM_LOGIN_SLOW_AFTER = env_int("POSTROOM_LOGIN_SLOW_AFTER", 3, minimum=1)
+# Two-factor sign-in (postroom/accounts/twofactor.py): required of everyone when set.
+POSTROOM_REQUIRE_2FA = env_bool("POSTROOM_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "Postroom"
 AXES_FAILURE_LIMIT = env_int("POSTROOM_LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("POSTROOM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

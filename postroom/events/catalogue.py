@@ -81,6 +81,7 @@ class EventType(StrEnum):
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
     USER_SIGNED_OUT = "user.signed_out"
+    USER_TWO_FACTOR = "user.two_factor"
     MAIL_RETRIED = "mail.retried"
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
@@ -394,6 +395,12 @@ class TokenRevoked(TypedDict):
     user: int
 
 
+class TwoFactor(TypedDict):
+    """A person turned two-factor sign-in on (``enabled``) or off."""
+
+    enabled: bool
+
+
 class SignedOut(TypedDict):
     """Sessions of a person were signed out from their settings: one, or ``everywhere``
     (every session but the one that asked)."""
@@ -527,6 +534,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.TOKEN_CREATED: (TokenCreated, A.WORKSPACE),
     E.TOKEN_REVOKED: (TokenRevoked, A.WORKSPACE),
     E.USER_SIGNED_OUT: (SignedOut, A.WORKSPACE),
+    E.USER_TWO_FACTOR: (TwoFactor, A.WORKSPACE),
     E.MAIL_RETRIED: (RawMail, A.INBOX),
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),

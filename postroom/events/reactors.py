@@ -97,6 +97,7 @@ REACTORS: list[Reactor] = [
                 EventType.USER_ROLE,
                 EventType.USER_UNLOCKED,
                 EventType.USER_SIGNED_OUT,
+                EventType.USER_TWO_FACTOR,
                 EventType.TOKEN_CREATED,
                 EventType.TOKEN_REVOKED,
                 EventType.TEAM_CREATED,

@@ -22,8 +22,10 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from postroom.accounts.models import User
+from postroom.accounts.twofactor import second_factor_missing
 from postroom.inbox.access import access_conversation, inbox_levels
 from postroom.realtime.groups import conversation_group, inbox_group, user_group
 from postroom.realtime.publish import note_server_loop
@@ -49,6 +51,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if not isinstance(user, User) or not user.is_active:
             await self.close(code=4401)
+            return
+        session = self.scope.get("session")
+        device = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+        if second_factor_missing(user, device):
+            await self.close(code=4401)  # signed in with the password only: not yet
             return
         note_server_loop()
         self.user = user

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", auth.home, name="home"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("login/verify/", auth.verify, name="verify"),
     path("password/reset/", auth.password_reset, name="password_reset"),
     path("password/reset/sent/", auth.password_reset_done, name="password_reset_done"),
     path(

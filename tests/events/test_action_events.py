@@ -976,6 +976,22 @@ def test_rotate_secrets(world):
     assert log.tuples == [ev("secrets.rotated", SYS, None, None, {"secrets": 0})]
 
 
+def test_two_factor_on_and_off(world):
+    from django_otp.oath import totp
+
+    from postroom.accounts import twofactor
+
+    w = world
+    device = twofactor.pending_authenticator(w.bob)
+    with written() as on:
+        codes = actions.do_enable_two_factor(w.bob, code=f"{totp(device.bin_key):06d}", actor=w.bob)
+    assert len(codes) == 10
+    assert on.tuples == [ev("user.two_factor", w.bob, None, None, {"enabled": True})]
+    with written() as off:
+        actions.do_disable_two_factor(w.bob, code=codes[0], actor=w.bob)
+    assert off.tuples == [ev("user.two_factor", w.bob, None, None, {"enabled": False})]
+
+
 def test_sign_out_everywhere(world):
     w = world
     with written() as log:

@@ -304,6 +304,10 @@ WEB: dict[str, Callable[[Scene], Call]] = {
 
 # Rows a person cannot reach from a page, and why.
 NOT_ON_THE_WEB = {
+    "do_enable_two_factor": "needs a code from the person's own authenticator; own account "
+    "only (tests/web/test_two_factor.py)",
+    "do_disable_two_factor": "needs a current code; own account only "
+    "(tests/web/test_two_factor.py)",
     "do_revoke_api_token": "the token is looked up among the person's own (404 for anyone "
     "else's), so no persona reaches another's (tests/web/test_sessions_and_tokens.py)",
     "do_save_draft": "run by the composer when a send is refused (tests/outbound/test_pages.py)",

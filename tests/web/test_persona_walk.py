@@ -33,6 +33,7 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "home": (lambda w: {}, {p: 302 for p in PERSONAS}),
     "login": (lambda w: {}, {p: 302 for p in PERSONAS}),  # signed in already
     "logout": (lambda w: {}, {p: 405 for p in PERSONAS}),  # POST only
+    "verify": (lambda w: {}, SIGNED_IN_ONLY),  # the second factor's page
     "password_reset": (lambda w: {}, SIGNED_IN_ONLY),
     "password_reset_done": (lambda w: {}, SIGNED_IN_ONLY),
     "password_reset_confirm": (

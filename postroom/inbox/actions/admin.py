@@ -20,7 +20,10 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from postroom.accounts import twofactor
 from postroom.accounts.models import ApiToken, Role, SignedInSession, Team, User
 from postroom.core import clock
 from postroom.inbox.access import require
@@ -387,3 +390,46 @@ def do_sign_out_sessions(
             data={"sessions": len(keys), "everywhere": everywhere},
         )
     return len(keys)
+
+
+@transaction.atomic
+def do_enable_two_factor(user: User, *, code: str, actor: Actor) -> list[str]:
+    """Confirm the authenticator being set up with a code from it, and make ten recovery
+    codes (returned, shown once; each works once). Earlier codes are replaced, and every
+    other session of the person is signed out."""
+    require(actor, "do_enable_two_factor", account=user)
+    device = twofactor.pending_authenticator(user)
+    if not device.verify_token("".join(code.split())):
+        raise ValidationError({"code": _("That code does not match. Try the newest one.")})
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _new_recovery_codes(user)
+    # Every other session signed in without it: sign them out (the caller keeps its own
+    # with update_session_auth_hash).
+    user.session_epoch = secrets.token_hex(16)
+    user.has_second_factor = True
+    user.save(update_fields=["session_epoch", "has_second_factor"])
+    record("user.two_factor", actor=actor, target=user, data={"enabled": True})
+    return codes
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name=twofactor.RECOVERY, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(twofactor.RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
+    return codes
+
+
+@transaction.atomic
+def do_disable_two_factor(user: User, *, code: str, actor: Actor) -> None:
+    """Turn two-factor sign-in off, proven with a current code (or a recovery code)."""
+    require(actor, "do_disable_two_factor", account=user)
+    if twofactor.verify(user, code) is None:
+        raise ValidationError({"code": _("That code does not match.")})
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user.has_second_factor = False
+    user.save(update_fields=["has_second_factor"])
+    record("user.two_factor", actor=actor, target=user, data={"enabled": False})

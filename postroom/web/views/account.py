@@ -11,7 +11,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from postroom.accounts import twofactor
 from postroom.accounts.models import ApiToken, SignedInSession
 from postroom.accounts.sessions import last_active
 from postroom.core import clock
@@ -54,6 +57,18 @@ def account(request: HttpRequest) -> HttpResponse:
                     expires_in_days=int(days) if days.isdecimal() else None,
                     actor=me,
                 )
+            elif post.get("action") == "two_factor_on":
+                recovery = actions.do_enable_two_factor(me, code=post.get("code", ""), actor=me)
+                device = TOTPDevice.objects.get(user=me, confirmed=True)
+                update_session_auth_hash(request, me)  # this session stays signed in
+                otp_login(request, device)  # and has given the second factor
+                request.session["recovery_codes"] = recovery
+                messages.success(request, _("Two-factor sign-in is on."))
+                return redirect("web:settings")
+            elif post.get("action") == "two_factor_off":
+                actions.do_disable_two_factor(me, code=post.get("code", ""), actor=me)
+                messages.success(request, _("Two-factor sign-in is off."))
+                return redirect("web:settings")
             elif post.get("action") == "revoke_token":
                 token = get_object_or_404(ApiToken, user=me, pk=_number(post.get("token")))
                 actions.do_revoke_api_token(token, actor=me)
@@ -86,6 +101,12 @@ def account(request: HttpRequest) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
     sessions = list(SignedInSession.objects.filter(user=me))
+    two_factor: dict[str, object] = {"on": twofactor.enabled(me)}
+    if not two_factor["on"]:
+        pending = twofactor.pending_authenticator(me)
+        two_factor |= {"qr": twofactor.qr_svg(pending), "secret": twofactor.typed_key(pending)}
+    else:
+        two_factor["recovery_left"] = twofactor.recovery_left(me)
     return render(
         request,
         "web/account.html",
@@ -94,6 +115,8 @@ def account(request: HttpRequest) -> HttpResponse:
             zones=_ZONES,
             tokens=me.api_tokens.order_by("-created_at"),
             sessions=sessions,
+            two_factor=two_factor,
+            recovery_codes=request.session.pop("recovery_codes", None),
             last_active=last_active(sessions),
             current_session=request.session.session_key,
             now=clock.now(),

@@ -10,11 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
 
-from postroom.accounts import signin
+from postroom.accounts import signin, twofactor
+from postroom.accounts.models import User
 from postroom.inbox import actions
 from postroom.inbox.access import visible_inboxes
 from postroom.inbox.actors import SYSTEM
@@ -103,3 +107,22 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="web/password_reset_complete.html"
 )
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator, or a recovery code."""
+    user = request.user
+    assert isinstance(user, User)
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    error = ""
+    if request.method == "POST":
+        device = twofactor.verify(user, request.POST.get("code", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(target or "web:home")
+        error = _("That code does not match. Try the newest one, or a recovery code.")
+    status = 200 if not error else 400
+    return render(request, "web/verify.html", {"error": error, "next": target}, status=status)
