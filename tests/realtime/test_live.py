@@ -230,3 +230,18 @@ async def test_a_frame_that_is_not_json_gets_an_error_and_a_one_line_warning(
     await bob.send_json({"type": "watch", "conversation": world.bob_conversation.pk})
     assert (await next_of(bob, "watching"))["conversation"] == world.bob_conversation.pk
     await bob.close()
+
+
+@sync
+async def test_a_session_without_its_second_factor_gets_no_live_feed(world):
+    # Bob turned two-factor sign-in on; a session that gave only the password (no
+    # verified device in it) is refused, as every page refuses it.
+    world.bob.has_second_factor = True
+    socket = Socket(_app(), "/ws/live/", world.bob)
+    socket._io.scope["session"] = {}
+    assert await socket.connect() == (False, 4401)
+    verified = Socket(_app(), "/ws/live/", world.bob)
+    verified._io.scope["session"] = {"otp_device_id": "otp_totp.totpdevice/1"}
+    connected, _code = await verified.connect()
+    assert connected
+    await verified.close()
