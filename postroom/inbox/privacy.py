@@ -82,6 +82,8 @@ def export_contact(contact: Contact) -> bytes:
     return buffer.getvalue()
 
 
+# What anonymising leaves in place of a customer's words (postroom.inbox.actions.removal).
+ERASED = "(erased)"
 RETENTION_BATCH = 500  # conversations removed per inbox and run
 
 
@@ -98,7 +100,7 @@ def due_for_retention(now: datetime) -> list[tuple[Inbox, str, list[Conversation
             )
             .filter(hold__isnull=True)
             .exclude(contact__hold__isnull=False)
-            .exclude(subject="(erased)", preview="(erased)")
+            .exclude(subject=ERASED, preview=ERASED)
             .order_by("last_activity_at", "pk")[:RETENTION_BATCH]
         )
         found.append((policy.inbox, policy.mode, list(due)))

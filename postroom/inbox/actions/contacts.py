@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
-from postroom.inbox.actions.removal import ERASED, remove_conversations
+from postroom.inbox.actions.removal import remove_conversations
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     Contact,
@@ -18,7 +18,7 @@ from postroom.inbox.models import (
     IdentityKind,
 )
 from postroom.inbox.models.contact import normalize_identity
-from postroom.inbox.privacy import conversations_of
+from postroom.inbox.privacy import ERASED, conversations_of
 
 
 def contact_for(kind: str, value: str, name: str = "") -> Contact:

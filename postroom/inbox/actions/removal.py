@@ -7,9 +7,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from postroom.inbox.models import Activity, Attachment, Conversation, Message
+from postroom.inbox.privacy import ERASED
 from postroom.mail.models import RawMessage
-
-ERASED = "(erased)"
 
 
 def _delete_files(names: list[str]) -> None:

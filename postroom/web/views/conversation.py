@@ -300,8 +300,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     can = allowed_actions(level)
     can_reply = "do_reply" in can
     # Its inboxes (the home first); the page stands in the first the viewer sees.
-    several = getattr(convo, "has_other_inboxes", False)
-    places = conversation_inbox_ids(convo) if several else [convo.inbox_id]
+    has_others = getattr(convo, "has_other_inboxes", False)
+    places = conversation_inbox_ids(convo) if has_others else [convo.inbox_id]
     seen_places = [pk for pk in places if pk in levels]
     several = len(places) > 1
     by_pk = (
