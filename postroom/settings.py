@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from postroom.core import sso_config
 from postroom.core.env import ConfigError, env_bool, env_int, env_list, env_optional, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -51,6 +52,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Single sign-on (postroom/web/sso.py): only the providers' flows are used;
+    # Postroom's own sign-in, accounts and 2FA stay its own.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "postroom.accounts",
     "postroom.audit",
     "postroom.events",
@@ -74,6 +82,7 @@ MIDDLEWARE = [
     "postroom.core.middleware.CleanTextMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -198,6 +207,25 @@ AXES_USERNAME_CALLABLE = "postroom.accounts.signin.username_of"
 AXES_CLIENT_IP_CALLABLE = "postroom.accounts.signin.client_address"
 AXES_LOCKOUT_CALLABLE = "postroom.accounts.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+
+# Single sign-on (postroom/core/sso_config.py, postroom/web/sso.py): the identity
+# providers, and who may come in through each. allauth runs only their flows: its own
+# sign-up, password and email pages are not mounted.
+POSTROOM_SSO = {
+    provider.id: provider
+    for provider in sso_config.load(env_optional("POSTROOM_SSO"), env_optional("POSTROOM_SSO_FILE"))
+}
+SOCIALACCOUNT_PROVIDERS = sso_config.allauth_providers(list(POSTROOM_SSO.values()))
+SOCIALACCOUNT_ADAPTER = "postroom.web.sso.SsoAdapter"
+ACCOUNT_ADAPTER = "postroom.web.sso.AccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False  # accounts are made by Postroom's action, not by allauth
+SOCIALACCOUNT_STORE_TOKENS = False  # the provider's tokens are not needed after sign-in
+SOCIALACCOUNT_ONLY = True
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 

@@ -12,7 +12,10 @@ from postroom.audit.trail import append, client_address
 
 
 def _in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
-    append("signin", actor=user, address=client_address(request))
+    # A single sign-on names its provider (postroom/web/sso.py notes it on the request).
+    via = getattr(request, "postroom_signed_in_via", "")
+    data = {"via": via} if via else None
+    append("signin", actor=user, address=client_address(request), data=data)
 
 
 def _out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:

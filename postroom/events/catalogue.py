@@ -351,10 +351,12 @@ class Unlocked(TypedDict):
 
 
 class UserCreated(TypedDict):
-    """A person was added to the workspace."""
+    """A person was added to the workspace (``via``: the single sign-on provider whose
+    sign-in made the account, for one made just in time)."""
 
     email: str
     role: str
+    via: NotRequired[str]
 
 
 class UserUpdated(TypedDict):

@@ -368,6 +368,9 @@ POLICY: dict[str, Requirement] = {
     "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
     # The workspace.
     "do_create_user": _admin(gettext_lazy("add people")),
+    "do_create_user_from_sign_on": _system(
+        gettext_lazy("make accounts for people signing in through single sign-on")
+    ),
     "do_set_user_active": _admin(gettext_lazy("deactivate or reactivate people")),
     "do_set_user_role": _admin(gettext_lazy("change people's roles")),
     "do_unlock_sign_in": _admin(gettext_lazy("unlock people's sign-in")),

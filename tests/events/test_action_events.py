@@ -710,6 +710,18 @@ def test_create_user(world):
     assert log.verbs == ["user.created"]
 
 
+def test_create_user_from_sign_on(world):
+    with written() as log:
+        user = actions.do_create_user_from_sign_on(
+            email="Erin@Example.test", name=" Erin Example ", provider="company", actor=SYSTEM
+        )
+    assert (user.name, user.has_usable_password()) == ("Erin Example", False)
+    assert log.tuples == [
+        ev("user.created", SYS, None, None,
+           {"email": "erin@example.test", "role": "agent", "via": "sso:company"}),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("password", [None, "another long passphrase 42"])
 def test_update_profile(world, password):
     w = world

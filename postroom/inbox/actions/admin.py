@@ -77,6 +77,28 @@ def do_create_user(
     return user
 
 
+@transaction.atomic
+def do_create_user_from_sign_on(*, email: str, name: str, provider: str, actor: Actor) -> User:
+    """Make the account of a person signing in for the first time through a single
+    sign-on provider (``provider``: its id), just in time: an agent with no password of
+    their own and no inbox yet. Whether their address may come in this way is the
+    caller's check (the provider's allowed domains)."""
+    require(actor, "do_create_user_from_sign_on")
+    email = _check_email("email", email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("Someone already uses this address.")})
+    user = User.objects.create_user(
+        email=email, password=None, name=name.strip()[:150] or email.partition("@")[0]
+    )
+    record(
+        "user.created",
+        actor=actor,
+        target=user,
+        data={"email": email, "role": user.role, "via": f"sso:{provider}"},
+    )
+    return user
+
+
 def _check_time_zone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)

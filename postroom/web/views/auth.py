@@ -23,6 +23,7 @@ from postroom.inbox import actions
 from postroom.inbox.access import visible_inboxes
 from postroom.inbox.actors import SYSTEM
 from postroom.notifications.email import deliver
+from postroom.web import sso
 
 
 class LoginView(auth_views.LoginView):
@@ -32,6 +33,9 @@ class LoginView(auth_views.LoginView):
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "sso_buttons": sso.buttons()}
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = signin.wait_seconds(
