@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "postroom.outbound",
     "postroom.realtime",
     "postroom.notifications",
+    "postroom.automation",
     "postroom.web",
 ]
 

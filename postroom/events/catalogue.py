@@ -91,6 +91,9 @@ class EventType(StrEnum):
     LEGAL_HOLD_CHANGED = "legal_hold.changed"
     RETENTION_APPLIED = "retention.applied"
     CONTACT_IDENTITY_ADDED = "contact.identity_added"
+    RULE_CREATED = "rule.created"
+    RULE_UPDATED = "rule.updated"
+    RULE_DELETED = "rule.deleted"
 
 
 # Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
@@ -457,6 +460,15 @@ class LegalHoldChanged(TypedDict):
     contact: NotRequired[int]
 
 
+class RuleChanged(TypedDict):
+    """A rule was created, changed or deleted (the event's inbox: the rule's, or none
+    for a workspace-wide rule)."""
+
+    rule: int
+    name: str
+    enabled: bool
+
+
 class RetentionApplied(TypedDict):
     """The inbox's retention policy deleted or anonymised these conversations."""
 
@@ -546,6 +558,9 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.LEGAL_HOLD_CHANGED: (LegalHoldChanged, A.WORKSPACE),
     E.RETENTION_APPLIED: (RetentionApplied, A.INBOX),
     E.CONTACT_IDENTITY_ADDED: (IdentityAdded, A.WORKSPACE),
+    E.RULE_CREATED: (RuleChanged, A.WORKSPACE),
+    E.RULE_UPDATED: (RuleChanged, A.WORKSPACE),
+    E.RULE_DELETED: (RuleChanged, A.WORKSPACE),
 }
 
 

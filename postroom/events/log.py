@@ -140,3 +140,9 @@ def flush() -> None:
     LoggedEvent.objects.bulk_create(rows, batch_size=500)
     sequence.note(connection, [row.pk for row in rows])
     pending.clear()
+
+
+def order_column() -> str:
+    """The LoggedEvent column that gives log order: ``position`` on PostgreSQL (numbered
+    at commit, see postroom.events.db), the id on SQLite (one writer at a time)."""
+    return "position" if connection.vendor == "postgresql" else "id"

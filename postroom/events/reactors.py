@@ -33,10 +33,11 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Max
 from django.utils.module_loading import import_string
 
+from postroom.automation.vocabulary import TRIGGERS as RULE_TRIGGERS
 from postroom.core import clock
 from postroom.events import sequence
 from postroom.events.catalogue import EventType
-from postroom.events.log import committed
+from postroom.events.log import committed, order_column
 from postroom.events.models import LoggedEvent, ReactorCursor, ReactorFailure
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,12 @@ REACTORS: list[Reactor] = [
         "auto_ack",
         "postroom.outbound.reactions:acknowledge",
         frozenset({EventType.MESSAGE_RECEIVED}),
+    ),
+    # Rules: what each enabled rule does when its trigger happens (docs/automation.md).
+    Reactor(
+        "rules",
+        "postroom.automation.reactor:handle",
+        frozenset(EventType(trigger) for trigger in RULE_TRIGGERS),
     ),
     # What the audit trail keeps of the log: who changed people, access, settings, or
     # deleted something (docs/audit.md).
@@ -137,8 +144,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _ordered() -> str:
-    """The column that gives log order (see LoggedEvent)."""
-    return "position" if connection.vendor == "postgresql" else "id"
+    return order_column()
 
 
 def _place(event: LoggedEvent) -> int:

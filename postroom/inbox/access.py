@@ -364,6 +364,9 @@ POLICY: dict[str, Requirement] = {
     "do_set_reply_rules": _inbox(MANAGE, gettext_lazy("change how the inbox answers")),
     "do_configure_imap": _inbox(MANAGE, gettext_lazy("change the inbox's mailbox")),
     "do_set_retention": _inbox(MANAGE, gettext_lazy("change how long the inbox keeps mail")),
+    # A workspace-wide rule acts on every inbox: manage on each (owners and admins).
+    "do_save_rule": _inbox(MANAGE, gettext_lazy("change the inbox's rules")),
+    "do_delete_rule": _inbox(MANAGE, gettext_lazy("change the inbox's rules")),
     # On the conversation's inboxes; a contact's hold needs manage on every inbox.
     "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
     # The workspace.

@@ -27,7 +27,8 @@ def actor_fields(actor: Actor) -> dict[str, object]:
     """The Activity columns that record ``actor``."""
     if isinstance(actor, User):
         return {"actor": actor, "actor_kind": ActorKind.USER}
-    return {"actor": None, "actor_kind": actor.kind}
+    name = actor.name if actor.kind == ActorKind.RULE else ""
+    return {"actor": None, "actor_kind": actor.kind, "actor_name": name}
 
 
 def actor_ref(actor: Actor) -> tuple[str, int | None]:

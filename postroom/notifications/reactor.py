@@ -7,6 +7,7 @@ only through actions. The actor of a notification is the event's own actor.
 from __future__ import annotations
 
 from postroom.accounts.models import User
+from postroom.automation.models import Rule
 from postroom.events.models import LoggedEvent
 from postroom.inbox.actors import SYSTEM, Actor, NonUserActor
 from postroom.inbox.models import ActorKind, Conversation, Direction, Message, MessageKind
@@ -29,6 +30,10 @@ def actor_of(event: LoggedEvent) -> Actor:
         return user if user is not None else SYSTEM
     if event.actor_kind == ActorKind.SYSTEM:
         return SYSTEM
+    if event.actor_kind == ActorKind.RULE and event.actor_id is not None:
+        rule = Rule.objects.filter(pk=event.actor_id).first()
+        name = rule.name if rule is not None else str(event.actor_id)
+        return NonUserActor(ActorKind.RULE, name, event.actor_id)
     return NonUserActor(ActorKind(event.actor_kind), event.actor_kind, event.actor_id)
 
 

@@ -55,6 +55,7 @@ from postroom.inbox.actions.retention import (
     do_set_legal_hold,
     do_set_retention,
 )
+from postroom.inbox.actions.rules import do_delete_rule, do_save_rule
 from postroom.inbox.actions.status import (
     do_change_status,
     do_purge_trash,
@@ -82,6 +83,7 @@ __all__ = [
     "do_create_user",
     "do_create_user_from_sign_on",
     "do_delete_label",
+    "do_delete_rule",
     "do_disable_two_factor",
     "do_enable_two_factor",
     "do_forget_contact",
@@ -95,6 +97,7 @@ __all__ = [
     "do_reply",
     "do_revoke_access",
     "do_revoke_api_token",
+    "do_save_rule",
     "do_set_legal_hold",
     "do_set_priority",
     "do_set_retention",

@@ -79,7 +79,7 @@ def notify(
     return notification
 
 
-def record_mentions(note: Note, *, actor: User) -> list[User]:
+def record_mentions(note: Note, *, actor: Actor) -> list[User]:
     """Resolve @mentions of a new note: highlight them, remember them, notify and make
     the mentioned follow. Call inside ``do_add_note``'s transaction."""
     conversation = note.conversation
@@ -99,9 +99,15 @@ def record_mentions(note: Note, *, actor: User) -> list[User]:
             conversation,
             actor=actor,
             text=_("%(name)s mentioned you in “%(subject)s”")
-            % {"name": actor.name, "subject": conversation.subject},
+            % {"name": _actor_name(actor), "subject": conversation.subject},
         )
     return people
+
+
+def _actor_name(actor: Actor) -> str:
+    if isinstance(actor, User):
+        return actor.name
+    return _("Rule “%(name)s”") % {"name": actor.name} if actor.id else actor.name
 
 
 @transaction.atomic

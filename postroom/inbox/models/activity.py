@@ -21,6 +21,9 @@ class Activity(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    # A rule's name as it was when it acted ("VIP to Alice"): the log keeps what was
+    # true then, even after the rule is renamed or deleted.
+    actor_name = models.CharField(max_length=120, blank=True, default="")
     verb = models.CharField(max_length=40)
     inbox = models.ForeignKey(
         Inbox, null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 
@@ -28,6 +29,8 @@ def actor_name(activity: Any) -> str:
     actor = activity.actor
     if isinstance(actor, User):
         return actor.name
+    if activity.actor_kind == "rule" and activity.actor_name:
+        return _("Rule “%(name)s”") % {"name": activity.actor_name}
     return {"rule": "A rule", "system": "Postroom", "customer": "The customer"}.get(
         activity.actor_kind, activity.actor_kind
     )

@@ -1,0 +1,151 @@
+"""Whether a rule's conditions hold for a conversation at one moment. Pure: the facts
+are plain values gathered once per event (``postroom.automation.facts``), so 200 rules
+are evaluated without another query, and the dry run and the live reactor decide the
+same way by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from postroom.automation.vocabulary import WEEKDAYS
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What conditions can ask about: the conversation's state and its message (the
+    triggering one, or the latest from the customer)."""
+
+    inbox_ids: frozenset[int]
+    status: str
+    priority: int
+    labels: frozenset[int] = frozenset()
+    assignees: frozenset[int] = frozenset()
+    team: int | None = None
+    from_address: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = ""
+    body: str = ""
+    kind: str = "normal"
+    has_attachment: bool = False
+    contact_name: str = ""
+    contact_email: str = ""
+    at: datetime | None = None  # local time of the event, for weekday and time
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def holds(group: dict[str, Any], facts: Facts) -> bool:
+    """Evaluate a group in normal form (``vocabulary.clean_conditions``)."""
+    results = (
+        holds(item, facts) if "match" in item else _condition(item, facts)
+        for item in group["conditions"]
+    )
+    return all(results) if group["match"] == "all" else any(results)
+
+
+def _condition(item: dict[str, Any], facts: Facts) -> bool:
+    name, operator, value = item["field"], item["operator"], item["value"]
+    match name:
+        case "inbox":
+            return (value in facts.inbox_ids) == (operator == "is")
+        case "from":
+            return _addresses((facts.from_address,), operator, value)
+        case "to":
+            return _addresses(facts.to, operator, value)
+        case "cc":
+            return _addresses(facts.cc, operator, value)
+        case "subject":
+            return _text(facts.subject, operator, value)
+        case "body":
+            return _text(facts.body, operator, value)
+        case "contact_name":
+            return _text(facts.contact_name, operator, value)
+        case "kind":
+            return (facts.kind == value) == (operator == "is")
+        case "status":
+            return (facts.status == value) == (operator == "is")
+        case "has_attachment":
+            return facts.has_attachment == value
+        case "label":
+            return (value in facts.labels) == (operator == "includes")
+        case "priority":
+            return _number(facts.priority, operator, value)
+        case "assignee":
+            if operator == "is_none":
+                return not facts.assignees
+            if operator == "is_not_none":
+                return bool(facts.assignees)
+            return (value in facts.assignees) == (operator == "includes")
+        case "team":
+            if operator in ("is_none", "is_not_none"):
+                return (facts.team is None) == (operator == "is_none")
+            return (facts.team == value) == (operator == "is")
+        case "weekday":
+            return facts.at is not None and WEEKDAYS[facts.at.weekday()] in value
+        case "time":
+            return facts.at is not None and _between(facts.at, value)
+    return False
+
+
+def _text(text: str, operator: str, value: str) -> bool:
+    # Case-insensitive everywhere: "Refund" and "refund" are the same word to a team.
+    if operator == "matches":
+        return _compiled(value).search(text) is not None
+    folded, wanted = text.casefold(), value.casefold()
+    match operator:
+        case "contains":
+            return wanted in folded
+        case "not_contains":
+            return wanted not in folded
+        case "is":
+            return folded.strip() == wanted.strip()
+        case "is_not":
+            return folded.strip() != wanted.strip()
+        case "starts_with":
+            return folded.startswith(wanted)
+    return False
+
+
+def _addresses(addresses: tuple[str, ...], operator: str, value: str) -> bool:
+    """An address condition holds if any of the addresses satisfies it; a negative one
+    ("is not", "does not contain", "domain is not") if none of them has the property."""
+    negative = {"not_contains": "contains", "is_not": "is", "domain_is_not": "domain_is"}
+    if operator in negative:
+        return not _addresses(addresses, negative[operator], value)
+    if operator in ("domain_is", "domain_is_not"):
+        domain = value.casefold().lstrip("@")
+        return any(
+            address.rpartition("@")[2].casefold() in (domain,)
+            or address.casefold().endswith("." + domain)
+            for address in addresses
+        )
+    return any(_text(address, operator, value) for address in addresses)
+
+
+def _number(number: int, operator: str, value: int) -> bool:
+    match operator:
+        case "is":
+            return number == value
+        case "is_not":
+            return number != value
+        case "at_least":
+            return number >= value
+    return number <= value  # at_most
+
+
+def _between(at: datetime, span: str) -> bool:
+    start, _dash, end = span.partition("-")
+    now = at.strftime("%H:%M")
+    if start <= end:
+        return start <= now < end
+    return now >= start or now < end  # over midnight: 22:00-06:00
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)

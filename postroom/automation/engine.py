@@ -1,0 +1,215 @@
+"""Deciding what rules do, without doing it: which rules an event starts, whether their
+conditions hold, how their steps read, and the dry run over past events.
+
+The live reactor (``postroom.automation.reactor``) and the dry run share ``decide``: the
+same rules in the same order, the same conditions, the same "stop processing further
+rules" and the same loop guard, so what the dry run lists is what the rule would do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import Team, User
+from postroom.automation import facts as gather
+from postroom.automation.conditions import Facts, holds
+from postroom.automation.models import Rule
+from postroom.core import clock
+from postroom.events.log import order_column
+from postroom.events.models import LoggedEvent
+from postroom.inbox.models import Conversation, Label, Priority, Status
+
+# Loop guard: a rule runs at most this often on one conversation in an hour; its own
+# changes never trigger it again at all.
+MAX_RUNS_PER_HOUR = 10
+DRY_RUN_LIMIT = 500
+
+
+def triggers(rule: Rule, event: LoggedEvent) -> bool:
+    """The rule listens for this event, and the event is not the rule's own doing."""
+    if rule.trigger != event.type:
+        return False
+    return not (event.actor_kind == "rule" and event.actor_id == rule.pk)
+
+
+def decide(rules: list[Rule], event: LoggedEvent, facts: Facts) -> list[Rule]:
+    """The rules whose conditions hold, in order, up to the first that stops processing."""
+    chosen: list[Rule] = []
+    for rule in rules:
+        if not triggers(rule, event):
+            continue
+        if rule.inbox_id is not None and rule.inbox_id not in facts.inbox_ids:
+            continue
+        if holds(rule.conditions, facts):
+            chosen.append(rule)
+            if rule.stop_processing:
+                break
+    return chosen
+
+
+class Names:
+    """Names of the labels, people and teams steps mention, read once per batch."""
+
+    def __init__(self, steps: list[dict[str, Any]]) -> None:
+        ids = {key: {s[key] for s in steps if key in s} for key in ("label", "user", "team")}
+        self.labels = dict(Label.objects.filter(pk__in=ids["label"]).values_list("pk", "name"))
+        self.users = dict(User.objects.filter(pk__in=ids["user"]).values_list("pk", "name"))
+        self.teams = dict(Team.objects.filter(pk__in=ids["team"]).values_list("pk", "name"))
+
+
+def describe(step: dict[str, Any], names: Names) -> str:
+    """One line saying what a step does, as the run log and the dry run show it."""
+    missing = _("(deleted)")
+    match step["kind"]:
+        case "assign":
+            return _("assign to %(name)s") % {"name": names.users.get(step["user"], missing)}
+        case "assign_team":
+            return _("assign to team %(name)s") % {"name": names.teams.get(step["team"], missing)}
+        case "unassign":
+            return _("unassign everyone")
+        case "add_label":
+            return _("add label %(name)s") % {"name": names.labels.get(step["label"], missing)}
+        case "remove_label":
+            return _("remove label %(name)s") % {"name": names.labels.get(step["label"], missing)}
+        case "set_priority":
+            return _("set priority %(p)s") % {"p": Priority(step["priority"]).label}
+        case "set_status":
+            return _("set status %(s)s") % {"s": Status(step["status"]).label}
+        case "snooze":
+            return _("snooze for %(n)d h") % {"n": step["hours"]}
+        case "add_note":
+            return _("add a note")
+    return step["kind"]
+
+
+def render_note(body: str, conversation: Conversation, facts: Facts) -> str:
+    """A note's template with its placeholders filled (plain substitution: a note is
+    Markdown, rendered and sanitised by do_add_note)."""
+    values = {
+        "{{ conversation.number }}": str(conversation.pk),
+        "{{ conversation.subject }}": conversation.subject,
+        "{{ contact.name }}": facts.contact_name,
+        "{{ contact.email }}": facts.contact_email,
+    }
+    for placeholder, value in values.items():
+        body = body.replace(placeholder, value)
+    return body
+
+
+@dataclass(frozen=True)
+class DryMatch:
+    conversation: int
+    subject: str
+    event: int
+    at: Any
+    steps: tuple[str, ...]
+
+
+@dataclass
+class DryRun:
+    days: int
+    events: int = 0
+    matches: list[DryMatch] = field(default_factory=list)
+    truncated: bool = False
+
+
+def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
+    """What ``rule`` (as saved, enabled or not) would have matched and done over the
+    last ``days`` days of the log, with every other enabled rule left as it was.
+
+    Conversation states are rebuilt from the log event by event, and the rule's own
+    steps are applied to them as it goes, as a live run would. The others' effects are
+    in the log already; a rule ahead of it that stops processing is taken into account.
+    """
+    result = DryRun(days=days)
+    since = clock.now() - timedelta(days=days)
+    column = order_column()
+    period = LoggedEvent.objects.filter(created_at__gte=since, conversation_id__isnull=False)
+    conversation_ids: set[int] = {
+        pk for pk in period.values_list("conversation_id", flat=True).distinct() if pk is not None
+    }
+    history = gather.History()
+    others = [
+        other
+        for other in gather.rules_for(rule.trigger, frozenset())  # workspace-wide
+        if other.pk != rule.pk
+    ]
+    inbox_rules = list(
+        Rule.objects.filter(enabled=True, trigger=rule.trigger, inbox__isnull=False).exclude(
+            pk=rule.pk
+        )
+    )
+    ordered = sorted(
+        [*others, *inbox_rules, rule],
+        key=lambda r: (r.inbox_id is not None, r.inbox_id or 0, r.position, r.pk),
+    )
+    names = Names(rule.actions)
+    conversations = {
+        c.pk: c
+        for c in Conversation.objects.filter(pk__in=conversation_ids).select_related("contact")
+    }
+    runs: dict[int, list[Any]] = {}
+    events = (
+        LoggedEvent.objects.filter(conversation_id__in=conversation_ids)
+        .filter(Q(created_at__gte=since) | Q(type__in=_STATE_TYPES))
+        .order_by(column)
+    )
+    for event in events.iterator(chunk_size=2000):
+        history.see(event)
+        if event.created_at < since or not triggers(rule, event) or not gather.applies(event):
+            continue
+        conversation = conversations.get(event.conversation_id or 0)
+        state = history.state(event.conversation_id or 0)
+        if conversation is None or state is None:
+            continue
+        result.events += 1
+        facts = gather.with_message(
+            replace(
+                state,
+                contact_name=conversation.contact.name if conversation.contact else "",
+                contact_email=conversation.contact.email if conversation.contact else "",
+                at=timezone.localtime(event.created_at),
+            ),
+            gather.message_of(event, conversation.pk),
+        )
+        if rule not in decide(ordered, event, facts):
+            continue
+        recent = [t for t in runs.get(conversation.pk, []) if t > event.created_at - _HOUR]
+        if len(recent) >= MAX_RUNS_PER_HOUR:
+            continue
+        runs.setdefault(conversation.pk, []).append(event.created_at)
+        for step in rule.actions:
+            history.apply(conversation.pk, step)
+        if len(result.matches) >= limit:
+            result.truncated = True
+            break
+        result.matches.append(
+            DryMatch(
+                conversation=conversation.pk,
+                subject=conversation.subject,
+                event=event.pk,
+                at=event.created_at,
+                steps=tuple(describe(step, names) for step in rule.actions),
+            )
+        )
+    return result
+
+
+_HOUR = timedelta(hours=1)
+_STATE_TYPES = (
+    "conversation.created",
+    "conversation.status",
+    "conversation.priority",
+    "conversation.labelled",
+    "conversation.unlabelled",
+    "conversation.assigned",
+    "conversation.unassigned",
+    "conversation.moved",
+    "conversation.added_to_inbox",
+)

@@ -1,0 +1,224 @@
+"""Gathering what rules ask about, once per event, in a fixed number of queries.
+
+``facts_now`` reads the conversation as it is (the live reactor, caught up, sees the
+state right after the event). ``History`` rebuilds each conversation's state from the
+event log as it was at each event, for the dry run, and applies a rule's own steps to
+it as the rule would have, so the dry run and a live run over the same history agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from postroom.automation.conditions import Facts
+from postroom.automation.models import Rule
+from postroom.events.models import LoggedEvent
+from postroom.inbox.models import (
+    Attachment,
+    Conversation,
+    ConversationAssignee,
+    ConversationInbox,
+    ConversationLabel,
+    Direction,
+    Message,
+)
+
+# Triggers whose event names a message; the others use the latest customer message.
+MESSAGE_TRIGGERS = ("message.received", "message.replied")
+
+
+def applies(event: LoggedEvent) -> bool:
+    """Whether an event can trigger rules at all: it is about a conversation, and a
+    message.received is a customer's (not our own outbound copy)."""
+    if event.conversation_id is None:
+        return False
+    if event.type == "message.received":
+        return bool(event.data.get("direction") == Direction.INBOUND)
+    return True
+
+
+def rules_for(trigger: str, inbox_ids: frozenset[int]) -> list[Rule]:
+    """Enabled rules for ``trigger`` on any of the inboxes: workspace-wide ones first,
+    then each inbox's, in their order."""
+    return sorted(
+        Rule.objects.filter(enabled=True, trigger=trigger).filter(
+            Q(inbox__isnull=True) | Q(inbox_id__in=inbox_ids)
+        ),
+        key=lambda rule: (rule.inbox_id is not None, rule.inbox_id or 0, rule.position, rule.pk),
+    )
+
+
+def any_enabled(trigger: str) -> bool:
+    return Rule.objects.filter(enabled=True, trigger=trigger).exists()
+
+
+def facts_now(event: LoggedEvent) -> tuple[Conversation, Facts] | None:
+    if event.conversation_id is None:
+        return None
+    conversation = (
+        Conversation.objects.filter(pk=event.conversation_id).select_related("contact").first()
+    )
+    if conversation is None:
+        return None  # merged away or purged since
+    inbox_ids = frozenset(
+        {conversation.inbox_id}
+        | set(
+            ConversationInbox.objects.filter(conversation=conversation).values_list(
+                "inbox_id", flat=True
+            )
+        )
+    )
+    state = Facts(
+        inbox_ids=inbox_ids,
+        status=conversation.status,
+        priority=conversation.priority,
+        labels=frozenset(
+            ConversationLabel.objects.filter(conversation=conversation).values_list(
+                "label_id", flat=True
+            )
+        ),
+        assignees=frozenset(
+            ConversationAssignee.objects.filter(conversation=conversation).values_list(
+                "user_id", flat=True
+            )
+        ),
+        team=conversation.assigned_team_id,
+        contact_name=conversation.contact.name if conversation.contact else "",
+        contact_email=conversation.contact.email if conversation.contact else "",
+        at=timezone.localtime(event.created_at),
+    )
+    return conversation, with_message(state, message_of(event, conversation.pk))
+
+
+def message_of(event: LoggedEvent, conversation_id: int) -> Message | None:
+    if event.type in MESSAGE_TRIGGERS and "message" in event.data:
+        return Message.objects.filter(pk=int(event.data["message"])).first()
+    return (
+        Message.objects.filter(conversation_id=conversation_id, direction=Direction.INBOUND)
+        .filter(created_at__lte=event.created_at)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def with_message(state: Facts, message: Message | None) -> Facts:
+    if message is None:
+        return state
+    return replace(
+        state,
+        from_address=message.from_email,
+        to=tuple(_address(item) for item in message.to),
+        cc=tuple(_address(item) for item in message.cc),
+        subject=message.subject,
+        body=message.visible_text or message.text,
+        kind=message.kind,
+        has_attachment=Attachment.objects.filter(message=message, inline=False).exists(),
+    )
+
+
+def _address(item: Any) -> str:
+    # Stored as "a@example.com" or as {"address": …, "name": …} depending on the source.
+    if isinstance(item, dict):
+        return str(item.get("address") or item.get("email") or "")
+    return str(item)
+
+
+@dataclass
+class _State:
+    status: str = "open"
+    priority: int = 1
+    labels: set[int] | None = None
+    assignees: set[int] | None = None
+    team: int | None = None
+    inbox: int | None = None
+    others: set[int] = field(default_factory=set)  # the other inboxes it is in
+
+
+class History:
+    """Conversation states rebuilt from the log, event by event (the dry run's view).
+
+    Feed every event of the period in log order with :meth:`see`; :meth:`facts` gives
+    the state just after an event; :meth:`apply` adds the effect of a step the rule
+    under test would have taken (its real events are not in the log: it was not on).
+    """
+
+    def __init__(self) -> None:
+        self._states: dict[int, _State] = {}
+
+    def see(self, event: LoggedEvent) -> None:
+        if event.conversation_id is None:
+            return
+        data = event.data
+        if event.type == "conversation.created":
+            self._states[event.conversation_id] = _State(
+                labels=set(), assignees=set(), inbox=event.inbox_id
+            )
+            return
+        state = self._states.get(event.conversation_id)
+        if state is None:
+            return
+        assert state.labels is not None and state.assignees is not None
+        match event.type:
+            case "conversation.status":
+                state.status = str(data["to"])
+            case "conversation.priority":
+                state.priority = int(data["to"])
+            case "conversation.labelled":
+                state.labels.add(int(data["label"]))
+            case "conversation.unlabelled":
+                state.labels.discard(int(data["label"]))
+            case "conversation.assigned":
+                state.assignees.difference_update(data["removed"])
+                state.assignees.update(data["added"])
+                state.team = data["team"]
+            case "conversation.unassigned":
+                state.assignees.difference_update(data["removed"])
+                if data["team_removed"]:
+                    state.team = None
+            case "conversation.moved":
+                state.inbox = int(data["to"])
+                state.others.discard(int(data["to"]))
+                state.assignees.difference_update(data["unassigned"])
+            case "conversation.added_to_inbox":
+                state.others.add(int(data["inbox"]))
+
+    def state(self, conversation_id: int) -> Facts | None:
+        state = self._states.get(conversation_id)
+        if state is None or state.inbox is None:
+            return None
+        return Facts(
+            inbox_ids=frozenset({state.inbox, *state.others}),
+            status=state.status,
+            priority=state.priority,
+            labels=frozenset(state.labels or ()),
+            assignees=frozenset(state.assignees or ()),
+            team=state.team,
+        )
+
+    def apply(self, conversation_id: int, step: dict[str, Any]) -> None:
+        state = self._states.get(conversation_id)
+        if state is None:
+            return
+        assert state.labels is not None and state.assignees is not None
+        match step["kind"]:
+            case "assign":
+                state.assignees.add(step["user"])
+            case "assign_team":
+                state.team = step["team"]
+            case "unassign":
+                state.assignees.clear()
+                state.team = None
+            case "add_label":
+                state.labels.add(step["label"])
+            case "remove_label":
+                state.labels.discard(step["label"])
+            case "set_priority":
+                state.priority = step["priority"]
+            case "set_status":
+                state.status = step["status"]
+            case "snooze":
+                state.status = "snoozed"

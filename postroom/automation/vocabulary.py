@@ -1,0 +1,249 @@
+"""What a rule may say: its triggers, the fields and operators of its conditions, and the
+steps it takes (one vocabulary with macros). Pure: definitions are JSON, checked here
+into a normal form, so the editor, the API and the database hold the same shape.
+
+A condition group is ``{"match": "all" | "any", "conditions": [...]}``; each item is a
+condition ``{"field": …, "operator": …, "value": …}`` or a nested group. A step is
+``{"kind": …, …its arguments}``. A definition that does not fit is refused with a
+:class:`~django.core.exceptions.ValidationError` naming the place (``conditions.2.value``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Event types a rule can start from (values of postroom.events.catalogue.EventType).
+TRIGGERS: dict[str, Any] = {
+    "conversation.created": _("A conversation is created"),
+    "message.received": _("A customer message is received"),
+    "message.replied": _("A reply is sent"),
+    "note.added": _("A note is added"),
+    "conversation.assigned": _("The conversation is assigned"),
+    "conversation.unassigned": _("The conversation is unassigned"),
+    "conversation.status": _("The status changes"),
+    "conversation.labelled": _("A label is added"),
+    "conversation.unlabelled": _("A label is removed"),
+    "conversation.priority": _("The priority changes"),
+}
+
+TEXT_OPERATORS = ("contains", "not_contains", "is", "is_not", "starts_with", "matches")
+ADDRESS_OPERATORS = (*TEXT_OPERATORS, "domain_is", "domain_is_not")
+CHOICE_OPERATORS = ("is", "is_not")
+SET_OPERATORS = ("includes", "excludes")
+NUMBER_OPERATORS = ("is", "is_not", "at_least", "at_most")
+
+KINDS = ("normal", "auto_reply", "bounce", "list")
+STATUSES = ("open", "pending", "snoozed", "closed", "spam", "trash")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A condition field: its operators and what its value must be."""
+
+    operators: tuple[str, ...]
+    value: str  # "text", "id", "id_or_none", "choice", "number", "bool", "weekdays", "hours"
+    choices: tuple[str, ...] = ()
+
+
+FIELDS: dict[str, Field] = {
+    "inbox": Field(CHOICE_OPERATORS, "id"),
+    "from": Field(ADDRESS_OPERATORS, "text"),
+    "to": Field(ADDRESS_OPERATORS, "text"),
+    "cc": Field(ADDRESS_OPERATORS, "text"),
+    "subject": Field(TEXT_OPERATORS, "text"),
+    "body": Field(TEXT_OPERATORS, "text"),
+    "contact_name": Field(TEXT_OPERATORS, "text"),
+    "kind": Field(CHOICE_OPERATORS, "choice", KINDS),
+    "has_attachment": Field(("is",), "bool"),
+    "label": Field(SET_OPERATORS, "id"),
+    "priority": Field(NUMBER_OPERATORS, "number"),
+    "status": Field(CHOICE_OPERATORS, "choice", STATUSES),
+    "assignee": Field((*SET_OPERATORS, "is_none", "is_not_none"), "id_or_none"),
+    "team": Field(("is", "is_not", "is_none", "is_not_none"), "id_or_none"),
+    "weekday": Field(("in",), "weekdays"),
+    "time": Field(("between",), "hours"),
+}
+
+# Step kinds and their arguments (name: value type).
+STEPS: dict[str, dict[str, str]] = {
+    "assign": {"user": "id"},
+    "assign_team": {"team": "id"},
+    "unassign": {},
+    "add_label": {"label": "id"},
+    "remove_label": {"label": "id"},
+    "set_priority": {"priority": "number"},
+    "set_status": {"status": "status"},
+    "snooze": {"hours": "number"},
+    "add_note": {"body": "text"},
+}
+
+MAX_CONDITIONS = 50
+MAX_STEPS = 20
+MAX_DEPTH = 3
+MAX_TEXT = 2000
+_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def clean_conditions(raw: object) -> dict[str, Any]:
+    """The condition group in normal form (an empty ``all`` matches everything)."""
+    if raw is None or raw == {}:
+        return {"match": "all", "conditions": []}
+    counter = [0]
+    return _group(raw, "conditions", 1, counter)
+
+
+def clean_steps(raw: object) -> list[dict[str, Any]]:
+    if not isinstance(raw, list) or not raw:
+        raise ValidationError({"actions": _("Add at least one action.")})
+    if len(raw) > MAX_STEPS:
+        raise ValidationError({"actions": _("At most %(n)d actions.") % {"n": MAX_STEPS}})
+    return [_step(item, f"actions.{index}") for index, item in enumerate(raw)]
+
+
+def clean_trigger(raw: object) -> str:
+    if raw not in TRIGGERS:
+        raise ValidationError({"trigger": _("Choose one of the triggers.")})
+    return str(raw)
+
+
+def _group(raw: object, where: str, depth: int, counter: list[int]) -> dict[str, Any]:
+    if not isinstance(raw, dict) or set(raw) != {"match", "conditions"}:
+        raise ValidationError({where: _("A group has “match” (all or any) and “conditions”.")})
+    if raw["match"] not in ("all", "any"):
+        raise ValidationError({f"{where}.match": _("Choose all or any.")})
+    if depth > MAX_DEPTH:
+        raise ValidationError({where: _("Groups nest at most three deep.")})
+    items = raw["conditions"]
+    if not isinstance(items, list):
+        raise ValidationError({f"{where}.conditions": _("A list of conditions.")})
+    cleaned: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        place = f"{where}.{index}"
+        if isinstance(item, dict) and "match" in item:
+            cleaned.append(_group(item, place, depth + 1, counter))
+        else:
+            counter[0] += 1
+            if counter[0] > MAX_CONDITIONS:
+                raise ValidationError({where: _("At most 50 conditions.")})
+            cleaned.append(_condition(item, place))
+    return {"match": raw["match"], "conditions": cleaned}
+
+
+def _condition(raw: object, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not {"field", "operator"} <= set(raw) <= {
+        "field",
+        "operator",
+        "value",
+    }:
+        raise ValidationError({where: _("A condition has a field, an operator and a value.")})
+    field = FIELDS.get(raw["field"])
+    if field is None:
+        raise ValidationError({f"{where}.field": _("Unknown field.")})
+    operator = raw["operator"]
+    if operator not in field.operators:
+        raise ValidationError({f"{where}.operator": _("This field cannot be compared so.")})
+    if operator in ("is_none", "is_not_none"):
+        return {"field": raw["field"], "operator": operator, "value": None}
+    value = _value(field, operator, raw.get("value"), f"{where}.value")
+    return {"field": raw["field"], "operator": operator, "value": value}
+
+
+def _value(field: Field, operator: str, value: object, where: str) -> object:
+    match field.value:
+        case "text":
+            if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+                raise ValidationError({where: _("Enter some text (at most 2,000 characters).")})
+            if operator == "matches":
+                try:
+                    re.compile(value)
+                except re.error as error:
+                    raise ValidationError(
+                        {where: _("Not a regular expression: %(e)s") % {"e": error}}
+                    ) from error
+            return value
+        case "id" | "id_or_none":
+            return _id(value, where)
+        case "choice":
+            if value not in field.choices:
+                raise ValidationError({where: _("Choose one of: %(c)s") % {"c": field.choices}})
+            return value
+        case "number":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3:
+                raise ValidationError({where: _("A priority: 0 (low) to 3 (urgent).")})
+            return value
+        case "bool":
+            if not isinstance(value, bool):
+                raise ValidationError({where: _("true or false.")})
+            return value
+        case "weekdays":
+            if (
+                not isinstance(value, list)
+                or not value
+                or any(day not in WEEKDAYS for day in value)
+            ):
+                raise ValidationError({where: _("A list of days: mon … sun.")})
+            return sorted(set(value), key=WEEKDAYS.index)
+        case _:  # hours
+            if not isinstance(value, str) or not _HOURS.match(value):
+                raise ValidationError({where: _("A time span such as 09:00-17:30.")})
+            return value
+
+
+def _id(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError({where: _("Choose one from the list.")})
+    return value
+
+
+def _step(raw: object, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict) or raw.get("kind") not in STEPS:
+        raise ValidationError({f"{where}.kind": _("Unknown action.")})
+    arguments = STEPS[raw["kind"]]
+    unknown = set(raw) - {"kind"} - set(arguments)
+    if unknown:
+        raise ValidationError({f"{where}.{sorted(unknown)[0]}": _("Unknown argument.")})
+    cleaned: dict[str, Any] = {"kind": raw["kind"]}
+    for name, kind in arguments.items():
+        value = raw.get(name)
+        place = f"{where}.{name}"
+        match kind:
+            case "id":
+                cleaned[name] = _id(value, place)
+            case "number" if name == "hours":
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 8760:
+                    raise ValidationError({place: _("Hours from 1 to 8760.")})
+                cleaned[name] = value
+            case "number":
+                cleaned[name] = _value(FIELDS["priority"], "is", value, place)
+            case "status":
+                if value not in ("open", "pending", "closed", "spam", "trash"):
+                    raise ValidationError({place: _("open, pending, closed, spam or trash.")})
+                cleaned[name] = value
+            case _:
+                cleaned[name] = _value(FIELDS["subject"], "contains", value, place)
+    return cleaned
+
+
+def ids_in(conditions: dict[str, Any], steps: list[dict[str, Any]], kind: str) -> set[int]:
+    """Every id of ``kind`` ("label", "user", "team", "inbox") a definition names, so that
+    the action can check each exists and may be used there."""
+    fields = {"label": ("label",), "user": ("assignee",), "team": ("team",), "inbox": ("inbox",)}
+    found: set[int] = set()
+
+    def walk(group: dict[str, Any]) -> None:
+        for item in group["conditions"]:
+            if "match" in item:
+                walk(item)
+            elif item["field"] in fields[kind] and isinstance(item["value"], int):
+                found.add(item["value"])
+
+    walk(conditions)
+    argument = {"label": "label", "user": "user", "team": "team", "inbox": "inbox"}[kind]
+    found.update(step[argument] for step in steps if argument in step)
+    return found

@@ -1,0 +1,129 @@
+"""Rules: saving and deleting them. Running them is the ``rules`` reactor's
+(``postroom.automation.reactor``), through the other actions with the rule as the actor.
+
+An inbox's rules need manage on that inbox; a workspace-wide rule (no inbox) acts on
+every inbox, so it needs manage on every inbox (owners and admins have it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import Team, User
+from postroom.automation import vocabulary
+from postroom.automation.models import Rule
+from postroom.core import clock
+from postroom.inbox.access import require
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actors import Actor
+from postroom.inbox.models import Inbox, Label
+
+MAX_NAME = 120
+
+
+def _scope(inbox: Inbox | None) -> list[int]:
+    if inbox is not None:
+        return [inbox.pk]
+    every = list(Inbox.objects.order_by("pk").values_list("pk", flat=True))
+    if not every:
+        raise ValidationError({"inbox": _("Create an inbox first.")})
+    return every
+
+
+def check_rule(
+    *, name: str, trigger: object, conditions: object, actions: object
+) -> tuple[str, str, dict[str, Any], list[dict[str, Any]]]:
+    """The definition in normal form, or a ValidationError naming the place; every
+    label, person, team and inbox it names must exist."""
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = _("A rule needs a name.")
+    elif len(name) > MAX_NAME:
+        errors["name"] = _("At most 120 characters.")
+    if errors:
+        raise ValidationError(errors)
+    cleaned_trigger = vocabulary.clean_trigger(trigger)
+    cleaned_conditions = vocabulary.clean_conditions(conditions)
+    steps = vocabulary.clean_steps(actions)
+    models: dict[str, Any] = {
+        "label": Label.objects,
+        "user": User.objects.filter(is_active=True),
+        "team": Team.objects,
+        "inbox": Inbox.objects,
+    }
+    for kind, manager in models.items():
+        wanted = vocabulary.ids_in(cleaned_conditions, steps, kind)
+        missing = wanted - set(manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        if missing:
+            raise ValidationError(
+                {kind: _("No such %(kind)s: %(ids)s") % {"kind": kind, "ids": sorted(missing)}}
+            )
+    return name, cleaned_trigger, cleaned_conditions, steps
+
+
+@transaction.atomic
+def do_save_rule(
+    rule: Rule | None,
+    *,
+    inbox: Inbox | None,
+    name: str,
+    trigger: object,
+    conditions: object,
+    actions: object,
+    enabled: bool = False,
+    stop_processing: bool = False,
+    position: int | None = None,
+    actor: Actor,
+) -> Rule:
+    """Create (``rule`` None) or change a rule. A rule moved between inboxes needs
+    manage on both."""
+    touched = _scope(inbox) + (_scope(rule.inbox) if rule is not None else [])
+    require(actor, "do_save_rule", *touched)
+    name, trigger, conditions, steps = check_rule(
+        name=name, trigger=trigger, conditions=conditions, actions=actions
+    )
+    now = clock.now()
+    created = rule is None
+    if rule is None:
+        last = Rule.objects.filter(inbox=inbox).order_by("-position").first()
+        rule = Rule(
+            created_at=now,
+            created_by=actor if isinstance(actor, User) else None,
+            position=(last.position + 1) if last is not None else 0,
+        )
+    rule.inbox = inbox
+    rule.name = name
+    rule.trigger = trigger
+    rule.conditions = conditions
+    rule.actions = steps
+    rule.enabled = enabled
+    rule.stop_processing = stop_processing
+    if position is not None:
+        rule.position = max(0, position)
+    rule.updated_at = now
+    rule.save()
+    record(
+        "rule.created" if created else "rule.updated",
+        actor=actor,
+        inbox=inbox,
+        target=rule,
+        data={"rule": rule.pk, "name": rule.name, "enabled": rule.enabled},
+    )
+    return rule
+
+
+@transaction.atomic
+def do_delete_rule(rule: Rule, *, actor: Actor) -> None:
+    require(actor, "do_delete_rule", *_scope(rule.inbox))
+    record(
+        "rule.deleted",
+        actor=actor,
+        inbox=rule.inbox,
+        data={"rule": rule.pk, "name": rule.name, "enabled": rule.enabled},
+    )
+    rule.delete()
