@@ -14,6 +14,7 @@ from postroom.web.views import (
     notifications,
     outbox,
     privacy,
+    rules,
     search,
 )
 
@@ -50,6 +51,12 @@ urlpatterns = [
     path("admin/teams/", admin.teams, name="admin_teams"),
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
+    path("admin/inboxes/<slug:slug>/rules/", rules.rules, name="inbox_rules"),
+    path("admin/inboxes/<slug:slug>/rules/new/", rules.editor, name="inbox_rule_new"),
+    path("admin/inboxes/<slug:slug>/rules/<int:pk>/", rules.editor, name="inbox_rule"),
+    path("admin/rules/", rules.rules, name="workspace_rules"),
+    path("admin/rules/new/", rules.editor, name="workspace_rule_new"),
+    path("admin/rules/<int:pk>/", rules.editor, name="workspace_rule"),
     path("admin/labels/", admin.labels, name="admin_labels"),
     path("admin/mail/", mail_admin.mail_health, name="admin_mail"),
     path("admin/audit/", audit.audit, name="admin_audit"),

@@ -1682,3 +1682,60 @@ def test_every_event_type_is_written_by_a_test_here(request):
     missing = {str(t) for t in EventType} - SEEN - {str(t) for t in NOT_COVERED}
     assert sorted(missing) == []
     assert sorted(SEEN - {str(t) for t in EventType}) == []  # nothing off the catalogue
+
+
+def test_save_and_delete_rules(world):
+    def payload(rule, *, enabled: bool) -> dict[str, Any]:
+        return {"rule": pk, "name": "Refunds", "enabled": enabled}
+
+    w = world
+    with written() as log:
+        rule = actions.do_save_rule(
+            None,
+            inbox=w.support,
+            name="Refunds",
+            trigger="message.received",
+            conditions=None,
+            actions=[{"kind": "add_label", "label": w.billing.pk}],
+            actor=w.alice,
+        )
+    pk = rule.pk
+    assert log.tuples == [
+        ev("rule.created", w.alice, w.support, None, payload(rule, enabled=False)),
+    ]
+    with written() as log:
+        actions.do_save_rule(
+            rule,
+            inbox=w.support,
+            name="Refunds",
+            trigger="message.received",
+            conditions=None,
+            actions=rule.actions,
+            enabled=True,
+            actor=w.alice,
+        )
+        actions.do_delete_rule(rule, actor=w.alice)
+    assert log.tuples == [
+        ev("rule.updated", w.alice, w.support, None, payload(rule, enabled=True)),
+        ev("rule.deleted", w.alice, w.support, None, payload(rule, enabled=True)),
+    ]
+    assert log.verbs == ["rule.updated", "rule.deleted"]
+
+
+def test_a_rules_steps_are_its_own_events(world):
+    from postroom.automation.reactor import rule_actor
+
+    w = world
+    rule = actions.do_save_rule(
+        None,
+        inbox=w.support,
+        name="Urgent",
+        trigger="note.added",
+        conditions=None,
+        actions=[{"kind": "set_priority", "priority": 3}],
+        actor=w.alice,
+    )
+    with written() as log:
+        actions.do_set_priority(w.bob_conversation, 3, actor=rule_actor(rule))
+    assert [(e[0], e[1], e[2]) for e in log.tuples] == [("conversation.priority", "rule", rule.pk)]
+    assert Activity.objects.get(verb="conversation.priority").actor_name == "Urgent"

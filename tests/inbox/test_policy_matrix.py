@@ -26,6 +26,7 @@ from django.contrib.messages import ERROR, get_messages
 from django.test import Client
 
 from postroom.accounts.models import Team, User
+from postroom.automation.models import Rule
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.access import POLICY, Scope, allowed_at, inbox_levels
@@ -66,6 +67,7 @@ class Scene:
     eve: User  # an admin, assigned to the conversation
     team: Team
     raw: RawMessage  # quarantined
+    rule: Rule  # the inbox's, to delete
 
     @property
     def page(self) -> str:
@@ -132,6 +134,15 @@ def build_scene(world, inbox_slug: str) -> Scene:
         eve=eve,
         team=actions.do_create_team(name="Night shift", actor=world.alice),
         raw=raw,
+        rule=actions.do_save_rule(
+            None,
+            inbox=inbox,
+            name="Old rule",
+            trigger="note.added",
+            conditions=None,
+            actions=[{"kind": "unassign"}],
+            actor=world.alice,
+        ),
     )
 
 
@@ -218,6 +229,24 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         {"action": "retention", "days": "90", "mode": "anonymise"},
     ),
     "do_set_legal_hold": lambda s: Call("post", s.page, {"action": "hold", "on": "1"}),
+    "do_save_rule": lambda s: Call(
+        "post",
+        f"/admin/inboxes/{s.inbox.slug}/rules/new/",
+        {
+            "name": "Refunds",
+            "trigger": "message.received",
+            "g0-match": "all",
+            "g0-c0-field": "subject",
+            "g0-c0-operator": "contains",
+            "g0-c0-value": "refund",
+            "s0-kind": "add_label",
+            "s0-pick": f"label:{s.urgent.pk}",
+            "action": "save",
+        },
+    ),
+    "do_delete_rule": lambda s: Call(
+        "post", f"/admin/inboxes/{s.inbox.slug}/rules/{s.rule.pk}/", {"action": "delete"}
+    ),
     "do_update_inbox": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/",

@@ -1,0 +1,65 @@
+// The rule editor: each row shows the comparisons its field allows, and either the text
+// box or the pick-list (only the options of the field's kind). Without this script
+// every control shows and the server still reads the right one.
+(function () {
+  "use strict";
+  function show(element, visible) { element.hidden = !visible; element.disabled = !visible; }
+
+  function pickFor(select, kind) {
+    let keep = false;
+    for (const group of select.querySelectorAll("optgroup")) {
+      const mine = group.dataset.kind === kind;
+      group.hidden = !mine;
+      group.disabled = !mine;
+      if (mine && select.selectedOptions[0] && select.selectedOptions[0].parentElement === group) keep = true;
+    }
+    if (!keep) select.value = "";
+  }
+
+  function conditionRow(row) {
+    const field = row.querySelector(".field");
+    const operator = row.querySelector(".operator");
+    const value = row.querySelector(".value");
+    const pick = row.querySelector(".pick");
+    const chosen = field.selectedOptions[0];
+    const kind = (chosen && chosen.dataset.kind) || "";
+    const allowed = ((chosen && chosen.dataset.operators) || "").split(" ");
+    for (const option of operator.options) {
+      if (option.value) { option.hidden = !allowed.includes(option.value); }
+    }
+    if (operator.value && !allowed.includes(operator.value)) operator.value = "";
+    if (!operator.value && field.value) operator.value = allowed[0];
+    const none = operator.value === "is_none" || operator.value === "is_not_none";
+    show(operator, Boolean(field.value));
+    show(value, Boolean(field.value) && kind === "text" && !none);
+    show(pick, Boolean(field.value) && kind !== "text" && !none);
+    if (kind !== "text") pickFor(pick, kind);
+  }
+
+  function stepRow(row) {
+    const chosen = row.querySelector(".kind").selectedOptions[0];
+    const needs = (chosen && chosen.dataset.kind) || "";
+    const pick = row.querySelector(".pick");
+    const value = row.querySelector(".value");
+    show(pick, needs !== "" && needs !== "text" && needs !== "hours");
+    show(value, needs === "text" || needs === "hours");
+    value.type = needs === "hours" ? "number" : "text";
+    if (!pick.hidden) pickFor(pick, needs);
+  }
+
+  function wire(form) {
+    for (const row of form.querySelectorAll(".rule-row")) {
+      const update = row.classList.contains("step") ? () => stepRow(row) : () => conditionRow(row);
+      row.addEventListener("change", update);
+      update();
+    }
+  }
+
+  function start() {
+    const form = document.getElementById("rule-form");
+    if (form && !form.dataset.wired) { form.dataset.wired = "1"; wire(form); }
+  }
+  document.addEventListener("DOMContentLoaded", start);
+  document.addEventListener("htmx:afterSettle", start);
+  start();
+})();
