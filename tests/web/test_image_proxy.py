@@ -9,14 +9,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import struct
-import threading
 import time
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from html import unescape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,96 +25,37 @@ from postroom.mail.parsing.html import sanitize_email_html
 from postroom.web import image_proxy
 from postroom.web.email_html import proxied_image_url
 from postroom.web.image_proxy import Refused, is_public_address, vetted_address
+from tests.image_host import PNG, ImageHost, answer, serve
 
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AgentBrowser/1.0"
 CAP = 4096
 
 
-def png(width: int = 3, height: int = 2) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\x00" + b"\xcc\x22\x11" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-PNG = png()
-
-
-@dataclass
-class ImageHost:
-    port: int
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    other_port: int = 0  # a second server on 127.0.0.1, not let through
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-def _serve(routes: Any, seen: list[dict[str, Any]]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append({"path": self.path, "headers": dict(self.headers.items())})
-            routes(self)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        block_on_close = False
-
-        def handle_error(self, request: object, client_address: object) -> None:
-            pass  # the slow handlers write to a socket the proxy has already given up on
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    return server
-
-
-def _answer(
-    handler: BaseHTTPRequestHandler, body: bytes, content_type: str, **headers: str
-) -> None:
-    handler.send_response(200)
-    handler.send_header("Content-Type", content_type)
-    for name, value in headers.items():
-        handler.send_header(name.replace("_", "-"), value)
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
 @pytest.fixture
 def host(settings) -> Iterator[ImageHost]:
     other_seen: list[dict[str, Any]] = []
-    other = _serve(lambda h: _answer(h, PNG, "image/png"), other_seen)
-    found = ImageHost(port=0, other_port=other.server_address[1])
+    other = serve(lambda h: answer(h, PNG, "image/png"), other_seen)
+    found = ImageHost(port=0, other_port=other.server_address[1], other_requests=other_seen)
 
     def routes(h: BaseHTTPRequestHandler) -> None:
         path = h.path.split("?")[0]
         if path == "/logo.png":
-            _answer(h, PNG, "image/png", Set_Cookie="tracker=1", X_Tracker="yes")
+            answer(h, PNG, "image/png", Set_Cookie="tracker=1", X_Tracker="yes")
         elif path == "/logo.svg":
-            _answer(
+            answer(
                 h,
                 b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
                 "image/svg+xml",
             )
         elif path == "/page.html":
-            _answer(h, b"<html><body>hello</body></html>", "text/html; charset=utf-8")
+            answer(h, b"<html><body>hello</body></html>", "text/html; charset=utf-8")
         elif path == "/big.png":  # no Content-Length: only counting while streaming stops it
-            _answer(h, PNG + b"\x00" * CAP, "image/png")
+            answer(h, PNG + b"\x00" * CAP, "image/png")
         elif path == "/declared-big.png":
-            _answer(h, PNG, "image/png", Content_Length=str(CAP + 1))
+            answer(h, PNG, "image/png", Content_Length=str(CAP + 1))
         elif path == "/slow.png":
             time.sleep(3)
-            _answer(h, PNG, "image/png")
+            answer(h, PNG, "image/png")
         elif path == "/trickle.png":
             h.send_response(200)
             h.send_header("Content-Type", "image/png")
@@ -140,9 +77,8 @@ def host(settings) -> Iterator[ImageHost]:
             h.send_response(404)
             h.end_headers()
 
-    server = _serve(routes, found.requests)
+    server = serve(routes, found.requests)
     found.port = server.server_address[1]
-    found.other_requests = other_seen  # type: ignore[attr-defined]
     settings.POSTROOM_IMAGE_PROXY_ALLOW = [f"127.0.0.1:{found.port}"]
     settings.POSTROOM_IMAGE_PROXY_MAX_BYTES = CAP
     settings.POSTROOM_IMAGE_PROXY_TIMEOUT = 1
@@ -218,13 +154,13 @@ def test_a_redirect_to_a_private_address_is_refused_before_connecting(world, hos
     assert response.status_code == 403
     assert response.content == b"The image's address is not on the public internet.\n"
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert host.other_requests == []  # type: ignore[attr-defined]
+    assert host.other_requests == []
 
 
 def test_a_private_address_is_refused_directly_too(world, host, message):
     response = _get(bob_client(world), message, f"http://127.0.0.1:{host.other_port}/logo.png")
     assert response.status_code == 403
-    assert host.other_requests == []  # type: ignore[attr-defined]
+    assert host.other_requests == []
 
 
 def test_endless_redirects_stop(world, host, message):
@@ -457,3 +393,85 @@ def test_the_allowlist_names_hosts_or_addresses_and_ports(
     settings.POSTROOM_IMAGE_PROXY_ALLOW = allow
     got = image_proxy._allowed_despite_rules(host, ipaddress.ip_address(address), port)
     assert got is allowed
+
+
+# --- https: the vetted address, the original name in SNI and the certificate check -----
+
+
+def _self_signed(tmp_path: Any, name: str) -> tuple[str, str]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_host(settings, tmp_path, monkeypatch) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """An https image server for images.example.test (which resolves to 127.0.0.1 here),
+    its self-signed certificate the only one trusted."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path, "images.example.test")
+    seen: list[dict[str, Any]] = []
+    server = serve(lambda h: answer(h, PNG, "image/png"), seen)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    port = server.server_address[1]
+    real = socket.getaddrinfo
+
+    def resolve(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name in ("images.example.test", "wrong-name.example.test"):
+            return real("127.0.0.1", *args, **kwargs)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    settings.POSTROOM_IMAGE_PROXY_ALLOW = ["images.example.test", "wrong-name.example.test"]
+    settings.POSTROOM_IMAGE_PROXY_TIMEOUT = 2
+    yield port, seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_checks_the_certificate_against_the_name(world, message, tls_host):
+    port, seen = tls_host
+    response = _get(bob_client(world), message, f"https://images.example.test:{port}/logo.png")
+    assert (response.status_code, response.content) == (200, PNG)
+    assert seen[0]["headers"]["Host"] == f"images.example.test:{port}"
+
+
+def test_https_refuses_a_certificate_for_another_name(world, message, tls_host):
+    port, seen = tls_host
+    response = _get(bob_client(world), message, f"https://wrong-name.example.test:{port}/x.png")
+    assert response.status_code == 502
+    assert response.content == b"The image's server could not be reached.\n"
+    assert seen == []
