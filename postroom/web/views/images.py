@@ -39,7 +39,7 @@ def image(request: HttpRequest, message: int, signature: str) -> HttpResponse:
         fetched = fetch_image(url)
     except Refused as exc:
         logger.warning(
-            "image proxy: refused %s for message %s: %s", url, item.pk, exc.detail or exc.public
+            "image proxy: refused %r for message %s: %s", url, item.pk, exc.detail or exc.public
         )
         return _answer(HttpResponse(exc.public + "\n", status=exc.status))
     response = HttpResponse(fetched.body, content_type=fetched.content_type)
