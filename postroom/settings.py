@@ -274,19 +274,29 @@ SESSION_COOKIE_SECURE = env_bool("POSTROOM_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "SAMEORIGIN"
 # Scripts only from our own static files. Email HTML is shown in sandboxed srcdoc frames,
-# which inherit this policy: no script runs there either. Images may be remote because
-# the agent can choose to load a message's remote images (blocked by default).
+# which inherit this policy: no script runs there either. Images come only from us: a
+# message's remote images, when the agent loads them, come through the image proxy
+# (/img/, postroom/web/image_proxy.py), so no remote address can reach the browser.
 SECURE_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],
-    "img-src": ["'self'", "data:", "https:", "http:"],
+    "img-src": ["'self'", "data:"],
     "connect-src": ["'self'", "ws:", "wss:"],
     "frame-ancestors": ["'self'"],
     "form-action": ["'self'"],
     "base-uri": ["'self'"],
     "object-src": ["'none'"],
 }
+
+# The image proxy (docs/image-proxy.md): the largest image it passes on, how long one
+# fetch may take in all, and hosts or addresses (optionally ``:port``) it may fetch from
+# although they are not on the public internet (tests, development; empty in production).
+POSTROOM_IMAGE_PROXY_MAX_BYTES = env_int(
+    "POSTROOM_IMAGE_PROXY_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+POSTROOM_IMAGE_PROXY_TIMEOUT = env_int("POSTROOM_IMAGE_PROXY_TIMEOUT", 10, minimum=1)
+POSTROOM_IMAGE_PROXY_ALLOW = env_list("POSTROOM_IMAGE_PROXY_ALLOW", [])
 
 # Conversations in the trash are purged after this many days.
 POSTROOM_TRASH_RETENTION_DAYS = env_int("POSTROOM_TRASH_RETENTION_DAYS", 30, minimum=1)

@@ -74,6 +74,12 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
         lambda w: {"pk": w.attachment.pk},
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
+    # A remote image of a message: its readers get past the access check to the
+    # signature check (403 for this made-up one); the others are told nothing (404).
+    "image_proxy": (
+        lambda w: {"message": w.attachment.message_id, "signature": "0" * 64},
+        {"alice": 403, "bob": 403, "dora": 404, "charlie": 404},
+    ),
     "settings": (lambda w: {}, SIGNED_IN_ONLY),
     "notifications": (lambda w: {}, SIGNED_IN_ONLY),
     "mentions": (lambda w: {}, SIGNED_IN_ONLY),

@@ -48,12 +48,15 @@ def parse_iso(value: str | None) -> Any:
 
 @register.simple_tag(takes_context=True)
 def email_html(context: Any, message: Any) -> str:
-    """The message's HTML for its sandboxed frame, remote images only when asked."""
+    """The message's HTML for its sandboxed frame, remote images only when asked (and
+    then through the image proxy)."""
     from postroom.web.email_html import prepare_email_html
 
     request = context.get("request")
     load = request is not None and request.GET.get("images") == str(message.pk)
-    return prepare_email_html(message.html, message.attachments.all(), load_remote=load)
+    return prepare_email_html(
+        message.html, message.attachments.all(), message_id=message.pk, load_remote=load
+    )
 
 
 @register.filter
