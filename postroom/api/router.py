@@ -15,6 +15,7 @@ from postroom.api import (
     inboxes,
     notes,
     replies,
+    rules,
     triage,
 )
 from postroom.api.auth import BearerToken
@@ -33,3 +34,4 @@ api.add_router("/conversations", notes.router)
 api.add_router("/conversations", following.router)
 api.add_router("/conversations", replies.router)
 api.add_router("/attachments", attachments.router)
+api.add_router("/rules", rules.router)

@@ -213,6 +213,10 @@ def _check_text(value: Any) -> None:
     elif isinstance(value, list):
         for item in value:
             _check_text(item)
+    elif isinstance(value, dict):  # JSON objects (a rule's conditions): keys and values
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
 
 
 _JSON_TYPES = {int: "a number", float: "a number", str: "a string", bool: "a boolean"}
@@ -415,3 +419,74 @@ class DraftOut(Schema):
     cc: list[str]
     bcc: list[str]
     attachments: list[str] = Field(description="File names kept with the draft.")
+
+
+# --- rules ------------------------------------------------------------------------------
+
+_CONDITIONS_DOC = (
+    'A group: {"match": "all" | "any", "conditions": [condition or group, …]}; a '
+    'condition: {"field": …, "operator": …, "value": …} (docs/automation.md lists them). '
+    "Groups nest at most three deep; at most 50 conditions. Omitted: always."
+)
+_STEPS_DOC = (
+    'Steps in order, each {"kind": …, its arguments}: assign (user), assign_team (team), '
+    "unassign, add_label (label), remove_label (label), set_priority (priority 0-3), "
+    "set_status (status), snooze (hours), add_note (body)."
+)
+
+
+class RuleIn(BodyIn):
+    inbox: str | None = Field(
+        default=None, max_length=50, description="The inbox's slug; omitted: every inbox."
+    )
+    name: str = Field(min_length=1, max_length=120)
+    trigger: str = Field(description="An event type: conversation.created, message.received …")
+    conditions: dict[str, Any] | None = Field(default=None, description=_CONDITIONS_DOC)
+    actions: list[dict[str, Any]] = Field(min_length=1, max_length=20, description=_STEPS_DOC)
+    enabled: bool = False
+    stop_processing: bool = Field(
+        default=False, description="When it matches, later rules do not run for that event."
+    )
+    position: int | None = Field(default=None, ge=0, le=100_000)
+
+
+class RuleOut(Schema):
+    id: int
+    inbox: str | None = Field(description="The inbox's slug; null: every inbox.")
+    name: str
+    trigger: str
+    conditions: dict[str, Any]
+    actions: list[dict[str, Any]]
+    enabled: bool
+    stop_processing: bool
+    position: int
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class DryRunIn(BodyIn):
+    days: int = Field(default=7, ge=1, le=365, description="How far back to look.")
+
+
+class DryMatchOut(Schema):
+    conversation_id: int
+    subject: str
+    event_id: int
+    at: UtcDateTime
+    steps: list[str] = Field(description="What the rule would have done, step by step.")
+
+
+class DryRunOut(Schema):
+    days: int
+    events: int = Field(description="Events in the period that could have started the rule.")
+    matches: list[DryMatchOut]
+    truncated: bool = Field(description="True when only the first 500 matches are listed.")
+
+
+class RuleRunOut(Schema):
+    id: int
+    conversation_id: int | None
+    event_id: int
+    done: list[str]
+    errors: list[str]
+    created_at: UtcDateTime

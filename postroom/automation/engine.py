@@ -168,6 +168,8 @@ def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
         state = history.state(event.conversation_id or 0)
         if conversation is None or state is None:
             continue
+        if rule.inbox_id is not None and rule.inbox_id not in state.inbox_ids:
+            continue  # another inbox's conversation: not the rule's to see
         result.events += 1
         facts = gather.with_message(
             replace(

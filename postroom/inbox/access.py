@@ -20,13 +20,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from postroom.accounts.models import Role, User
+from postroom.automation.models import Rule
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
@@ -126,6 +127,55 @@ def access_inbox(
     if (level or 0) < min_level:
         raise Http404
     return inbox
+
+
+# --- Rules ---------------------------------------------------------------------------------
+#
+# An inbox's rules are for those who manage it (a person who only sees the inbox is
+# refused with 403, like its settings); workspace-wide rules for those who manage every
+# inbox (404 for others: like the workspace pages, they do not exist for them).
+
+
+def manages_every_inbox(user: User | AnonymousUser) -> bool:
+    levels = inbox_levels(user)
+    every = list(Inbox.objects.values_list("pk", flat=True))
+    return bool(every) and all(levels.get(pk, 0) >= AccessLevel.MANAGE for pk in every)
+
+
+def rule_scope(
+    user: User | AnonymousUser, slug: str | None, action: str = "do_save_rule"
+) -> Inbox | None:
+    """The inbox whose rules ``user`` may manage (404 without access, 403 below manage,
+    naming ``action``), or None for the workspace's rules (404 unless they manage every
+    inbox)."""
+    if slug is None:
+        if not manages_every_inbox(user):
+            raise Http404
+        return None
+    inbox = access_inbox(user, slug)
+    assert isinstance(user, User)
+    require(user, action, inbox.pk)
+    return inbox
+
+
+def access_rule(user: User | AnonymousUser, pk: int, action: str = "do_save_rule") -> Rule:
+    rule = Rule.objects.filter(pk=pk).select_related("inbox").first()
+    if rule is None:
+        raise Http404
+    rule_scope(user, rule.inbox.slug if rule.inbox is not None else None, action)
+    return rule
+
+
+def manageable_rules(user: User | AnonymousUser) -> QuerySet[Rule]:
+    """Every rule ``user`` may see and change, workspace-wide ones first."""
+    levels = inbox_levels(user)
+    managed = [pk for pk, level in levels.items() if level >= AccessLevel.MANAGE]
+    found = Q(inbox_id__in=managed)
+    if manages_every_inbox(user):
+        found |= Q(inbox__isnull=True)
+    return Rule.objects.filter(found).order_by(
+        F("inbox_id").asc(nulls_first=True), "position", "id"
+    )
 
 
 # --- Conversations, in every inbox they are in ------------------------------------------

@@ -32,6 +32,9 @@ class ApiClient:
     def post(self, path: str, body: dict[str, Any] | None = None) -> HttpResponse:
         return self.client.post(BASE + path, body or {}, content_type="application/json")
 
+    def put(self, path: str, body: dict[str, Any]) -> HttpResponse:
+        return self.client.put(BASE + path, body, content_type="application/json")
+
     def delete(self, path: str) -> HttpResponse:
         return self.client.delete(BASE + path)
 

@@ -39,6 +39,10 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/conversations/{conversation_id}/forwards",
         "/api/v1/conversations/outbound/new",
         "/api/v1/attachments/{attachment_id}",
+        "/api/v1/rules",
+        "/api/v1/rules/{rule_id}",
+        "/api/v1/rules/{rule_id}/dry-run",
+        "/api/v1/rules/{rule_id}/runs",
     }
 
 

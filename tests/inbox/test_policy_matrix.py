@@ -369,6 +369,18 @@ API: dict[str, Callable[[Scene], Call]] = {
     "do_cancel_send": lambda s: Call("post", f"{s.api}/replies/{s.queued.pk}/cancel", ok=200),
     "do_send_now": lambda s: Call("post", f"{s.api}/replies/{s.queued.pk}/send-now", ok=200),
     "do_retry_send": lambda s: Call("post", f"{s.api}/replies/{s.failed.pk}/retry", ok=200),
+    "do_save_rule": lambda s: Call(
+        "post",
+        "/rules",
+        {
+            "inbox": s.inbox.slug,
+            "name": "Refunds",
+            "trigger": "message.received",
+            "actions": [{"kind": "add_label", "label": s.urgent.pk}],
+        },
+        ok=201,
+    ),
+    "do_delete_rule": lambda s: Call("delete", f"/rules/{s.rule.pk}", ok=204),
 }
 
 REACHABLE = [

@@ -22,6 +22,7 @@ from postroom.mail.store import store_raw
 PERSONAS = ("alice", "bob", "dora", "charlie")
 SIGNED_IN_ONLY = {p: 200 for p in PERSONAS}
 ADMINS = {"alice": 200, "bob": 404, "dora": 404, "charlie": 404}
+SUPPORT_MANAGERS = {"alice": 200, "bob": 403, "dora": 404, "charlie": 404}
 
 
 def _support(world: Any) -> dict[str, int]:
@@ -91,6 +92,14 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
         lambda w: {"slug": "support"},
         {"alice": 200, "bob": 403, "dora": 404, "charlie": 404},
     ),
+    # Rules: an inbox's for its managers (403 for those who only work in it); the
+    # workspace's for those who manage every inbox.
+    "inbox_rules": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    "inbox_rule_new": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    "inbox_rule": (lambda w: {"slug": "support", "pk": w.rule.pk}, SUPPORT_MANAGERS),
+    "workspace_rules": (lambda w: {}, ADMINS),
+    "workspace_rule_new": (lambda w: {}, ADMINS),
+    "workspace_rule": (lambda w: {"pk": w.everywhere.pk}, ADMINS),
     "admin_labels": (lambda w: {}, ADMINS),
     "admin_mail": (lambda w: {}, ADMINS),
     "admin_audit": (lambda w: {}, ADMINS),
@@ -137,6 +146,13 @@ def _scene(world: Any) -> None:
     RawMessage.objects.filter(pk=stored.raw_id).update(status=RawStatus.QUARANTINED)
     world.raw = RawMessage.objects.get(pk=stored.raw_id)
     actions.do_change_status(world.sales_conversation, Status.OPEN, actor=world.alice)
+    rule = {"trigger": "note.added", "conditions": None, "actions": [{"kind": "unassign"}]}
+    world.rule = actions.do_save_rule(
+        None, inbox=world.support, name="Support's", actor=world.alice, **rule
+    )
+    world.everywhere = actions.do_save_rule(
+        None, inbox=None, name="Everywhere", actor=world.alice, **rule
+    )
 
 
 def test_workspace_mail_captured_is_for_admins(world):
@@ -196,6 +212,9 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
         lambda w: f"/attachments/{w.attachment.pk}",
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
+    "/rules": (lambda w: "/rules", SIGNED_IN_ONLY),  # each their own list
+    "/rules/{rule_id}": (lambda w: f"/rules/{w.rule.pk}", SUPPORT_MANAGERS),
+    "/rules/{rule_id}/runs": (lambda w: f"/rules/{w.rule.pk}/runs", SUPPORT_MANAGERS),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -23,8 +24,8 @@ from postroom.automation import vocabulary
 from postroom.automation.engine import dry_run
 from postroom.automation.models import Rule, RuleRun
 from postroom.inbox import actions
-from postroom.inbox.access import access_inbox, inbox_levels, require
-from postroom.inbox.models import AccessLevel, Inbox, InboxAccess, Label, Priority, Status
+from postroom.inbox.access import rule_scope
+from postroom.inbox.models import Inbox, InboxAccess, Label, Priority, Status
 from postroom.web.context import page_context, signed_in_user
 
 BLANK_ROWS = 2
@@ -32,17 +33,7 @@ DRY_RUN_DAYS = (1, 7, 30, 90)
 
 
 def _scope(user: User, slug: str | None) -> Inbox | None:
-    """The inbox (404 without access, 403 below manage), or None for the workspace (404
-    unless the person manages every inbox)."""
-    if slug is None:
-        levels = inbox_levels(user)
-        every = set(Inbox.objects.values_list("pk", flat=True))
-        if not every or any(levels.get(pk, 0) < AccessLevel.MANAGE for pk in every):
-            raise Http404
-        return None
-    inbox = access_inbox(user, slug)
-    require(user, "do_save_rule", inbox.pk)
-    return inbox
+    return rule_scope(user, slug)
 
 
 def _list_url(inbox: Inbox | None) -> str:
@@ -57,6 +48,7 @@ def _rule_url(inbox: Inbox | None, rule: Rule) -> str:
     return reverse("web:inbox_rule", args=[inbox.slug, rule.pk])
 
 
+@login_required
 def rules(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     user = signed_in_user(request)
     inbox = _scope(user, slug)
@@ -125,6 +117,7 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
             messages.error(request, text)
 
 
+@login_required
 def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None) -> HttpResponse:
     user = signed_in_user(request)
     inbox = _scope(user, slug)

@@ -1,0 +1,137 @@
+"""Rules: list, create, read, replace, delete, dry run and run log.
+
+An inbox's rules are for those who manage it (403 for a person who only works in it);
+workspace-wide rules (``inbox`` null) for those who manage every inbox (404 for others).
+A definition that does not fit is a 422 naming the place (``conditions.0.value``).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from postroom.api.auth import member
+from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES
+from postroom.api.schemas import (
+    DryMatchOut,
+    DryRunIn,
+    DryRunOut,
+    EmptyIn,
+    Id,
+    RuleIn,
+    RuleOut,
+    RuleRunOut,
+)
+from postroom.automation.engine import dry_run
+from postroom.automation.models import Rule, RuleRun
+from postroom.inbox import actions
+from postroom.inbox.access import access_rule, manageable_rules, rule_scope
+
+router = Router(tags=["rules"])
+
+
+def rule_out(rule: Rule) -> RuleOut:
+    return RuleOut(
+        id=rule.pk,
+        inbox=rule.inbox.slug if rule.inbox is not None else None,
+        name=rule.name,
+        trigger=rule.trigger,
+        conditions=rule.conditions,
+        actions=rule.actions,
+        enabled=rule.enabled,
+        stop_processing=rule.stop_processing,
+        position=rule.position,
+        created_at=rule.created_at,
+        updated_at=rule.updated_at,
+    )
+
+
+@router.get("", response={200: list[RuleOut], **ERROR_RESPONSES}, summary="List rules")
+def list_rules(request: HttpRequest) -> list[RuleOut]:
+    """The rules the caller may change: workspace-wide first, then each inbox's in order."""
+    user = member(request)
+    return [rule_out(rule) for rule in manageable_rules(user).select_related("inbox")]
+
+
+def _save(request: HttpRequest, rule: Rule | None, payload: RuleIn) -> Rule:
+    user = member(request)
+    inbox = rule_scope(user, payload.inbox)
+    return actions.do_save_rule(
+        rule,
+        inbox=inbox,
+        name=payload.name,
+        trigger=payload.trigger,
+        conditions=payload.conditions,
+        actions=payload.actions,
+        enabled=payload.enabled,
+        stop_processing=payload.stop_processing,
+        position=payload.position,
+        actor=user,
+    )
+
+
+@router.post("", response={201: RuleOut, **ACTION_RESPONSES}, summary="Create a rule")
+def create_rule(request: HttpRequest, payload: RuleIn) -> Status[RuleOut]:
+    return Status(201, rule_out(_save(request, None, payload)))
+
+
+@router.get("/{rule_id}", response={200: RuleOut, **ACTION_RESPONSES}, summary="Read a rule")
+def read_rule(request: HttpRequest, rule_id: Id) -> RuleOut:
+    return rule_out(access_rule(member(request), rule_id))
+
+
+@router.put("/{rule_id}", response={200: RuleOut, **ACTION_RESPONSES}, summary="Replace a rule")
+def replace_rule(request: HttpRequest, rule_id: Id, payload: RuleIn) -> RuleOut:
+    """Everything but the id; moving it to another inbox needs manage on both."""
+    rule = access_rule(member(request), rule_id)
+    return rule_out(_save(request, rule, payload))
+
+
+@router.delete("/{rule_id}", response={204: None, **ACTION_RESPONSES}, summary="Delete a rule")
+def delete_rule(request: HttpRequest, rule_id: Id, payload: EmptyIn | None = None) -> Status[None]:
+    user = member(request)
+    actions.do_delete_rule(access_rule(user, rule_id, "do_delete_rule"), actor=user)
+    return Status(204, None)
+
+
+@router.post("/{rule_id}/dry-run", response={200: DryRunOut, **ACTION_RESPONSES}, summary="Dry run")
+def dry_run_rule(request: HttpRequest, rule_id: Id, payload: DryRunIn | None = None) -> DryRunOut:
+    """What the rule, as saved, would have matched and done over the last ``days`` days of
+    the log (rebuilding each conversation's state event by event); changes nothing."""
+    rule = access_rule(member(request), rule_id)
+    result = dry_run(rule, days=payload.days if payload is not None else 7)
+    return DryRunOut(
+        days=result.days,
+        events=result.events,
+        truncated=result.truncated,
+        matches=[
+            DryMatchOut(
+                conversation_id=m.conversation,
+                subject=m.subject,
+                event_id=m.event,
+                at=m.at,
+                steps=list(m.steps),
+            )
+            for m in result.matches
+        ],
+    )
+
+
+@router.get(
+    "/{rule_id}/runs", response={200: list[RuleRunOut], **ACTION_RESPONSES}, summary="Run log"
+)
+def rule_runs(request: HttpRequest, rule_id: Id) -> list[RuleRunOut]:
+    """The latest 100 times the rule matched, newest first, with what it did and what
+    failed."""
+    rule = access_rule(member(request), rule_id)
+    return [
+        RuleRunOut(
+            id=run.pk,
+            conversation_id=run.conversation_id,
+            event_id=run.event,
+            done=run.done,
+            errors=run.errors,
+            created_at=run.created_at,
+        )
+        for run in RuleRun.objects.filter(rule=rule)[:100]
+    ]
