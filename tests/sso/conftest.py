@@ -1,5 +1,6 @@
-"""A real OpenID Connect provider for the single sign-on tests (tests/sso/idp), started
-once per run on a free port, and Postroom set up to trust it."""
+"""Real identity providers for the single sign-on tests, and Postroom set up to trust
+them: an OpenID Connect provider (tests/sso/idp), started once per run on a free port,
+and a SAML one (tests/sso/saml_idp.py), in the test process."""
 
 from __future__ import annotations
 
@@ -88,9 +89,14 @@ def company_sso(idp: str, settings) -> sso_config.SsoProvider:
         "server_url": "{idp}", "client_id": "postroom", "secret": "{SECRET}",
         "allowed_domains": ["example.com"]}}]"""
     )
+    trust(settings, providers)
+    return providers[0]
+
+
+def trust(settings, providers: list[sso_config.SsoProvider]) -> None:
+    """Postroom started with ``providers`` configured."""
     settings.POSTROOM_SSO = {p.id: p for p in providers}
     settings.SOCIALACCOUNT_PROVIDERS = sso_config.allauth_providers(providers)
-    return providers[0]
 
 
 SAML_HOST = "postroom.example.com"
@@ -104,7 +110,7 @@ def saml_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def saml_providers(cert_file: Path, **options: object) -> list[sso_config.SsoProvider]:
     """Postroom set up as an administrator would, from the IdP's entity id, sign-on URL
-    and certificate."""
+    and certificate (``idp`` in ``options`` replaces them)."""
     entry = {
         "type": "saml",
         "id": "company",
@@ -130,13 +136,11 @@ def saml_client(settings) -> Client:
 
 @pytest.fixture
 def saml_idp_for_company(
-    saml_keys: tuple[Path, Path], saml_client: Client, settings
+    saml_keys: tuple[Path, Path], saml_client: Client, settings, transactional_db: None
 ) -> saml_idp.IdentityProvider:
     """Postroom trusting the SAML identity provider as "company", for example.com
     addresses, and the identity provider trusting Postroom through Postroom's metadata."""
-    providers = saml_providers(saml_keys[1])
-    settings.POSTROOM_SSO = {p.id: p for p in providers}
-    settings.SOCIALACCOUNT_PROVIDERS = sso_config.allauth_providers(providers)
+    trust(settings, saml_providers(saml_keys[1]))
     metadata = saml_client.get("/sso/saml/company/metadata/")
     assert metadata.status_code == 200
     return saml_idp.IdentityProvider(*saml_keys, sp_metadata=[metadata.content.decode()])

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import base64
 import datetime
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -18,12 +22,22 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 ENTITY_ID = "https://idp.example.com/saml/metadata"
 SSO_URL = "https://idp.example.com/saml/sso"
+
+# Another application the same IdP signs people in to.
+OTHER_SP = "https://other-app.example.com/saml/metadata"
+OTHER_SP_METADATA = f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
+ entityID="{OTHER_SP}"><md:SPSSODescriptor
+ protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService
+ Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+ Location="https://other-app.example.com/saml/acs" index="1"/></md:SPSSODescriptor>
+</md:EntityDescriptor>"""
 
 
 def write_key_and_certificate(folder: Path) -> tuple[Path, Path]:
@@ -70,7 +84,8 @@ class Request:
 
 
 class IdentityProvider:
-    """The IdP, trusting the service providers whose metadata it is given."""
+    """The IdP, trusting the service providers whose metadata it is given, and
+    ``OTHER_SP``."""
 
     def __init__(self, key_file: Path, cert_file: Path, sp_metadata: list[str]) -> None:
         config = IdPConfig()
@@ -96,11 +111,41 @@ class IdentityProvider:
                 },
                 "key_file": str(key_file),
                 "cert_file": str(cert_file),
-                "metadata": {"inline": sp_metadata},
+                "metadata": {"inline": [*sp_metadata, OTHER_SP_METADATA]},
                 "xmlsec_binary": "/usr/bin/xmlsec1",
             }
         )
         self.server = Server(config=config)
+
+    def metadata(self) -> bytes:
+        """The IdP's metadata: its entity id, sign-on URL and signing certificate."""
+        return str(entity_descriptor(self.server.config)).encode()
+
+    @contextmanager
+    def serving_metadata(self) -> Iterator[str]:
+        """The metadata published over HTTP on a free port, as IdPs publish it; its URL."""
+        body = self.metadata()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{http.server_address[1]}/saml/metadata"
+        finally:
+            http.shutdown()
+            http.server_close()
+            thread.join(5)
 
     def read_request(self, redirect_url: str) -> Request:
         """Postroom's AuthnRequest, from the URL Postroom redirected the browser to."""
@@ -123,23 +168,26 @@ class IdentityProvider:
         given_name: str = "Sam",
         surname: str = "Saml",
         audience: str | None = None,
+        solicited: bool = True,
         sign: bool = True,
+        sign_alg: str = SIG_RSA_SHA256,
+        digest_alg: str = DIGEST_SHA256,
     ) -> str:
-        """A Response for ``email`` (the name id, in the emailAddress format, and the
-        mail, givenName and sn attributes), signed on the assertion and the whole
-        response unless ``sign`` is false; base64, as the HTTP-POST binding sends it."""
+        """A Response to ``request`` for ``email`` (the name id, in the emailAddress
+        format, and the mail, givenName and sn attributes), signed on the assertion and
+        on the whole response unless ``sign`` is false; base64, as the HTTP-POST binding
+        sends it. ``audience`` names another service provider; ``solicited=False`` makes
+        a response that answers no request (a sign-in started at the IdP)."""
         response = self.server.create_authn_response(
             identity={"mail": [email], "givenName": [given_name], "sn": [surname]},
-            in_response_to=request.id,
+            in_response_to=request.id if solicited else None,
             destination=request.acs_url,
             sp_entity_id=audience or request.sp_entity_id,
             name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email),
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_response=sign,
             sign_assertion=sign,
-            # (Postroom refuses SHA-1, pysaml2's default)
-            sign_alg=SIG_RSA_SHA256,
-            digest_alg=DIGEST_SHA256,
+            sign_alg=sign_alg,
+            digest_alg=digest_alg,
         )
         return base64.b64encode(str(response).encode()).decode()
-
