@@ -18,7 +18,14 @@ from postroom.accounts.models import Role, User
 from postroom.audit.models import AuditEntry
 from postroom.events.models import LoggedEvent as Event
 from tests.sso.conftest import SAML_HOST, saml_providers, trust
-from tests.sso.saml_idp import ENTITY_ID, OTHER_SP, IdentityProvider, Request
+from tests.sso.saml_idp import (
+    ENTITY_ID,
+    OTHER_SP,
+    SSO_URL,
+    IdentityProvider,
+    Request,
+    write_key_and_certificate,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -288,3 +295,22 @@ def test_the_idp_can_be_given_by_its_metadata_url(
         answer = _sign_in(saml_client, idp, "erin@example.com")
     assert answer.status_code == 302
     assert _signed_in(saml_client) == str(User.objects.get(email="erin@example.com").pk)
+
+
+def test_a_response_signed_with_another_key_is_refused(saml_client, saml_idp_for_company, tmp_path):
+    metadata = saml_client.get("/sso/saml/company/metadata/").content.decode()
+    impostor = IdentityProvider(*write_key_and_certificate(tmp_path), sp_metadata=[metadata])
+    request = _start(saml_client, saml_idp_for_company)
+    answer = _post(saml_client, request, impostor.respond(request, "erin@example.com"))
+    _refused_as_invalid(saml_client, answer, "Signature validation failed. SAML Response rejected")
+
+
+def test_the_certificate_may_be_pasted_with_its_pem_lines(
+    saml_client, saml_idp_for_company, saml_keys, settings
+):
+    pem = saml_keys[1].read_text()
+    assert pem.startswith("-----BEGIN CERTIFICATE-----\n")
+    idp = {"entity_id": ENTITY_ID, "sso_url": SSO_URL, "x509cert": pem}
+    trust(settings, saml_providers(saml_keys[1], idp=idp))
+    assert _sign_in(saml_client, saml_idp_for_company, "erin@example.com").status_code == 302
+    assert User.objects.filter(email="erin@example.com").count() == 1
