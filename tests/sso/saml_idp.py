@@ -29,6 +29,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 ENTITY_ID = "https://idp.example.com/saml/metadata"
 SSO_URL = "https://idp.example.com/saml/sso"
+XMLSEC1 = "/usr/bin/xmlsec1"
 
 # Another application the same IdP signs people in to.
 OTHER_SP = "https://other-app.example.com/saml/metadata"
@@ -112,7 +113,7 @@ class IdentityProvider:
                 "key_file": str(key_file),
                 "cert_file": str(cert_file),
                 "metadata": {"inline": [*sp_metadata, OTHER_SP_METADATA]},
-                "xmlsec_binary": "/usr/bin/xmlsec1",
+                "xmlsec_binary": XMLSEC1,
             }
         )
         self.server = Server(config=config)
