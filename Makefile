@@ -23,7 +23,7 @@ demo: venv
 serve: venv
 	$(BIN)/postroom serve
 
-# Debian packages the tests need: Chromium for the browser tests.
+# Debian packages the tests need: Chromium for the browser tests, xmlsec1 for SAML.
 system-deps:
 	@scripts/system-deps.sh
 

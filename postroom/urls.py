@@ -12,6 +12,8 @@ urlpatterns = [
     # Single sign-on: only the providers' own flows of django-allauth
     # (/sso/oidc/<id>/login/ and …/callback/, /sso/saml/<id>/login/, acs/, metadata/).
     path("sso/", include("allauth.socialaccount.providers.openid_connect.urls")),
+    # (before allauth's, so that its refusal of an unrequested response is audited)
+    path("sso/saml/<str:organization_slug>/acs/finish/", sso.saml_finish),
     path("sso/", include("allauth.socialaccount.providers.saml.urls")),
     # The names allauth sends people to when a flow ends early; Postroom answers them.
     path("sso/cancelled/", sso.cancelled, name="socialaccount_login_cancelled"),

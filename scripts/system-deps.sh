@@ -8,6 +8,8 @@ missing=()
 [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# Signs and checks the responses of the SAML identity provider in tests/sso (pysaml2).
+command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -8,7 +8,11 @@ of the environment) holds a JSON list; each entry is one identity provider:
   Connect (Google Workspace, Microsoft Entra, Keycloak, …): ``server_url`` is the
   issuer, whose ``/.well-known/openid-configuration`` is read;
 - ``{"type": "saml", "id": "okta", "name": …, "idp": {"entity_id": …, "sso_url": …,
-  "x509cert": …}, "allowed_domains": […]}`` for SAML 2.0.
+  "x509cert": …}, "allowed_domains": […]}`` for SAML 2.0 (or ``"idp": {"entity_id": …,
+  "metadata_url": …}``, the IdP's published metadata), optionally with
+  ``"sp_entity_id"`` (the entity id Postroom gives itself; its metadata URL by default)
+  and ``"attribute_mapping"`` (which assertion attributes hold the email address and
+  the names, when not the usual ones in ``SAML_ATTRIBUTES``).
 
 Optional on both: ``"trust_email"`` (take the provider's email address as verified
 even without its ``email_verified`` claim: Entra sends none; SAML assertions are
@@ -100,25 +104,102 @@ def _oidc_app(entry: dict[str, Any], provider_id: str, name: str, where: str) ->
     }
 
 
-def _saml_app(entry: dict[str, Any], provider_id: str, name: str, where: str) -> dict[str, Any]:
+# Where a SAML assertion carries each fact, under the names identity providers send by
+# default: plain names (Okta's and Google's attribute statements, as an administrator
+# types them), LDAP/X.500 URIs (Keycloak's and Shibboleth's mappers, pysaml2) and
+# Microsoft's claim URIs (Entra ID, AD FS). The first one present wins. The stable id is
+# the standard subject-id attribute when sent, else the name id; an email address, when
+# no attribute has one, is the name id in the emailAddress format (allauth).
+SAML_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "uid": ("urn:oasis:names:tc:SAML:attribute:subject-id",),
+    "email": (
+        "email",
+        "mail",
+        "urn:oid:0.9.2342.19200300.100.1.3",
+        "urn:oid:1.2.840.113549.1.9.1",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    ),
+    "email_verified": ("email_verified",),
+    "first_name": (
+        "first_name",
+        "firstName",
+        "givenName",
+        "urn:oid:2.5.4.42",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+    ),
+    "last_name": (
+        "last_name",
+        "lastName",
+        "sn",
+        "urn:oid:2.5.4.4",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+    ),
+    "name": (
+        "name",
+        "displayName",
+        "urn:oid:2.16.840.1.113730.3.1.241",
+        "http://schemas.microsoft.com/identity/claims/displayname",
+    ),
+}
+
+
+def _attribute_mapping(entry: dict[str, Any], where: str) -> dict[str, list[str]]:
+    """The attribute names to read each fact from: the defaults above, with the ones the
+    entry's ``attribute_mapping`` names instead (a name or a list of names per fact)."""
+    given = entry.get("attribute_mapping", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"POSTROOM_SSO {where}: 'attribute_mapping' must be an object")
+    mapping = {key: list(names) for key, names in SAML_ATTRIBUTES.items()}
+    for key, names in given.items():
+        if key not in SAML_ATTRIBUTES:
+            known = ", ".join(SAML_ATTRIBUTES)
+            raise ConfigError(
+                f"POSTROOM_SSO {where}: attribute_mapping {key!r} is not one of {known}"
+            )
+        names = [names] if isinstance(names, str) else names
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) and n.strip() for n in names)
+        ):
+            raise ConfigError(
+                f"POSTROOM_SSO {where}: attribute_mapping {key!r} must be a name or a list of names"
+            )
+        mapping[key] = [n.strip() for n in names]
+    return mapping
+
+
+def _saml_idp(entry: dict[str, Any], where: str) -> dict[str, str]:
+    """The identity provider: its entity id, and either its metadata URL (read by
+    allauth and cached for four hours, so that a new signing certificate is picked up)
+    or its sign-on URL and signing certificate."""
     idp = entry.get("idp")
     if not isinstance(idp, dict):
         raise ConfigError(f"POSTROOM_SSO {where}: 'idp' must be an object")
-    idp_settings = {
-        "entity_id": _text(idp, "entity_id", f"{where} idp"),
-        "sso_url": _text(idp, "sso_url", f"{where} idp"),
-        "x509cert": _text(idp, "x509cert", f"{where} idp"),
-    }
-    if "slo_url" in idp:
-        idp_settings["slo_url"] = _text(idp, "slo_url", f"{where} idp")
-    mapping = entry.get(
-        "attribute_mapping",
-        {"uid": "uid", "email": "email", "first_name": "first_name", "last_name": "last_name"},
-    )
+    where = f"{where} idp"
+    unknown = sorted(set(idp) - {"entity_id", "metadata_url", "sso_url", "x509cert", "slo_url"})
+    if unknown:
+        raise ConfigError(f"POSTROOM_SSO {where}: unknown field(s) {', '.join(unknown)}")
+    found = {"entity_id": _text(idp, "entity_id", where)}
+    if "metadata_url" in idp:
+        if {"sso_url", "x509cert", "slo_url"} & set(idp):
+            raise ConfigError(
+                f"POSTROOM_SSO {where}: give either 'metadata_url' or 'sso_url' and 'x509cert'"
+            )
+        found["metadata_url"] = _text(idp, "metadata_url", where)
+        if not found["metadata_url"].startswith(("https://", "http://")):
+            raise ConfigError(f"POSTROOM_SSO {where}: 'metadata_url' must be an http(s) URL")
+        return found
+    for key in ("sso_url", "x509cert", *(("slo_url",) if "slo_url" in idp else ())):
+        found[key] = _text(idp, key, where)
+    return found
+
+
+def _saml_app(entry: dict[str, Any], provider_id: str, name: str, where: str) -> dict[str, Any]:
     settings: dict[str, Any] = {
-        "idp": idp_settings,
-        "attribute_mapping": mapping,
-        # Signed assertions only; the name id is the person's stable id at the provider.
+        "idp": _saml_idp(entry, where),
+        "attribute_mapping": _attribute_mapping(entry, where),
+        # Signed assertions only, and only in answer to a sign-in started at Postroom.
         "advanced": {"want_assertion_signed": True, "reject_idp_initiated_sso": True},
     }
     if "sp_entity_id" in entry:

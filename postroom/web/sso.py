@@ -27,7 +27,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.providers.base.constants import AuthError
+from allauth.socialaccount.providers.saml import views as saml_views
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -83,25 +86,18 @@ def _verified_email(sociallogin: SocialLogin, provider: SsoProvider) -> str:
     return ""
 
 
-def _display_name(sociallogin: SocialLogin, email: str) -> str:
-    data: dict[str, Any] = dict(sociallogin.account.extra_data or {})
-    if isinstance(data.get("userinfo"), dict):
-        data = {**data["userinfo"], **data}
-
-    def first(key: str) -> str:
-        value = data.get(key)
-        if isinstance(value, list):  # SAML attributes are lists
-            value = value[0] if value else ""
-        return str(value or "").strip()
-
-    name = first("name") or " ".join(
-        p for p in (first("given_name") or first("first_name"), first("family_name")) if p
-    )
-    return name or " ".join(p for p in (first("first_name"), first("last_name")) if p) or email
+def _configured_id(provider: Any) -> str:
+    """The configured id of an allauth provider (allauth's SAML provider is one provider,
+    ``saml``, with one app per configured id)."""
+    app = getattr(provider, "app", None)
+    return str(getattr(app, "provider_id", "") or getattr(provider, "id", "") or "?")
 
 
-def _refuse(request: HttpRequest, reason: str, message: str, *, named: str = "") -> NoReturn:
-    """End the sign-in with the page saying ``message``; the audit trail keeps ``reason``."""
+def _refusal(
+    request: HttpRequest, reason: str, message: str, *, named: str = "", detail: str = ""
+) -> HttpResponse:
+    """The page saying ``message``, answered 403; the audit trail keeps ``reason`` (and
+    ``detail``, the protocol library's own words, for an administrator)."""
     user = User.objects.filter(email__iexact=named).first() if named else None
     append(
         "signin.failed",
@@ -110,10 +106,16 @@ def _refuse(request: HttpRequest, reason: str, message: str, *, named: str = "")
         address=client_address(request),
         target_type="user" if user is not None else "",
         target_id=user.pk if user is not None else None,
-        data={"reason": reason},
+        data={"reason": reason, **({"detail": detail[:300]} if detail else {})},
     )
-    response = render(request, "web/sso_refused.html", {"message": message}, status=403)
-    raise ImmediateHttpResponse(response)
+    return render(request, "web/sso_refused.html", {"message": message}, status=403)
+
+
+def _refuse(
+    request: HttpRequest, reason: str, message: str, *, named: str = "", detail: str = ""
+) -> NoReturn:
+    """End the sign-in from inside allauth's flow with :func:`_refusal`."""
+    raise ImmediateHttpResponse(_refusal(request, reason, message, named=named, detail=detail))
 
 
 class SsoAdapter(DefaultSocialAccountAdapter):
@@ -169,7 +171,7 @@ class SsoAdapter(DefaultSocialAccountAdapter):
                 )
             user = actions.do_create_user_from_sign_on(
                 email=email,
-                name=_display_name(sociallogin, email),
+                name=str(sociallogin.user.name or "").strip() or email,
                 provider=provider.id,
                 actor=SYSTEM,
             )
@@ -187,6 +189,17 @@ class SsoAdapter(DefaultSocialAccountAdapter):
         user.backend = BACKEND
         request.postroom_signed_in_via = via  # type: ignore[attr-defined]
 
+    def populate_user(
+        self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]
+    ) -> Any:
+        """The person's name for a new account: Postroom keeps one name, which providers
+        send whole (OIDC ``name``, SAML displayName) or in parts."""
+        user = super().populate_user(request, sociallogin, data)
+        parts = [str(data.get(key) or "").strip() for key in ("first_name", "last_name")]
+        whole = str(data.get("name") or "").strip() or " ".join(p for p in parts if p)
+        user.name = whole[:150]
+        return user
+
     def on_authentication_error(
         self,
         request: HttpRequest,
@@ -196,10 +209,22 @@ class SsoAdapter(DefaultSocialAccountAdapter):
         extra_context: Any = None,
     ) -> NoReturn:
         name = getattr(provider, "name", "") or _("the sign-in provider")
+        context = extra_context or {}
+        detail = ""
+        if context.get("saml_errors"):
+            # python3-saml's verdict on the response: its signature, audience, destination,
+            # validity period, algorithms.
+            error = context["saml_errors"][0]
+            detail = str(context.get("saml_last_error_reason") or "")
+        elif getattr(provider, "id", "") == "saml" and error == AuthError.UNKNOWN:
+            # allauth's one other SAML refusal: a response that answers no sign-in this
+            # browser started (one the IdP started on its own, or a finish without a post).
+            error = "unrequested"
         _refuse(
             request,
-            f"sso:{getattr(provider, 'id', '?')}:{error or 'error'}",
+            f"sso:{_configured_id(provider)}:{error or 'error'}",
             _("The sign-in at %(provider)s did not complete. Try again.") % {"provider": name},
+            detail=detail,
         )
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
@@ -235,6 +260,21 @@ def refused(request: HttpRequest) -> HttpResponse:
         {"message": _("The sign-in could not be completed.")},
         status=403,
     )
+
+
+def saml_finish(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's end of a SAML sign-in, with one refusal it leaves to Django's 403 page
+    audited here: a response whose request this browser did not start or already
+    used (the same response posted again, or copied into another browser)."""
+    try:
+        response: HttpResponse = saml_views.finish_acs(request, organization_slug=organization_slug)
+    except PermissionDenied:
+        return _refusal(
+            request,
+            f"sso:{organization_slug}:unrequested",
+            _("This sign-in was not started here, or was already used. Sign in again."),
+        )
+    return response
 
 
 def to_login(request: HttpRequest) -> HttpResponse:

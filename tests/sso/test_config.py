@@ -101,3 +101,78 @@ def test_a_saml_provider_serves_its_metadata_and_a_button(client, settings, cert
     body = metadata.content.decode()
     assert 'Location="http://localhost/sso/saml/okta/acs/"' in body
     assert "AssertionConsumerService" in body
+
+
+SAML = {
+    "type": "saml",
+    "id": "entra",
+    "name": "Microsoft",
+    "idp": {
+        "entity_id": "https://sts.windows.net/tenant/",
+        "sso_url": "https://login.microsoftonline.com/tenant/saml2",
+        "x509cert": "MIIC",
+    },
+    "allowed_domains": ["example.com"],
+}
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (["email"], "entry 1: 'attribute_mapping' must be an object"),
+        ({"phone": "tel"}, "entry 1: attribute_mapping 'phone' is not one of uid, email, "),
+        ({"email": []}, "entry 1: attribute_mapping 'email' must be a name or a list of names"),
+        ({"email": [""]}, "entry 1: attribute_mapping 'email' must be a name or a list of names"),
+        ({"email": 3}, "entry 1: attribute_mapping 'email' must be a name or a list of names"),
+    ],
+)
+def test_a_bad_attribute_mapping_is_named(mapping, message):
+    with pytest.raises(ConfigError, match=message):
+        sso_config.parse(json.dumps([{**SAML, "attribute_mapping": mapping}]))
+
+
+def test_a_saml_entry_reads_the_usual_attribute_names_and_the_ones_configured():
+    (provider,) = sso_config.parse(
+        json.dumps([{**SAML, "attribute_mapping": {"email": "upn", "uid": ["objectId"]}}])
+    )
+    (app,) = sso_config.allauth_providers([provider])["saml"]["APPS"]
+    assert (app["provider_id"], app["client_id"], app["name"]) == ("entra", "entra", "Microsoft")
+    mapping = app["settings"]["attribute_mapping"]
+    assert (mapping["email"], mapping["uid"]) == (["upn"], ["objectId"])
+    assert mapping["first_name"] == [
+        "first_name",
+        "firstName",
+        "givenName",
+        "urn:oid:2.5.4.42",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+    ]
+    assert mapping["last_name"][-1] == (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
+    )
+    assert app["settings"]["advanced"] == {
+        "want_assertion_signed": True,
+        "reject_idp_initiated_sso": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("idp", "message"),
+    [
+        ({"entity_id": "e", "sso_url": "https://idp/sso"}, "entry 1 idp: 'x509cert' must be"),
+        (
+            {"entity_id": "e", "metadata_url": "https://idp/m", "x509cert": "MIIC"},
+            "entry 1 idp: give either 'metadata_url' or 'sso_url' and 'x509cert'",
+        ),
+        ({"entity_id": "e", "metadata_url": "idp/m"}, "entry 1 idp: 'metadata_url' must be an"),
+        ({"entity_id": "e", "metadata": "<xml/>"}, "entry 1 idp: unknown field[(]s[)] metadata"),
+    ],
+)
+def test_a_bad_saml_idp_is_named(idp, message):
+    with pytest.raises(ConfigError, match=message):
+        sso_config.parse(json.dumps([{**SAML, "idp": idp}]))
+
+
+def test_a_saml_idp_by_its_metadata_url():
+    idp = {"entity_id": "https://idp.example.com/", "metadata_url": "https://idp.example.com/m"}
+    (provider,) = sso_config.parse(json.dumps([{**SAML, "idp": idp}]))
+    assert provider.allauth_app["settings"]["idp"] == idp
