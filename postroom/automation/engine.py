@@ -38,11 +38,15 @@ def triggers(rule: Rule, event: LoggedEvent) -> bool:
     return not (event.actor_kind == "rule" and event.actor_id == rule.pk)
 
 
-def decide(rules: list[Rule], event: LoggedEvent, facts: Facts) -> list[Rule]:
-    """The rules whose conditions hold, in order, up to the first that stops processing."""
+def decide(rules: list[Rule], event: LoggedEvent, facts: Facts, *, live: bool = True) -> list[Rule]:
+    """The rules whose conditions hold, in order, up to the first that stops processing.
+    ``live``: only rules that were on when the event happened (the dry run asks as if
+    they had always been)."""
     chosen: list[Rule] = []
     for rule in rules:
         if not triggers(rule, event):
+            continue
+        if live and (rule.enabled_at is None or event.created_at < rule.enabled_at):
             continue
         if rule.inbox_id is not None and rule.inbox_id not in facts.inbox_ids:
             continue
@@ -180,7 +184,7 @@ def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
             ),
             gather.message_of(event, conversation.pk),
         )
-        if rule not in decide(ordered, event, facts):
+        if rule not in decide(ordered, event, facts, live=False):
             continue
         recent = [t for t in runs.get(conversation.pk, []) if t > event.created_at - _HOUR]
         if len(recent) >= MAX_RUNS_PER_HOUR:

@@ -16,6 +16,9 @@ class Rule(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     enabled = models.BooleanField(default=False)
+    # When it was last turned on: it acts on events from then (a reactor catching up
+    # after the switch must not apply it to mail that came before).
+    enabled_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     trigger = models.CharField(max_length=40)
     conditions = models.JSONField(default=dict)  # vocabulary.clean_conditions' normal form

@@ -304,3 +304,25 @@ def test_time_conditions_use_the_event_time(world):
     clock.freeze(clock.now().replace(hour=11))
     day = receive(world, "Day")
     assert (labels_of(late), labels_of(day)) == (["Billing"], [])
+
+
+def test_a_rule_turned_on_acts_only_on_what_happens_afterwards(world):
+    rule = make_rule(world, enabled=False, steps=[{"kind": "set_priority", "priority": 3}])
+    before = actions.do_receive_message(
+        world.support, actions.InboundMessage(sender="vera@bigco.test", subject="Refund 1")
+    )
+    clock.freeze(clock.now() + timedelta(seconds=1))
+    actions.do_save_rule(
+        rule,
+        inbox=world.support,
+        name=rule.name,
+        trigger=rule.trigger,
+        conditions=rule.conditions,
+        actions=rule.actions,
+        enabled=True,
+        actor=world.alice,
+    )
+    clock.freeze(clock.now() + timedelta(seconds=1))
+    after = receive(world, "Refund 2")  # the reactor catches up on both only now
+    assert RuleRun.objects.get().conversation == after
+    assert Conversation.objects.get(pk=before.conversation_id).priority == Priority.NORMAL

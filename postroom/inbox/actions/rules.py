@@ -101,6 +101,8 @@ def do_save_rule(
     rule.trigger = trigger
     rule.conditions = conditions
     rule.actions = steps
+    if enabled and not rule.enabled:
+        rule.enabled_at = now
     rule.enabled = enabled
     rule.stop_processing = stop_processing
     if position is not None:

@@ -151,15 +151,17 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
             form = _form_from_post(post)
         else:
             if post.get("action") == "dry_run":
-                days = int(post["days"]) if post.get("days", "").isdecimal() else 7
-                planned = dry_run(saved, days=days if days in DRY_RUN_DAYS else 7)
-                rule = saved
-                form = _form_from_rule(saved)
-            else:
-                messages.success(request, _("Rule saved."))
-                return redirect(_rule_url(inbox, saved))
+                # Saved first (a new rule gets its page), then shown there: the dry run
+                # is of the rule as stored, as the live reactor would run it.
+                days = post.get("days", "7")
+                return redirect(f"{_rule_url(inbox, saved)}?dry_run={days}#dry-run")
+            messages.success(request, _("Rule saved."))
+            return redirect(_rule_url(inbox, saved))
     else:
         form = _form_from_rule(rule) if rule is not None else _empty_form()
+        days = request.GET.get("dry_run", "")
+        if rule is not None and days.isdecimal():
+            planned = dry_run(rule, days=int(days) if int(days) in DRY_RUN_DAYS else 7)
     runs = (
         list(RuleRun.objects.filter(rule=rule).select_related("conversation")[:50]) if rule else []
     )

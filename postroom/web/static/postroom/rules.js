@@ -37,7 +37,7 @@
   }
 
   function stepRow(row) {
-    const chosen = row.querySelector(".kind").selectedOptions[0];
+    const chosen = row.querySelector(".step-kind").selectedOptions[0];
     const needs = (chosen && chosen.dataset.kind) || "";
     const pick = row.querySelector(".pick");
     const value = row.querySelector(".value");

@@ -1,0 +1,81 @@
+"""A team lead builds a rule in the editor, dry-runs it over past mail, turns it on,
+and sees it act on the next message that arrives."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from postroom.automation.models import Rule, RuleRun
+from postroom.events.reactors import drain
+from postroom.inbox import actions
+from postroom.inbox.models import Conversation
+from tests.browser.conftest import ARTIFACTS
+
+
+def test_build_dry_run_enable_and_watch_a_rule_act(world, page_for):
+    page = page_for(world.alice)
+    page.goto("/admin/inboxes/support/")
+    page.get_by_test_id("inbox-rules").click()
+    page.get_by_test_id("new-rule").click()
+    page.get_by_test_id("rule-name").fill("Invoices to billing")
+
+    row = page.locator("[data-row=g0-c0]")
+    expect(row.locator(".operator")).to_be_hidden()  # nothing chosen yet
+    row.locator(".field").select_option("subject")
+    expect(row.locator(".pick")).to_be_hidden()  # a text field: the text box
+    row.locator(".operator").select_option("contains")
+    row.locator(".value").fill("invoice")
+    second = page.locator("[data-row=g0-c1]")
+    second.locator(".field").select_option("kind")
+    expect(second.locator(".value")).to_be_hidden()
+    second.locator(".pick").select_option("kind:normal")
+
+    step = page.locator("[data-row=s0]")
+    step.locator(".step-kind").select_option("add_label")
+    expect(step.locator(".value")).to_be_hidden()
+    step.locator(".pick").select_option(label="Billing")
+    other = page.locator("[data-row=s1]")
+    other.locator(".step-kind").select_option("assign")
+    other.locator(".pick").select_option(label="Bob")
+    page.get_by_test_id("dry-run").click()
+
+    result = page.get_by_test_id("dry-run-result")
+    expect(result).to_contain_text("It would have matched 1 time.")
+    expect(result.get_by_test_id("would-match")).to_have_count(1)
+    expect(result).to_contain_text("Broken invoice")
+    expect(result).to_contain_text("add label Billing; assign to Bob")
+    page.screenshot(path=str(ARTIFACTS / "rule-editor-dry-run.png"), full_page=True)
+    rule = Rule.objects.get()
+    assert (rule.enabled, rule.conditions["conditions"][1]) == (
+        False,
+        {"field": "kind", "operator": "is", "value": "normal"},
+    )
+    # Nothing was done by the dry run.
+    assert list(world.bob_conversation.labels.all()) == []
+    assert RuleRun.objects.count() == 0
+
+    page.get_by_test_id("enabled").check()
+    page.get_by_test_id("save-rule").click()
+    expect(page.locator(".flash, .messages, [role=status]").first).to_contain_text("Rule saved")
+    page.goto("/admin/inboxes/support/rules/")
+    expect(page.locator("[data-rule='Invoices to billing'] [data-testid=toggle]")).to_have_text(
+        "On"
+    )
+    page.screenshot(path=str(ARTIFACTS / "rules-list.png"), full_page=True)
+
+    received = actions.do_receive_message(
+        world.support,
+        actions.InboundMessage(
+            sender="erin@customer.test", subject="Invoice missing", text="Where is it?"
+        ),
+    )
+    drain()
+    conversation = Conversation.objects.get(pk=received.conversation_id)
+    page.goto(f"/c/{conversation.pk}/")
+    expect(page.locator(".meta .label")).to_contain_text("Billing")
+    expect(page.locator(".timeline")).to_contain_text("Rule “Invoices to billing”")
+    page.screenshot(path=str(ARTIFACTS / "rule-acted.png"), full_page=True)
+    page.goto(f"/admin/inboxes/support/rules/{rule.pk}/")
+    expect(page.get_by_test_id("run")).to_have_count(1)
+    expect(page.get_by_test_id("run-log")).to_contain_text("add label Billing; assign to Bob")
+    assert page.js_errors == []
