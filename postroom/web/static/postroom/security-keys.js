@@ -95,12 +95,25 @@
     return (error && error.message) || "Something went wrong with the key.";
   }
 
+  // Settings sends back to itself (with the new key and any recovery codes): a change of
+  // the #fragment alone would not load the page again.
+  function go(url) {
+    var target = new URL(url, window.location.href);
+    var here = window.location;
+    if (target.pathname === here.pathname && target.search === here.search) {
+      here.hash = target.hash;
+      here.reload();
+    } else {
+      here.assign(target.href);
+    }
+  }
+
   function run(trigger, scope, ceremony) {
     if (trigger.disabled) return;
     trigger.disabled = true;
     show(scope, "");
     ceremony()
-      .then(function (done) { window.location.assign(done.redirect); })
+      .then(function (done) { go(done.redirect); })
       .catch(function (error) { trigger.disabled = false; show(scope, explain(error)); });
   }
 
