@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
 from webauthn.helpers import exceptions as webauthn_errors
@@ -163,6 +164,8 @@ def authenticate(
         )
     except webauthn_errors.WebAuthnException as exc:
         raise Refused(_reason(exc), 422) from exc
+    except OTPWebAuthnApiError as exc:  # the library's own checks, as a second line
+        raise Refused(str(exc.code), exc.status_code) from exc
     return checked
 
 

@@ -100,7 +100,7 @@ def register(request: HttpRequest) -> JsonResponse:
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     except security_keys.Refused as refused:
-        return JsonResponse({"error": str(_REFUSED[refused.status])}, status=refused.status)
+        return _answer(refused)
     update_session_auth_hash(request, me)  # a first factor signs out the others, not this
     if not request.session.get(DEVICE_ID_SESSION_KEY):
         otp_login(request, key)  # and this session has the key it just showed
@@ -185,4 +185,9 @@ def _refused(
     # trail (postroom/audit/signins.py) writes signin.failed with this reason.
     request.postroom_signin_failure = f"{kind}:{refused.reason}"  # type: ignore[attr-defined]
     user_login_failed.send(__name__, credentials={signin.FORM_FIELD: username}, request=request)
-    return JsonResponse({"error": str(_REFUSED[refused.status])}, status=refused.status)
+    return _answer(refused)
+
+
+def _answer(refused: security_keys.Refused) -> JsonResponse:
+    message = _REFUSED.get(refused.status, _REFUSED[422])
+    return JsonResponse({"error": str(message)}, status=refused.status)
