@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -52,6 +53,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Security keys and passkeys (postroom/accounts/security_keys.py): its credential
+    # model is one more django-otp device.
+    "django_otp_webauthn",
     # Single sign-on (postroom/web/sso.py): only the providers' flows are used;
     # Postroom's own sign-in, accounts and 2FA stay its own.
     "allauth",
@@ -196,11 +200,35 @@ LOGOUT_REDIRECT_URL = "web:login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A passkey's sign-in (postroom/web/views/security_keys.py) names this backend.
+    "django_otp_webauthn.backends.WebAuthnBackend",
 ]
 POSTROOM_LOGIN_SLOW_AFTER = env_int("POSTROOM_LOGIN_SLOW_AFTER", 3, minimum=1)
 # Two-factor sign-in (postroom/accounts/twofactor.py): required of everyone when set.
 POSTROOM_REQUIRE_2FA = env_bool("POSTROOM_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = "Postroom"
+# Security keys and passkeys (WebAuthn): the relying party is the host people reach
+# Postroom at, and only pages served from these origins may use a key. Keys are bound
+# to the RP ID: changing it later means everyone adds their keys again.
+# Browsers take no IP address as the RP ID: the default base URL's loopback address
+# stands for localhost (a secure context even over plain http).
+_base = urlsplit(BASE_URL)
+_host = _base.hostname or "localhost"
+if _host in ("127.0.0.1", "::1"):
+    _host = "localhost"
+_port = f":{_base.port}" if _base.port else ""
+POSTROOM_WEBAUTHN_RP_ID = env_str("POSTROOM_WEBAUTHN_RP_ID", _host)
+POSTROOM_WEBAUTHN_ORIGINS = env_list(
+    "POSTROOM_WEBAUTHN_ORIGINS", [f"{_base.scheme}://{_host}{_port}"]
+)
+# The library refuses to start with an origin other than https:// or localhost; a
+# plain-http install elsewhere keeps working, its browsers offer no keys there.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E031"]
+# The library's own names for them (its system checks read these).
+OTP_WEBAUTHN_RP_ID = POSTROOM_WEBAUTHN_RP_ID
+OTP_WEBAUTHN_ALLOWED_ORIGINS = POSTROOM_WEBAUTHN_ORIGINS
+OTP_WEBAUTHN_RP_NAME = "Postroom"
+OTP_WEBAUTHN_HELPER_CLASS = "postroom.accounts.security_keys.Helper"
 AXES_FAILURE_LIMIT = env_int("POSTROOM_LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("POSTROOM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

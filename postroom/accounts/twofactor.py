@@ -1,9 +1,10 @@
-"""Two-factor sign-in: an authenticator app's time-based codes (TOTP, RFC 6238) and
-one-time recovery codes, on django-otp's devices. A person with a confirmed
-authenticator signs in with their password, then a code (``/login/verify/``); until
-then every page but that one (and signing out) sends them there. With
-POSTROOM_REQUIRE_2FA, people without an authenticator are sent to Settings to set one
-up first. The API's tokens are not affected: a token is its own factor.
+"""Two-factor sign-in: an authenticator app's time-based codes (TOTP, RFC 6238),
+security keys and passkeys (WebAuthn, postroom/accounts/security_keys.py) and one-time
+recovery codes, on django-otp's devices. A person with a confirmed authenticator or key
+signs in with their password, then a code or their key (``/login/verify/``); until then
+every page but that one (and signing out) sends them there. With POSTROOM_REQUIRE_2FA,
+people without either are sent to Settings to set one up first. The API's tokens are not
+affected: a token is its own factor.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from postroom.accounts import security_keys
 from postroom.accounts.models import User
 
 RECOVERY_CODES = 10
@@ -48,6 +50,11 @@ def typed_key(device: TOTPDevice) -> str:
 
 def enabled(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_any(user: User) -> bool:
+    """Whether ``user`` has a second factor: what ``User.has_second_factor`` keeps."""
+    return enabled(user) or security_keys.has_keys(user)
 
 
 def verify(user: User, code: str) -> object | None:
@@ -82,7 +89,10 @@ class SecondFactorMiddleware:
         if isinstance(user, User) and user.is_authenticated and not path.startswith(_OPEN):
             if second_factor_missing(user, request.session.get(DEVICE_ID_SESSION_KEY)):
                 return redirect(f"{reverse('web:verify')}?next={path}")
-            must_set_up = settings.POSTROOM_REQUIRE_2FA and path != reverse("web:settings")
+            # Settings and its key ceremonies (/settings/security-keys/…) set one up.
+            must_set_up = settings.POSTROOM_REQUIRE_2FA and not path.startswith(
+                reverse("web:settings")
+            )
             if must_set_up and not user.has_second_factor:
                 return redirect(f"{reverse('web:settings')}#two-factor")
         return self.get_response(request)

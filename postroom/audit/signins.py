@@ -29,6 +29,8 @@ def _failed(
     # The account named, never the password (Django masks it in ``credentials``).
     named = str(credentials.get("username", "") or "")[:320].lower()
     user = User.objects.filter(email__iexact=named).first() if named else None
+    # A refused security key or passkey says why (postroom/web/views/security_keys.py).
+    reason = getattr(request, "postroom_signin_failure", "")
     append(
         "signin.failed",
         actor=None,
@@ -36,6 +38,7 @@ def _failed(
         address=client_address(request),
         target_type="user" if user is not None else "",
         target_id=user.pk if user is not None else None,
+        data={"reason": reason} if reason else None,
     )
 
 

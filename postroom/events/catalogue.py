@@ -82,6 +82,8 @@ class EventType(StrEnum):
     TOKEN_REVOKED = "token.revoked"
     USER_SIGNED_OUT = "user.signed_out"
     USER_TWO_FACTOR = "user.two_factor"
+    SECURITY_KEY_ADDED = "security_key.added"
+    SECURITY_KEY_REMOVED = "security_key.removed"
     MAIL_RETRIED = "mail.retried"
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
@@ -401,9 +403,17 @@ class TokenRevoked(TypedDict):
 
 
 class TwoFactor(TypedDict):
-    """A person turned two-factor sign-in on (``enabled``) or off."""
+    """A person turned their authenticator app on (``enabled``) or off. (Two-factor
+    sign-in stays on while they have a security key: ``security_key.*``.)"""
 
     enabled: bool
+
+
+class SecurityKey(TypedDict):
+    """A person added a security key or passkey to their account, or removed one."""
+
+    key: int  # the credential's id
+    name: str  # the name they gave it
 
 
 class SignedOut(TypedDict):
@@ -549,6 +559,8 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.TOKEN_REVOKED: (TokenRevoked, A.WORKSPACE),
     E.USER_SIGNED_OUT: (SignedOut, A.WORKSPACE),
     E.USER_TWO_FACTOR: (TwoFactor, A.WORKSPACE),
+    E.SECURITY_KEY_ADDED: (SecurityKey, A.WORKSPACE),
+    E.SECURITY_KEY_REMOVED: (SecurityKey, A.WORKSPACE),
     E.MAIL_RETRIED: (RawMail, A.INBOX),
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),

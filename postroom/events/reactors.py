@@ -105,6 +105,8 @@ REACTORS: list[Reactor] = [
                 EventType.USER_UNLOCKED,
                 EventType.USER_SIGNED_OUT,
                 EventType.USER_TWO_FACTOR,
+                EventType.SECURITY_KEY_ADDED,
+                EventType.SECURITY_KEY_REMOVED,
                 EventType.TOKEN_CREATED,
                 EventType.TOKEN_REVOKED,
                 EventType.TEAM_CREATED,

@@ -447,6 +447,8 @@ POLICY: dict[str, Requirement] = {
     "do_sign_out_sessions": _own(gettext_lazy("sign out sessions of this account")),
     "do_enable_two_factor": _own(gettext_lazy("change this account's two-factor sign-in")),
     "do_disable_two_factor": _own(gettext_lazy("change this account's two-factor sign-in")),
+    "do_add_security_key": _own(gettext_lazy("add security keys to this account")),
+    "do_remove_security_key": _own(gettext_lazy("remove security keys of this account")),
     "do_mark_read": _own(gettext_lazy("mark these notifications read")),
     "do_set_preferences": _own(gettext_lazy("change these notification settings")),
     # Follow-ups a reactor runs for an action that was allowed.

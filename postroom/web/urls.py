@@ -17,6 +17,7 @@ from postroom.web.views import (
     privacy,
     rules,
     search,
+    security_keys,
 )
 
 app_name = "web"
@@ -25,6 +26,10 @@ urlpatterns = [
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
     path("login/verify/", auth.verify, name="verify"),
+    path("login/verify/key/options/", security_keys.verify_options, name="verify_key_options"),
+    path("login/verify/key/", security_keys.verify, name="verify_key"),
+    path("login/passkey/options/", security_keys.passkey_options, name="passkey_options"),
+    path("login/passkey/", security_keys.passkey, name="passkey"),
     path("password/reset/", auth.password_reset, name="password_reset"),
     path("password/reset/sent/", auth.password_reset_done, name="password_reset_done"),
     path(
@@ -46,6 +51,12 @@ urlpatterns = [
     path("attachments/<int:pk>/", files.attachment, name="attachment"),
     path("img/<int:message>/<str:signature>/", images.image, name="image_proxy"),
     path("settings/", account.account, name="settings"),
+    path(
+        "settings/security-keys/options/",
+        security_keys.register_options,
+        name="security_key_options",
+    ),
+    path("settings/security-keys/", security_keys.register, name="security_key_add"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("mentions/", notifications.mentions, name="mentions"),
     path("search/", search.search, name="search"),

@@ -1004,6 +1004,32 @@ def test_two_factor_on_and_off(world):
     assert off.tuples == [ev("user.two_factor", w.bob, None, None, {"enabled": False})]
 
 
+def test_adding_and_removing_a_security_key(world, settings):
+    from postroom.accounts import security_keys
+    from tests.conftest import PASSWORD
+    from tests.softkey import SoftKey
+
+    settings.POSTROOM_WEBAUTHN_RP_ID = "localhost"
+    settings.POSTROOM_WEBAUTHN_ORIGINS = ["http://localhost:8000"]
+    w = world
+    options, state = security_keys.registration_options(w.bob)
+    answer = SoftKey("http://localhost:8000").create(options)
+    with written() as added:
+        key, codes = actions.do_add_security_key(
+            w.bob, name="Blue key", response=answer, state=state, actor=w.bob
+        )
+    assert len(codes) == 10
+    assert added.tuples == [
+        ev("security_key.added", w.bob, None, None, {"key": key.pk, "name": "Blue key"})
+    ]
+    key_id = key.pk
+    with written() as removed:
+        actions.do_remove_security_key(key, proof=PASSWORD, actor=w.bob)
+    assert removed.tuples == [
+        ev("security_key.removed", w.bob, None, None, {"key": key_id, "name": "Blue key"})
+    ]
+
+
 def test_sign_out_everywhere(world):
     w = world
     with written() as log:

@@ -337,6 +337,10 @@ NOT_ON_THE_WEB = {
     "only (tests/web/test_two_factor.py)",
     "do_disable_two_factor": "needs a current code; own account only "
     "(tests/web/test_two_factor.py)",
+    "do_add_security_key": "needs an answer from the person's own authenticator to a "
+    "challenge in their session; own account only (tests/web/test_security_keys.py)",
+    "do_remove_security_key": "the key is looked up among the person's own (404 for anyone "
+    "else's) and needs their password (tests/web/test_security_keys.py)",
     "do_revoke_api_token": "the token is looked up among the person's own (404 for anyone "
     "else's), so no persona reaches another's (tests/web/test_sessions_and_tokens.py)",
     "do_save_draft": "run by the composer when a send is refused (tests/outbound/test_pages.py)",

@@ -35,6 +35,13 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "login": (lambda w: {}, {p: 302 for p in PERSONAS}),  # signed in already
     "logout": (lambda w: {}, {p: 405 for p in PERSONAS}),  # POST only
     "verify": (lambda w: {}, SIGNED_IN_ONLY),  # the second factor's page
+    # The security keys' ceremonies: JSON posts only (tests/web/test_security_keys.py).
+    "verify_key_options": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "verify_key": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "passkey_options": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "passkey": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "security_key_options": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "security_key_add": (lambda w: {}, {p: 405 for p in PERSONAS}),
     "password_reset": (lambda w: {}, SIGNED_IN_ONLY),
     "password_reset_done": (lambda w: {}, SIGNED_IN_ONLY),
     "password_reset_confirm": (
@@ -189,7 +196,12 @@ def test_each_persona_gets_what_the_permission_table_allows(world):
             got = clients[persona].get(url).status_code
             if got != expected[persona]:
                 wrong.append(f"{persona} GET {url} ({name}): {got}, expected {expected[persona]}")
-        public = name.startswith("password_reset") or name in ("login", "logout")
+        public = name.startswith("password_reset") or name in (
+            "login",
+            "logout",
+            "passkey_options",  # signing in with a passkey: before anyone is signed in
+            "passkey",
+        )
         got = anonymous.get(url).status_code
         if not public and got != 302:
             wrong.append(f"signed out GET {url} ({name}): {got}, expected 302 to the login")

@@ -56,6 +56,7 @@ from postroom.inbox.actions.retention import (
     do_set_retention,
 )
 from postroom.inbox.actions.rules import do_delete_rule, do_save_rule
+from postroom.inbox.actions.security_keys import do_add_security_key, do_remove_security_key
 from postroom.inbox.actions.status import (
     do_change_status,
     do_purge_trash,
@@ -72,6 +73,7 @@ __all__ = [
     "do_add_contact_identity",
     "do_add_label",
     "do_add_note",
+    "do_add_security_key",
     "do_add_to_inbox",
     "do_apply_retention",
     "do_assign",
@@ -94,6 +96,7 @@ __all__ = [
     "do_purge_trash",
     "do_receive_message",
     "do_remove_label",
+    "do_remove_security_key",
     "do_reply",
     "do_revoke_access",
     "do_revoke_api_token",

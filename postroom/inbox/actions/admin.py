@@ -426,7 +426,7 @@ def do_enable_two_factor(user: User, *, code: str, actor: Actor) -> list[str]:
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    codes = _new_recovery_codes(user)
+    codes = new_recovery_codes(user)
     # Every other session signed in without it: sign them out (the caller keeps its own
     # with update_session_auth_hash).
     user.session_epoch = secrets.token_hex(16)
@@ -436,7 +436,8 @@ def do_enable_two_factor(user: User, *, code: str, actor: Actor) -> list[str]:
     return codes
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace ``user``'s recovery codes with ten new ones (returned, shown once)."""
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name=twofactor.RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(twofactor.RECOVERY_CODES)]
@@ -446,12 +447,15 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 @transaction.atomic
 def do_disable_two_factor(user: User, *, code: str, actor: Actor) -> None:
-    """Turn two-factor sign-in off, proven with a current code (or a recovery code)."""
+    """Turn the authenticator app off, proven with a current code (or a recovery code).
+    Two-factor sign-in stays on while the person has a security key."""
     require(actor, "do_disable_two_factor", account=user)
     if twofactor.verify(user, code) is None:
         raise ValidationError({"code": _("That code does not match.")})
     TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    user.has_second_factor = False
+    # A security key left is still a second factor, and its recovery codes stay with it.
+    user.has_second_factor = twofactor.has_any(user)
+    if not user.has_second_factor:
+        StaticDevice.objects.filter(user=user).delete()
     user.save(update_fields=["has_second_factor"])
     record("user.two_factor", actor=actor, target=user, data={"enabled": False})

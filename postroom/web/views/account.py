@@ -1,4 +1,5 @@
-"""A person's own settings: name, time zone, password, API tokens, signed-in sessions."""
+"""A person's own settings: name, time zone, password, two-factor sign-in (authenticator
+app, security keys), API tokens, signed-in sessions."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
-from postroom.accounts import twofactor
+from postroom.accounts import security_keys, twofactor
 from postroom.accounts.models import ApiToken, SignedInSession
 from postroom.accounts.sessions import last_active
 from postroom.core import clock
@@ -69,6 +72,13 @@ def account(request: HttpRequest) -> HttpResponse:
                 actions.do_disable_two_factor(me, code=post.get("code", ""), actor=me)
                 messages.success(request, _("Two-factor sign-in is off."))
                 return redirect("web:settings")
+            elif post.get("action") == "remove_security_key":
+                key = get_object_or_404(
+                    WebAuthnCredential, user=me, confirmed=True, pk=_number(post.get("key"))
+                )
+                actions.do_remove_security_key(key, proof=post.get("proof", ""), actor=me)
+                messages.success(request, _("Key removed."))
+                return redirect(f"{reverse('web:settings')}#security-keys")
             elif post.get("action") == "revoke_token":
                 token = get_object_or_404(ApiToken, user=me, pk=_number(post.get("token")))
                 actions.do_revoke_api_token(token, actor=me)
@@ -107,6 +117,7 @@ def account(request: HttpRequest) -> HttpResponse:
         two_factor |= {"qr": twofactor.qr_svg(pending), "secret": twofactor.typed_key(pending)}
     else:
         two_factor["recovery_left"] = twofactor.recovery_left(me)
+    keys = security_keys.keys_of(me)
     return render(
         request,
         "web/account.html",
@@ -116,7 +127,11 @@ def account(request: HttpRequest) -> HttpResponse:
             tokens=me.api_tokens.order_by("-created_at"),
             sessions=sessions,
             two_factor=two_factor,
+            keys=keys,
+            recovery_left=twofactor.recovery_left(me),
+            has_password=me.has_usable_password(),
             recovery_codes=request.session.pop("recovery_codes", None),
+            recovery_for=request.session.pop("recovery_codes_for", ""),
             last_active=last_active(sessions),
             current_session=request.session.session_key,
             now=clock.now(),

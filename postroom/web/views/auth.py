@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from postroom.accounts import signin, twofactor
+from postroom.accounts import security_keys, signin, twofactor
 from postroom.accounts.models import User
 from postroom.inbox import actions
 from postroom.inbox.access import visible_inboxes
@@ -115,7 +115,8 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
-    """The second step of signing in: a code from the authenticator, or a recovery code."""
+    """The second step of signing in: a code from the authenticator, or a recovery code;
+    a security key answers through postroom/web/views/security_keys.py instead."""
     user = request.user
     assert isinstance(user, User)
     target = request.GET.get("next", "")
@@ -129,4 +130,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             return redirect(target or "web:home")
         error = _("That code does not match. Try the newest one, or a recovery code.")
     status = 200 if not error else 400
-    return render(request, "web/verify.html", {"error": error, "next": target}, status=status)
+    context = {
+        "error": error,
+        "next": target,
+        "has_app": twofactor.enabled(user),
+        "has_keys": security_keys.has_keys(user),
+    }
+    return render(request, "web/verify.html", context, status=status)
