@@ -57,6 +57,13 @@ def send_notification_emails() -> int:
 
 
 @task()
+def assign_waiting() -> int:
+    from postroom.automation.reactor import assign_waiting as assign
+
+    return assign()
+
+
+@task()
 def prune_job_results() -> int:
     """Finished job results are kept a day (failed ones two weeks), then deleted."""
     from django.tasks import TaskResultStatus
@@ -84,6 +91,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("notification_emails", send_notification_emails, timedelta(seconds=15)),
     Periodic("purge_trash", purge_trash, timedelta(hours=1)),
     Periodic("apply_retention", apply_retention, timedelta(hours=1)),
+    Periodic("assign_waiting", assign_waiting, timedelta(minutes=1)),
     Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
 )
 

@@ -75,6 +75,14 @@ def describe(step: dict[str, Any], names: Names) -> str:
             return _("assign to %(name)s") % {"name": names.users.get(step["user"], missing)}
         case "assign_team":
             return _("assign to team %(name)s") % {"name": names.teams.get(step["team"], missing)}
+        case "assign_round_robin":
+            return _("assign in turn within %(name)s") % {
+                "name": names.teams.get(step["team"], missing)
+            }
+        case "assign_least_loaded":
+            return _("assign to the least loaded in %(name)s") % {
+                "name": names.teams.get(step["team"], missing)
+            }
         case "unassign":
             return _("unassign everyone")
         case "add_label":

@@ -207,7 +207,9 @@ class History:
         match step["kind"]:
             case "assign":
                 state.assignees.add(step["user"])
-            case "assign_team":
+            case "assign_team" | "assign_round_robin" | "assign_least_loaded":
+                # Whom fair assignment picks depends on loads the dry run does not
+                # rebuild; the team is certain.
                 state.team = step["team"]
             case "unassign":
                 state.assignees.clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from postroom.accounts.models import User
+from postroom.accounts.models import Team, User
 from postroom.inbox.models import Conversation, Inbox
 
 
@@ -64,3 +64,46 @@ class RuleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} on {self.conversation_id}: {len(self.done)} done"
+
+
+class Capacity(models.Model):
+    """How many open conversations a person takes from fair assignment at most (none:
+    no limit). Assigning by hand is not limited."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="capacity")
+    max_open = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.max_open}"
+
+
+class AssignmentTurn(models.Model):
+    """Whose turn it is in a team's round robin: the last person it gave one to.
+    Bookkeeping of the rules reactor."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="+")
+    last_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.team_id} → {self.last_user_id}"
+
+
+class AssignmentWait(models.Model):
+    """A conversation a rule could not hand out because everyone in the team was full,
+    off shift or away: assigned, oldest first, as someone frees up."""
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mode = models.CharField(max_length=20)  # "round_robin" or "least_loaded"
+    since = models.DateTimeField()
+
+    class Meta:
+        ordering = ("since", "id")
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} waits for {self.team_id}"

@@ -16,15 +16,15 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import transaction
 
 from postroom.accounts.models import Team, User
-from postroom.automation import engine
+from postroom.automation import assignment, engine
 from postroom.automation import facts as gather
 from postroom.automation.conditions import Facts
-from postroom.automation.models import Rule, RuleRun
+from postroom.automation.models import AssignmentTurn, AssignmentWait, Rule, RuleRun
 from postroom.core import clock
 from postroom.events.models import LoggedEvent
 from postroom.inbox import actions
-from postroom.inbox.actors import NonUserActor
-from postroom.inbox.models import ActorKind, Conversation, Label
+from postroom.inbox.actors import SYSTEM, NonUserActor
+from postroom.inbox.models import ActorKind, Conversation, InboxAccess, Label, Status
 
 _FAILURES = (ValidationError, PermissionDenied, ObjectDoesNotExist)
 
@@ -63,11 +63,11 @@ def run(rule: Rule, conversation: Conversation, facts: Facts, event: LoggedEvent
             try:
                 with transaction.atomic():
                     conversation.refresh_from_db()
-                    _take(step, conversation, facts, rule_actor(rule))
+                    outcome = _take(step, conversation, facts, rule, rule_actor(rule))
             except _FAILURES as error:
                 errors.append(f"{text}: {_message(error)}")
             else:
-                done.append(text)
+                done.append(f"{text}: {outcome}" if outcome else text)
     return RuleRun.objects.create(
         rule=rule,
         conversation=conversation,
@@ -78,8 +78,15 @@ def run(rule: Rule, conversation: Conversation, facts: Facts, event: LoggedEvent
     )
 
 
-def _take(step: dict[str, Any], conversation: Conversation, facts: Facts, actor: Any) -> None:
+def _take(
+    step: dict[str, Any], conversation: Conversation, facts: Facts, rule: Rule, actor: Any
+) -> str:
+    """Take one step; returns what fair assignment decided (whom, or that it waits)."""
     match step["kind"]:
+        case "assign_round_robin" | "assign_least_loaded":
+            mode = step["kind"].removeprefix("assign_")
+            team = Team.objects.get(pk=step["team"])
+            return hand_out(conversation, team, mode, rule=rule, actor=actor)
         case "assign":
             actions.do_assign(conversation, users=[User.objects.get(pk=step["user"])], actor=actor)
         case "assign_team":
@@ -100,6 +107,50 @@ def _take(step: dict[str, Any], conversation: Conversation, facts: Facts, actor:
         case "add_note":
             body = engine.render_note(step["body"], conversation, facts)
             actions.do_add_note(conversation, body, actor=actor)
+    return ""
+
+
+def hand_out(
+    conversation: Conversation, team: Team, mode: str, *, rule: Rule | None, actor: Any
+) -> str:
+    """Assign to whom fair assignment chooses, and note the turn; when nobody is free,
+    the conversation waits (AssignmentWait) for ``assign_waiting``."""
+    person = assignment.choose(team, conversation, mode, clock.now())
+    if person is None:
+        AssignmentWait.objects.get_or_create(
+            conversation=conversation,
+            defaults={"team": team, "rule": rule, "mode": mode, "since": clock.now()},
+        )
+        return f"waiting: nobody in {team.name} is free"
+    # The team becomes the assigned team too where it has access to the inbox.
+    shared = InboxAccess.objects.filter(team=team, inbox_id=conversation.inbox_id).exists()
+    actions.do_assign(conversation, users=[person], team=team if shared else None, actor=actor)
+    AssignmentTurn.objects.update_or_create(team=team, defaults={"last_user": person})
+    AssignmentWait.objects.filter(conversation=conversation).delete()
+    return person.name
+
+
+def assign_waiting(event: LoggedEvent | None = None) -> int:
+    """Hand out waiting conversations, oldest first, while someone is free: after a
+    conversation left someone's open load (the ``assignment`` reactor), and each minute
+    (a shift began, a capacity was raised). Returns how many were assigned."""
+    assigned = 0
+    full: set[int] = set()  # teams found with nobody free in this round
+    for wait in AssignmentWait.objects.select_related("conversation", "team", "rule")[:200]:
+        conversation = wait.conversation
+        if conversation.is_assigned or conversation.status != Status.OPEN:
+            wait.delete()  # someone took it, or it was closed meanwhile
+            continue
+        if wait.team_id in full:
+            continue
+        actor = rule_actor(wait.rule) if wait.rule is not None else SYSTEM
+        with transaction.atomic():
+            outcome = hand_out(conversation, wait.team, wait.mode, rule=wait.rule, actor=actor)
+        if outcome.startswith("waiting"):
+            full.add(wait.team_id)
+        else:
+            assigned += 1
+    return assigned
 
 
 def _message(error: Exception) -> str:

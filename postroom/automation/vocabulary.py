@@ -74,6 +74,9 @@ FIELDS: dict[str, Field] = {
 STEPS: dict[str, dict[str, str]] = {
     "assign": {"user": "id"},
     "assign_team": {"team": "id"},
+    # Fair assignment within a team (postroom.automation.assignment).
+    "assign_round_robin": {"team": "id"},
+    "assign_least_loaded": {"team": "id"},
     "unassign": {},
     "add_label": {"label": "id"},
     "remove_label": {"label": "id"},

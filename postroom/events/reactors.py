@@ -90,6 +90,13 @@ REACTORS: list[Reactor] = [
         "postroom.automation.reactor:handle",
         frozenset(EventType(trigger) for trigger in RULE_TRIGGERS),
     ),
+    # Fair assignment: a conversation leaving someone's open load frees a place for
+    # one that waits (docs/automation.md).
+    Reactor(
+        "assignment",
+        "postroom.automation.reactor:assign_waiting",
+        frozenset({EventType.CONVERSATION_STATUS, EventType.CONVERSATION_UNASSIGNED}),
+    ),
     # What the audit trail keeps of the log: who changed people, access, settings, or
     # deleted something (docs/audit.md).
     Reactor(
