@@ -100,20 +100,6 @@ def describe(step: dict[str, Any], names: Names) -> str:
     return step["kind"]
 
 
-def render_note(body: str, conversation: Conversation, facts: Facts) -> str:
-    """A note's template with its placeholders filled (plain substitution: a note is
-    Markdown, rendered and sanitised by do_add_note)."""
-    values = {
-        "{{ conversation.number }}": str(conversation.pk),
-        "{{ conversation.subject }}": conversation.subject,
-        "{{ contact.name }}": facts.contact_name,
-        "{{ contact.email }}": facts.contact_email,
-    }
-    for placeholder, value in values.items():
-        body = body.replace(placeholder, value)
-    return body
-
-
 @dataclass(frozen=True)
 class DryMatch:
     conversation: int

@@ -107,3 +107,25 @@ class AssignmentWait(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} waits for {self.team_id}"
+
+
+class Macro(models.Model):
+    """A saved bundle of steps an agent applies to a conversation in one click: the
+    same vocabulary as a rule's steps, taken with the agent as the actor."""
+
+    inbox = models.ForeignKey(
+        Inbox, null=True, blank=True, on_delete=models.CASCADE, related_name="macros"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    actions = models.JSONField(default=list)  # vocabulary.clean_steps' normal form
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,21 +10,19 @@ the reactor. The reactor's own retry covers failures of the database itself.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 
-from postroom.accounts.models import Team, User
-from postroom.automation import assignment, engine
+from postroom.automation import engine
 from postroom.automation import facts as gather
 from postroom.automation.conditions import Facts
-from postroom.automation.models import AssignmentTurn, AssignmentWait, Rule, RuleRun
+from postroom.automation.models import AssignmentWait, Rule, RuleRun
 from postroom.core import clock
 from postroom.events.models import LoggedEvent
-from postroom.inbox import actions
+from postroom.inbox.actions.steps import hand_out, take_step
 from postroom.inbox.actors import SYSTEM, NonUserActor
-from postroom.inbox.models import ActorKind, Conversation, InboxAccess, Label, Status
+from postroom.inbox.models import ActorKind, Conversation, Status
 
 _FAILURES = (ValidationError, PermissionDenied, ObjectDoesNotExist)
 
@@ -63,7 +61,7 @@ def run(rule: Rule, conversation: Conversation, facts: Facts, event: LoggedEvent
             try:
                 with transaction.atomic():
                     conversation.refresh_from_db()
-                    outcome = _take(step, conversation, facts, rule, rule_actor(rule))
+                    outcome = take_step(step, conversation, rule=rule, actor=rule_actor(rule))
             except _FAILURES as error:
                 errors.append(f"{text}: {_message(error)}")
             else:
@@ -76,58 +74,6 @@ def run(rule: Rule, conversation: Conversation, facts: Facts, event: LoggedEvent
         errors=errors,
         created_at=clock.now(),
     )
-
-
-def _take(
-    step: dict[str, Any], conversation: Conversation, facts: Facts, rule: Rule, actor: Any
-) -> str:
-    """Take one step; returns what fair assignment decided (whom, or that it waits)."""
-    match step["kind"]:
-        case "assign_round_robin" | "assign_least_loaded":
-            mode = step["kind"].removeprefix("assign_")
-            team = Team.objects.get(pk=step["team"])
-            return hand_out(conversation, team, mode, rule=rule, actor=actor)
-        case "assign":
-            actions.do_assign(conversation, users=[User.objects.get(pk=step["user"])], actor=actor)
-        case "assign_team":
-            actions.do_assign(conversation, team=Team.objects.get(pk=step["team"]), actor=actor)
-        case "unassign":
-            actions.do_unassign(conversation, actor=actor)
-        case "add_label":
-            actions.do_add_label(conversation, Label.objects.get(pk=step["label"]), actor=actor)
-        case "remove_label":
-            actions.do_remove_label(conversation, Label.objects.get(pk=step["label"]), actor=actor)
-        case "set_priority":
-            actions.do_set_priority(conversation, step["priority"], actor=actor)
-        case "set_status":
-            actions.do_change_status(conversation, step["status"], actor=actor)
-        case "snooze":
-            until = clock.now() + timedelta(hours=step["hours"])
-            actions.do_snooze(conversation, until, actor=actor)
-        case "add_note":
-            body = engine.render_note(step["body"], conversation, facts)
-            actions.do_add_note(conversation, body, actor=actor)
-    return ""
-
-
-def hand_out(
-    conversation: Conversation, team: Team, mode: str, *, rule: Rule | None, actor: Any
-) -> str:
-    """Assign to whom fair assignment chooses, and note the turn; when nobody is free,
-    the conversation waits (AssignmentWait) for ``assign_waiting``."""
-    person = assignment.choose(team, conversation, mode, clock.now())
-    if person is None:
-        AssignmentWait.objects.get_or_create(
-            conversation=conversation,
-            defaults={"team": team, "rule": rule, "mode": mode, "since": clock.now()},
-        )
-        return f"waiting: nobody in {team.name} is free"
-    # The team becomes the assigned team too where it has access to the inbox.
-    shared = InboxAccess.objects.filter(team=team, inbox_id=conversation.inbox_id).exists()
-    actions.do_assign(conversation, users=[person], team=team if shared else None, actor=actor)
-    AssignmentTurn.objects.update_or_create(team=team, defaults={"last_user": person})
-    AssignmentWait.objects.filter(conversation=conversation).delete()
-    return person.name
 
 
 def assign_waiting(event: LoggedEvent | None = None) -> int:

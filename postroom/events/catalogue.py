@@ -96,6 +96,10 @@ class EventType(StrEnum):
     RULE_CREATED = "rule.created"
     RULE_UPDATED = "rule.updated"
     RULE_DELETED = "rule.deleted"
+    MACRO_CREATED = "macro.created"
+    MACRO_UPDATED = "macro.updated"
+    MACRO_DELETED = "macro.deleted"
+    MACRO_APPLIED = "macro.applied"
 
 
 # Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
@@ -479,6 +483,22 @@ class RuleChanged(TypedDict):
     enabled: bool
 
 
+class MacroChanged(TypedDict):
+    """A macro was created, changed or deleted."""
+
+    macro: int
+    name: str
+
+
+class MacroApplied(TypedDict):
+    """A person applied a macro to the conversation (its steps are their own events);
+    ``errors``: the steps that were refused, with why."""
+
+    macro: int
+    name: str
+    errors: list[str]
+
+
 class RetentionApplied(TypedDict):
     """The inbox's retention policy deleted or anonymised these conversations."""
 
@@ -573,6 +593,10 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.RULE_CREATED: (RuleChanged, A.WORKSPACE),
     E.RULE_UPDATED: (RuleChanged, A.WORKSPACE),
     E.RULE_DELETED: (RuleChanged, A.WORKSPACE),
+    E.MACRO_CREATED: (MacroChanged, A.WORKSPACE),
+    E.MACRO_UPDATED: (MacroChanged, A.WORKSPACE),
+    E.MACRO_DELETED: (MacroChanged, A.WORKSPACE),
+    E.MACRO_APPLIED: (MacroApplied, A.INBOX),
 }
 
 

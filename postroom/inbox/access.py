@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from postroom.accounts.models import Role, User
-from postroom.automation.models import Rule
+from postroom.automation.models import Macro, Rule
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
@@ -176,6 +176,15 @@ def manageable_rules(user: User | AnonymousUser) -> QuerySet[Rule]:
     return Rule.objects.filter(found).order_by(
         F("inbox_id").asc(nulls_first=True), "position", "id"
     )
+
+
+def usable_macros(
+    conversation: Conversation, *, inbox_ids: list[int] | None = None
+) -> QuerySet[Macro]:
+    """The macros offered on a conversation: those of its inboxes (``inbox_ids``, when
+    read already) and the workspace's. Applying one needs reply on behalf."""
+    places = conversation_inbox_ids(conversation) if inbox_ids is None else inbox_ids
+    return Macro.objects.filter(Q(inbox__isnull=True) | Q(inbox_id__in=places))
 
 
 # --- Conversations, in every inbox they are in ------------------------------------------
@@ -389,6 +398,8 @@ POLICY: dict[str, Requirement] = {
     "do_change_status": _inbox(REPLY, gettext_lazy("change the status of conversations")),
     "do_set_priority": _inbox(REPLY, gettext_lazy("change the priority of conversations")),
     "do_snooze": _inbox(REPLY, gettext_lazy("snooze conversations")),
+    # Each step is checked again as its own action.
+    "do_apply_macro": _inbox(REPLY, gettext_lazy("apply macros")),
     "do_merge_conversations": _inbox(REPLY, gettext_lazy("merge conversations")),
     "do_split_message": _inbox(REPLY, gettext_lazy("split conversations")),
     # On both inboxes: the one it leaves and the one it joins.
@@ -417,6 +428,8 @@ POLICY: dict[str, Requirement] = {
     # A workspace-wide rule acts on every inbox: manage on each (owners and admins).
     "do_save_rule": _inbox(MANAGE, gettext_lazy("change the inbox's rules")),
     "do_delete_rule": _inbox(MANAGE, gettext_lazy("change the inbox's rules")),
+    "do_save_macro": _inbox(MANAGE, gettext_lazy("change the inbox's macros")),
+    "do_delete_macro": _inbox(MANAGE, gettext_lazy("change the inbox's macros")),
     # On the conversation's inboxes; a contact's hold needs manage on every inbox.
     "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
     # The workspace.

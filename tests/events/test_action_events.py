@@ -1765,3 +1765,35 @@ def test_a_rules_steps_are_its_own_events(world):
         actions.do_set_priority(w.bob_conversation, 3, actor=rule_actor(rule))
     assert [(e[0], e[1], e[2]) for e in log.tuples] == [("conversation.priority", "rule", rule.pk)]
     assert Activity.objects.get(verb="conversation.priority").actor_name == "Urgent"
+
+
+def test_save_apply_and_delete_macros(world):
+    w = world
+    with written() as log:
+        macro = actions.do_save_macro(
+            None,
+            inbox=w.support,
+            name="Urgent",
+            actions=[{"kind": "set_priority", "priority": 3}],
+            actor=w.alice,
+        )
+    pk = macro.pk
+    assert log.tuples == [
+        ev("macro.created", w.alice, w.support, None, {"macro": pk, "name": "Urgent"})
+    ]
+    with written() as log:
+        assert actions.do_apply_macro(w.bob_conversation, macro, actor=w.bob) == []
+    assert log.tuples == [
+        ev("conversation.priority", w.bob, w.support, w.bob_conversation, {"from": 1, "to": 3}),
+        ev("macro.applied", w.bob, w.support, w.bob_conversation,
+           {"macro": pk, "name": "Urgent", "errors": []}),
+    ]  # fmt: skip
+    with written() as log:
+        actions.do_save_macro(
+            macro, inbox=w.support, name="Urgent!", actions=macro.actions, actor=w.alice
+        )
+        actions.do_delete_macro(macro, actor=w.alice)
+    assert log.tuples == [
+        ev("macro.updated", w.alice, w.support, None, {"macro": pk, "name": "Urgent!"}),
+        ev("macro.deleted", w.alice, w.support, None, {"macro": pk, "name": "Urgent!"}),
+    ]

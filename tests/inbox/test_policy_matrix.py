@@ -26,7 +26,7 @@ from django.contrib.messages import ERROR, get_messages
 from django.test import Client
 
 from postroom.accounts.models import Team, User
-from postroom.automation.models import Rule
+from postroom.automation.models import Macro, Rule
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.access import POLICY, Scope, allowed_at, inbox_levels
@@ -68,6 +68,7 @@ class Scene:
     team: Team
     raw: RawMessage  # quarantined
     rule: Rule  # the inbox's, to delete
+    macro: Macro  # the inbox's, to apply and delete
 
     @property
     def page(self) -> str:
@@ -134,6 +135,13 @@ def build_scene(world, inbox_slug: str) -> Scene:
         eve=eve,
         team=actions.do_create_team(name="Night shift", actor=world.alice),
         raw=raw,
+        macro=actions.do_save_macro(
+            None,
+            inbox=inbox,
+            name="Old macro",
+            actions=[{"kind": "set_priority", "priority": 2}],
+            actor=world.alice,
+        ),
         rule=actions.do_save_rule(
             None,
             inbox=inbox,
@@ -247,6 +255,17 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_delete_rule": lambda s: Call(
         "post", f"/admin/inboxes/{s.inbox.slug}/rules/{s.rule.pk}/", {"action": "delete"}
     ),
+    "do_save_macro": lambda s: Call(
+        "post",
+        f"/admin/inboxes/{s.inbox.slug}/macros/",
+        {"name": "Close it", "s0-kind": "set_status", "s0-pick": "status:closed"},
+    ),
+    "do_delete_macro": lambda s: Call(
+        "post",
+        f"/admin/inboxes/{s.inbox.slug}/macros/",
+        {"macro": s.macro.pk, "action": "delete"},
+    ),
+    "do_apply_macro": lambda s: Call("post", s.page, {"action": "macro", "macro": s.macro.pk}),
     "do_update_inbox": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/",

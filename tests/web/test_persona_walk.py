@@ -105,6 +105,8 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "inbox_rule_new": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
     "inbox_rule": (lambda w: {"slug": "support", "pk": w.rule.pk}, SUPPORT_MANAGERS),
     "workspace_rules": (lambda w: {}, ADMINS),
+    "inbox_macros": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    "workspace_macros": (lambda w: {}, ADMINS),
     "workspace_rule_new": (lambda w: {}, ADMINS),
     "workspace_rule": (lambda w: {"pk": w.everywhere.pk}, ADMINS),
     "admin_labels": (lambda w: {}, ADMINS),

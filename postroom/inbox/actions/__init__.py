@@ -35,6 +35,7 @@ from postroom.inbox.actions.labels import (
     do_remove_label,
     do_update_label,
 )
+from postroom.inbox.actions.macros import do_apply_macro, do_delete_macro, do_save_macro
 from postroom.inbox.actions.messages import (
     InboundMessage,
     NewAttachment,
@@ -75,6 +76,7 @@ __all__ = [
     "do_add_note",
     "do_add_security_key",
     "do_add_to_inbox",
+    "do_apply_macro",
     "do_apply_retention",
     "do_assign",
     "do_change_status",
@@ -85,6 +87,7 @@ __all__ = [
     "do_create_user",
     "do_create_user_from_sign_on",
     "do_delete_label",
+    "do_delete_macro",
     "do_delete_rule",
     "do_disable_two_factor",
     "do_enable_two_factor",
@@ -100,6 +103,7 @@ __all__ = [
     "do_reply",
     "do_revoke_access",
     "do_revoke_api_token",
+    "do_save_macro",
     "do_save_rule",
     "do_set_legal_hold",
     "do_set_priority",

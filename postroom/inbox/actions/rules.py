@@ -25,7 +25,8 @@ from postroom.inbox.models import Inbox, Label
 MAX_NAME = 120
 
 
-def _scope(inbox: Inbox | None) -> list[int]:
+def rule_inboxes(inbox: Inbox | None) -> list[int]:
+    """The inboxes a rule or macro of ``inbox`` acts on (None: every inbox)."""
     if inbox is not None:
         return [inbox.pk]
     every = list(Inbox.objects.order_by("pk").values_list("pk", flat=True))
@@ -50,6 +51,12 @@ def check_rule(
     cleaned_trigger = vocabulary.clean_trigger(trigger)
     cleaned_conditions = vocabulary.clean_conditions(conditions)
     steps = vocabulary.clean_steps(actions)
+    check_names(cleaned_conditions, steps)
+    return name, cleaned_trigger, cleaned_conditions, steps
+
+
+def check_names(conditions: dict[str, Any], steps: list[dict[str, Any]]) -> None:
+    """Every label, person, team and inbox a definition names must exist."""
     models: dict[str, Any] = {
         "label": Label.objects,
         "user": User.objects.filter(is_active=True),
@@ -57,13 +64,12 @@ def check_rule(
         "inbox": Inbox.objects,
     }
     for kind, manager in models.items():
-        wanted = vocabulary.ids_in(cleaned_conditions, steps, kind)
+        wanted = vocabulary.ids_in(conditions, steps, kind)
         missing = wanted - set(manager.filter(pk__in=wanted).values_list("pk", flat=True))
         if missing:
             raise ValidationError(
                 {kind: _("No such %(kind)s: %(ids)s") % {"kind": kind, "ids": sorted(missing)}}
             )
-    return name, cleaned_trigger, cleaned_conditions, steps
 
 
 @transaction.atomic
@@ -82,7 +88,7 @@ def do_save_rule(
 ) -> Rule:
     """Create (``rule`` None) or change a rule. A rule moved between inboxes needs
     manage on both."""
-    touched = _scope(inbox) + (_scope(rule.inbox) if rule is not None else [])
+    touched = rule_inboxes(inbox) + (rule_inboxes(rule.inbox) if rule is not None else [])
     require(actor, "do_save_rule", *touched)
     name, trigger, conditions, steps = check_rule(
         name=name, trigger=trigger, conditions=conditions, actions=actions
@@ -121,7 +127,7 @@ def do_save_rule(
 
 @transaction.atomic
 def do_delete_rule(rule: Rule, *, actor: Actor) -> None:
-    require(actor, "do_delete_rule", *_scope(rule.inbox))
+    require(actor, "do_delete_rule", *rule_inboxes(rule.inbox))
     record(
         "rule.deleted",
         actor=actor,

@@ -37,6 +37,7 @@ from postroom.inbox.access import (
     allowed_at,
     conversation_inbox_ids,
     inbox_levels,
+    usable_macros,
     visible_labels,
 )
 from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
@@ -231,7 +232,23 @@ def _add_inbox(request: HttpRequest, user: User, conversation: Conversation) -> 
     actions.do_add_to_inbox(conversation, target, actor=user)
 
 
+def _macro(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """Apply a macro: its steps, each the person's own action; refused steps are named."""
+    number = request.POST.get("macro", "")
+    macro = (
+        usable_macros(conversation).filter(pk=int(number)).first() if number.isdecimal() else None
+    )
+    if macro is None:
+        raise ValidationError({"macro": _("Choose a macro.")})
+    errors = actions.do_apply_macro(conversation, macro, actor=user)
+    for error in errors:
+        messages.error(request, error)
+    if not errors:
+        messages.success(request, _("Applied “%(name)s”.") % {"name": macro.name})
+
+
 HANDLERS: dict[str, Handler] = {
+    "macro": _macro,
     "assign": _assign,
     "take": _take,
     "unassign": _unassign,
@@ -310,12 +327,16 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         else {convo.inbox_id: convo.inbox}
     )
     here = by_pk[seen_places[0]]
+    # Read for everyone (the template offers them only with ``do_apply_macro``), so
+    # the page's query count does not depend on who looks.
+    macros = list(usable_macros(convo, inbox_ids=places).only("pk", "name"))
     context = page_context(
         request,
         here,
         visible=visible,
         levels=levels,
         conversation=convo,
+        macros=macros,
         timeline=timeline,
         names=people.names,
         assignees=people.assignees,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from postroom.accounts.models import Role, Team, User
 from postroom.automation import vocabulary
 from postroom.automation.engine import dry_run
-from postroom.automation.models import Rule, RuleRun
+from postroom.automation.models import Macro, Rule, RuleRun
 from postroom.inbox import actions
 from postroom.inbox.access import rule_scope
 from postroom.inbox.models import Inbox, InboxAccess, Label, Priority, Status
@@ -76,6 +76,7 @@ def rules(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         if inbox is not None
         else reverse("web:workspace_rule_new"),
         rule_urls={rule.pk: _rule_url(inbox, rule) for rule in found},
+        macros_url=_macros_url(inbox),
     )
     return render(request, "web/rules.html", context)
 
@@ -212,6 +213,11 @@ def read_editor(post: QueryDict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         conditions = groups[0]
     else:
         conditions = {"match": top, "conditions": groups}
+    return conditions, read_steps(post)
+
+
+def read_steps(post: QueryDict) -> list[dict[str, Any]]:
+    """The step rows (``s0-kind``, ``s0-pick``, ``s0-value`` …) as steps."""
     steps: list[dict[str, Any]] = []
     for s in _indices(post, "s", "-kind"):
         kind = post.get(f"s{s}-kind", "")
@@ -228,7 +234,7 @@ def read_editor(post: QueryDict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             else:
                 step[argument] = text
         steps.append(step)
-    return conditions, steps
+    return steps
 
 
 def _indices(post: QueryDict, prefix: str, suffix: str) -> list[int]:
@@ -317,7 +323,22 @@ def _form_from_rule(rule: Rule) -> dict[str, Any]:
     for group in groups:
         group["rows"] += _blank_rows()
     groups.append({"match": "all", "rows": _blank_rows()})
-    steps = [
+    steps = step_rows(rule.actions)
+    return {
+        "name": rule.name,
+        "trigger": rule.trigger,
+        "enabled": rule.enabled,
+        "stop_processing": rule.stop_processing,
+        "match": match,
+        "groups": groups,
+        "steps": steps,
+        "readonly": readonly,
+    }
+
+
+def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Saved steps as editor rows, and blank rows to add more."""
+    rows = [
         {
             "kind": step["kind"],
             "pick": next(
@@ -330,19 +351,9 @@ def _form_from_rule(rule: Rule) -> dict[str, Any]:
             ),
             "value": str(step.get("body", step.get("hours", ""))),
         }
-        for step in rule.actions
+        for step in steps
     ]
-    steps += [{"kind": "", "pick": "", "value": ""} for _ in range(BLANK_ROWS)]
-    return {
-        "name": rule.name,
-        "trigger": rule.trigger,
-        "enabled": rule.enabled,
-        "stop_processing": rule.stop_processing,
-        "match": match,
-        "groups": groups,
-        "steps": steps,
-        "readonly": readonly,
-    }
+    return rows + [{"kind": "", "pick": "", "value": ""} for _ in range(BLANK_ROWS)]
 
 
 def _empty_form() -> dict[str, Any]:
@@ -454,6 +465,8 @@ def _step_labels() -> list[tuple[str, str, str]]:
     return [
         ("assign", _("Assign to"), "user"),
         ("assign_team", _("Assign to team"), "team"),
+        ("assign_round_robin", _("Assign in turn within team"), "team"),
+        ("assign_least_loaded", _("Assign to the least loaded in team"), "team"),
         ("unassign", _("Unassign everyone"), ""),
         ("add_label", _("Add label"), "label"),
         ("remove_label", _("Remove label"), "label"),
@@ -505,3 +518,53 @@ def _picks(inbox: Inbox | None) -> list[tuple[str, str, list[tuple[str, str]]]]:
         ),
         ("bool", _("Yes or no"), [("bool:true", _("yes")), ("bool:false", _("no"))]),
     ]
+
+
+# --- Macros: the same steps, applied by a person in one click --------------------------
+
+
+def _macros_url(inbox: Inbox | None) -> str:
+    if inbox is None:
+        return reverse("web:workspace_macros")
+    return reverse("web:inbox_macros", args=[inbox.slug])
+
+
+@login_required
+def macros(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    user = signed_in_user(request)
+    inbox = rule_scope(user, slug, "do_save_macro")
+    found = list(Macro.objects.filter(inbox=inbox))
+    if request.method == "POST":
+        post = request.POST
+        macro = None
+        if post.get("macro"):
+            macro = next((m for m in found if str(m.pk) == post["macro"]), None)
+            if macro is None:
+                raise Http404
+        try:
+            if post.get("action") == "delete" and macro is not None:
+                actions.do_delete_macro(macro, actor=user)
+                messages.success(request, _("Macro deleted."))
+            else:
+                actions.do_save_macro(
+                    macro,
+                    inbox=inbox,
+                    name=post.get("name", ""),
+                    actions=read_steps(post),
+                    actor=user,
+                )
+                messages.success(request, _("Macro saved."))
+        except ValidationError as error:
+            _report(request, error)
+        return redirect(_macros_url(inbox))
+    context = page_context(
+        request,
+        inbox,
+        managed=inbox,
+        macros=[(macro, step_rows(macro.actions)) for macro in found],
+        blank=step_rows([]) + step_rows([])[:1],
+        picks=_picks(inbox),
+        step_kinds=_step_labels(),
+        rules_url=_list_url(inbox),
+    )
+    return render(request, "web/macros.html", context)

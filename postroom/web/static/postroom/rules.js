@@ -56,8 +56,9 @@
   }
 
   function start() {
-    const form = document.getElementById("rule-form");
-    if (form && !form.dataset.wired) { form.dataset.wired = "1"; wire(form); }
+    for (const form of document.querySelectorAll("form.rule-editor")) {
+      if (!form.dataset.wired) { form.dataset.wired = "1"; wire(form); }
+    }
   }
   document.addEventListener("DOMContentLoaded", start);
   document.addEventListener("htmx:afterSettle", start);
