@@ -1,4 +1,5 @@
-"""Rules: list, create, read, replace, delete, dry run and run log.
+"""Rules (list, create, read, replace, delete, dry run, run log) and macros (list,
+create, replace, delete, apply to a conversation).
 
 An inbox's rules are for those who manage it (403 for a person who only works in it);
 workspace-wide rules (``inbox`` null) for those who manage every inbox (404 for others).
@@ -7,7 +8,7 @@ A definition that does not fit is a 422 naming the place (``conditions.0.value``
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from postroom.api.auth import member
@@ -18,16 +19,29 @@ from postroom.api.schemas import (
     DryRunOut,
     EmptyIn,
     Id,
+    MacroAppliedOut,
+    MacroIn,
+    MacroOut,
     RuleIn,
     RuleOut,
     RuleRunOut,
 )
 from postroom.automation.engine import dry_run
-from postroom.automation.models import Rule, RuleRun
+from postroom.automation.models import Macro, Rule, RuleRun
 from postroom.inbox import actions
-from postroom.inbox.access import access_rule, manageable_rules, rule_scope
+from postroom.inbox.access import (
+    access_conversation,
+    access_macro,
+    access_rule,
+    manageable_macros,
+    manageable_rules,
+    rule_scope,
+    usable_macros,
+)
 
 router = Router(tags=["rules"])
+macros = Router(tags=["macros"])
+applying = Router(tags=["macros"])
 
 
 def rule_out(rule: Rule) -> RuleOut:
@@ -135,3 +149,76 @@ def rule_runs(request: HttpRequest, rule_id: Id) -> list[RuleRunOut]:
         )
         for run in RuleRun.objects.filter(rule=rule)[:100]
     ]
+
+
+def macro_out(macro: Macro) -> MacroOut:
+    return MacroOut(
+        id=macro.pk,
+        inbox=macro.inbox.slug if macro.inbox is not None else None,
+        name=macro.name,
+        actions=macro.actions,
+    )
+
+
+@macros.get("", response={200: list[MacroOut], **ERROR_RESPONSES}, summary="List macros")
+def list_macros(request: HttpRequest) -> list[MacroOut]:
+    """The macros the caller may change (to apply: the conversation's own list)."""
+    return [macro_out(m) for m in manageable_macros(member(request)).select_related("inbox")]
+
+
+def _save_macro(request: HttpRequest, macro: Macro | None, payload: MacroIn) -> Macro:
+    user = member(request)
+    inbox = rule_scope(user, payload.inbox, "do_save_macro")
+    return actions.do_save_macro(
+        macro, inbox=inbox, name=payload.name, actions=payload.actions, actor=user
+    )
+
+
+@macros.post("", response={201: MacroOut, **ACTION_RESPONSES}, summary="Create a macro")
+def create_macro(request: HttpRequest, payload: MacroIn) -> Status[MacroOut]:
+    return Status(201, macro_out(_save_macro(request, None, payload)))
+
+
+@macros.put("/{macro_id}", response={200: MacroOut, **ACTION_RESPONSES}, summary="Replace a macro")
+def replace_macro(request: HttpRequest, macro_id: Id, payload: MacroIn) -> MacroOut:
+    macro = access_macro(member(request), macro_id)
+    return macro_out(_save_macro(request, macro, payload))
+
+
+@macros.delete("/{macro_id}", response={204: None, **ACTION_RESPONSES}, summary="Delete a macro")
+def delete_macro(
+    request: HttpRequest, macro_id: Id, payload: EmptyIn | None = None
+) -> Status[None]:
+    user = member(request)
+    actions.do_delete_macro(access_macro(user, macro_id, "do_delete_macro"), actor=user)
+    return Status(204, None)
+
+
+@applying.get(
+    "/{conversation_id}/macros",
+    response={200: list[MacroOut], **ERROR_RESPONSES},
+    summary="Macros for a conversation",
+)
+def conversation_macros(request: HttpRequest, conversation_id: Id) -> list[MacroOut]:
+    """Those of the conversation's inboxes and the workspace's."""
+    conversation = access_conversation(member(request), conversation_id)
+    return [macro_out(m) for m in usable_macros(conversation).select_related("inbox")]
+
+
+@applying.post(
+    "/{conversation_id}/macros/{macro_id}",
+    response={200: MacroAppliedOut, **ACTION_RESPONSES},
+    summary="Apply a macro",
+)
+def apply_macro(
+    request: HttpRequest, conversation_id: Id, macro_id: Id, payload: EmptyIn | None = None
+) -> MacroAppliedOut:
+    """Take the macro's steps as the caller (each checked as their own action); the
+    refused ones are listed in ``errors``."""
+    user = member(request)
+    conversation = access_conversation(user, conversation_id)
+    macro = usable_macros(conversation).filter(pk=macro_id).first()
+    if macro is None:
+        raise Http404
+    errors = actions.do_apply_macro(conversation, macro, actor=user)
+    return MacroAppliedOut(conversation_id=conversation.pk, errors=errors)

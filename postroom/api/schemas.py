@@ -490,3 +490,23 @@ class RuleRunOut(Schema):
     done: list[str]
     errors: list[str]
     created_at: UtcDateTime
+
+
+class MacroIn(BodyIn):
+    inbox: str | None = Field(
+        default=None, max_length=50, description="The inbox's slug; omitted: every inbox."
+    )
+    name: str = Field(min_length=1, max_length=120)
+    actions: list[dict[str, Any]] = Field(min_length=1, max_length=20, description=_STEPS_DOC)
+
+
+class MacroOut(Schema):
+    id: int
+    inbox: str | None = Field(description="The inbox's slug; null: every inbox.")
+    name: str
+    actions: list[dict[str, Any]]
+
+
+class MacroAppliedOut(Schema):
+    conversation_id: int
+    errors: list[str] = Field(description="Steps that were refused, with why; empty: all taken.")

@@ -166,14 +166,33 @@ def access_rule(user: User | AnonymousUser, pk: int, action: str = "do_save_rule
     return rule
 
 
-def manageable_rules(user: User | AnonymousUser) -> QuerySet[Rule]:
-    """Every rule ``user`` may see and change, workspace-wide ones first."""
+def access_macro(user: User | AnonymousUser, pk: int, action: str = "do_save_macro") -> Macro:
+    """A macro to change: as :func:`access_rule`."""
+    macro = Macro.objects.filter(pk=pk).select_related("inbox").first()
+    if macro is None:
+        raise Http404
+    rule_scope(user, macro.inbox.slug if macro.inbox is not None else None, action)
+    return macro
+
+
+def _managed_scope(user: User | AnonymousUser) -> Q:
     levels = inbox_levels(user)
     managed = [pk for pk, level in levels.items() if level >= AccessLevel.MANAGE]
     found = Q(inbox_id__in=managed)
     if manages_every_inbox(user):
         found |= Q(inbox__isnull=True)
-    return Rule.objects.filter(found).order_by(
+    return found
+
+
+def manageable_macros(user: User | AnonymousUser) -> QuerySet[Macro]:
+    return Macro.objects.filter(_managed_scope(user)).order_by(
+        F("inbox_id").asc(nulls_first=True), "name", "id"
+    )
+
+
+def manageable_rules(user: User | AnonymousUser) -> QuerySet[Rule]:
+    """Every rule ``user`` may see and change, workspace-wide ones first."""
+    return Rule.objects.filter(_managed_scope(user)).order_by(
         F("inbox_id").asc(nulls_first=True), "position", "id"
     )
 

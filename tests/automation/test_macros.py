@@ -118,3 +118,42 @@ def test_a_refused_step_is_named_and_the_others_are_taken(world):
     assert world.bob_conversation.priority == 3
     applied = LoggedEvent.objects.get(type="macro.applied")
     assert applied.data == {"macro": macro.pk, "name": "Waiting on finance", "errors": errors}
+
+
+def test_macros_through_the_api(world):
+    from tests.api.conftest import ApiClient, token_for
+
+    alice, bob = ApiClient(token_for(world.alice)), ApiClient(token_for(world.bob))
+    created = alice.post(
+        "/macros",
+        {
+            "inbox": "support",
+            "name": "Escalate",
+            "actions": [{"kind": "set_priority", "priority": 3}],
+        },
+    )
+    assert created.status_code == 201
+    macro = created.json()
+    assert (macro["inbox"], macro["actions"]) == (
+        "support",
+        [{"kind": "set_priority", "priority": 3}],
+    )
+    assert (
+        bob.post(
+            "/macros", {"inbox": "support", "name": "x", "actions": [{"kind": "unassign"}]}
+        ).status_code
+        == 403
+    )
+    path = f"/conversations/{world.bob_conversation.pk}/macros"
+    assert [m["name"] for m in bob.get(path).json()] == ["Escalate"]
+    applied = bob.post(f"{path}/{macro['id']}")
+    assert (applied.status_code, applied.json()) == (
+        200,
+        {"conversation_id": world.bob_conversation.pk, "errors": []},
+    )
+    world.bob_conversation.refresh_from_db()
+    assert world.bob_conversation.priority == 3
+    bad = alice.post(
+        "/macros", {"inbox": "support", "name": "x", "actions": [{"kind": "snooze", "hours": 0}]}
+    )
+    assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, ["body", "actions.0.hours"])

@@ -404,6 +404,14 @@ API: dict[str, Callable[[Scene], Call]] = {
         ok=201,
     ),
     "do_delete_rule": lambda s: Call("delete", f"/rules/{s.rule.pk}", ok=204),
+    "do_save_macro": lambda s: Call(
+        "post",
+        "/macros",
+        {"inbox": s.inbox.slug, "name": "Close", "actions": [{"kind": "unassign"}]},
+        ok=201,
+    ),
+    "do_delete_macro": lambda s: Call("delete", f"/macros/{s.macro.pk}", ok=204),
+    "do_apply_macro": lambda s: Call("post", f"{s.api}/macros/{s.macro.pk}", ok=200),
 }
 
 REACHABLE = [
