@@ -338,11 +338,13 @@ class OutboundConfigured(TypedDict):
 
 class ReplyRules(TypedDict):
     """An inbox's reply rules changed (only the assignee replies, the reply token in
-    Reply-To, the acknowledgement of new conversations)."""
+    Reply-To, the acknowledgement of new conversations, whether a reply that only says
+    thanks reopens a closed or snoozed conversation)."""
 
     only_assignee_replies: bool
     reply_address_token: bool
     auto_ack: bool
+    reopen_on_thanks: NotRequired[bool]
 
 
 class Grant(TypedDict):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.core.subjects import normalize_subject
+from postroom.core.thanks import only_thanks
 from postroom.core.tokens import message_id_for
 from postroom.inbox.access import allowed_at, conversation_inbox_ids, inbox_levels, require
 from postroom.inbox.actions.activity import record
@@ -103,6 +104,15 @@ def _contact_of(inbound: InboundMessage) -> Contact | None:
     return contact_for(kind, inbound.sender, inbound.sender_name) if inbound.sender else None
 
 
+def _only_thanks_to_keep(conversation: Conversation, inbox: Inbox, visible: str) -> bool:
+    """A closed or snoozed conversation stays so when the reply only says thanks, unless
+    its inbox reopens on those too. (Pending waits on the customer: any reply reopens.)"""
+    if conversation.status == Status.PENDING:
+        return False
+    home = inbox if inbox.pk == conversation.inbox_id else conversation.inbox
+    return not home.reopen_on_thanks and only_thanks(visible)
+
+
 @transaction.atomic
 def do_receive_message(
     inbox: Inbox,
@@ -115,7 +125,8 @@ def do_receive_message(
     """Store a received message, in ``conversation`` (where threading placed it, for
     ``thread_reason``) or in a new one, whose contact is found by identity.
 
-    A customer message reopens a pending or snoozed conversation.
+    A customer message reopens a pending, snoozed or closed conversation, except one that
+    only says thanks to a closed or snoozed one (``Inbox.reopen_on_thanks``).
     """
     require(actor, "do_receive_message")
     now = inbound.received_at or clock.now()
@@ -188,9 +199,10 @@ def do_receive_message(
             conversation.contact = _contact_of(inbound)
             fields += ["created_at", "subject", "subject_key", "contact"]
     if (
-        conversation.status in (Status.PENDING, Status.SNOOZED)
+        conversation.status in (Status.PENDING, Status.SNOOZED, Status.CLOSED)
         and kind == MessageKind.NORMAL
         and not outbound
+        and not _only_thanks_to_keep(conversation, inbox, visible)
     ):
         previous = conversation.status
         conversation.status = Status.OPEN

@@ -98,9 +98,11 @@ def do_set_reply_rules(
     auto_ack_subject: str = "",
     auto_ack_body: str = "",
     auto_ack_period_hours: int = 24,
+    reopen_on_thanks: bool = False,
 ) -> Inbox:
     """Save how ``inbox`` answers: who may reply while a conversation is assigned, whether
-    Reply-To carries the reply token, and the acknowledgement of new conversations.
+    Reply-To carries the reply token, the acknowledgement of new conversations, and
+    whether a reply that only says thanks reopens a closed or snoozed conversation.
 
     Every rule is set: one left out takes its default, as in the settings form."""
     require(actor, "do_set_reply_rules", inbox.pk)
@@ -117,6 +119,7 @@ def do_set_reply_rules(
     inbox.auto_ack_subject = auto_ack_subject
     inbox.auto_ack_body = auto_ack_body
     inbox.auto_ack_period_hours = auto_ack_period_hours
+    inbox.reopen_on_thanks = reopen_on_thanks
     inbox.save(
         update_fields=[
             "only_assignee_replies",
@@ -125,6 +128,7 @@ def do_set_reply_rules(
             "auto_ack_subject",
             "auto_ack_body",
             "auto_ack_period_hours",
+            "reopen_on_thanks",
         ]
     )
     record(
@@ -135,6 +139,7 @@ def do_set_reply_rules(
             "only_assignee_replies": only_assignee_replies,
             "reply_address_token": reply_address_token,
             "auto_ack": auto_ack_enabled,
+            "reopen_on_thanks": reopen_on_thanks,
         },
     )
     return inbox

@@ -37,6 +37,9 @@ class Inbox(models.Model):
     auto_ack_subject = models.CharField(max_length=200, blank=True, default="")
     auto_ack_body = models.TextField(blank=True, default="")
     auto_ack_period_hours = models.PositiveIntegerField(default=24)
+    # A customer's reply reopens a closed or snoozed conversation, unless it only says
+    # thanks (postroom/core/thanks.py) and this is off.
+    reopen_on_thanks = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("name", "id")
