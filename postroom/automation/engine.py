@@ -23,7 +23,7 @@ from postroom.automation.models import Rule
 from postroom.core import clock
 from postroom.events.log import order_column
 from postroom.events.models import LoggedEvent
-from postroom.inbox.models import Conversation, Label, Priority, Status
+from postroom.inbox.models import Conversation, Inbox, Label, Priority, Status
 
 # Loop guard: a rule runs at most this often on one conversation in an hour; its own
 # changes never trigger it again at all.
@@ -65,6 +65,8 @@ class Names:
         self.labels = dict(Label.objects.filter(pk__in=ids["label"]).values_list("pk", "name"))
         self.users = dict(User.objects.filter(pk__in=ids["user"]).values_list("pk", "name"))
         self.teams = dict(Team.objects.filter(pk__in=ids["team"]).values_list("pk", "name"))
+        wanted = {s["inbox"] for s in steps if "inbox" in s}
+        self.inboxes = dict(Inbox.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 def describe(step: dict[str, Any], names: Names) -> str:
@@ -97,6 +99,8 @@ def describe(step: dict[str, Any], names: Names) -> str:
             return _("snooze for %(n)d h") % {"n": step["hours"]}
         case "add_note":
             return _("add a note")
+        case "move":
+            return _("move to %(name)s") % {"name": names.inboxes.get(step["inbox"], missing)}
     return step["kind"]
 
 

@@ -224,3 +224,6 @@ class History:
                 state.status = step["status"]
             case "snooze":
                 state.status = "snoozed"
+            case "move":
+                state.inbox = step["inbox"]
+                state.others.discard(step["inbox"])

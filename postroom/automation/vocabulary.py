@@ -84,6 +84,7 @@ STEPS: dict[str, dict[str, str]] = {
     "set_status": {"status": "status"},
     "snooze": {"hours": "number"},
     "add_note": {"body": "text"},
+    "move": {"inbox": "id"},
 }
 
 MAX_CONDITIONS = 50
@@ -231,6 +232,21 @@ def _step(raw: object, where: str) -> dict[str, Any]:
             case _:
                 cleaned[name] = _value(FIELDS["subject"], "contains", value, place)
     return cleaned
+
+
+def move_targets(raw_steps: object) -> list[int]:
+    """The inboxes a (not yet checked) list of steps would move conversations to: saving
+    such a rule needs manage there too."""
+    if not isinstance(raw_steps, list):
+        return []
+    return [
+        step["inbox"]
+        for step in raw_steps
+        if isinstance(step, dict)
+        and step.get("kind") == "move"
+        and isinstance(step.get("inbox"), int)
+        and not isinstance(step.get("inbox"), bool)
+    ]
 
 
 def ids_in(conditions: dict[str, Any], steps: list[dict[str, Any]], kind: str) -> set[int]:

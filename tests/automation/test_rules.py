@@ -326,3 +326,32 @@ def test_a_rule_turned_on_acts_only_on_what_happens_afterwards(world):
     after = receive(world, "Refund 2")  # the reactor catches up on both only now
     assert RuleRun.objects.get().conversation == after
     assert Conversation.objects.get(pk=before.conversation_id).priority == Priority.NORMAL
+
+
+def test_a_rule_moves_mail_to_another_inbox_only_if_its_author_manages_both(world):
+    actions.do_grant_access(
+        world.support, user=world.bob, level=AccessLevel.MANAGE, actor=world.alice
+    )
+    move = {"kind": "move", "inbox": world.sales.pk}
+    with pytest.raises(NotAllowed):
+        actions.do_save_rule(
+            None,
+            inbox=world.support,
+            name="To sales",
+            trigger="message.received",
+            conditions=None,
+            actions=[move],
+            actor=world.bob,
+        )
+    rule = make_rule(
+        world,
+        name="Quotes to sales",
+        conditions={
+            "match": "all",
+            "conditions": [{"field": "subject", "operator": "contains", "value": "quote"}],
+        },
+        steps=[move],
+    )
+    conversation = receive(world, "Quote for 20 seats")
+    assert conversation.inbox == world.sales
+    assert RuleRun.objects.get(rule=rule).done == ["move to Sales"]

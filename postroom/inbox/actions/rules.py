@@ -35,6 +35,10 @@ def rule_inboxes(inbox: Inbox | None) -> list[int]:
     return every
 
 
+def existing_inboxes(inbox_ids: list[int]) -> list[int]:
+    return list(Inbox.objects.filter(pk__in=inbox_ids).values_list("pk", flat=True))
+
+
 def check_rule(
     *, name: str, trigger: object, conditions: object, actions: object
 ) -> tuple[str, str, dict[str, Any], list[dict[str, Any]]]:
@@ -89,6 +93,7 @@ def do_save_rule(
     """Create (``rule`` None) or change a rule. A rule moved between inboxes needs
     manage on both."""
     touched = rule_inboxes(inbox) + (rule_inboxes(rule.inbox) if rule is not None else [])
+    touched += existing_inboxes(vocabulary.move_targets(actions))  # moving into one: manage there
     require(actor, "do_save_rule", *touched)
     name, trigger, conditions, steps = check_rule(
         name=name, trigger=trigger, conditions=conditions, actions=actions

@@ -17,9 +17,10 @@ from postroom.core import clock
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.labels import do_add_label, do_remove_label
 from postroom.inbox.actions.notes import do_add_note
+from postroom.inbox.actions.reshape import do_move_conversation
 from postroom.inbox.actions.status import do_change_status, do_set_priority, do_snooze
 from postroom.inbox.actors import Actor
-from postroom.inbox.models import Conversation, InboxAccess, Label
+from postroom.inbox.models import Conversation, Inbox, InboxAccess, Label
 
 
 def take_step(
@@ -50,6 +51,8 @@ def take_step(
             do_snooze(conversation, clock.now() + timedelta(hours=step["hours"]), actor=actor)
         case "add_note":
             do_add_note(conversation, render_note(step["body"], conversation), actor=actor)
+        case "move":
+            do_move_conversation(conversation, Inbox.objects.get(pk=step["inbox"]), actor=actor)
     return ""
 
 

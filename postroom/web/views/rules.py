@@ -344,7 +344,7 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
             "pick": next(
                 (
                     f"{name}:{step[name]}"
-                    for name in ("label", "user", "team", "priority", "status")
+                    for name in ("label", "user", "team", "priority", "status", "inbox")
                     if name in step
                 ),
                 "",
@@ -474,6 +474,7 @@ def _step_labels() -> list[tuple[str, str, str]]:
         ("set_status", _("Set status"), "status"),
         ("snooze", _("Snooze for hours"), "hours"),
         ("add_note", _("Add a note ({{ contact.name }}, {{ contact.email }} …)"), "text"),
+        ("move", _("Move to inbox"), "inbox"),
     ]
 
 
