@@ -57,6 +57,13 @@ def send_notification_emails() -> int:
 
 
 @task()
+def fire_reminders() -> int:
+    from postroom.inbox.actions.reminders import do_fire_reminders
+
+    return do_fire_reminders()
+
+
+@task()
 def assign_waiting() -> int:
     from postroom.automation.reactor import assign_waiting as assign
 
@@ -92,6 +99,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("purge_trash", purge_trash, timedelta(hours=1)),
     Periodic("apply_retention", apply_retention, timedelta(hours=1)),
     Periodic("assign_waiting", assign_waiting, timedelta(minutes=1)),
+    Periodic("fire_reminders", fire_reminders, timedelta(seconds=30)),
     Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
 )
 

@@ -129,3 +129,23 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Reminder(models.Model):
+    """ "Remind me if there is no reply in 3 days": a person's follow-up on a conversation.
+    When due, they are notified, unless it asked for a customer reply and one came."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
+    due_at = models.DateTimeField()
+    unless_replied = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, blank=True, default="")  # reminded, replied
+
+    class Meta:
+        ordering = ("due_at", "id")
+        indexes = [models.Index(fields=["done_at", "due_at"], name="reminder_due")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.conversation_id} at {self.due_at:%Y-%m-%d %H:%M}"

@@ -100,6 +100,8 @@ class EventType(StrEnum):
     MACRO_UPDATED = "macro.updated"
     MACRO_DELETED = "macro.deleted"
     MACRO_APPLIED = "macro.applied"
+    REMINDER_SET = "reminder.set"
+    REMINDER_DONE = "reminder.done"
 
 
 # Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
@@ -501,6 +503,23 @@ class MacroApplied(TypedDict):
     errors: list[str]
 
 
+class ReminderSet(TypedDict):
+    """A person asked to be reminded of the conversation at ``due_at`` (only if the
+    customer has not replied by then, with ``unless_replied``)."""
+
+    reminder: int
+    due_at: str
+    unless_replied: bool
+
+
+class ReminderDone(TypedDict):
+    """A reminder ended: ``reminded`` (its person was notified), ``replied`` (the
+    customer wrote first) or ``cancelled``."""
+
+    reminder: int
+    outcome: str
+
+
 class RetentionApplied(TypedDict):
     """The inbox's retention policy deleted or anonymised these conversations."""
 
@@ -599,6 +618,8 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MACRO_UPDATED: (MacroChanged, A.WORKSPACE),
     E.MACRO_DELETED: (MacroChanged, A.WORKSPACE),
     E.MACRO_APPLIED: (MacroApplied, A.INBOX),
+    E.REMINDER_SET: (ReminderSet, A.INBOX),
+    E.REMINDER_DONE: (ReminderDone, A.INBOX),
 }
 
 

@@ -406,6 +406,7 @@ POLICY: dict[str, Requirement] = {
     # Reading and commenting.
     "do_add_note": _inbox(VIEW, gettext_lazy("write internal notes")),
     "do_follow": _inbox(VIEW, gettext_lazy("follow conversations")),
+    "do_set_reminder": _inbox(VIEW, gettext_lazy("set reminders")),
     "do_unfollow": _inbox(VIEW, gettext_lazy("follow conversations")),
     # One's own drafts: still possible after a downgrade to view.
     "do_discard_draft": _inbox(VIEW, gettext_lazy("discard your drafts")),
@@ -482,6 +483,7 @@ POLICY: dict[str, Requirement] = {
     "do_add_security_key": _own(gettext_lazy("add security keys to this account")),
     "do_remove_security_key": _own(gettext_lazy("remove security keys of this account")),
     "do_mark_read": _own(gettext_lazy("mark these notifications read")),
+    "do_cancel_reminder": _own(gettext_lazy("cancel this reminder")),
     "do_set_preferences": _own(gettext_lazy("change these notification settings")),
     # Follow-ups a reactor runs for an action that was allowed.
     "do_notify_assigned": _reaction(gettext_lazy("notify assignees")),
@@ -496,6 +498,7 @@ POLICY: dict[str, Requirement] = {
     "do_send_auto_ack": _system(gettext_lazy("send acknowledgements")),
     "do_rotate_secrets": _system(gettext_lazy("re-encrypt stored secrets")),
     "do_apply_retention": _system(gettext_lazy("apply retention policies")),
+    "do_fire_reminders": _system(gettext_lazy("send due reminders")),
 }
 
 

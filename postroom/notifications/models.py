@@ -31,6 +31,7 @@ class Kind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned to you")
     REPLY = "reply", _("New reply")
     DRAFT_TAKEN = "draft", _("Your draft was taken over")
+    REMINDER = "reminder", _("Reminder")
 
 
 class EmailMode(models.TextChoices):

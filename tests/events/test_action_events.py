@@ -530,16 +530,24 @@ def test_a_customer_reply_reopens_a_waiting_conversation(world, now, waiting):
 
 
 @pytest.mark.parametrize(
-    ("status", "kind"),
-    [(Status.CLOSED, MessageKind.NORMAL), (Status.PENDING, MessageKind.AUTO_REPLY)],
+    ("status", "kind", "text"),
+    [
+        (Status.CLOSED, MessageKind.NORMAL, "Thanks a lot!"),
+        (Status.PENDING, MessageKind.AUTO_REPLY, "I am out of the office."),
+    ],
 )
-def test_a_closed_conversation_or_an_auto_reply_does_not_reopen(world, status, kind):
-    # docs/email-pipeline.md: a customer's reply reopens a pending or snoozed conversation
-    # only; a closed one stays closed, and automatic mail reopens nothing.
+def test_thanks_to_a_closed_conversation_or_an_auto_reply_does_not_reopen(
+    world, status, kind, text
+):
+    # docs/email-pipeline.md: a customer's reply reopens a pending, snoozed or closed
+    # conversation, but one that only says thanks leaves a closed one closed, and
+    # automatic mail reopens nothing.
     w, convo = world, world.bob_conversation
     actions.do_change_status(convo, status, actor=w.bob)
     with written() as log:
-        message = receive(w, from_email="carol@customer.test", conversation=convo, kind=kind)
+        message = receive(
+            w, from_email="carol@customer.test", conversation=convo, kind=kind, text=text
+        )
     assert log.tuples == [
         ev(
             "message.received",
@@ -1142,7 +1150,12 @@ def test_set_reply_rules(world):
             w.alice,
             w.support,
             None,
-            {"only_assignee_replies": False, "reply_address_token": False, "auto_ack": True},
+            {
+                "only_assignee_replies": False,
+                "reply_address_token": False,
+                "auto_ack": True,
+                "reopen_on_thanks": False,
+            },
         )
     ]
     assert log.verbs == ["inbox.reply_rules_changed"]
@@ -1797,3 +1810,30 @@ def test_save_apply_and_delete_macros(world):
         ev("macro.updated", w.alice, w.support, None, {"macro": pk, "name": "Urgent!"}),
         ev("macro.deleted", w.alice, w.support, None, {"macro": pk, "name": "Urgent!"}),
     ]
+
+
+def test_reminders(world, now):
+    w = world
+    conversation = w.bob_conversation
+    with written() as log:
+        reminder = actions.do_set_reminder(conversation, now + timedelta(days=3), actor=w.bob)
+    due = (now + timedelta(days=3)).isoformat()
+    assert log.tuples == [
+        ev("reminder.set", w.bob, w.support, conversation,
+           {"reminder": reminder.pk, "due_at": due, "unless_replied": True}),
+    ]  # fmt: skip
+    at(now + timedelta(days=3, seconds=1))
+    with written() as log:
+        assert actions.do_fire_reminders() == 1
+    assert log.tuples == [
+        ev("notification.created", SYS, None, conversation, {"kind": "reminder"}, user=w.bob),
+        ev("reminder.done", SYS, w.support, conversation,
+           {"reminder": reminder.pk, "outcome": "reminded"}),
+    ]  # fmt: skip
+    later = actions.do_set_reminder(conversation, now + timedelta(days=5), actor=w.bob)
+    with written() as log:
+        actions.do_cancel_reminder(later, actor=w.bob)
+    assert log.tuples == [
+        ev("reminder.done", w.bob, w.support, conversation,
+           {"reminder": later.pk, "outcome": "cancelled"}),
+    ]  # fmt: skip

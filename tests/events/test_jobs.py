@@ -51,6 +51,8 @@ def test_the_worker_runs_a_due_job_and_the_snooze_ends(world, transactional_db):
         "postroom.jobs.send_notification_emails": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.purge_trash": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.apply_retention": TaskResultStatus.SUCCESSFUL,
+        "postroom.jobs.assign_waiting": TaskResultStatus.SUCCESSFUL,
+        "postroom.jobs.fire_reminders": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.prune_job_results": TaskResultStatus.SUCCESSFUL,
     }
     conversation.refresh_from_db()

@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 73
+    assert len(ACTIONS) == 76
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -137,7 +137,7 @@ WRITING = {
     "do_retry_send",
     "do_send_now",
 }
-VIEWING = {"do_add_note", "do_follow", "do_unfollow", "do_discard_draft"}
+VIEWING = {"do_add_note", "do_follow", "do_unfollow", "do_discard_draft", "do_set_reminder"}
 MANAGING = {
     "do_update_inbox",
     "do_grant_access",

@@ -266,6 +266,7 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         {"macro": s.macro.pk, "action": "delete"},
     ),
     "do_apply_macro": lambda s: Call("post", s.page, {"action": "macro", "macro": s.macro.pk}),
+    "do_set_reminder": lambda s: Call("post", s.page, {"action": "remind", "in": "3d"}),
     "do_update_inbox": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/",
@@ -352,6 +353,8 @@ WEB: dict[str, Callable[[Scene], Call]] = {
 
 # Rows a person cannot reach from a page, and why.
 NOT_ON_THE_WEB = {
+    "do_cancel_reminder": "a person's own reminder, looked up among theirs on the "
+    "conversation (tests/automation/test_reminders.py)",
     "do_enable_two_factor": "needs a code from the person's own authenticator; own account "
     "only (tests/web/test_two_factor.py)",
     "do_disable_two_factor": "needs a current code; own account only "

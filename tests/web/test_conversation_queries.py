@@ -23,8 +23,9 @@ from postroom.outbound.models import ComposeMode
 # 17: the last one asks which messages the MIME caps cut (postroom/mail/queries.py).
 # 22: the audit trail records the read (a savepoint, the chain's head locked, the entry,
 # the head moved on, the savepoint released: postroom/audit/trail.py).
-# 23: the macros offered (postroom.inbox.access.usable_macros).
-PAGE_QUERIES = 23
+# 23: the macros offered (postroom.inbox.access.usable_macros); 24: the viewer's
+# reminders on it.
+PAGE_QUERIES = 24
 
 
 def _grow(world, messages: int):

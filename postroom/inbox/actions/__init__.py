@@ -45,6 +45,11 @@ from postroom.inbox.actions.messages import (
     do_start_conversation,
 )
 from postroom.inbox.actions.notes import do_add_note
+from postroom.inbox.actions.reminders import (
+    do_cancel_reminder,
+    do_fire_reminders,
+    do_set_reminder,
+)
 from postroom.inbox.actions.reshape import (
     do_add_to_inbox,
     do_merge_conversations,
@@ -79,6 +84,7 @@ __all__ = [
     "do_apply_macro",
     "do_apply_retention",
     "do_assign",
+    "do_cancel_reminder",
     "do_change_status",
     "do_create_api_token",
     "do_create_inbox",
@@ -91,6 +97,7 @@ __all__ = [
     "do_delete_rule",
     "do_disable_two_factor",
     "do_enable_two_factor",
+    "do_fire_reminders",
     "do_forget_contact",
     "do_forward",
     "do_grant_access",
@@ -107,6 +114,7 @@ __all__ = [
     "do_save_rule",
     "do_set_legal_hold",
     "do_set_priority",
+    "do_set_reminder",
     "do_set_retention",
     "do_set_team_members",
     "do_set_user_active",

@@ -14,7 +14,7 @@ from postroom.automation.models import Macro
 from postroom.core import clock
 from postroom.inbox.access import conversation_inbox_ids, require, require_on
 from postroom.inbox.actions.activity import record
-from postroom.inbox.actions.rules import MAX_NAME, existing_inboxes, check_names, rule_inboxes
+from postroom.inbox.actions.rules import MAX_NAME, check_names, existing_inboxes, rule_inboxes
 from postroom.inbox.actions.steps import take_step
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Conversation, Inbox

@@ -18,11 +18,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from postroom.accounts.models import Role, Team, User
 from postroom.audit.trail import record_read
+from postroom.automation.models import Reminder
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
@@ -247,8 +249,43 @@ def _macro(request: HttpRequest, user: User, conversation: Conversation) -> None
         messages.success(request, _("Applied “%(name)s”.") % {"name": macro.name})
 
 
+REMIND_IN = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
+
+
+def _remind(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    """ "Remind me in 3 days (if there is no reply)"."""
+    span = REMIND_IN.get(request.POST.get("in", ""))
+    if span is None:
+        raise ValidationError({"in": _("Choose when.")})
+    reminder = actions.do_set_reminder(
+        conversation,
+        clock.now() + span,
+        unless_replied=request.POST.get("unless_replied") == "on",
+        actor=user,
+    )
+    messages.success(
+        request,
+        _("We will remind you on %(when)s.")
+        % {"when": formats.date_format(timezone.localtime(reminder.due_at), "D j M, H:i")},
+    )
+
+
+def _cancel_reminder(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    number = request.POST.get("reminder", "")
+    reminder = (
+        Reminder.objects.filter(pk=int(number), user=user, conversation=conversation).first()
+        if number.isdecimal()
+        else None
+    )
+    if reminder is None:
+        raise ValidationError({"reminder": _("That reminder is not yours.")})
+    actions.do_cancel_reminder(reminder, actor=user)
+
+
 HANDLERS: dict[str, Handler] = {
     "macro": _macro,
+    "remind": _remind,
+    "cancel_reminder": _cancel_reminder,
     "assign": _assign,
     "take": _take,
     "unassign": _unassign,
@@ -330,6 +367,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     # Read for everyone (the template offers them only with ``do_apply_macro``), so
     # the page's query count does not depend on who looks.
     macros = list(usable_macros(convo, inbox_ids=places).only("pk", "name"))
+    reminders = list(Reminder.objects.filter(conversation=convo, user=user, done_at__isnull=True))
     context = page_context(
         request,
         here,
@@ -337,6 +375,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         levels=levels,
         conversation=convo,
         macros=macros,
+        reminders=reminders,
         timeline=timeline,
         names=people.names,
         assignees=people.assignees,
