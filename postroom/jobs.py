@@ -57,6 +57,13 @@ def send_notification_emails() -> int:
 
 
 @task()
+def time_rules() -> int:
+    from postroom.automation.reactor import run_time_rules
+
+    return run_time_rules()
+
+
+@task()
 def fire_reminders() -> int:
     from postroom.inbox.actions.reminders import do_fire_reminders
 
@@ -100,6 +107,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("apply_retention", apply_retention, timedelta(hours=1)),
     Periodic("assign_waiting", assign_waiting, timedelta(minutes=1)),
     Periodic("fire_reminders", fire_reminders, timedelta(seconds=30)),
+    Periodic("time_rules", time_rules, timedelta(minutes=1)),
     Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
 )
 

@@ -55,6 +55,7 @@ def rule_out(rule: Rule) -> RuleOut:
         enabled=rule.enabled,
         stop_processing=rule.stop_processing,
         position=rule.position,
+        after_minutes=rule.after_minutes,
         created_at=rule.created_at,
         updated_at=rule.updated_at,
     )
@@ -80,6 +81,7 @@ def _save(request: HttpRequest, rule: Rule | None, payload: RuleIn) -> Rule:
         enabled=payload.enabled,
         stop_processing=payload.stop_processing,
         position=payload.position,
+        after_minutes=payload.after_minutes,
         actor=user,
     )
 
@@ -147,7 +149,7 @@ def rule_runs(request: HttpRequest, rule_id: Id) -> list[RuleRunOut]:
             errors=run.errors,
             created_at=run.created_at,
         )
-        for run in RuleRun.objects.filter(rule=rule)[:100]
+        for run in RuleRun.objects.filter(rule=rule, matched=True)[:100]
     ]
 
 

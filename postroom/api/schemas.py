@@ -448,6 +448,9 @@ class RuleIn(BodyIn):
         default=False, description="When it matches, later rules do not run for that event."
     )
     position: int | None = Field(default=None, ge=0, le=100_000)
+    after_minutes: int | None = Field(
+        default=None, description="For a time-based trigger (after.…): how long after."
+    )
 
 
 class RuleOut(Schema):
@@ -460,6 +463,7 @@ class RuleOut(Schema):
     enabled: bool
     stop_processing: bool
     position: int
+    after_minutes: int | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
 

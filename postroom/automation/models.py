@@ -21,6 +21,8 @@ class Rule(models.Model):
     enabled_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     trigger = models.CharField(max_length=40)
+    # For a time-based trigger: how long after its moment (vocabulary.TIME_TRIGGERS).
+    after_minutes = models.PositiveIntegerField(null=True, blank=True)
     conditions = models.JSONField(default=dict)  # vocabulary.clean_conditions' normal form
     actions = models.JSONField(default=list)  # vocabulary.clean_steps' normal form
     stop_processing = models.BooleanField(default=False)
@@ -53,6 +55,9 @@ class RuleRun(models.Model):
     event = models.BigIntegerField()
     done = models.JSONField(default=list)  # descriptions of the steps taken
     errors = models.JSONField(default=list)
+    # False: a time-based rule looked at this moment and its conditions did not hold (kept
+    # so that it is not looked at again every minute).
+    matched = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
     class Meta:

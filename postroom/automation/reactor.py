@@ -14,9 +14,9 @@ from datetime import timedelta
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 
-from postroom.automation import engine
+from postroom.automation import engine, timers
 from postroom.automation import facts as gather
-from postroom.automation.conditions import Facts
+from postroom.automation.conditions import Facts, holds
 from postroom.automation.models import AssignmentWait, Rule, RuleRun
 from postroom.core import clock
 from postroom.events.models import LoggedEvent
@@ -103,3 +103,29 @@ def _message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(str(m) for m in error.messages)
     return str(error) or type(error).__name__
+
+
+def run_time_rules() -> int:
+    """Every enabled time-based rule on the moments that came of age (the ``time_rules``
+    job, each minute). Returns how many runs matched."""
+    now = clock.now()
+    matched = 0
+    for rule in timers.time_rules():
+        for anchor in timers.due_anchors(rule, now):
+            with transaction.atomic():
+                found = gather.facts_now(anchor)
+                if found is not None:
+                    conversation, facts = found
+                    in_scope = rule.inbox_id is None or rule.inbox_id in facts.inbox_ids
+                    if in_scope and holds(rule.conditions, facts):
+                        run(rule, conversation, facts, anchor)
+                        matched += 1
+                        continue
+                RuleRun.objects.create(
+                    rule=rule,
+                    conversation=found[0] if found is not None else None,
+                    event=anchor.pk,
+                    matched=False,
+                    created_at=now,
+                )
+    return matched

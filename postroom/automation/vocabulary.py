@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # Event types a rule can start from (values of postroom.events.catalogue.EventType).
-TRIGGERS: dict[str, Any] = {
+EVENT_TRIGGERS: dict[str, Any] = {
     "conversation.created": _("A conversation is created"),
     "message.received": _("A customer message is received"),
     "message.replied": _("A reply is sent"),
@@ -30,6 +30,18 @@ TRIGGERS: dict[str, Any] = {
     "conversation.unlabelled": _("A label is removed"),
     "conversation.priority": _("The priority changes"),
 }
+
+# Time-based: the rule's ``after_minutes`` after a moment, if it still holds then
+# (postroom.automation.timers). Counted in calendar time.
+TIME_TRIGGERS: dict[str, Any] = {
+    "after.created": _("Some time after the conversation was created"),
+    "after.customer_message": _("Some time after the last customer message"),
+    "after.waiting_on_us": _("Some time waiting on us (a customer message not answered)"),
+    "after.pending": _("Some time pending"),
+}
+
+TRIGGERS: dict[str, Any] = {**EVENT_TRIGGERS, **TIME_TRIGGERS}
+MAX_AFTER_MINUTES = 60 * 24 * 90
 
 TEXT_OPERATORS = ("contains", "not_contains", "is", "is_not", "starts_with", "matches")
 ADDRESS_OPERATORS = (*TEXT_OPERATORS, "domain_is", "domain_is_not")
@@ -114,6 +126,15 @@ def clean_trigger(raw: object) -> str:
     if raw not in TRIGGERS:
         raise ValidationError({"trigger": _("Choose one of the triggers.")})
     return str(raw)
+
+
+def clean_after(trigger: str, raw: object) -> int | None:
+    """Minutes for a time-based trigger (1 minute to 90 days); none for the others."""
+    if trigger not in TIME_TRIGGERS:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= MAX_AFTER_MINUTES:
+        raise ValidationError({"after_minutes": _("How long after: 1 minute to 90 days.")})
+    return raw
 
 
 def _group(raw: object, where: str, depth: int, counter: list[int]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Max
 from django.utils.module_loading import import_string
 
-from postroom.automation.vocabulary import TRIGGERS as RULE_TRIGGERS
+from postroom.automation.vocabulary import EVENT_TRIGGERS as RULE_TRIGGERS
 from postroom.core import clock
 from postroom.events import sequence
 from postroom.events.catalogue import EventType

@@ -88,6 +88,7 @@ def do_save_rule(
     enabled: bool = False,
     stop_processing: bool = False,
     position: int | None = None,
+    after_minutes: int | None = None,
     actor: Actor,
 ) -> Rule:
     """Create (``rule`` None) or change a rule. A rule moved between inboxes needs
@@ -110,6 +111,7 @@ def do_save_rule(
     rule.inbox = inbox
     rule.name = name
     rule.trigger = trigger
+    rule.after_minutes = vocabulary.clean_after(trigger, after_minutes)
     rule.conditions = conditions
     rule.actions = steps
     if enabled and not rule.enabled:

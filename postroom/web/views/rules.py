@@ -66,7 +66,7 @@ def rules(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 if 0 <= other < len(found):
                     _swap(request, rule, found[other], inbox)
         return redirect(_list_url(inbox))
-    runs = {r.pk: r.runs.count() for r in found}
+    runs = {r.pk: r.runs.filter(matched=True).count() for r in found}
     context = page_context(
         request,
         inbox,
@@ -90,6 +90,7 @@ def _save(request: HttpRequest, rule: Rule, inbox: Inbox | None, change: dict[st
         "enabled": rule.enabled,
         "stop_processing": rule.stop_processing,
         "position": rule.position,
+        "after_minutes": rule.after_minutes,
         **change,
     }
     try:
@@ -145,6 +146,7 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
                 actions=steps,
                 enabled=post.get("enabled") == "on",
                 stop_processing=post.get("stop_processing") == "on",
+                after_minutes=_minutes(post.get("after_minutes", "")),
                 actor=user,
             )
         except ValidationError as error:
@@ -164,7 +166,9 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
         if rule is not None and days.isdecimal():
             planned = dry_run(rule, days=int(days) if int(days) in DRY_RUN_DAYS else 7)
     runs = (
-        list(RuleRun.objects.filter(rule=rule).select_related("conversation")[:50]) if rule else []
+        list(RuleRun.objects.filter(rule=rule, matched=True).select_related("conversation")[:50])
+        if rule
+        else []
     )
     context = page_context(
         request,
@@ -175,7 +179,8 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
         planned=planned,
         runs=runs,
         days_choices=DRY_RUN_DAYS,
-        triggers=list(vocabulary.TRIGGERS.items()),
+        triggers=list(vocabulary.EVENT_TRIGGERS.items()),
+        time_triggers=list(vocabulary.TIME_TRIGGERS.items()),
         fields=_field_choices(),
         operators=_operator_labels(),
         picks=_picks(inbox),
@@ -235,6 +240,10 @@ def read_steps(post: QueryDict) -> list[dict[str, Any]]:
                 step[argument] = text
         steps.append(step)
     return steps
+
+
+def _minutes(raw: str) -> int | None:
+    return int(raw) if raw.strip().isdecimal() else None
 
 
 def _indices(post: QueryDict, prefix: str, suffix: str) -> list[int]:
@@ -327,6 +336,7 @@ def _form_from_rule(rule: Rule) -> dict[str, Any]:
     return {
         "name": rule.name,
         "trigger": rule.trigger,
+        "after_minutes": rule.after_minutes or "",
         "enabled": rule.enabled,
         "stop_processing": rule.stop_processing,
         "match": match,
@@ -360,6 +370,7 @@ def _empty_form() -> dict[str, Any]:
     return {
         "name": "",
         "trigger": "message.received",
+        "after_minutes": "",
         "enabled": False,
         "stop_processing": False,
         "match": "all",
@@ -394,6 +405,7 @@ def _form_from_post(post: QueryDict) -> dict[str, Any]:
     return {
         "name": post.get("name", ""),
         "trigger": post.get("trigger", ""),
+        "after_minutes": post.get("after_minutes", ""),
         "enabled": post.get("enabled") == "on",
         "stop_processing": post.get("stop_processing") == "on",
         "match": post.get("match", "all"),

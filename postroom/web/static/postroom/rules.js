@@ -47,7 +47,20 @@
     if (!pick.hidden) pickFor(pick, needs);
   }
 
+  function triggerRow(form) {
+    const trigger = form.querySelector("select.trigger");
+    const after = form.querySelector("label.after");
+    if (!trigger || !after) return;
+    const update = () => {
+      const chosen = trigger.selectedOptions[0];
+      after.hidden = !(chosen && chosen.dataset.time);
+    };
+    trigger.addEventListener("change", update);
+    update();
+  }
+
   function wire(form) {
+    triggerRow(form);
     for (const row of form.querySelectorAll(".rule-row")) {
       const update = row.classList.contains("step") ? () => stepRow(row) : () => conditionRow(row);
       row.addEventListener("change", update);
