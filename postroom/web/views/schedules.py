@@ -177,8 +177,15 @@ def inbox_hours(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         open_now=is_open(hours, now),
         opens=opens,
-        zone=hours.zone.key if hours is not None else "",
-        posted=posted or {},
+        form={
+            "time_zone": (posted or {}).get("time_zone")
+            or (row.time_zone if row is not None else me.time_zone),
+            "country": (posted or {}).get("country", row.country if row is not None else ""),
+            "subdivision": (posted or {}).get(
+                "subdivision", row.subdivision if row is not None else ""
+            ),
+        },
+        always_open=row is None and posted is None,
     )
     return render(request, "web/inbox_hours.html", context)
 
@@ -360,8 +367,10 @@ def on_duty(request: HttpRequest) -> HttpResponse:
 
 def _feed(name: str, users: list[User]) -> HttpResponse:
     now = clock.now()
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    end = now + timedelta(weeks=FEED_WEEKS)
+    # Whole UTC days, so that the same shifts come out on every fetch of a day (a day
+    # early, for the shifts of people ahead of UTC).
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = today - timedelta(days=1), today + timedelta(weeks=FEED_WEEKS)
     solo = len(users) == 1
     events = [
         FeedEvent(
