@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 70
+    assert len(ACTIONS) == 76
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -148,6 +148,7 @@ MANAGING = {
     "do_set_legal_hold",
     "do_save_rule",
     "do_delete_rule",
+    "do_set_business_hours",
 }
 
 
