@@ -44,18 +44,26 @@ class BusinessHours(models.Model):
         return f"{self.inbox_id} in {self.time_zone}"
 
 
-class OpeningSpan(models.Model):
-    hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="spans")
+class WeeklySpan(models.Model):
+    """One span of a weekly timetable (business hours, shifts)."""
+
     weekday = models.PositiveSmallIntegerField()
     start_minute = models.PositiveSmallIntegerField()
     end_minute = models.PositiveSmallIntegerField()
 
     class Meta:
+        abstract = True
         ordering = ("weekday", "start_minute")
-        constraints = _span_checks("opening_span")
 
     def __str__(self) -> str:
         return f"{self.weekday}: {self.start_minute}-{self.end_minute}"
+
+
+class OpeningSpan(WeeklySpan):
+    hours = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="spans")
+
+    class Meta(WeeklySpan.Meta):
+        constraints = _span_checks("opening_span")
 
 
 class ClosedDay(models.Model):
@@ -91,18 +99,11 @@ class ShiftSchedule(models.Model):
         return f"shifts of {self.user_id}"
 
 
-class ShiftSpan(models.Model):
+class ShiftSpan(WeeklySpan):
     schedule = models.ForeignKey(ShiftSchedule, on_delete=models.CASCADE, related_name="spans")
-    weekday = models.PositiveSmallIntegerField()
-    start_minute = models.PositiveSmallIntegerField()
-    end_minute = models.PositiveSmallIntegerField()
 
-    class Meta:
-        ordering = ("weekday", "start_minute")
+    class Meta(WeeklySpan.Meta):
         constraints = _span_checks("shift_span")
-
-    def __str__(self) -> str:
-        return f"{self.weekday}: {self.start_minute}-{self.end_minute}"
 
 
 class TimeOff(models.Model):

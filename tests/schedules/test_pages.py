@@ -50,7 +50,7 @@ def test_a_wrong_span_is_refused_naming_the_day_and_keeps_what_was_typed(world, 
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Wednesday: 17:00-09:00 ends before it starts" in page
+    assert "Wednesday: 17:00-09:00 ends before it starts." in page
     assert 'value="17:00-09:00"' in page
     assert inbox_hours(world.support) is None
 
@@ -261,3 +261,23 @@ def test_a_new_address_retires_the_old_and_revoking_leaves_none(
     third = _secret(bob)
     actions.do_set_user_active(world.bob, False, actor=world.alice)
     assert Client().get(f"/rota/{third}.ics").status_code == 404  # deactivated: no feed
+
+
+def test_badly_written_shifts_and_time_off_are_refused_naming_the_field(world, client_for):
+    bob = client_for(world.bob)
+
+    shifts = bob.post("/settings/shifts/", {"action": "shifts", **WEEK_FORM, "mon": "nine-five"})
+    off = bob.post(
+        "/settings/shifts/",
+        {"action": "time_off", "first_day": "2026-06-15", "from": "15:00", "to": "13:00"},
+    )
+
+    assert "Monday: Write times like 09:00-12:30, 13:30-17:00 (not “nine-five”)." in (
+        shifts.content.decode()
+    )
+    assert "hours: 15:00-13:00 ends before it starts." in off.content.decode()
+    assert not TimeOff.objects.exists()
+    assert (
+        not hasattr(type(world.bob), "nothing")
+        and not world.bob.__class__.objects.filter(shift_schedule__isnull=False).exists()
+    )

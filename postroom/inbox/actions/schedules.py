@@ -41,6 +41,17 @@ def _check_zone(name: str) -> None:
         raise ValidationError({"time_zone": _("Unknown time zone.")}) from exc
 
 
+def _check(span: Span, field: str) -> None:
+    try:
+        check_span(span)
+    except ValueError as exc:
+        if span.end <= span.start:
+            message = _("%(span)s ends before it starts.") % {"span": span}
+        else:
+            message = _("%(span)s is not within a day (00:00-24:00).") % {"span": span}
+        raise ValidationError({field: message}) from exc
+
+
 def check_week(week: Sequence[Iterable[Span]]) -> list[tuple[Span, ...]]:
     """The week, each day's spans checked (an error names the day: ``mon`` … ``sun``)
     and joined where they overlap."""
@@ -50,10 +61,7 @@ def check_week(week: Sequence[Iterable[Span]]) -> list[tuple[Span, ...]]:
     for name, spans in zip(WEEKDAYS, week, strict=True):
         chosen = list(spans)
         for span in chosen:
-            try:
-                check_span(span)
-            except ValueError as exc:
-                raise ValidationError({name: str(exc)}) from exc
+            _check(span, name)
         days.append(normalise(chosen))
     return days
 
@@ -221,10 +229,7 @@ def do_add_time_off(
     if (last_day - first_day).days >= MAX_TIME_OFF_DAYS:
         raise ValidationError({"last_day": _("Time off is at most a year at a time.")})
     if hours is not None:
-        try:
-            check_span(hours)
-        except ValueError as exc:
-            raise ValidationError({"hours": str(exc)}) from exc
+        _check(hours, "hours")
     entry = TimeOff.objects.create(
         user=user,
         first_day=first_day,

@@ -74,11 +74,21 @@ def _week_from(post: Any) -> list[list[Span]]:
     naming the day)."""
     week = []
     for name in WEEKDAYS:
-        try:
-            week.append(parse_spans(post.get(name, "")))
-        except ValueError as exc:
-            raise ValidationError({name: str(exc)}) from exc
+        week.append(_spans(post.get(name, ""), name))
     return week
+
+
+def _spans(text: str, field: str) -> list[Span]:
+    """Spans as typed; whether each ends after it starts is the action's to check."""
+    try:
+        return parse_spans(text, check=False)
+    except ValueError as exc:
+        raise ValidationError(
+            {
+                field: _("Write times like 09:00-12:30, 13:30-17:00 (not “%(text)s”).")
+                % {"text": text}
+            }
+        ) from exc
 
 
 def _closed_days_from(text: str) -> list[tuple[date, str]]:
@@ -238,11 +248,7 @@ def _shift_change(post: Any, person: User, me: User) -> tuple[Callable[[], Any],
             last = _day(post.get("last_day", "") or post.get("first_day", ""), "last_day")
             hours = None
             if post.get("from") or post.get("to"):
-                try:
-                    spans = parse_spans(f"{post.get('from', '')}-{post.get('to', '')}")
-                except ValueError as exc:
-                    raise ValidationError({"hours": str(exc)}) from exc
-                hours = spans[0]
+                hours = _spans(f"{post.get('from', '')}-{post.get('to', '')}", "hours")[0]
             note = post.get("note", "")
             return (
                 lambda: do_add_time_off(
