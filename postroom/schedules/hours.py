@@ -76,8 +76,23 @@ def public_holidays(country: str, subdivision: str = "") -> holidays.HolidayBase
 
 
 def supported_countries() -> dict[str, list[str]]:
-    """Country code → its subdivision codes, as the ``holidays`` package knows them."""
-    return {code: list(subs) for code, subs in holidays.list_supported_countries().items()}
+    """Country code (ISO 3166 alpha-2) → its subdivision codes, as the ``holidays``
+    package knows them."""
+    found = holidays.list_supported_countries(include_aliases=False)
+    return {code: list(subs) for code, subs in found.items()}
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Country code → its English name (from the package's registry: "UnitedKingdom"
+    → "United Kingdom"), by name."""
+    from holidays.registry import COUNTRIES
+
+    names = {
+        entry[1]: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0]) for entry in COUNTRIES.values()
+    }
+    known = supported_countries()
+    return dict(sorted(((c, n) for c, n in names.items() if c in known), key=lambda i: i[1]))
 
 
 # --- Spans ---------------------------------------------------------------------------

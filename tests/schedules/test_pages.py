@@ -39,7 +39,7 @@ def test_a_manager_sets_the_business_hours(world, client_for):
     page = alice.get("/admin/inboxes/support/hours/").content.decode()
     assert 'value="09:00-12:30, 13:30-17:00"' in page
     assert "2026-12-24 Christmas Eve" in page
-    assert "<option selected>NL</option>" in page
+    assert '<option value="NL" selected>Netherlands (NL)</option>' in page
 
 
 def test_a_wrong_span_is_refused_naming_the_day_and_keeps_what_was_typed(world, client_for):
@@ -278,3 +278,31 @@ def test_badly_written_shifts_and_time_off_are_refused_naming_the_field(world, c
     assert "hours: 15:00-13:00 ends before it starts." in off.content.decode()
     assert not TimeOff.objects.exists()
     assert not ShiftSchedule.objects.exists()
+
+
+def test_the_on_duty_page_reads_a_fixed_number_of_queries(
+    world, client_for, django_assert_num_queries
+):
+    from tests.conftest import make_user
+
+    clock.freeze(datetime(2026, 6, 10, 12, tzinfo=UTC))
+    alice = client_for(world.alice)
+    alice.get("/on-duty/")  # the session and the caches warm
+    week = [parse_spans("13-17")] * 7
+    actions.do_set_business_hours(world.support, time_zone="UTC", week=week, actor=world.alice)
+    actions.do_set_shifts(world.bob, week=week, actor=world.bob)
+    with django_assert_num_queries(QUERIES):
+        alice.get("/on-duty/")
+    for key in ("eve", "frank", "gus"):
+        person = make_user(key)
+        actions.do_grant_access(world.sales, user=person, level=10, actor=world.alice)
+        actions.do_set_shifts(person, week=week, actor=person)
+        actions.do_set_away(person, away=True, actor=person)
+    with django_assert_num_queries(QUERIES):
+        page = alice.get("/on-duty/").content.decode()
+    # On shift: Alice on support@ (Bob starts at 13:00), Alice and Dora on sales@; away:
+    # eve, frank and gus.
+    assert page.count('<span class="person">') == 1 + 2 + 3
+
+
+QUERIES = 19

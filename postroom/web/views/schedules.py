@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from postroom.accounts.models import Team, User
 from postroom.core import clock
-from postroom.inbox.access import access_inbox, inbox_levels, require, visible_inboxes
+from postroom.inbox.access import access_inbox, inbox_levels, require
 from postroom.inbox.actions.schedules import (
     do_add_time_off,
     do_remove_time_off,
@@ -38,11 +38,11 @@ from postroom.schedules.hours import (
     WEEKDAYS,
     NeverOpen,
     Span,
+    country_names,
     format_spans,
     is_open,
     next_open,
     parse_spans,
-    supported_countries,
 )
 from postroom.schedules.queries import (
     duty_board,
@@ -176,7 +176,7 @@ def inbox_hours(request: HttpRequest, slug: str) -> HttpResponse:
         row=row,
         days=days,
         zones=_ZONES,
-        countries=sorted(supported_countries()),
+        countries=country_names().items(),
         closed_text=(
             posted.get("closed_days", "")
             if posted is not None
@@ -347,7 +347,8 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
 def on_duty(request: HttpRequest) -> HttpResponse:
     me = signed_in_user(request)
     now = clock.now()
-    inboxes = list(visible_inboxes(me).order_by("name"))
+    levels = inbox_levels(me)
+    inboxes = list(Inbox.objects.filter(pk__in=levels).order_by("name"))
     hours = {
         row.inbox_id: hours_of(row)
         for row in stored.BusinessHours.objects.filter(inbox__in=inboxes).prefetch_related(
@@ -365,7 +366,8 @@ def on_duty(request: HttpRequest) -> HttpResponse:
         board.append(
             {"entry": entry, "has_hours": own is not None, "open": open_now, "opens": opens}
         )
-    return render(request, "web/on_duty.html", page_context(request, board=board, now=now))
+    context = page_context(request, levels=levels, board=board, now=now)
+    return render(request, "web/on_duty.html", context)
 
 
 # --- The rota as a calendar feed -------------------------------------------------------
