@@ -252,3 +252,22 @@ def test_invalid_shifts_and_time_off_name_the_field(world):
             world.bob, away=True, until=NOON - timedelta(minutes=1), actor=world.bob
         )
     assert list(refused.value.message_dict) == ["until"]
+
+
+def test_the_audit_trail_keeps_business_hours_and_feed_addresses(world):
+    from postroom.audit.models import AuditEntry
+    from postroom.events.reactors import drain
+
+    drain()
+    before = AuditEntry.objects.count()
+    actions.do_set_business_hours(
+        world.support, time_zone="UTC", week=WEEKDAYS_9_TO_5, actor=world.alice
+    )
+    actions.do_reset_rota_token(world.bob, actor=world.bob)
+    actions.do_set_away(world.bob, away=True, actor=world.bob)  # not a security matter
+    drain()
+    new = list(AuditEntry.objects.order_by("id")[before:])
+    assert [(e.kind, e.actor_id, e.target_type, e.target_id) for e in new] == [
+        ("inbox.business_hours_changed", world.alice.pk, "inbox", world.support.pk),
+        ("user.rota_token", world.bob.pk, "user", world.bob.pk),
+    ]
