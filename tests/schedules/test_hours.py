@@ -193,6 +193,9 @@ PLACES = [
     (NEW_YORK, datetime(2026, 10, 31, tzinfo=UTC)),
     (LORD_HOWE, datetime(2026, 4, 4, tzinfo=UTC)),
     (LORD_HOWE, datetime(2026, 10, 3, tzinfo=UTC)),
+    # Santiago's clocks change at midnight: a day may begin twice, or at 01:00.
+    (ZoneInfo("America/Santiago"), datetime(2026, 4, 4, tzinfo=UTC)),
+    (ZoneInfo("America/Santiago"), datetime(2026, 9, 5, tzinfo=UTC)),
     (ZoneInfo("Asia/Kolkata"), datetime(2026, 6, 10, tzinfo=UTC)),
 ]
 MINUTE = timedelta(minutes=1)
