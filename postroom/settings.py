@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "postroom.realtime",
     "postroom.notifications",
     "postroom.automation",
+    "postroom.schedules",
     "postroom.web",
 ]
 

@@ -2,8 +2,8 @@
 
 Candidates are the team's active members who may be assigned in the conversation's
 inbox (owners and admins, or a grant of their own or through a team: as
-``check_assignable`` says), who are available (``AVAILABLE``: on shift and not away,
-once schedules say so; everyone until then) and below their capacity (open
+``check_assignable`` says), who are available (``AVAILABLE``: on shift by their rota,
+neither away nor on time off: postroom.schedules) and below their capacity (open
 conversations assigned to them, against ``Capacity.max_open``; no row: no limit).
 
 - **round robin**: the next candidate after the last one given one, in a fixed order
@@ -24,24 +24,28 @@ from django.db.models import Count, Exists, OuterRef, Q
 from postroom.accounts.models import Role, Team, User
 from postroom.automation.models import AssignmentTurn, Capacity
 from postroom.inbox.models import Conversation, ConversationAssignee, InboxAccess, Status
+from postroom.schedules import queries as schedules
 
 MODES = ("round_robin", "least_loaded")
 
-# Who is at work at a moment: replaced by the schedules' answer (shifts, away, time off)
-# where those exist. Takes the candidates and the moment, returns those available.
-Availability = Callable[[list[User], datetime], list[User]]
+# Who is at work in an inbox at a moment: takes the candidates, the inbox's id and the
+# moment, returns those available. A list, so that tests can put their own in.
+Availability = Callable[[list[User], int, datetime], list[User]]
 
 
-def everyone(people: list[User], at: datetime) -> list[User]:
-    return people
+def at_work(found: list[User], inbox_id: int, at: datetime) -> list[User]:
+    """On shift by their rota (no rota: always), neither away nor on time off
+    (postroom.schedules)."""
+    known = schedules.people(found, since=at)
+    return [user for user in found if known[user.pk].available_for(inbox_id, at)]
 
 
-AVAILABLE: list[Availability] = [everyone]
+AVAILABLE: list[Availability] = [at_work]
 
 
 def candidates(team: Team, conversation: Conversation, at: datetime) -> list[User]:
     granted = InboxAccess.objects.filter(inbox_id=conversation.inbox_id)
-    people = list(
+    found = list(
         team.members.filter(is_active=True)
         .filter(
             Q(role__in=(Role.OWNER, Role.ADMIN))
@@ -51,8 +55,8 @@ def candidates(team: Team, conversation: Conversation, at: datetime) -> list[Use
         .order_by("pk")
     )
     for available in AVAILABLE:
-        people = available(people, at)
-    return people
+        found = available(found, conversation.inbox_id, at)
+    return found
 
 
 def loads(people: list[User]) -> dict[int, int]:

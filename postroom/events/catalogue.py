@@ -102,6 +102,12 @@ class EventType(StrEnum):
     MACRO_APPLIED = "macro.applied"
     REMINDER_SET = "reminder.set"
     REMINDER_DONE = "reminder.done"
+    INBOX_BUSINESS_HOURS_CHANGED = "inbox.business_hours_changed"
+    USER_SHIFTS_CHANGED = "user.shifts_changed"
+    USER_TIME_OFF_ADDED = "user.time_off_added"
+    USER_TIME_OFF_REMOVED = "user.time_off_removed"
+    USER_AWAY = "user.away"
+    USER_ROTA_TOKEN = "user.rota_token"
 
 
 # Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
@@ -542,6 +548,53 @@ class IdentityAdded(TypedDict):
     value: str
 
 
+class BusinessHoursChanged(TypedDict):
+    """The inbox's business hours were set (its time zone, the number of opening spans
+    in the week, the country of its public holidays and the number of its own closed
+    days) or removed (``time_zone`` None: always open)."""
+
+    time_zone: str | None
+    spans: int
+    country: str
+    closed_days: int
+
+
+class ShiftsChanged(TypedDict):
+    """A person's weekly shifts were set (the number of spans; none: always on shift),
+    limited to ``inboxes`` or to ``team``'s inboxes, or to none of them (all)."""
+
+    user: int
+    spans: int
+    inboxes: list[int]
+    team: int | None
+
+
+class TimeOffChanged(TypedDict):
+    """Time off was added or removed for a person: dates (ISO, both included), all day
+    or for some hours of each."""
+
+    user: int
+    time_off: int
+    first_day: str
+    last_day: str
+    all_day: bool
+
+
+class AwayChanged(TypedDict):
+    """A person switched away on (until a moment, or until switched off) or off."""
+
+    user: int
+    away: bool
+    until: str | None
+
+
+class RotaTokenReset(TypedDict):
+    """A person's calendar feed got a new secret address (``revoked``: none any more)."""
+
+    user: int
+    revoked: bool
+
+
 E = EventType
 A = Audience
 # type → (payload schema, audience)
@@ -620,6 +673,12 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MACRO_APPLIED: (MacroApplied, A.INBOX),
     E.REMINDER_SET: (ReminderSet, A.INBOX),
     E.REMINDER_DONE: (ReminderDone, A.INBOX),
+    E.INBOX_BUSINESS_HOURS_CHANGED: (BusinessHoursChanged, A.INBOX),
+    E.USER_SHIFTS_CHANGED: (ShiftsChanged, A.WORKSPACE),
+    E.USER_TIME_OFF_ADDED: (TimeOffChanged, A.WORKSPACE),
+    E.USER_TIME_OFF_REMOVED: (TimeOffChanged, A.WORKSPACE),
+    E.USER_AWAY: (AwayChanged, A.WORKSPACE),
+    E.USER_ROTA_TOKEN: (RotaTokenReset, A.WORKSPACE),
 }
 
 

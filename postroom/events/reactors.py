@@ -134,6 +134,8 @@ REACTORS: list[Reactor] = [
                 EventType.INBOX_RETENTION_CHANGED,
                 EventType.LEGAL_HOLD_CHANGED,
                 EventType.RETENTION_APPLIED,
+                EventType.INBOX_BUSINESS_HOURS_CHANGED,
+                EventType.USER_ROTA_TOKEN,  # a secret address to people's shifts
             }
         ),
     ),

@@ -346,6 +346,8 @@ class Scope(StrEnum):
     INBOX = "inbox"  # a level on every inbox the action touches (any workspace role)
     WORKSPACE = "workspace"  # the workspace role (owners and admins)
     OWN_ACCOUNT = "own_account"  # the actor's own account (profile, tokens, notifications)
+    # the actor's own account, or anyone's for owners and admins (shifts, time off, away)
+    OWN_ACCOUNT_OR_ADMIN = "own_account_or_admin"
     SYSTEM = "system"  # Postroom itself only: the digest, the outbox loop, timers
     REACTION = "reaction"  # a reactor's follow-up to an action that was checked
 
@@ -380,6 +382,10 @@ def _admin(what: Promise) -> Requirement:
 
 def _own(what: Promise) -> Requirement:
     return Requirement(Scope.OWN_ACCOUNT, what)
+
+
+def _own_or_admin(what: Promise) -> Requirement:
+    return Requirement(Scope.OWN_ACCOUNT_OR_ADMIN, what)
 
 
 def _system(what: Promise) -> Requirement:
@@ -452,6 +458,7 @@ POLICY: dict[str, Requirement] = {
     "do_delete_macro": _inbox(MANAGE, gettext_lazy("change the inbox's macros")),
     # On the conversation's inboxes; a contact's hold needs manage on every inbox.
     "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
+    "do_set_business_hours": _inbox(MANAGE, gettext_lazy("change the inbox's business hours")),
     # The workspace.
     "do_create_user": _admin(gettext_lazy("add people")),
     "do_create_user_from_sign_on": _system(
@@ -485,6 +492,12 @@ POLICY: dict[str, Requirement] = {
     "do_mark_read": _own(gettext_lazy("mark these notifications read")),
     "do_cancel_reminder": _own(gettext_lazy("cancel this reminder")),
     "do_set_preferences": _own(gettext_lazy("change these notification settings")),
+    "do_reset_rota_token": _own(gettext_lazy("change this account's calendar feed")),
+    # Shifts and time off: one's own, or anyone's for owners and admins (who plan the rota).
+    "do_set_shifts": _own_or_admin(gettext_lazy("change these shifts")),
+    "do_add_time_off": _own_or_admin(gettext_lazy("add time off for this person")),
+    "do_remove_time_off": _own_or_admin(gettext_lazy("remove time off of this person")),
+    "do_set_away": _own_or_admin(gettext_lazy("change whether this person is away")),
     # Follow-ups a reactor runs for an action that was allowed.
     "do_notify_assigned": _reaction(gettext_lazy("notify assignees")),
     "do_notify_reply": _reaction(gettext_lazy("notify followers")),
@@ -530,6 +543,10 @@ def _refuse(action: str, rule: Requirement, inbox_id: int | None = None) -> NotA
             message = _("Only owners and admins may %(what)s.") % {"what": what}
         case Scope.OWN_ACCOUNT:
             message = _("Only the account's owner may %(what)s.") % {"what": what}
+        case Scope.OWN_ACCOUNT_OR_ADMIN:
+            message = _("Only the account's owner, or an owner or admin, may %(what)s.") % {
+                "what": what
+            }
         case _:
             message = _("Only Postroom itself may %(what)s.") % {"what": what}
     return NotAllowed(action, message, needed=rule.needed, inbox=slug)
@@ -571,6 +588,11 @@ def require(actor: Actor, action: str, *inbox_ids: int, account: User | None = N
             if account is None:
                 raise ValueError(f"{action} needs the account it changes")
             if member is None or member.pk != account.pk:
+                raise _refuse(action, rule)
+        case Scope.OWN_ACCOUNT_OR_ADMIN:
+            if account is None:
+                raise ValueError(f"{action} needs the account it changes")
+            if member is None or (member.pk != account.pk and not member.is_admin):
                 raise _refuse(action, rule)
         case _:
             raise _refuse(action, rule)

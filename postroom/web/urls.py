@@ -16,6 +16,7 @@ from postroom.web.views import (
     outbox,
     privacy,
     rules,
+    schedules,
     search,
     security_keys,
 )
@@ -64,6 +65,12 @@ urlpatterns = [
     path("admin/teams/", admin.teams, name="admin_teams"),
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
+    path("admin/inboxes/<slug:slug>/hours/", schedules.inbox_hours, name="inbox_hours"),
+    path("settings/shifts/", schedules.my_shifts, name="my_shifts"),
+    path("on-duty/", schedules.on_duty, name="on_duty"),
+    # The rota for calendar apps: the secret in the address is the key (no session).
+    path("rota/<str:token>.ics", schedules.rota_feed, name="rota_feed"),
+    path("rota/<str:token>/team/<int:team>.ics", schedules.team_rota_feed, name="team_rota_feed"),
     path("admin/inboxes/<slug:slug>/rules/", rules.rules, name="inbox_rules"),
     path("admin/inboxes/<slug:slug>/rules/new/", rules.editor, name="inbox_rule_new"),
     path("admin/inboxes/<slug:slug>/rules/<int:pk>/", rules.editor, name="inbox_rule"),

@@ -76,7 +76,7 @@ def test_nobody_unavailable_or_full_gets_one_and_the_rest_share_evenly(world, ag
     team, people = agents
     away = {people[1].pk, people[4].pk, people[7].pk}
     monkeypatch.setattr(
-        assignment, "AVAILABLE", [lambda found, at: [p for p in found if p.pk not in away]]
+        assignment, "AVAILABLE", [lambda found, inbox, at: [p for p in found if p.pk not in away]]
     )
     Capacity.objects.create(user=people[0], max_open=5)
     hand_out_rule(world, team, "assign_least_loaded")
@@ -126,3 +126,23 @@ def test_a_waiting_conversation_taken_by_hand_stops_waiting(world, agents):
     assert assign_waiting() == 0
     assert AssignmentWait.objects.count() == 0
     assert list(conversation.assignees.all()) == [world.bob]
+
+
+def test_people_off_shift_or_away_get_none_with_real_rotas(world, agents):
+    from datetime import UTC, datetime
+
+    from postroom.core import clock
+    from postroom.schedules.hours import parse_spans
+
+    team, people = agents
+    clock.freeze(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))  # a Monday morning (UTC)
+    nights = [parse_spans("20:00-23:00")] * 7
+    for person in people[:3]:  # on shift only in the evening
+        actions.do_set_shifts(person, week=nights, actor=person)
+    actions.do_set_shifts(people[3], week=[parse_spans("08:00-12:00")] * 7, actor=people[3])
+    actions.do_set_away(people[4], away=True, note="At the dentist", actor=people[4])
+    hand_out_rule(world, team, "assign_round_robin")
+    receive(world, 60)
+    counts = spread(people)
+    assert counts[:3] == [0, 0, 0] and counts[4] == 0
+    assert [counts[i] for i in (3, 5, 6, 7, 8, 9)] == [10] * 6

@@ -1708,6 +1708,70 @@ def test_add_a_contact_identity(world):
     assert log.verbs == ["contact.identity_added"]
 
 
+def test_business_hours_shifts_time_off_away_and_the_rota_feed(world, now):
+    from datetime import date
+
+    from postroom.schedules.hours import Span
+
+    w = world
+    nine_to_five = [[Span(540, 1020)]] * 5 + [[], []]
+    with written() as hours:
+        actions.do_set_business_hours(
+            w.support,
+            time_zone="Europe/Amsterdam",
+            week=nine_to_five,
+            country="NL",
+            closed_days=[(date(2026, 12, 24), "Christmas Eve")],
+            actor=w.alice,
+        )
+        actions.do_set_business_hours(w.support, time_zone=None, actor=w.alice)
+    assert hours.tuples == [
+        ev("inbox.business_hours_changed", w.alice, w.support, None,
+           {"time_zone": "Europe/Amsterdam", "spans": 5, "country": "NL", "closed_days": 1}),
+        ev("inbox.business_hours_changed", w.alice, w.support, None,
+           {"time_zone": None, "spans": 0, "country": "", "closed_days": 0}),
+    ]  # fmt: skip
+    assert hours.verbs == ["inbox.business_hours_changed"] * 2
+    with written() as shifts:
+        actions.do_set_shifts(w.bob, week=nine_to_five, inboxes=[w.support], actor=w.alice)
+    assert shifts.tuples == [
+        ev("user.shifts_changed", w.alice, None, None,
+           {"user": w.bob.pk, "spans": 5, "inboxes": [w.support.pk], "team": None}),
+    ]  # fmt: skip
+    with written() as off:
+        entry = actions.do_add_time_off(
+            w.bob,
+            first_day=date(2026, 12, 24),
+            last_day=date(2026, 12, 26),
+            note="Family",
+            actor=w.bob,
+        )
+        pk = entry.pk
+        actions.do_remove_time_off(entry, actor=w.bob)
+    data = {"user": w.bob.pk, "time_off": pk, "first_day": "2026-12-24", "last_day": "2026-12-26"}
+    data["all_day"] = True
+    assert off.tuples == [
+        ev("user.time_off_added", w.bob, None, None, data),
+        ev("user.time_off_removed", w.bob, None, None, data),
+    ]
+    assert off.verbs == ["user.time_off_added", "user.time_off_removed"]
+    until = now + timedelta(hours=3)
+    with written() as away:
+        actions.do_set_away(w.bob, away=True, until=until, note="Lunch", actor=w.bob)
+    assert away.tuples == [
+        ev("user.away", w.bob, None, None,
+           {"user": w.bob.pk, "away": True, "until": until.isoformat()}),
+    ]  # fmt: skip
+    with written() as feed:
+        assert actions.do_reset_rota_token(w.bob, actor=w.bob)
+        assert actions.do_reset_rota_token(w.bob, revoke=True, actor=w.bob) is None
+    assert feed.tuples == [
+        ev("user.rota_token", w.bob, None, None, {"user": w.bob.pk, "revoked": False}),
+        ev("user.rota_token", w.bob, None, None, {"user": w.bob.pk, "revoked": True}),
+    ]
+    assert feed.verbs == ["user.rota_token", "user.rota_token"]
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

@@ -349,6 +349,22 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         "post", "/settings/", {"action": "notifications", "email_mode": "off"}
     ),
     "do_mark_read": lambda s: Call("post", "/notifications/", {}, writes=False),
+    "do_set_business_hours": lambda s: Call(
+        "post",
+        f"/admin/inboxes/{s.inbox.slug}/hours/",
+        {"time_zone": "Europe/Amsterdam", "mon": "09:00-17:00", "country": "NL"},
+    ),
+    # Shifts, time off, away: each persona's own (owners and admins may change anyone's).
+    "do_set_shifts": lambda s: Call(
+        "post", "/settings/shifts/", {"action": "shifts", "mon": "09:00-17:00"}
+    ),
+    "do_add_time_off": lambda s: Call(
+        "post", "/settings/shifts/", {"action": "time_off", "first_day": "2026-12-24"}
+    ),
+    "do_set_away": lambda s: Call(
+        "post", "/settings/shifts/", {"action": "away", "away": "on", "note": "Back Monday"}
+    ),
+    "do_reset_rota_token": lambda s: Call("post", "/settings/shifts/", {"action": "rota_token"}),
 }
 
 # Rows a person cannot reach from a page, and why.
@@ -368,6 +384,8 @@ NOT_ON_THE_WEB = {
     "do_save_draft": "run by the composer when a send is refused (tests/outbound/test_pages.py)",
     "do_unfollow": "the same button as do_follow, once followed (tests/web/test_following.py)",
     "do_add_contact_identity": "no contact page yet (tests/inbox/test_contact_identities.py)",
+    "do_remove_time_off": "the time off is looked up among the person's own (404 for anyone "
+    "else's), so no persona reaches another's (tests/schedules/test_pages.py)",
     "do_set_reply_rules": "saved by the sending settings form with do_configure_outbound, which "
     "is checked first (its row is the same: manage)",
 }
@@ -437,6 +455,8 @@ def expected(user: User, action: str, scene: Scene, call: Call) -> int | str:
     rule = POLICY[action]
     if rule.scope == Scope.OWN_ACCOUNT:
         return "ok"
+    if rule.scope == Scope.OWN_ACCOUNT_OR_ADMIN:
+        return "ok"  # the page changes the persona's own
     if rule.scope == Scope.WORKSPACE:
         return "ok" if user.is_admin else 404  # the pages do not exist for agents
     levels = inbox_levels(user)

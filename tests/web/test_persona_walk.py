@@ -115,6 +115,13 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "contact_privacy": (lambda w: {"pk": w.bob_conversation.contact_id}, ADMINS),
     "admin_background": (lambda w: {}, ADMINS),
     "admin_raw": (lambda w: {"pk": w.raw.pk}, ADMINS),
+    "inbox_hours": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    "my_shifts": (lambda w: {}, SIGNED_IN_ONLY),
+    "on_duty": (lambda w: {}, SIGNED_IN_ONLY),
+    # The rota's calendar feeds: the secret in the address is the key, session or not
+    # (a made-up one: 404 for everyone; tests/schedules/test_pages.py).
+    "rota_feed": (lambda w: {"token": "made-up"}, {p: 404 for p in PERSONAS}),
+    "team_rota_feed": (lambda w: {"token": "made-up", "team": 1}, {p: 404 for p in PERSONAS}),
 }
 
 
@@ -203,6 +210,8 @@ def test_each_persona_gets_what_the_permission_table_allows(world):
             "logout",
             "passkey_options",  # signing in with a passkey: before anyone is signed in
             "passkey",
+            "rota_feed",  # for calendar apps, which have no session
+            "team_rota_feed",
         )
         got = anonymous.get(url).status_code
         if not public and got != 302:

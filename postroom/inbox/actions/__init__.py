@@ -62,6 +62,14 @@ from postroom.inbox.actions.retention import (
     do_set_retention,
 )
 from postroom.inbox.actions.rules import do_delete_rule, do_save_rule
+from postroom.inbox.actions.schedules import (
+    do_add_time_off,
+    do_remove_time_off,
+    do_reset_rota_token,
+    do_set_away,
+    do_set_business_hours,
+    do_set_shifts,
+)
 from postroom.inbox.actions.security_keys import do_add_security_key, do_remove_security_key
 from postroom.inbox.actions.status import (
     do_change_status,
@@ -80,6 +88,7 @@ __all__ = [
     "do_add_label",
     "do_add_note",
     "do_add_security_key",
+    "do_add_time_off",
     "do_add_to_inbox",
     "do_apply_macro",
     "do_apply_retention",
@@ -107,15 +116,20 @@ __all__ = [
     "do_receive_message",
     "do_remove_label",
     "do_remove_security_key",
+    "do_remove_time_off",
     "do_reply",
+    "do_reset_rota_token",
     "do_revoke_access",
     "do_revoke_api_token",
     "do_save_macro",
     "do_save_rule",
+    "do_set_away",
+    "do_set_business_hours",
     "do_set_legal_hold",
     "do_set_priority",
     "do_set_reminder",
     "do_set_retention",
+    "do_set_shifts",
     "do_set_team_members",
     "do_set_user_active",
     "do_set_user_role",
