@@ -1772,21 +1772,6 @@ def test_business_hours_shifts_time_off_away_and_the_rota_feed(world, now):
     assert feed.verbs == ["user.rota_token", "user.rota_token"]
 
 
-# Coverage of the catalogue (keep last) ---------------------------------------------------
-
-
-def test_every_event_type_is_written_by_a_test_here(request):
-    # Meaningful only after the whole module ran (not under -k or a single node id).
-    defined = {name for name in vars(request.module) if name.startswith("test_")}
-    ran = [item for item in request.session.items if item.module is request.module]
-    if {item.originalname for item in ran} != defined or ran[-1] is not request.node:
-        pytest.skip("only part of this module ran; the coverage check needs all of it")
-    assert set(NOT_COVERED) <= set(EventType)
-    missing = {str(t) for t in EventType} - SEEN - {str(t) for t in NOT_COVERED}
-    assert sorted(missing) == []
-    assert sorted(SEEN - {str(t) for t in EventType}) == []  # nothing off the catalogue
-
-
 def test_save_and_delete_rules(world):
     def payload(rule, *, enabled: bool) -> dict[str, Any]:
         return {"rule": pk, "name": "Refunds", "enabled": enabled}
@@ -1901,3 +1886,18 @@ def test_reminders(world, now):
         ev("reminder.done", w.bob, w.support, conversation,
            {"reminder": later.pk, "outcome": "cancelled"}),
     ]  # fmt: skip
+
+
+# Coverage of the catalogue (keep last) ---------------------------------------------------
+
+
+def test_every_event_type_is_written_by_a_test_here(request):
+    # Meaningful only after the whole module ran (not under -k or a single node id).
+    defined = {name for name in vars(request.module) if name.startswith("test_")}
+    ran = [item for item in request.session.items if item.module is request.module]
+    if {item.originalname for item in ran} != defined or ran[-1] is not request.node:
+        pytest.skip("only part of this module ran; the coverage check needs all of it")
+    assert set(NOT_COVERED) <= set(EventType)
+    missing = {str(t) for t in EventType} - SEEN - {str(t) for t in NOT_COVERED}
+    assert sorted(missing) == []
+    assert sorted(SEEN - {str(t) for t in EventType}) == []  # nothing off the catalogue
