@@ -57,6 +57,14 @@ def send_notification_emails() -> int:
 
 
 @task()
+def check_sla() -> int:
+    from postroom.inbox.actions.sla import do_check_sla
+
+    warned, breached = do_check_sla()
+    return warned + breached
+
+
+@task()
 def time_rules() -> int:
     from postroom.automation.reactor import run_time_rules
 
@@ -108,6 +116,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("assign_waiting", assign_waiting, timedelta(minutes=1)),
     Periodic("fire_reminders", fire_reminders, timedelta(seconds=30)),
     Periodic("time_rules", time_rules, timedelta(minutes=1)),
+    Periodic("check_sla", check_sla, timedelta(minutes=1)),
     Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
 )
 

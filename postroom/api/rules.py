@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from postroom.api.auth import member
-from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES
+from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES, invalid
 from postroom.api.schemas import (
     DryMatchOut,
     DryRunIn,
@@ -25,21 +25,27 @@ from postroom.api.schemas import (
     RuleIn,
     RuleOut,
     RuleRunOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
 )
 from postroom.automation.engine import dry_run
-from postroom.automation.models import Macro, Rule, RuleRun
+from postroom.automation.models import Macro, Rule, RuleRun, SlaPolicy
 from postroom.inbox import actions
 from postroom.inbox.access import (
     access_conversation,
     access_macro,
     access_rule,
+    access_sla_policy,
     manageable_macros,
     manageable_rules,
+    manageable_sla_policies,
     rule_scope,
     usable_macros,
 )
+from postroom.inbox.models import Label
 
 router = Router(tags=["rules"])
+sla_policies = Router(tags=["sla"])
 macros = Router(tags=["macros"])
 applying = Router(tags=["macros"])
 
@@ -224,3 +230,84 @@ def apply_macro(
         raise Http404
     errors = actions.do_apply_macro(conversation, macro, actor=user)
     return MacroAppliedOut(conversation_id=conversation.pk, errors=errors)
+
+
+def sla_out(policy: SlaPolicy) -> SlaPolicyOut:
+    return SlaPolicyOut(
+        id=policy.pk,
+        inbox=policy.inbox.slug if policy.inbox is not None else None,
+        name=policy.name,
+        first_response_minutes=policy.first_response_minutes,
+        next_response_minutes=policy.next_response_minutes,
+        resolution_minutes=policy.resolution_minutes,
+        business_hours=policy.business_hours,
+        warn_minutes=policy.warn_minutes,
+        min_priority=policy.min_priority,
+        label=policy.label_id,
+        breach_actions=policy.breach_actions,
+        enabled=policy.enabled,
+        position=policy.position,
+    )
+
+
+@sla_policies.get(
+    "", response={200: list[SlaPolicyOut], **ERROR_RESPONSES}, summary="List SLA policies"
+)
+def list_sla_policies(request: HttpRequest) -> list[SlaPolicyOut]:
+    """The policies the caller may change, workspace-wide first, each list in order."""
+    return [sla_out(p) for p in manageable_sla_policies(member(request)).select_related("inbox")]
+
+
+def _save_sla(request: HttpRequest, policy: SlaPolicy | None, payload: SlaPolicyIn) -> SlaPolicy:
+    user = member(request)
+    inbox = rule_scope(user, payload.inbox, "do_save_sla_policy")
+    label = None
+    if payload.label is not None:
+        label = Label.objects.filter(pk=payload.label).first()
+        if label is None:
+            raise invalid("body", "label", "No such label.")
+    return actions.do_save_sla_policy(
+        policy,
+        inbox=inbox,
+        name=payload.name,
+        first_response_minutes=payload.first_response_minutes,
+        next_response_minutes=payload.next_response_minutes,
+        resolution_minutes=payload.resolution_minutes,
+        business_hours=payload.business_hours,
+        warn_minutes=payload.warn_minutes,
+        min_priority=payload.min_priority,
+        label=label,
+        breach_actions=payload.breach_actions,
+        enabled=payload.enabled,
+        position=payload.position,
+        actor=user,
+    )
+
+
+@sla_policies.post(
+    "", response={201: SlaPolicyOut, **ACTION_RESPONSES}, summary="Create an SLA policy"
+)
+def create_sla_policy(request: HttpRequest, payload: SlaPolicyIn) -> Status[SlaPolicyOut]:
+    return Status(201, sla_out(_save_sla(request, None, payload)))
+
+
+@sla_policies.put(
+    "/{policy_id}",
+    response={200: SlaPolicyOut, **ACTION_RESPONSES},
+    summary="Replace an SLA policy",
+)
+def replace_sla_policy(request: HttpRequest, policy_id: Id, payload: SlaPolicyIn) -> SlaPolicyOut:
+    policy = access_sla_policy(member(request), policy_id)
+    return sla_out(_save_sla(request, policy, payload))
+
+
+@sla_policies.delete(
+    "/{policy_id}", response={204: None, **ACTION_RESPONSES}, summary="Delete an SLA policy"
+)
+def delete_sla_policy(
+    request: HttpRequest, policy_id: Id, payload: EmptyIn | None = None
+) -> Status[None]:
+    user = member(request)
+    policy = access_sla_policy(user, policy_id, "do_delete_sla_policy")
+    actions.do_delete_sla_policy(policy, actor=user)
+    return Status(204, None)

@@ -514,3 +514,42 @@ class MacroOut(Schema):
 class MacroAppliedOut(Schema):
     conversation_id: int
     errors: list[str] = Field(description="Steps that were refused, with why; empty: all taken.")
+
+
+class SlaPolicyIn(BodyIn):
+    inbox: str | None = Field(
+        default=None, max_length=50, description="The inbox's slug; omitted: every inbox."
+    )
+    name: str = Field(min_length=1, max_length=120)
+    first_response_minutes: int | None = Field(
+        default=None, description="Target; none: not measured."
+    )
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    business_hours: bool = Field(default=True, description="Counted in the inbox's business hours.")
+    warn_minutes: int = Field(default=30, description="Warn this long before a target.")
+    min_priority: int | None = Field(
+        default=None, description="Only conversations at least this urgent (0-3)."
+    )
+    label: int | None = Field(default=None, description="Only conversations with this label.")
+    breach_actions: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=20, description=_STEPS_DOC
+    )
+    enabled: bool = True
+    position: int | None = Field(default=None, ge=0, le=100_000)
+
+
+class SlaPolicyOut(Schema):
+    id: int
+    inbox: str | None
+    name: str
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    business_hours: bool
+    warn_minutes: int
+    min_priority: int | None
+    label: int | None
+    breach_actions: list[dict[str, Any]]
+    enabled: bool
+    position: int

@@ -154,3 +154,69 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.conversation_id} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class SlaPolicy(models.Model):
+    """Reply-time targets for the conversations it applies to: the first of an inbox's
+    policies (then the workspace's) whose filters match, in ``position`` order."""
+
+    inbox = models.ForeignKey(
+        Inbox, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    enabled = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    # Filters (none: every conversation of the inbox).
+    min_priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    label = models.ForeignKey(
+        "inbox.Label", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Targets in minutes (none: not measured).
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+    business_hours = models.BooleanField(default=True)  # counted in the inbox's hours
+    warn_minutes = models.PositiveIntegerField(default=30)  # warn this long before
+    breach_actions = models.JSONField(default=list)  # steps taken on a breach
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SlaClock(models.Model):
+    """One running (or ended) target of a conversation: when it started, when it is due,
+    and whether it was met, warned about or breached. Kept by the ``sla`` reactor."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="sla_clocks"
+    )
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="clocks")
+    target = models.CharField(max_length=20, choices=SlaTarget.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("due_at", "id")
+        indexes = [
+            models.Index(fields=["met_at", "due_at"], name="sla_clock_due"),
+            models.Index(fields=["met_at", "warn_at"], name="sla_clock_warn"),
+            models.Index(fields=["conversation", "met_at"], name="sla_clock_conversation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.target} due {self.due_at:%Y-%m-%d %H:%M}"

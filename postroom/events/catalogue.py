@@ -102,6 +102,11 @@ class EventType(StrEnum):
     MACRO_APPLIED = "macro.applied"
     REMINDER_SET = "reminder.set"
     REMINDER_DONE = "reminder.done"
+    SLA_POLICY_CREATED = "sla_policy.created"
+    SLA_POLICY_UPDATED = "sla_policy.updated"
+    SLA_POLICY_DELETED = "sla_policy.deleted"
+    SLA_WARNING = "sla.warning"
+    SLA_BREACHED = "sla.breached"
     INBOX_BUSINESS_HOURS_CHANGED = "inbox.business_hours_changed"
     USER_SHIFTS_CHANGED = "user.shifts_changed"
     USER_TIME_OFF_ADDED = "user.time_off_added"
@@ -526,6 +531,33 @@ class ReminderDone(TypedDict):
     outcome: str
 
 
+class SlaPolicyChanged(TypedDict):
+    """An SLA policy (reply-time targets) was created, changed or deleted."""
+
+    policy: int
+    name: str
+    enabled: bool
+
+
+class SlaWarning(TypedDict):
+    """A target of the conversation (first_response, next_response, resolution) falls
+    due soon."""
+
+    target: str
+    due_at: str
+    policy: int
+
+
+class SlaBreached(TypedDict):
+    """A target of the conversation was missed; the policy's breach steps were taken
+    (``errors``: those refused)."""
+
+    target: str
+    due_at: str
+    policy: int
+    errors: list[str]
+
+
 class RetentionApplied(TypedDict):
     """The inbox's retention policy deleted or anonymised these conversations."""
 
@@ -673,6 +705,11 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MACRO_APPLIED: (MacroApplied, A.INBOX),
     E.REMINDER_SET: (ReminderSet, A.INBOX),
     E.REMINDER_DONE: (ReminderDone, A.INBOX),
+    E.SLA_POLICY_CREATED: (SlaPolicyChanged, A.WORKSPACE),
+    E.SLA_POLICY_UPDATED: (SlaPolicyChanged, A.WORKSPACE),
+    E.SLA_POLICY_DELETED: (SlaPolicyChanged, A.WORKSPACE),
+    E.SLA_WARNING: (SlaWarning, A.INBOX),
+    E.SLA_BREACHED: (SlaBreached, A.INBOX),
     E.INBOX_BUSINESS_HOURS_CHANGED: (BusinessHoursChanged, A.INBOX),
     E.USER_SHIFTS_CHANGED: (ShiftsChanged, A.WORKSPACE),
     E.USER_TIME_OFF_ADDED: (TimeOffChanged, A.WORKSPACE),

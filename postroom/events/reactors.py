@@ -97,6 +97,22 @@ REACTORS: list[Reactor] = [
         "postroom.automation.reactor:assign_waiting",
         frozenset({EventType.CONVERSATION_STATUS, EventType.CONVERSATION_UNASSIGNED}),
     ),
+    # SLA clocks: started, stopped and re-timed by the conversation's events.
+    Reactor(
+        "sla",
+        "postroom.automation.sla_clocks:keep",
+        frozenset(
+            {
+                EventType.CONVERSATION_CREATED,
+                EventType.MESSAGE_RECEIVED,
+                EventType.MESSAGE_REPLIED,
+                EventType.CONVERSATION_STATUS,
+                EventType.CONVERSATION_PRIORITY,
+                EventType.CONVERSATION_LABELLED,
+                EventType.CONVERSATION_UNLABELLED,
+            }
+        ),
+    ),
     # What the audit trail keeps of the log: who changed people, access, settings, or
     # deleted something (docs/audit.md).
     Reactor(

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from postroom.accounts.models import Role, User
-from postroom.automation.models import Macro, Rule
+from postroom.automation.models import Macro, Rule, SlaPolicy
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
@@ -182,6 +182,23 @@ def _managed_scope(user: User | AnonymousUser) -> Q:
     if manages_every_inbox(user):
         found |= Q(inbox__isnull=True)
     return found
+
+
+def access_sla_policy(
+    user: User | AnonymousUser, pk: int, action: str = "do_save_sla_policy"
+) -> SlaPolicy:
+    """An SLA policy to change: as :func:`access_rule`."""
+    policy = SlaPolicy.objects.filter(pk=pk).select_related("inbox").first()
+    if policy is None:
+        raise Http404
+    rule_scope(user, policy.inbox.slug if policy.inbox is not None else None, action)
+    return policy
+
+
+def manageable_sla_policies(user: User | AnonymousUser) -> QuerySet[SlaPolicy]:
+    return SlaPolicy.objects.filter(_managed_scope(user)).order_by(
+        F("inbox_id").asc(nulls_first=True), "position", "id"
+    )
 
 
 def manageable_macros(user: User | AnonymousUser) -> QuerySet[Macro]:
@@ -456,6 +473,8 @@ POLICY: dict[str, Requirement] = {
     "do_delete_rule": _inbox(MANAGE, gettext_lazy("change the inbox's rules")),
     "do_save_macro": _inbox(MANAGE, gettext_lazy("change the inbox's macros")),
     "do_delete_macro": _inbox(MANAGE, gettext_lazy("change the inbox's macros")),
+    "do_save_sla_policy": _inbox(MANAGE, gettext_lazy("change the inbox's reply-time targets")),
+    "do_delete_sla_policy": _inbox(MANAGE, gettext_lazy("change the inbox's reply-time targets")),
     # On the conversation's inboxes; a contact's hold needs manage on every inbox.
     "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
     "do_set_business_hours": _inbox(MANAGE, gettext_lazy("change the inbox's business hours")),
@@ -512,6 +531,7 @@ POLICY: dict[str, Requirement] = {
     "do_rotate_secrets": _system(gettext_lazy("re-encrypt stored secrets")),
     "do_apply_retention": _system(gettext_lazy("apply retention policies")),
     "do_fire_reminders": _system(gettext_lazy("send due reminders")),
+    "do_check_sla": _system(gettext_lazy("warn about and record missed reply times")),
 }
 
 

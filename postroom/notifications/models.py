@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     REPLY = "reply", _("New reply")
     DRAFT_TAKEN = "draft", _("Your draft was taken over")
     REMINDER = "reminder", _("Reminder")
+    SLA = "sla", _("Reply time")
 
 
 class EmailMode(models.TextChoices):

@@ -44,6 +44,8 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/rules/{rule_id}/dry-run",
         "/api/v1/rules/{rule_id}/runs",
         "/api/v1/macros",
+        "/api/v1/sla-policies",
+        "/api/v1/sla-policies/{policy_id}",
         "/api/v1/macros/{macro_id}",
         "/api/v1/conversations/{conversation_id}/macros",
         "/api/v1/conversations/{conversation_id}/macros/{macro_id}",

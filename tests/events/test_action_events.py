@@ -1888,6 +1888,55 @@ def test_reminders(world, now):
     ]  # fmt: skip
 
 
+def test_sla_policies_and_their_checks(world, now):
+    w = world
+    with written() as log:
+        policy = actions.do_save_sla_policy(
+            None,
+            inbox=w.support,
+            name="Gold",
+            first_response_minutes=60,
+            business_hours=False,
+            actor=w.alice,
+        )
+    pk = policy.pk
+    assert log.tuples == [
+        ev("sla_policy.created", w.alice, w.support, None,
+           {"policy": pk, "name": "Gold", "enabled": True}),
+    ]  # fmt: skip
+    from postroom.automation.models import SlaClock
+
+    running = SlaClock.objects.create(
+        conversation=w.bob_conversation, policy=policy, target="first_response",
+        started_at=now, due_at=now + timedelta(minutes=60), warn_at=now + timedelta(minutes=30),
+    )  # fmt: skip
+    at(now + timedelta(minutes=31))
+    with written() as log:
+        assert actions.do_check_sla() == (1, 0)
+    due = running.due_at.isoformat()
+    conversation = w.bob_conversation
+    assert log.tuples == [
+        ev("sla.warning", SYS, w.support, conversation,
+           {"target": "first_response", "due_at": due, "policy": pk}),
+        ev("notification.created", SYS, None, conversation, {"kind": "sla"}, user=w.bob),
+    ]  # fmt: skip
+    at(now + timedelta(minutes=61))
+    with written() as log:
+        assert actions.do_check_sla() == (0, 1)
+    assert log.tuples == [
+        ev("sla.breached", SYS, w.support, conversation,
+           {"target": "first_response", "due_at": due, "policy": pk, "errors": []}),
+        ev("notification.created", SYS, None, conversation, {"kind": "sla"}, user=w.bob),
+    ]  # fmt: skip
+    with written() as log:
+        actions.do_save_sla_policy(
+            policy, inbox=w.support, name="Gold", first_response_minutes=30, actor=w.alice
+        )
+        actions.do_delete_sla_policy(policy, actor=w.alice)
+    assert log.verbs == ["sla_policy.updated", "sla_policy.deleted"]
+    assert [t[6] for t in log.tuples] == [{"policy": pk, "name": "Gold", "enabled": True}] * 2
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

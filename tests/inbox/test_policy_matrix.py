@@ -26,7 +26,7 @@ from django.contrib.messages import ERROR, get_messages
 from django.test import Client
 
 from postroom.accounts.models import Team, User
-from postroom.automation.models import Macro, Rule
+from postroom.automation.models import Macro, Rule, SlaPolicy
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.access import POLICY, Scope, allowed_at, inbox_levels
@@ -69,6 +69,7 @@ class Scene:
     raw: RawMessage  # quarantined
     rule: Rule  # the inbox's, to delete
     macro: Macro  # the inbox's, to apply and delete
+    sla: SlaPolicy  # the inbox's, to delete
 
     @property
     def page(self) -> str:
@@ -135,6 +136,9 @@ def build_scene(world, inbox_slug: str) -> Scene:
         eve=eve,
         team=actions.do_create_team(name="Night shift", actor=world.alice),
         raw=raw,
+        sla=actions.do_save_sla_policy(
+            None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
+        ),
         macro=actions.do_save_macro(
             None,
             inbox=inbox,
@@ -369,6 +373,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
 
 # Rows a person cannot reach from a page, and why.
 NOT_ON_THE_WEB = {
+    "do_save_sla_policy": "no settings page yet: through the API (/api/v1/sla-policies, "
+    "its entry below) and tests/automation/test_sla.py",
+    "do_delete_sla_policy": "no settings page yet: through the API (its entry below)",
     "do_cancel_reminder": "a person's own reminder, looked up among theirs on the "
     "conversation (tests/automation/test_reminders.py)",
     "do_enable_two_factor": "needs a code from the person's own authenticator; own account "
@@ -433,6 +440,13 @@ API: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_delete_macro": lambda s: Call("delete", f"/macros/{s.macro.pk}", ok=204),
     "do_apply_macro": lambda s: Call("post", f"{s.api}/macros/{s.macro.pk}", ok=200),
+    "do_save_sla_policy": lambda s: Call(
+        "post",
+        "/sla-policies",
+        {"inbox": s.inbox.slug, "name": "Gold", "first_response_minutes": 60},
+        ok=201,
+    ),
+    "do_delete_sla_policy": lambda s: Call("delete", f"/sla-policies/{s.sla.pk}", ok=204),
 }
 
 REACHABLE = [

@@ -239,6 +239,7 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     "/rules/{rule_id}": (lambda w: f"/rules/{w.rule.pk}", SUPPORT_MANAGERS),
     "/rules/{rule_id}/runs": (lambda w: f"/rules/{w.rule.pk}/runs", SUPPORT_MANAGERS),
     "/macros": (lambda w: "/macros", SIGNED_IN_ONLY),  # each the ones they may change
+    "/sla-policies": (lambda w: "/sla-policies", SIGNED_IN_ONLY),
     "/conversations/{conversation_id}/macros": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/macros",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},

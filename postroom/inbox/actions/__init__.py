@@ -71,6 +71,7 @@ from postroom.inbox.actions.schedules import (
     do_set_shifts,
 )
 from postroom.inbox.actions.security_keys import do_add_security_key, do_remove_security_key
+from postroom.inbox.actions.sla import do_check_sla, do_delete_sla_policy, do_save_sla_policy
 from postroom.inbox.actions.status import (
     do_change_status,
     do_purge_trash,
@@ -95,6 +96,7 @@ __all__ = [
     "do_assign",
     "do_cancel_reminder",
     "do_change_status",
+    "do_check_sla",
     "do_create_api_token",
     "do_create_inbox",
     "do_create_label",
@@ -104,6 +106,7 @@ __all__ = [
     "do_delete_label",
     "do_delete_macro",
     "do_delete_rule",
+    "do_delete_sla_policy",
     "do_disable_two_factor",
     "do_enable_two_factor",
     "do_fire_reminders",
@@ -123,6 +126,7 @@ __all__ = [
     "do_revoke_api_token",
     "do_save_macro",
     "do_save_rule",
+    "do_save_sla_policy",
     "do_set_away",
     "do_set_business_hours",
     "do_set_legal_hold",
