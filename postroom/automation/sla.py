@@ -8,6 +8,7 @@ always open) unless the policy says calendar time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q
@@ -71,3 +72,34 @@ def open_clocks(conversation: Conversation) -> list[SlaClock]:
             "policy"
         )
     )
+
+
+@dataclass(frozen=True)
+class RowState:
+    """What a list row shows of its reply times: the nearest open target, and whether
+    the job has found it due soon (warned) or missed (breached). Never decided against
+    the clock at render time (docs/web-app.md, "Time under the cache")."""
+
+    target: str
+    due_at: datetime
+    soon: bool
+    overdue: bool
+
+
+def row_states(conversation_ids: list[int]) -> dict[int, RowState]:
+    """The nearest open target of each conversation, in one query."""
+    found: dict[int, RowState] = {}
+    clocks = SlaClock.objects.filter(
+        conversation_id__in=conversation_ids, met_at__isnull=True
+    ).order_by("conversation_id", "due_at", "id")
+    for item in clocks.only("conversation_id", "target", "due_at", "warned_at", "breached_at"):
+        found.setdefault(
+            item.conversation_id,
+            RowState(
+                target=item.target,
+                due_at=item.due_at,
+                soon=item.warned_at is not None,
+                overdue=item.breached_at is not None,
+            ),
+        )
+    return found

@@ -183,6 +183,14 @@ PAGE_VERSION_WATCHES: tuple[Watch, ...] = (
         also=OTHER_INBOXES.format(row="{row}.conversation_id"),
     ),
     Watch(MEMBERS.table, ROW_INBOX, ("conversation_id", "inbox_id")),
+    # The reply-time state a row shows (postroom.automation: started, met, warned,
+    # breached, re-timed).
+    Watch(
+        "automation_slaclock",
+        CONVERSATION_INBOX,
+        ("due_at", "met_at", "warned_at", "breached_at"),
+        also=OTHER_INBOXES.format(row="{row}.conversation_id"),
+    ),
     # Names on every page.
     Watch("accounts_user", NAMES_SCOPE, ("name", "is_active"), rows=False),
     Watch("accounts_team", NAMES_SCOPE, ("name",)),

@@ -164,3 +164,27 @@ def test_a_raised_priority_moves_the_clocks_to_the_stricter_policy(world):
     assert (first.policy.name, first.due_at) == ("Urgent", start + timedelta(minutes=15))
     # Urgent has no resolution target: that clock stops.
     assert SlaClock.objects.get(target="resolution").met_at is not None
+
+
+def test_the_list_shows_the_target_and_turns_overdue_when_the_job_says_so(world, client_for):
+    gold(world, business_hours=False)
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    clock.freeze(start)
+    conversation = receive(world)
+    bob = client_for(world.bob)
+
+    def row() -> str:
+        page = bob.get("/inbox/support/?view=open").content.decode()
+        return page.split(f'data-conversation="{conversation.pk}"')[1].split("</tr>")[0]
+
+    due = (start + timedelta(minutes=60)).astimezone(UTC).isoformat()
+    first = row()
+    assert 'class="sla" data-testid="sla">reply due' in first
+    assert f'datetime="{due}"' in first
+    clock.freeze(start + timedelta(minutes=61))
+    assert row() == first  # the clock alone changes nothing: the page is kept
+    actions.do_check_sla()
+    overdue = row()
+    assert 'class="sla sla-overdue" data-testid="sla">overdue, was due' in overdue
+    page = bob.get(f"/c/{conversation.pk}/").content.decode()
+    assert 'data-testid="sla-panel"' in page and "First response: overdue, was due" in page

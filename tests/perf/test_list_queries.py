@@ -169,12 +169,13 @@ def _page_queries(client, url):
 
 # Nothing stored: user (the session comes from the cache) · inbox levels with their slugs
 # (access) · page versions (the cache keys) · visible labels · the inbox · the rows,
-# their assignees and labels · inboxes, unread badge, desktop preference (sidebar) ·
-# counts.
-LIST_PAGE_QUERIES = 11
+# their assignees and labels · their reply-time targets · inboxes, unread badge, desktop
+# preference (sidebar) · counts.
+LIST_PAGE_QUERIES = 12
 # After a write to the inbox: the viewer's page is kept, the rows (visible labels, the
-# inbox, rows, their assignees and labels) and the counts are read anew.
-LIST_PAGE_AFTER_WRITE_QUERIES = 8
+# inbox, rows, their assignees and labels, reply-time targets) and the counts are read
+# anew.
+LIST_PAGE_AFTER_WRITE_QUERIES = 9
 # Nothing changed since the last request: the user, access, the page versions.
 LIST_PAGE_CACHED_QUERIES = 3
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from postroom.accounts.models import Role, Team, User
 from postroom.audit.trail import record_read
-from postroom.automation.models import Reminder
+from postroom.automation.models import Reminder, SlaClock
 from postroom.core import clock
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
@@ -368,6 +368,9 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     # the page's query count does not depend on who looks.
     macros = list(usable_macros(convo, inbox_ids=places).only("pk", "name"))
     reminders = list(Reminder.objects.filter(conversation=convo, user=user, done_at__isnull=True))
+    sla_clocks = list(
+        SlaClock.objects.filter(conversation=convo, met_at__isnull=True).select_related("policy")
+    )
     context = page_context(
         request,
         here,
@@ -376,6 +379,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         conversation=convo,
         macros=macros,
         reminders=reminders,
+        sla_clocks=sla_clocks,
         timeline=timeline,
         names=people.names,
         assignees=people.assignees,

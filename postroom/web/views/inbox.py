@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from postroom.automation import sla
 from postroom.inbox.access import (
     access_inbox,
     access_inbox_levels,
@@ -79,6 +80,9 @@ class Line:
     # When a snoozed conversation wakes: absolute, like every time in a cached part (the
     # page may be served hours later); app.js shows it relative to the viewer's clock.
     wakes: Stamp | None
+    # The nearest reply-time target: when it is due, and the state the SLA job wrote.
+    sla: Stamp | None = None
+    sla_state: str = ""  # "", "soon" or "overdue"
 
 
 def _lines(rows: list[ListRow]) -> list[Line]:
@@ -87,8 +91,10 @@ def _lines(rows: list[ListRow]) -> list[Line]:
     unknown, no_subject = _("Unknown sender"), _("(no subject)")
     priorities = {p.value: str(p.label) for p in Priority if p.value >= Priority.HIGH}
     lines = []
+    targets = sla.row_states([row.pk for row in rows])
     for row in rows:
         wakes = row.snoozed_until if row.status == Status.SNOOZED else None
+        target = targets.get(row.pk)
         lines.append(
             Line(
                 row=row,
@@ -99,6 +105,12 @@ def _lines(rows: list[ListRow]) -> list[Line]:
                 priority=priorities.get(row.priority, ""),
                 at=_stamp(row.last_activity_at, months),
                 wakes=_stamp(wakes, months) if wakes is not None else None,
+                sla=_stamp(target.due_at, months) if target is not None else None,
+                sla_state=(
+                    ("overdue" if target.overdue else "soon" if target.soon else "")
+                    if target is not None
+                    else ""
+                ),
             )
         )
     return lines
