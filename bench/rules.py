@@ -16,31 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import time
+
+from bench.reactors import _percentile, _setup
 
 WORDS = [
     "refund", "invoice", "order", "delivery", "password", "login", "broken", "cancel",
     "upgrade", "contract", "quote", "urgent", "shipping", "return", "warranty", "billing",
 ]  # fmt: skip
 DOMAINS = ["bigco.test", "small.test", "mail.test", "eu.bigco.test", "shop.test", "corp.test"]
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postroom.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _conditions(n: int, labels: list[int], users: list[int]) -> dict[str, object]:
