@@ -220,3 +220,16 @@ def test_the_editor_saves_what_the_pick_lists_say(world):
     )
     assert "conditions.0.value: Not a regular expression" in again.content.decode()
     assert 'value="(["' in again.content.decode()
+
+
+def test_the_editor_offers_only_the_labels_the_person_sees(world):
+    legal = actions.do_create_team(name="Legal", actor=world.alice)
+    secret = actions.do_create_label(name="Legal only", teams=[legal], actor=world.alice)
+    actions.do_grant_access(
+        world.support, user=world.bob, level=AccessLevel.MANAGE, actor=world.alice
+    )
+    client = Client()
+    client.force_login(world.bob)
+    page = client.get("/admin/inboxes/support/rules/new/").content.decode()
+    assert f'value="label:{world.billing.pk}"' in page
+    assert f'value="label:{secret.pk}"' not in page

@@ -24,8 +24,8 @@ from postroom.automation import vocabulary
 from postroom.automation.engine import dry_run
 from postroom.automation.models import Macro, Rule, RuleRun
 from postroom.inbox import actions
-from postroom.inbox.access import rule_scope
-from postroom.inbox.models import Inbox, InboxAccess, Label, Priority, Status
+from postroom.inbox.access import rule_scope, visible_labels
+from postroom.inbox.models import Inbox, InboxAccess, Priority, Status
 from postroom.web.context import page_context, signed_in_user
 
 BLANK_ROWS = 2
@@ -183,7 +183,7 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
         time_triggers=list(vocabulary.TIME_TRIGGERS.items()),
         fields=_field_choices(),
         operators=_operator_labels(),
-        picks=_picks(inbox),
+        picks=_picks(inbox, user),
         step_kinds=_step_labels(),
         list_url=_list_url(inbox),
     )
@@ -490,7 +490,7 @@ def _step_labels() -> list[tuple[str, str, str]]:
     ]
 
 
-def _picks(inbox: Inbox | None) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def _picks(inbox: Inbox | None, user: User) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """The pick-list's groups: (kind, title, [(value, name)]). People and teams are the
     ones with access to the inbox (or to any, for a workspace rule)."""
     people = User.objects.filter(is_active=True).order_by("name")
@@ -510,7 +510,9 @@ def _picks(inbox: Inbox | None) -> list[tuple[str, str, list[tuple[str, str]]]]:
         (
             "label",
             _("Labels"),
-            [(f"label:{lb.pk}", lb.name) for lb in Label.objects.order_by("name")],
+            # Only the labels the person sees: one limited to teams they are not in is
+            # not theirs to know of.
+            [(f"label:{lb.pk}", lb.name) for lb in visible_labels(user).order_by("name")],
         ),
         ("inbox", _("Inboxes"), [(f"inbox:{i.pk}", i.name) for i in Inbox.objects.order_by("pk")]),
         ("priority", _("Priorities"), [(f"priority:{v}", str(n)) for v, n in Priority.choices]),
@@ -576,7 +578,7 @@ def macros(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         managed=inbox,
         macros=[(macro, step_rows(macro.actions)) for macro in found],
         blank=step_rows([]) + step_rows([])[:1],
-        picks=_picks(inbox),
+        picks=_picks(inbox, user),
         step_kinds=_step_labels(),
         rules_url=_list_url(inbox),
     )
