@@ -36,6 +36,7 @@ class Facts:
     contact_name: str = ""
     contact_email: str = ""
     at: datetime | None = None  # local time of the event, for weekday and time
+    open_now: bool | None = None  # inside the inbox's business hours (when a rule asks)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,6 +86,8 @@ def _condition(item: dict[str, Any], facts: Facts) -> bool:
             if operator in ("is_none", "is_not_none"):
                 return (facts.team is None) == (operator == "is_none")
             return (facts.team == value) == (operator == "is")
+        case "business_hours":
+            return facts.open_now is not None and facts.open_now == value
         case "weekday":
             return facts.at is not None and WEEKDAYS[facts.at.weekday()] in value
         case "time":

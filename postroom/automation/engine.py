@@ -9,7 +9,7 @@ rules" and the same loop guard, so what the dry run lists is what the rule would
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -24,6 +24,8 @@ from postroom.core import clock
 from postroom.events.log import order_column
 from postroom.events.models import LoggedEvent
 from postroom.inbox.models import Conversation, Inbox, Label, Priority, Status
+from postroom.schedules.hours import is_open
+from postroom.schedules.queries import inbox_hours
 
 # Loop guard: a rule runs at most this often on one conversation in an hour; its own
 # changes never trigger it again at all.
@@ -55,6 +57,23 @@ def decide(rules: list[Rule], event: LoggedEvent, facts: Facts, *, live: bool = 
             if rule.stop_processing:
                 break
     return chosen
+
+
+def uses(rules: list[Rule], field: str) -> bool:
+    """Whether any of the rules has a condition on ``field`` (some facts cost a query
+    and are gathered only when asked for)."""
+
+    def walk(group: dict[str, Any]) -> bool:
+        return any(
+            walk(item) if "match" in item else item["field"] == field
+            for item in group["conditions"]
+        )
+
+    return any(walk(rule.conditions) for rule in rules)
+
+
+def with_business_hours(facts: Facts, inbox: Inbox, at: datetime) -> Facts:
+    return replace(facts, open_now=is_open(inbox_hours(inbox), at))
 
 
 class Names:
@@ -101,6 +120,8 @@ def describe(step: dict[str, Any], names: Names) -> str:
             return _("add a note")
         case "move":
             return _("move to %(name)s") % {"name": names.inboxes.get(step["inbox"], missing)}
+        case "notify":
+            return _("notify %(name)s") % {"name": names.users.get(step["user"], missing)}
     return step["kind"]
 
 
@@ -152,9 +173,12 @@ def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
         key=lambda r: (r.inbox_id is not None, r.inbox_id or 0, r.position, r.pk),
     )
     names = Names(rule.actions)
+    needs_hours = uses(ordered, "business_hours")
     conversations = {
         c.pk: c
-        for c in Conversation.objects.filter(pk__in=conversation_ids).select_related("contact")
+        for c in Conversation.objects.filter(pk__in=conversation_ids).select_related(
+            "contact", "inbox"
+        )
     }
     runs: dict[int, list[Any]] = {}
     events = (
@@ -182,6 +206,8 @@ def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
             ),
             gather.message_of(event, conversation.pk),
         )
+        if needs_hours:
+            facts = with_business_hours(facts, conversation.inbox, event.created_at)
         if rule not in decide(ordered, event, facts, live=False):
             continue
         recent = [t for t in runs.get(conversation.pk, []) if t > event.created_at - _HOUR]

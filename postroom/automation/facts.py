@@ -60,7 +60,9 @@ def facts_now(event: LoggedEvent) -> tuple[Conversation, Facts] | None:
     if event.conversation_id is None:
         return None
     conversation = (
-        Conversation.objects.filter(pk=event.conversation_id).select_related("contact").first()
+        Conversation.objects.filter(pk=event.conversation_id)
+        .select_related("contact", "inbox")
+        .first()
     )
     if conversation is None:
         return None  # merged away or purged since

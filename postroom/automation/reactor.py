@@ -39,6 +39,8 @@ def handle(event: LoggedEvent) -> None:
         return
     conversation, facts = found
     rules = gather.rules_for(event.type, facts.inbox_ids)
+    if engine.uses(rules, "business_hours"):
+        facts = engine.with_business_hours(facts, conversation.inbox, event.created_at)
     for rule in engine.decide(rules, event, facts):
         if RuleRun.objects.filter(rule=rule, event=event.pk).exists():
             continue  # a re-run of a parked event: each rule once
@@ -117,6 +119,8 @@ def run_time_rules() -> int:
                 if found is not None:
                     conversation, facts = found
                     in_scope = rule.inbox_id is None or rule.inbox_id in facts.inbox_ids
+                    if engine.uses([rule], "business_hours"):
+                        facts = engine.with_business_hours(facts, conversation.inbox, now)
                     if in_scope and holds(rule.conditions, facts):
                         run(rule, conversation, facts, anchor)
                         matched += 1

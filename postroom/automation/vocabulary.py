@@ -78,6 +78,7 @@ FIELDS: dict[str, Field] = {
     "status": Field(CHOICE_OPERATORS, "choice", STATUSES),
     "assignee": Field((*SET_OPERATORS, "is_none", "is_not_none"), "id_or_none"),
     "team": Field(("is", "is_not", "is_none", "is_not_none"), "id_or_none"),
+    "business_hours": Field(("is",), "bool"),  # true: inside the inbox's business hours
     "weekday": Field(("in",), "weekdays"),
     "time": Field(("between",), "hours"),
 }
@@ -97,6 +98,7 @@ STEPS: dict[str, dict[str, str]] = {
     "snooze": {"hours": "number"},
     "add_note": {"body": "text"},
     "move": {"inbox": "id"},
+    "notify": {"user": "id", "body": "text"},
 }
 
 MAX_CONDITIONS = 50

@@ -33,6 +33,7 @@ class Kind(models.TextChoices):
     DRAFT_TAKEN = "draft", _("Your draft was taken over")
     REMINDER = "reminder", _("Reminder")
     SLA = "sla", _("Reply time")
+    NOTICE = "notice", _("Notice")  # a rule's or macro's "notify" step
 
 
 class EmailMode(models.TextChoices):

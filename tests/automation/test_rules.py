@@ -355,3 +355,46 @@ def test_a_rule_moves_mail_to_another_inbox_only_if_its_author_manages_both(worl
     conversation = receive(world, "Quote for 20 seats")
     assert conversation.inbox == world.sales
     assert RuleRun.objects.get(rule=rule).done == ["move to Sales"]
+
+
+def test_inside_business_hours_and_the_notify_step(world):
+    from datetime import UTC, datetime
+
+    from postroom.notifications.models import Notification
+    from postroom.schedules.hours import parse_spans
+
+    actions.do_set_business_hours(
+        world.support,
+        time_zone="UTC",
+        week=[parse_spans("09:00-17:00")] * 5 + [[], []],
+        actor=world.alice,
+    )
+    make_rule(
+        world,
+        name="After hours",
+        conditions={
+            "match": "all",
+            "conditions": [{"field": "business_hours", "operator": "is", "value": False}],
+        },
+        steps=[
+            {"kind": "notify", "user": world.bob.pk, "body": "After hours: {{ contact.email }}"}
+        ],
+    )
+    clock.freeze(datetime(2026, 12, 5, 11, 0, tzinfo=UTC))  # a Saturday
+    weekend = receive(world, "Saturday question")
+    clock.freeze(datetime(2026, 12, 7, 11, 0, tzinfo=UTC))  # Monday, open
+    receive(world, "Monday question")
+    notices = Notification.objects.filter(user=world.bob, kind="notice")
+    assert list(notices.values_list("conversation_id", "text")) == [
+        (weekend.pk, "After hours: vera@bigco.test")
+    ]
+    # Charlie cannot see Support: a notify step naming him is refused, and noted.
+    rule = make_rule(
+        world,
+        name="Tell Charlie",
+        conditions={"match": "all", "conditions": []},
+        steps=[{"kind": "notify", "user": world.charlie.pk, "body": "x"}],
+    )
+    receive(world, "Another")
+    run = RuleRun.objects.get(rule=rule)
+    assert run.errors == ["notify Charlie: Charlie cannot see this conversation."]

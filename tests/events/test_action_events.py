@@ -1937,6 +1937,27 @@ def test_sla_policies_and_their_checks(world, now):
     assert [t[6] for t in log.tuples] == [{"policy": pk, "name": "Gold", "enabled": True}] * 2
 
 
+def test_notify_person(world):
+    from postroom.automation.reactor import rule_actor
+    from postroom.inbox.actions.notifications import do_notify_person
+
+    w = world
+    rule = actions.do_save_rule(
+        None,
+        inbox=w.support,
+        name="Tell Bob",
+        trigger="note.added",
+        conditions=None,
+        actions=[{"kind": "notify", "user": w.bob.pk, "body": "Look"}],
+        actor=w.alice,
+    )
+    with written() as log:
+        do_notify_person(w.bob_conversation, w.bob, "Look", actor=rule_actor(rule))
+    assert [(e[0], e[1], e[2], e[6]) for e in log.tuples] == [
+        ("notification.created", "rule", rule.pk, {"kind": "notice"})
+    ]
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import require, require_on
+from postroom.inbox.access import conversation_level, require, require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.events import Event, emit
@@ -180,3 +180,17 @@ def do_set_preferences(
         "user.notification_preferences", actor=actor, target=user, data={"email_mode": email_mode}
     )
     return preference
+
+
+@transaction.atomic
+def do_notify_person(conversation: Conversation, user: User, text: str, *, actor: Actor) -> None:
+    """A rule's or macro's "notify" step: tell ``user`` about the conversation, if they
+    can see it (nobody learns of a conversation through a rule)."""
+    require(actor, "do_notify_person")  # a reaction: the rule or macro was checked
+    from postroom.inbox.access import conversation_level
+
+    if not user.is_active or not conversation_level(user, conversation):
+        raise ValidationError(
+            {"user": _("%(name)s cannot see this conversation.") % {"name": user}}
+        )
+    notify(user, Kind.NOTICE, conversation, actor=actor, text=text.strip() or conversation.subject)

@@ -283,7 +283,7 @@ def _pick_of(field: str, value: object) -> str:
     kinds = {"label": "label", "assignee": "user", "team": "team", "inbox": "inbox"}
     if field in kinds:
         return f"{kinds[field]}:{value}"
-    if field == "has_attachment":
+    if field in ("has_attachment", "business_hours"):
         return "bool:true" if value else "bool:false"
     if field in ("kind", "status", "priority"):
         return f"{field}:{value}"
@@ -432,6 +432,7 @@ def _field_choices() -> list[tuple[str, str, str, str]]:
         "status": _("Status"),
         "assignee": _("Assignees"),
         "team": _("Team"),
+        "business_hours": _("Inside business hours"),
         "weekday": _("Day of the week (mon, tue …)"),
         "time": _("Time of day (09:00-17:00)"),
     }
@@ -439,6 +440,7 @@ def _field_choices() -> list[tuple[str, str, str, str]]:
         "inbox": "inbox",
         "kind": "kind",
         "has_attachment": "bool",
+        "business_hours": "bool",
         "label": "label",
         "priority": "priority",
         "status": "status",
@@ -487,6 +489,7 @@ def _step_labels() -> list[tuple[str, str, str]]:
         ("snooze", _("Snooze for hours"), "hours"),
         ("add_note", _("Add a note ({{ contact.name }}, {{ contact.email }} …)"), "text"),
         ("move", _("Move to inbox"), "inbox"),
+        ("notify", _("Notify (a person; the text below)"), "user+text"),
     ]
 
 

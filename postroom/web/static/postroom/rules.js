@@ -38,13 +38,15 @@
 
   function stepRow(row) {
     const chosen = row.querySelector(".step-kind").selectedOptions[0];
-    const needs = (chosen && chosen.dataset.kind) || "";
+    // "user+text": a pick-list of people and a text box (the notify step).
+    const needs = ((chosen && chosen.dataset.kind) || "").split("+");
+    const choice = needs[0] === "text" || needs[0] === "hours" ? "" : needs[0];
     const pick = row.querySelector(".pick");
     const value = row.querySelector(".value");
-    show(pick, needs !== "" && needs !== "text" && needs !== "hours");
-    show(value, needs === "text" || needs === "hours");
-    value.type = needs === "hours" ? "number" : "text";
-    if (!pick.hidden) pickFor(pick, needs);
+    show(pick, choice !== "");
+    show(value, needs.includes("text") || needs.includes("hours"));
+    value.type = needs.includes("hours") ? "number" : "text";
+    if (!pick.hidden) pickFor(pick, choice);
   }
 
   function triggerRow(form) {
