@@ -188,3 +188,38 @@ def test_the_list_shows_the_target_and_turns_overdue_when_the_job_says_so(world,
     assert 'class="sla sla-overdue" data-testid="sla">overdue, was due' in overdue
     page = bob.get(f"/c/{conversation.pk}/").content.decode()
     assert 'data-testid="sla-panel"' in page and "First response: overdue, was due" in page
+
+
+def test_the_settings_page_saves_a_policy_with_breach_steps(world, client_for):
+    alice = client_for(world.alice)
+    response = alice.post(
+        "/admin/inboxes/support/sla/",
+        {
+            "name": "Gold",
+            "first_response_minutes": "60",
+            "resolution_minutes": "",
+            "warn_minutes": "15",
+            "min_priority": "2",
+            "label": str(world.billing.pk),
+            "business_hours": "on",
+            "enabled": "on",
+            "s0-kind": "set_priority",
+            "s0-pick": "priority:3",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    from postroom.automation.models import SlaPolicy
+
+    policy = SlaPolicy.objects.get()
+    assert (
+        policy.first_response_minutes, policy.resolution_minutes, policy.warn_minutes,
+        policy.min_priority, policy.label, policy.business_hours, policy.breach_actions,
+    ) == (
+        60, None, 15, 2, world.billing, True, [{"kind": "set_priority", "priority": 3}]
+    )  # fmt: skip
+    bad = alice.post(
+        "/admin/inboxes/support/sla/", {"name": "X", "first_response_minutes": "soon"}, follow=True
+    )
+    assert "first_response_minutes: Enter a whole number of minutes." in bad.content.decode()
+    assert client_for(world.bob).get("/admin/inboxes/support/sla/").status_code == 403

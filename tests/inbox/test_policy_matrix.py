@@ -259,6 +259,14 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_delete_rule": lambda s: Call(
         "post", f"/admin/inboxes/{s.inbox.slug}/rules/{s.rule.pk}/", {"action": "delete"}
     ),
+    "do_save_sla_policy": lambda s: Call(
+        "post",
+        f"/admin/inboxes/{s.inbox.slug}/sla/",
+        {"name": "Gold", "first_response_minutes": "60", "warn_minutes": "30"},
+    ),
+    "do_delete_sla_policy": lambda s: Call(
+        "post", f"/admin/inboxes/{s.inbox.slug}/sla/", {"policy": s.sla.pk, "action": "delete"}
+    ),
     "do_save_macro": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/macros/",
@@ -373,9 +381,6 @@ WEB: dict[str, Callable[[Scene], Call]] = {
 
 # Rows a person cannot reach from a page, and why.
 NOT_ON_THE_WEB = {
-    "do_save_sla_policy": "no settings page yet: through the API (/api/v1/sla-policies, "
-    "its entry below) and tests/automation/test_sla.py",
-    "do_delete_sla_policy": "no settings page yet: through the API (its entry below)",
     "do_cancel_reminder": "a person's own reminder, looked up among theirs on the "
     "conversation (tests/automation/test_reminders.py)",
     "do_enable_two_factor": "needs a code from the person's own authenticator; own account "

@@ -107,6 +107,8 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "workspace_rules": (lambda w: {}, ADMINS),
     "inbox_macros": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
     "workspace_macros": (lambda w: {}, ADMINS),
+    "inbox_sla": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    "workspace_sla": (lambda w: {}, ADMINS),
     "workspace_rule_new": (lambda w: {}, ADMINS),
     "workspace_rule": (lambda w: {"pk": w.everywhere.pk}, ADMINS),
     "admin_labels": (lambda w: {}, ADMINS),

@@ -187,7 +187,6 @@ def do_notify_person(conversation: Conversation, user: User, text: str, *, actor
     """A rule's or macro's "notify" step: tell ``user`` about the conversation, if they
     can see it (nobody learns of a conversation through a rule)."""
     require(actor, "do_notify_person")  # a reaction: the rule or macro was checked
-    from postroom.inbox.access import conversation_level
 
     if not user.is_active or not conversation_level(user, conversation):
         raise ValidationError(

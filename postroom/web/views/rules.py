@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from postroom.accounts.models import Role, Team, User
 from postroom.automation import vocabulary
 from postroom.automation.engine import dry_run
-from postroom.automation.models import Macro, Rule, RuleRun
+from postroom.automation.models import Macro, Rule, RuleRun, SlaPolicy
 from postroom.inbox import actions
 from postroom.inbox.access import rule_scope, visible_labels
 from postroom.inbox.models import Inbox, InboxAccess, Priority, Status
@@ -586,3 +586,79 @@ def macros(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         rules_url=_list_url(inbox),
     )
     return render(request, "web/macros.html", context)
+
+
+# --- SLA policies: reply-time targets per inbox (or every inbox) ------------------------
+
+
+def _sla_url(inbox: Inbox | None) -> str:
+    if inbox is None:
+        return reverse("web:workspace_sla")
+    return reverse("web:inbox_sla", args=[inbox.slug])
+
+
+def _optional_minutes(post: QueryDict, name: str) -> int | None:
+    raw = post.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal():
+        raise ValidationError({name: _("Enter a whole number of minutes.")})
+    return int(raw)
+
+
+@login_required
+def sla_policies(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    user = signed_in_user(request)
+    inbox = rule_scope(user, slug, "do_save_sla_policy")
+    found = list(SlaPolicy.objects.filter(inbox=inbox).select_related("label"))
+    if request.method == "POST":
+        post = request.POST
+        policy = None
+        if post.get("policy"):
+            policy = next((p for p in found if str(p.pk) == post["policy"]), None)
+            if policy is None:
+                raise Http404
+        try:
+            if post.get("action") == "delete" and policy is not None:
+                actions.do_delete_sla_policy(policy, actor=user)
+                messages.success(request, _("Policy deleted."))
+            else:
+                label_id = post.get("label", "")
+                label = (
+                    visible_labels(user).filter(pk=int(label_id)).first()
+                    if label_id.isdecimal()
+                    else None
+                )
+                priority = post.get("min_priority", "")
+                actions.do_save_sla_policy(
+                    policy,
+                    inbox=inbox,
+                    name=post.get("name", ""),
+                    first_response_minutes=_optional_minutes(post, "first_response_minutes"),
+                    next_response_minutes=_optional_minutes(post, "next_response_minutes"),
+                    resolution_minutes=_optional_minutes(post, "resolution_minutes"),
+                    business_hours=post.get("business_hours") == "on",
+                    warn_minutes=_minutes(post.get("warn_minutes", "")) or 0,
+                    min_priority=int(priority) if priority.isdecimal() else None,
+                    label=label,
+                    breach_actions=read_steps(post),
+                    enabled=post.get("enabled") == "on",
+                    actor=user,
+                )
+                messages.success(request, _("Policy saved."))
+        except ValidationError as error:
+            _report(request, error)
+        return redirect(_sla_url(inbox))
+    context = page_context(
+        request,
+        inbox,
+        managed=inbox,
+        policies=[(policy, step_rows(policy.breach_actions)) for policy in found],
+        blank=step_rows([]),
+        labels=list(visible_labels(user).order_by("name")),
+        priorities=Priority.choices,
+        picks=_picks(inbox, user),
+        step_kinds=_step_labels(),
+        rules_url=_list_url(inbox),
+    )
+    return render(request, "web/sla_policies.html", context)
