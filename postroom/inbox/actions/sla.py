@@ -124,8 +124,11 @@ def do_check_sla() -> tuple[int, int]:
     now = clock.now()
     running = SlaClock.objects.filter(met_at__isnull=True, breached_at__isnull=True)
     warned = breached = 0
-    due_soon = running.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)
+    # A range on warn_at alone (its index); those already due are breached below instead.
+    due_soon = running.filter(warned_at__isnull=True, warn_at__lte=now)
     for item in due_soon.select_related("conversation", "policy")[:BATCH]:
+        if item.due_at <= now:
+            continue
         item.warned_at = now
         item.save(update_fields=["warned_at"])
         label = SlaTarget(item.target).label
