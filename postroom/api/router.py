@@ -16,6 +16,7 @@ from postroom.api import (
     notes,
     replies,
     rules,
+    schedules,
     triage,
 )
 from postroom.api.auth import BearerToken
@@ -37,4 +38,5 @@ api.add_router("/attachments", attachments.router)
 api.add_router("/rules", rules.router)
 api.add_router("/macros", rules.macros)
 api.add_router("/sla-policies", rules.sla_policies)
+api.add_router("", schedules.router)
 api.add_router("/conversations", rules.applying)

@@ -6,6 +6,7 @@ database stores. ``tests/api/test_schemas.py`` keeps these literals in step with
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -553,3 +554,27 @@ class SlaPolicyOut(Schema):
     breach_actions: list[dict[str, Any]]
     enabled: bool
     position: int
+
+
+# --- business hours and shifts ----------------------------------------------------------
+
+
+class ClosedDayOut(Schema):
+    date: dt.date
+    name: str
+
+
+class BusinessHoursOut(Schema):
+    always_open: bool
+    time_zone: str | None
+    week: list[str]
+    country: str = ""
+    subdivision: str = ""
+    closed_days: list[ClosedDayOut] = Field(default_factory=list)
+
+
+class ShiftsOut(Schema):
+    always_on_shift: bool
+    week: list[str]
+    inboxes: list[str]
+    team: int | None

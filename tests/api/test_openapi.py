@@ -45,6 +45,8 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/rules/{rule_id}/runs",
         "/api/v1/macros",
         "/api/v1/sla-policies",
+        "/api/v1/inboxes/{slug}/business-hours",
+        "/api/v1/me/shifts",
         "/api/v1/sla-policies/{policy_id}",
         "/api/v1/macros/{macro_id}",
         "/api/v1/conversations/{conversation_id}/macros",

@@ -242,6 +242,11 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     "/rules/{rule_id}/runs": (lambda w: f"/rules/{w.rule.pk}/runs", SUPPORT_MANAGERS),
     "/macros": (lambda w: "/macros", SIGNED_IN_ONLY),  # each the ones they may change
     "/sla-policies": (lambda w: "/sla-policies", SIGNED_IN_ONLY),
+    "/inboxes/{slug}/business-hours": (
+        lambda w: "/inboxes/support/business-hours",
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "/me/shifts": (lambda w: "/me/shifts", SIGNED_IN_ONLY),
     "/conversations/{conversation_id}/macros": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/macros",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
