@@ -53,7 +53,9 @@ def run(rule: Rule, conversation: Conversation, facts: Facts, event: LoggedEvent
     errors: list[str] = []
     since = clock.now() - timedelta(hours=1)
     if (
-        RuleRun.objects.filter(rule=rule, conversation=conversation, created_at__gte=since).count()
+        RuleRun.objects.filter(
+            rule=rule, conversation=conversation, created_at__gte=since, matched=True
+        ).count()
         >= engine.MAX_RUNS_PER_HOUR
     ):
         errors.append(f"loop guard: ran {engine.MAX_RUNS_PER_HOUR} times in an hour")
