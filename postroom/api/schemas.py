@@ -564,6 +564,48 @@ class ClosedDayOut(Schema):
     name: str
 
 
+_WEEK_DOC = (
+    "Seven strings, Monday first, each like `09:00-12:30, 13:30-17:00` in the local time "
+    "(empty: closed, or off). A day's error is named `week.0` (Monday) … `week.6`."
+)
+WeekIn = Annotated[
+    list[Annotated[str, Field(max_length=200)]],
+    Field(min_length=7, max_length=7, description=_WEEK_DOC),
+]
+
+
+class ClosedDayIn(BodyIn):
+    date: dt.date
+    name: str = Field(default="", max_length=100)
+
+
+class BusinessHoursIn(BodyIn):
+    always_open: bool = Field(
+        default=False, description="True: no business hours (the other fields are ignored)."
+    )
+    time_zone: str = Field(
+        default="UTC", min_length=1, max_length=64, description="An IANA name: Europe/Rome."
+    )
+    week: WeekIn = Field(default_factory=lambda: [""] * 7)
+    country: str = Field(
+        default="", max_length=2, description="ISO 3166 code for public holidays; empty: none."
+    )
+    subdivision: str = Field(default="", max_length=10, description="A region of the country.")
+    closed_days: list[ClosedDayIn] = Field(
+        default_factory=list, max_length=366, description="The team's own days off."
+    )
+
+
+class ShiftsIn(BodyIn):
+    week: WeekIn = Field(description=_WEEK_DOC + " All empty: no rota (always on shift).")
+    inboxes: list[Annotated[str, Field(max_length=50)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Slugs of the inboxes the shifts are for; none: every inbox one works in.",
+    )
+    team: Id | None = Field(default=None, description="A team one is in: its inboxes too.")
+
+
 class BusinessHoursOut(Schema):
     always_open: bool
     time_zone: str | None

@@ -39,7 +39,8 @@ def zone_of(name: str) -> ZoneInfo:
         return UTC_ZONE
 
 
-def _week(rows: Iterable[stored.OpeningSpan | stored.ShiftSpan]) -> Week:
+def week_of(rows: Iterable[stored.OpeningSpan | stored.ShiftSpan]) -> Week:
+    """The seven days of stored spans, Monday first, each sorted and joined."""
     days: list[list[Span]] = [[] for _ in range(7)]
     for row in rows:
         days[row.weekday].append(Span(row.start_minute, row.end_minute))
@@ -55,7 +56,7 @@ def hours_of(row: stored.BusinessHours | None) -> Hours | None:
         return None
     return Hours(
         zone=zone_of(row.time_zone),
-        week=_week(row.spans.all()),
+        week=week_of(row.spans.all()),
         country=row.country,
         subdivision=row.subdivision,
         closed_days=frozenset(day.date for day in row.closed_days.all()),
@@ -144,7 +145,7 @@ def people(users: Iterable[User], *, since: datetime) -> dict[int, Person]:
         schedule = schedules.get(pk)
         week = limits = None
         if schedule is not None:
-            week = _week(schedule.spans.all())
+            week = week_of(schedule.spans.all())
             ids = {inbox.pk for inbox in schedule.inboxes.all()}
             if schedule.team is not None:
                 ids |= {grant.inbox_id for grant in schedule.team.inbox_grants.all()}

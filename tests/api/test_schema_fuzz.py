@@ -23,6 +23,15 @@ from postroom.inbox.actions import do_create_api_token
 
 CASES = 20  # per operation and mode
 
+# Operations whose schema-valid bodies may still be refused for what JSON Schema cannot
+# say (a span that ends before it starts, a time zone this machine does not know, an
+# inbox one does not work in), with the fields that may be so refused. For these, and
+# only these, a positive case may be answered 422, each error naming one of the fields.
+SEMANTIC_REFUSALS: dict[str, set[str]] = {
+    "PUT /api/v1/me/shifts": {"week", "inboxes", "team"},
+    "PUT /api/v1/inboxes/{slug}/business-hours": {"week", "time_zone", "country", "subdivision"},
+}
+
 
 def _unstorable(value: object) -> bool:
     """Whether ``value`` holds text the API refuses by rule (a NUL or a lone surrogate,
@@ -35,6 +44,19 @@ def _unstorable(value: object) -> bool:
     if isinstance(value, list | tuple):
         return any(_unstorable(v) for v in value)
     return False
+
+
+def _call_and_validate(case: schemathesis.Case, headers: dict[str, str], positive: bool) -> None:
+    refusable = SEMANTIC_REFUSALS.get(case.operation.label, set()) if positive else set()
+    if not refusable:
+        case.call_and_validate(headers=headers)
+        return
+    response = case.call(headers=headers)
+    if response.status_code == 422:
+        named = {str(error["loc"][1]).split(".")[0] for error in response.json()["detail"]}
+        assert named and named <= refusable, response.text
+        return
+    case.validate_response(response, headers=headers)
 
 
 @pytest.fixture
@@ -72,7 +94,7 @@ def test_every_operation_answers_as_documented(world, wsgi_app, mode):
                 assume(not _unstorable([case.body, case.query, case.path_parameters]))
                 # A cursor is opaque: only one the API gave out is valid (else 422).
                 assume("cursor" not in (case.query or {}))
-            case.call_and_validate(headers=headers)
+            _call_and_validate(case, headers, mode == GenerationMode.POSITIVE)
 
         try:
             run()

@@ -19,7 +19,14 @@ from postroom.inbox.access import inbox_levels, require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Inbox
-from postroom.schedules.hours import WEEKDAYS, Span, check_span, normalise, supported_countries
+from postroom.schedules.hours import (
+    WEEKDAYS,
+    Span,
+    check_span,
+    normalise,
+    parse_spans,
+    supported_countries,
+)
 from postroom.schedules.models import (
     Away,
     BusinessHours,
@@ -32,6 +39,20 @@ from postroom.schedules.models import (
 )
 
 MAX_TIME_OFF_DAYS = 366
+
+
+def spans_from(text: str, field: str) -> list[Span]:
+    """Spans as typed (``09:00-12:30, 13:30-17:00``), a ValidationError naming ``field``
+    if they are not; whether each ends after it starts is :func:`check_week`'s to say."""
+    try:
+        return parse_spans(text, check=False)
+    except ValueError as exc:
+        raise ValidationError(
+            {
+                field: _("Write times like 09:00-12:30, 13:30-17:00 (not “%(text)s”).")
+                % {"text": text}
+            }
+        ) from exc
 
 
 def _check_zone(name: str) -> None:

@@ -30,6 +30,7 @@ from postroom.inbox.actions.schedules import (
     do_set_away,
     do_set_business_hours,
     do_set_shifts,
+    spans_from,
 )
 from postroom.inbox.models import Inbox
 from postroom.schedules import models as stored
@@ -42,7 +43,6 @@ from postroom.schedules.hours import (
     format_spans,
     is_open,
     next_open,
-    parse_spans,
 )
 from postroom.schedules.queries import (
     duty_board,
@@ -74,21 +74,8 @@ def _week_from(post: Any) -> list[list[Span]]:
     naming the day)."""
     week = []
     for name in WEEKDAYS:
-        week.append(_spans(post.get(name, ""), name))
+        week.append(spans_from(post.get(name, ""), name))
     return week
-
-
-def _spans(text: str, field: str) -> list[Span]:
-    """Spans as typed; whether each ends after it starts is the action's to check."""
-    try:
-        return parse_spans(text, check=False)
-    except ValueError as exc:
-        raise ValidationError(
-            {
-                field: _("Write times like 09:00-12:30, 13:30-17:00 (not “%(text)s”).")
-                % {"text": text}
-            }
-        ) from exc
 
 
 def _closed_days_from(text: str) -> list[tuple[date, str]]:
@@ -248,7 +235,7 @@ def _shift_change(post: Any, person: User, me: User) -> tuple[Callable[[], Any],
             last = _day(post.get("last_day", "") or post.get("first_day", ""), "last_day")
             hours = None
             if post.get("from") or post.get("to"):
-                hours = _spans(f"{post.get('from', '')}-{post.get('to', '')}", "hours")[0]
+                hours = spans_from(f"{post.get('from', '')}-{post.get('to', '')}", "hours")[0]
             note = post.get("note", "")
             return (
                 lambda: do_add_time_off(
