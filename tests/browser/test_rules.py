@@ -79,3 +79,29 @@ def test_build_dry_run_enable_and_watch_a_rule_act(world, page_for):
     expect(page.get_by_test_id("run")).to_have_count(1)
     expect(page.get_by_test_id("run-log")).to_contain_text("add label Billing; assign to Bob")
     assert page.js_errors == []
+
+
+def test_an_agent_applies_a_macro_from_the_keyboard(world, page_for):
+    # Listed by name: "Archive it" comes first, so only typing picks the other one.
+    for name, status in (("Archive it", "closed"), ("Billing question", "pending")):
+        actions.do_save_macro(
+            None,
+            inbox=world.support,
+            name=name,
+            actions=[
+                {"kind": "add_label", "label": world.billing.pk},
+                {"kind": "set_status", "status": status},
+            ],
+            actor=world.alice,
+        )
+    page = page_for(world.bob)
+    page.goto(f"/c/{world.bob_conversation.pk}/")
+    page.keyboard.press("m")
+    picker = page.locator("#macro-panel select[name=macro]")
+    expect(picker).to_be_focused()
+    page.keyboard.type("Bil")
+    page.keyboard.press("Enter")
+    expect(page.locator(".meta .label")).to_contain_text("Billing")
+    world.bob_conversation.refresh_from_db()
+    assert world.bob_conversation.status == "pending"
+    assert list(world.bob_conversation.labels.values_list("name", flat=True)) == ["Billing"]

@@ -32,10 +32,6 @@ BLANK_ROWS = 2
 DRY_RUN_DAYS = (1, 7, 30, 90)
 
 
-def _scope(user: User, slug: str | None) -> Inbox | None:
-    return rule_scope(user, slug)
-
-
 def _list_url(inbox: Inbox | None) -> str:
     if inbox is None:
         return reverse("web:workspace_rules")
@@ -51,7 +47,7 @@ def _rule_url(inbox: Inbox | None, rule: Rule) -> str:
 @login_required
 def rules(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     user = signed_in_user(request)
-    inbox = _scope(user, slug)
+    inbox = rule_scope(user, slug)
     found = list(Rule.objects.filter(inbox=inbox).order_by("position", "id"))
     if request.method == "POST":
         rule = next((r for r in found if str(r.pk) == request.POST.get("rule")), None)
@@ -122,7 +118,7 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 @login_required
 def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None) -> HttpResponse:
     user = signed_in_user(request)
-    inbox = _scope(user, slug)
+    inbox = rule_scope(user, slug)
     rule = None
     if pk is not None:
         rule = Rule.objects.filter(pk=pk, inbox=inbox).first()

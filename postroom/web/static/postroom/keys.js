@@ -5,7 +5,7 @@
   var HELP = [
     ["j / k", "next / previous conversation"], ["Enter", "open the selected conversation"],
     ["r", "reply"], ["n", "note"], ["a", "assign"], ["l", "label"], ["e", "close"],
-    ["s", "snooze"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
+    ["s", "snooze"], ["m", "macro (type its name, Enter applies it)"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
   ];
   var selected = -1;
 
@@ -49,6 +49,11 @@
     var t = e.target;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) {
       if (e.key === "Escape") t.blur();
+      // In the macro pick-list, Enter applies the macro chosen by typing its name.
+      if (e.key === "Enter" && t.matches("#macro-panel select[name=macro]")) {
+        e.preventDefault();
+        t.form.requestSubmit();
+      }
       return;
     }
     var handled = true;
@@ -66,6 +71,7 @@
       case "l": handled = focus("select[name=label]"); break;
       case "e": handled = click("button[data-status=closed]"); break;
       case "s": handled = focus("button[data-snooze]"); break;
+      case "m": handled = focus("#macro-panel select[name=macro]"); break;
       case "/": handled = focus("#search-box"); break;
       case "?": toggleHelp(); break;
       case "Escape": { var help = document.getElementById("shortcut-help"); if (help) help.remove(); else handled = false; break; }
