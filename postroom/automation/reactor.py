@@ -22,7 +22,7 @@ from postroom.core import clock
 from postroom.events.models import LoggedEvent
 from postroom.inbox.actions.steps import hand_out, take_step
 from postroom.inbox.actors import SYSTEM, NonUserActor
-from postroom.inbox.models import ActorKind, Conversation, Status
+from postroom.inbox.models import ActorKind, Conversation, ConversationAssignee, Status
 
 _FAILURES = (ValidationError, PermissionDenied, ObjectDoesNotExist)
 
@@ -88,8 +88,11 @@ def assign_waiting(event: LoggedEvent | None = None) -> int:
     full: set[int] = set()  # teams found with nobody free in this round
     for wait in AssignmentWait.objects.select_related("conversation", "team", "rule")[:200]:
         conversation = wait.conversation
-        if conversation.is_assigned or conversation.status != Status.OPEN:
-            wait.delete()  # someone took it, or it was closed meanwhile
+        # Someone took it, or it was closed meanwhile. (A team alone does not count: one
+        # whose assignee went out of office keeps its team while it waits.)
+        taken = ConversationAssignee.objects.filter(conversation=conversation).exists()
+        if taken or conversation.status != Status.OPEN:
+            wait.delete()
             continue
         if wait.team_id in full:
             continue

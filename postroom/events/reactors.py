@@ -97,6 +97,12 @@ REACTORS: list[Reactor] = [
         "postroom.automation.reactor:assign_waiting",
         frozenset({EventType.CONVERSATION_STATUS, EventType.CONVERSATION_UNASSIGNED}),
     ),
+    # Out of office: a customer's reply to someone away goes to someone at work.
+    Reactor(
+        "away",
+        "postroom.automation.away:reassign",
+        frozenset({EventType.MESSAGE_RECEIVED}),
+    ),
     # SLA clocks: started, stopped and re-timed by the conversation's events.
     Reactor(
         "sla",

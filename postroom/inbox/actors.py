@@ -27,7 +27,9 @@ def actor_fields(actor: Actor) -> dict[str, object]:
     """The Activity columns that record ``actor``."""
     if isinstance(actor, User):
         return {"actor": actor, "actor_kind": ActorKind.USER}
-    name = actor.name if actor.kind == ActorKind.RULE else ""
+    # A rule's name, or a named part of Postroom ("Out of office"); plain Postroom: none.
+    named = actor.kind == ActorKind.RULE or (actor.kind == ActorKind.SYSTEM and actor != SYSTEM)
+    name = actor.name if named else ""
     return {"actor": None, "actor_kind": actor.kind, "actor_name": name}
 
 

@@ -31,6 +31,8 @@ def actor_name(activity: Any) -> str:
         return actor.name
     if activity.actor_kind == "rule" and activity.actor_name:
         return _("Rule “%(name)s”") % {"name": activity.actor_name}
+    if activity.actor_kind == "system" and activity.actor_name:
+        return _(activity.actor_name)
     return {"rule": "A rule", "system": "Postroom", "customer": "The customer"}.get(
         activity.actor_kind, activity.actor_kind
     )
