@@ -158,21 +158,30 @@ def rule_scope(
     return inbox
 
 
-def access_rule(user: User | AnonymousUser, pk: int, action: str = "do_save_rule") -> Rule:
-    rule = Rule.objects.filter(pk=pk).select_related("inbox").first()
-    if rule is None:
+def _scoped[D: (Rule, Macro, SlaPolicy)](
+    model: type[D], user: User | AnonymousUser, pk: int, action: str
+) -> D:
+    """A definition (rule, macro, SLA policy) to change: 404 if there is none, else as
+    :func:`rule_scope` says for its inbox (or the workspace's)."""
+    found = model.objects.filter(pk=pk).select_related("inbox").first()
+    if found is None:
         raise Http404
-    rule_scope(user, rule.inbox.slug if rule.inbox is not None else None, action)
-    return rule
+    rule_scope(user, found.inbox.slug if found.inbox is not None else None, action)
+    return found
+
+
+def access_rule(user: User | AnonymousUser, pk: int, action: str = "do_save_rule") -> Rule:
+    return _scoped(Rule, user, pk, action)
 
 
 def access_macro(user: User | AnonymousUser, pk: int, action: str = "do_save_macro") -> Macro:
-    """A macro to change: as :func:`access_rule`."""
-    macro = Macro.objects.filter(pk=pk).select_related("inbox").first()
-    if macro is None:
-        raise Http404
-    rule_scope(user, macro.inbox.slug if macro.inbox is not None else None, action)
-    return macro
+    return _scoped(Macro, user, pk, action)
+
+
+def access_sla_policy(
+    user: User | AnonymousUser, pk: int, action: str = "do_save_sla_policy"
+) -> SlaPolicy:
+    return _scoped(SlaPolicy, user, pk, action)
 
 
 def _managed_scope(user: User | AnonymousUser) -> Q:
@@ -182,17 +191,6 @@ def _managed_scope(user: User | AnonymousUser) -> Q:
     if manages_every_inbox(user):
         found |= Q(inbox__isnull=True)
     return found
-
-
-def access_sla_policy(
-    user: User | AnonymousUser, pk: int, action: str = "do_save_sla_policy"
-) -> SlaPolicy:
-    """An SLA policy to change: as :func:`access_rule`."""
-    policy = SlaPolicy.objects.filter(pk=pk).select_related("inbox").first()
-    if policy is None:
-        raise Http404
-    rule_scope(user, policy.inbox.slug if policy.inbox is not None else None, action)
-    return policy
 
 
 def manageable_sla_policies(user: User | AnonymousUser) -> QuerySet[SlaPolicy]:
