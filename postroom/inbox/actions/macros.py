@@ -14,7 +14,7 @@ from postroom.automation.models import Macro
 from postroom.core import clock
 from postroom.inbox.access import conversation_inbox_ids, require, require_on
 from postroom.inbox.actions.activity import record
-from postroom.inbox.actions.rules import MAX_NAME, check_names, existing_inboxes, rule_inboxes
+from postroom.inbox.actions.rules import MAX_NAME, check_names, require_definition, rule_inboxes
 from postroom.inbox.actions.steps import take_step
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Conversation, Inbox
@@ -29,9 +29,7 @@ def do_save_macro(
     actions: object,
     actor: Actor,
 ) -> Macro:
-    touched = rule_inboxes(inbox) + (rule_inboxes(macro.inbox) if macro is not None else [])
-    touched += existing_inboxes(vocabulary.move_targets(actions))  # moving into one: manage there
-    require(actor, "do_save_macro", *touched)
+    require_definition(actor, "do_save_macro", inbox, macro, actions)
     name = name.strip()
     if not name or len(name) > MAX_NAME:
         raise ValidationError({"name": _("A macro needs a name (at most 120 characters).")})

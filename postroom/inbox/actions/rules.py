@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Team, User
 from postroom.automation import vocabulary
-from postroom.automation.models import Rule
+from postroom.automation.models import Rule, SlaPolicy
 from postroom.core import clock
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
@@ -37,6 +37,23 @@ def rule_inboxes(inbox: Inbox | None) -> list[int]:
 
 def existing_inboxes(inbox_ids: list[int]) -> list[int]:
     return list(Inbox.objects.filter(pk__in=inbox_ids).values_list("pk", flat=True))
+
+
+def require_definition(
+    actor: Actor, action: str, inbox: Inbox | None, old: Any, steps: object
+) -> None:
+    """Saving a rule, macro or SLA policy: manage where it is to act, where it was
+    (``old``, when changed: moving one between inboxes needs both), and in any inbox its
+    steps would move conversations to."""
+    touched = rule_inboxes(inbox) + (rule_inboxes(old.inbox) if old is not None else [])
+    touched += existing_inboxes(vocabulary.move_targets(steps))
+    require(actor, action, *touched)
+
+
+def next_position(model: type[Rule] | type[SlaPolicy], inbox: Inbox | None) -> int:
+    """After the last of ``inbox``'s (or the workspace's)."""
+    last = model.objects.filter(inbox=inbox).order_by("-position").first()
+    return last.position + 1 if last is not None else 0
 
 
 def check_rule(
@@ -93,20 +110,17 @@ def do_save_rule(
 ) -> Rule:
     """Create (``rule`` None) or change a rule. A rule moved between inboxes needs
     manage on both."""
-    touched = rule_inboxes(inbox) + (rule_inboxes(rule.inbox) if rule is not None else [])
-    touched += existing_inboxes(vocabulary.move_targets(actions))  # moving into one: manage there
-    require(actor, "do_save_rule", *touched)
+    require_definition(actor, "do_save_rule", inbox, rule, actions)
     name, trigger, conditions, steps = check_rule(
         name=name, trigger=trigger, conditions=conditions, actions=actions
     )
     now = clock.now()
     created = rule is None
     if rule is None:
-        last = Rule.objects.filter(inbox=inbox).order_by("-position").first()
         rule = Rule(
             created_at=now,
             created_by=actor if isinstance(actor, User) else None,
-            position=(last.position + 1) if last is not None else 0,
+            position=next_position(Rule, inbox),
         )
     rule.inbox = inbox
     rule.name = name

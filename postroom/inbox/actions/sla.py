@@ -14,7 +14,13 @@ from postroom.core import clock
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.notifications import notify
-from postroom.inbox.actions.rules import MAX_NAME, check_names, existing_inboxes, rule_inboxes
+from postroom.inbox.actions.rules import (
+    MAX_NAME,
+    check_names,
+    next_position,
+    require_definition,
+    rule_inboxes,
+)
 from postroom.inbox.actions.steps import take_step
 from postroom.inbox.actors import SYSTEM, Actor, NonUserActor
 from postroom.inbox.models import ActorKind, ConversationAssignee, Inbox, Label
@@ -55,9 +61,7 @@ def do_save_sla_policy(
     actor: Actor,
 ) -> SlaPolicy:
     steps_raw = list(breach_actions) if isinstance(breach_actions, list | tuple) else breach_actions
-    touched = rule_inboxes(inbox) + (rule_inboxes(policy.inbox) if policy is not None else [])
-    touched += existing_inboxes(vocabulary.move_targets(steps_raw))
-    require(actor, "do_save_sla_policy", *touched)
+    require_definition(actor, "do_save_sla_policy", inbox, policy, steps_raw)
     name = name.strip()
     if not name or len(name) > MAX_NAME:
         raise ValidationError({"name": _("A policy needs a name (at most 120 characters).")})
@@ -77,8 +81,7 @@ def do_save_sla_policy(
     now = clock.now()
     created = policy is None
     if policy is None:
-        last = SlaPolicy.objects.filter(inbox=inbox).order_by("-position").first()
-        policy = SlaPolicy(created_at=now, position=(last.position + 1) if last else 0)
+        policy = SlaPolicy(created_at=now, position=next_position(SlaPolicy, inbox))
     for field, value in targets.items():
         setattr(policy, field, value)
     policy.inbox, policy.name, policy.business_hours = inbox, name, business_hours
