@@ -122,6 +122,8 @@ def describe(step: dict[str, Any], names: Names) -> str:
             return _("move to %(name)s") % {"name": names.inboxes.get(step["inbox"], missing)}
         case "notify":
             return _("notify %(name)s") % {"name": names.users.get(step["user"], missing)}
+        case "follow":
+            return _("%(name)s follows it") % {"name": names.users.get(step["user"], missing)}
     return step["kind"]
 
 

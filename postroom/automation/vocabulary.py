@@ -99,6 +99,7 @@ STEPS: dict[str, dict[str, str]] = {
     "add_note": {"body": "text"},
     "move": {"inbox": "id"},
     "notify": {"user": "id", "body": "text"},
+    "follow": {"user": "id"},
 }
 
 MAX_CONDITIONS = 50

@@ -519,6 +519,7 @@ POLICY: dict[str, Requirement] = {
     "do_notify_assigned": _reaction(gettext_lazy("notify assignees")),
     "do_notify_reply": _reaction(gettext_lazy("notify followers")),
     "do_notify_person": _reaction(gettext_lazy("notify people from rules and macros")),
+    "do_add_follower": _reaction(gettext_lazy("add followers from rules and macros")),
     # Postroom itself.
     "do_receive_message": _system(gettext_lazy("record received mail")),
     "do_wake_snoozed": _system(gettext_lazy("wake snoozed conversations")),

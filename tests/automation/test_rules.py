@@ -398,3 +398,21 @@ def test_inside_business_hours_and_the_notify_step(world):
     receive(world, "Another")
     run = RuleRun.objects.get(rule=rule)
     assert run.errors == ["notify Charlie: Charlie cannot see this conversation."]
+
+
+def test_the_follow_step_only_for_people_who_can_see_it(world):
+    from postroom.notifications.models import Follower
+
+    rule = make_rule(
+        world,
+        steps=[
+            {"kind": "follow", "user": world.bob.pk},
+            {"kind": "follow", "user": world.charlie.pk},  # no access to Support
+        ],
+    )
+    conversation = receive(world, "Refund please")
+    followers = Follower.objects.filter(conversation=conversation)
+    assert list(followers.values_list("user__name", flat=True)) == ["Bob"]
+    run = RuleRun.objects.get(rule=rule)
+    assert run.done == ["Bob follows it"]
+    assert run.errors == ["Charlie follows it: Charlie cannot see this conversation."]

@@ -66,6 +66,7 @@ from postroom.inbox.models import (
 )
 from postroom.mail.actions import do_configure_imap, do_delete_quarantined, do_retry_quarantined
 from postroom.mail.models import RawMessage, RawStatus
+from postroom.notifications.models import Follower
 from postroom.outbound.models import Draft, OutboxItem
 from tests.conftest import PASSWORD, World
 from tests.events.capture import events_written
@@ -1956,6 +1957,32 @@ def test_notify_person(world):
     assert [(e[0], e[1], e[2], e[6]) for e in log.tuples] == [
         ("notification.created", "rule", rule.pk, {"kind": "notice"})
     ]
+
+
+def test_add_follower(world):
+    from postroom.automation.reactor import rule_actor
+    from postroom.inbox.actions.notifications import do_add_follower
+
+    w = world
+    rule = actions.do_save_rule(
+        None,
+        inbox=w.support,
+        name="Bob follows",
+        trigger="note.added",
+        conditions=None,
+        actions=[{"kind": "follow", "user": w.bob.pk}],
+        actor=w.alice,
+    )
+    conversation = w.bob_conversation
+    Follower.objects.filter(conversation=conversation).delete()
+    with written() as log:
+        do_add_follower(conversation, w.bob, actor=rule_actor(rule))
+        do_add_follower(conversation, w.bob, actor=rule_actor(rule))  # already: nothing
+    assert [(e[0], e[1], e[2], e[4], e[6]) for e in log.tuples] == [
+        ("conversation.followed", "rule", rule.pk, conversation.pk, {"user": w.bob.pk})
+    ]
+    with pytest.raises(ValidationError):
+        do_add_follower(conversation, w.charlie, actor=rule_actor(rule))
 
 
 # Coverage of the catalogue (keep last) ---------------------------------------------------

@@ -40,6 +40,21 @@ def do_follow(conversation: Conversation, *, actor: User) -> None:
 
 
 @transaction.atomic
+def do_add_follower(conversation: Conversation, user: User, *, actor: Actor) -> None:
+    """A rule's or macro's "follow" step: make ``user`` follow the conversation, if they
+    can see it (following is being told of what happens: never of a hidden one)."""
+    require(actor, "do_add_follower")  # a reaction: the rule or macro was checked
+    if not user.is_active or not conversation_level(user, conversation):
+        raise ValidationError(
+            {"user": _("%(name)s cannot see this conversation.") % {"name": user}}
+        )
+    if follow(conversation, user):
+        record(
+            "conversation.followed", actor=actor, conversation=conversation, data={"user": user.pk}
+        )
+
+
+@transaction.atomic
 def do_unfollow(conversation: Conversation, *, actor: User) -> None:
     require_on(actor, "do_unfollow", conversation)
     deleted, _rows = Follower.objects.filter(conversation=conversation, user=actor).delete()

@@ -17,7 +17,7 @@ from postroom.core import clock
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.labels import do_add_label, do_remove_label
 from postroom.inbox.actions.notes import do_add_note
-from postroom.inbox.actions.notifications import do_notify_person
+from postroom.inbox.actions.notifications import do_add_follower, do_notify_person
 from postroom.inbox.actions.reshape import do_move_conversation
 from postroom.inbox.actions.status import do_change_status, do_set_priority, do_snooze
 from postroom.inbox.actors import Actor
@@ -55,6 +55,8 @@ def take_step(
         case "notify":
             text = render_note(step["body"], conversation)
             do_notify_person(conversation, User.objects.get(pk=step["user"]), text, actor=actor)
+        case "follow":
+            do_add_follower(conversation, User.objects.get(pk=step["user"]), actor=actor)
         case "move":
             do_move_conversation(conversation, Inbox.objects.get(pk=step["inbox"]), actor=actor)
     return ""

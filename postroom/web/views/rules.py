@@ -486,6 +486,7 @@ def _step_labels() -> list[tuple[str, str, str]]:
         ("add_note", _("Add a note ({{ contact.name }}, {{ contact.email }} …)"), "text"),
         ("move", _("Move to inbox"), "inbox"),
         ("notify", _("Notify (a person; the text below)"), "user+text"),
+        ("follow", _("Make a person follow it"), "user"),
     ]
 
 
