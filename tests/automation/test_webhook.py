@@ -78,7 +78,7 @@ def webhook_rule(world, hook: Hook) -> Rule:
                 "url": hook.url,
                 "body": "New from {{ contact.email }}: {{ conversation.subject }}",
             },
-        ],  # fmt: skip
+        ],
         enabled=True,
         actor=world.alice,
     )
