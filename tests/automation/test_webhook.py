@@ -233,3 +233,14 @@ def test_the_dry_run_lists_the_post_and_posts_nothing(world, hook, frozen):  # n
     assert [m.steps for m in result.matches] == [(f"post to the webhook at {host}",)]
     assert WebhookDelivery.objects.count() == 0 and hook.posts == []
     assert clock.now() == frozen
+
+
+def test_the_customers_words_cannot_mention_a_channel(world, hook, frozen):  # noqa: F811
+    webhook_rule(world, hook)
+    conversation = receive(world, "<!channel> Tom & Jerry <b>")
+    deliver_webhooks()
+    [(_path, _type, body)] = hook.posts
+    assert body == {
+        "text": "New from vera@bigco.test: &lt;!channel&gt; Tom &amp; Jerry &lt;b&gt;\n"
+        + link(conversation)
+    }

@@ -7,6 +7,7 @@ team, and the conversations waiting for someone to free up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -89,9 +90,10 @@ def take_step(
     return ""
 
 
-def render_note(body: str, conversation: Conversation) -> str:
+def render_note(body: str, conversation: Conversation, escape: Callable[[str], str] = str) -> str:
     """A note's template with its placeholders filled (plain substitution: a note is
-    Markdown, rendered and sanitised by do_add_note)."""
+    Markdown, rendered and sanitised by do_add_note). ``escape`` is applied to the
+    values, which come from the customer, not to the template."""
     contact = conversation.contact
     values = {
         "{{ conversation.number }}": str(conversation.pk),
@@ -100,7 +102,7 @@ def render_note(body: str, conversation: Conversation) -> str:
         "{{ contact.email }}": contact.email if contact else "",
     }
     for placeholder, value in values.items():
-        body = body.replace(placeholder, value)
+        body = body.replace(placeholder, escape(value))
     return body
 
 
@@ -125,7 +127,14 @@ def notify_team(conversation: Conversation, step: dict[str, Any], *, actor: Acto
 def webhook_text(body: str, conversation: Conversation) -> str:
     """What a webhook posts: the template filled in, then the conversation's address."""
     link = settings.BASE_URL.rstrip("/") + reverse("web:conversation", args=[conversation.pk])
-    return f"{render_note(body, conversation).strip()}\n{link}"
+    return f"{render_note(body, conversation, escape=slack_escape).strip()}\n{link}"
+
+
+def slack_escape(value: str) -> str:
+    """Slack and Mattermost read ``<…>`` as links and mentions (``<!channel>``): a
+    customer's subject must not ping a whole channel. The template's own text is the
+    manager's and is posted as written."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def queue_webhook(
