@@ -86,6 +86,13 @@ def assign_waiting() -> int:
 
 
 @task()
+def deliver_webhooks() -> int:
+    from postroom.automation.reactor import deliver_webhooks as deliver
+
+    return deliver()
+
+
+@task()
 def prune_job_results() -> int:
     """Finished job results are kept a day (failed ones two weeks), then deleted."""
     from django.tasks import TaskResultStatus
@@ -117,6 +124,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("fire_reminders", fire_reminders, timedelta(seconds=30)),
     Periodic("time_rules", time_rules, timedelta(minutes=1)),
     Periodic("check_sla", check_sla, timedelta(minutes=1)),
+    Periodic("webhooks", deliver_webhooks, timedelta(seconds=15)),
     Periodic("prune_job_results", prune_job_results, timedelta(hours=6)),
 )
 

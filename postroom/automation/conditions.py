@@ -37,6 +37,10 @@ class Facts:
     contact_email: str = ""
     at: datetime | None = None  # local time of the event, for weekday and time
     open_now: bool | None = None  # inside the inbox's business hours (when a rule asks)
+    message: int | None = None  # the message the message fields are about
+    # Read only when a rule asks (engine.with_extras): (lower-cased name, decoded value).
+    headers: tuple[tuple[str, str], ...] = ()
+    language: str = ""  # ISO 639-1 code of the message's text; "" when not detected
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,6 +70,16 @@ def _condition(item: dict[str, Any], facts: Facts) -> bool:
             return _text(facts.body, operator, value)
         case "contact_name":
             return _text(facts.contact_name, operator, value)
+        case "contact_email":
+            return _addresses(
+                (facts.contact_email,) if facts.contact_email else (), operator, value
+            )
+        case "header":
+            return _header(facts.headers, item["name"], operator, value)
+        case "language":
+            # Unknown (no text, or too little to tell): neither "is" nor "is not" holds,
+            # so "not English" does not catch a message with nothing in it.
+            return bool(facts.language) and (facts.language == value) == (operator == "is")
         case "kind":
             return (facts.kind == value) == (operator == "is")
         case "status":
@@ -128,6 +142,16 @@ def _addresses(addresses: tuple[str, ...], operator: str, value: str) -> bool:
             for address in addresses
         )
     return any(_text(address, operator, value) for address in addresses)
+
+
+def _header(headers: tuple[tuple[str, str], ...], name: str, operator: str, value: str) -> bool:
+    """Like the addresses: any occurrence of the header satisfies a positive operator; a
+    negative one holds only if none does (so also when the message lacks the header)."""
+    negative = {"not_contains": "contains", "is_not": "is"}
+    if operator in negative:
+        return not _header(headers, name, negative[operator], value)
+    wanted = name.lower()
+    return any(_text(text, operator, value) for key, text in headers if key == wanted)
 
 
 def _number(number: int, operator: str, value: int) -> bool:

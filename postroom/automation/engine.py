@@ -76,6 +76,16 @@ def with_business_hours(facts: Facts, inbox: Inbox, at: datetime) -> Facts:
     return replace(facts, open_now=is_open(inbox_hours(inbox), at))
 
 
+def with_extras(facts: Facts, rules: list[Rule]) -> Facts:
+    """The facts that cost a query or some CPU, gathered only when a rule asks: the
+    message's headers (from the stored raw email), its detected language."""
+    if uses(rules, "header"):
+        facts = gather.with_headers(facts)
+    if uses(rules, "language"):
+        facts = gather.with_language(facts)
+    return facts
+
+
 class Names:
     """Names of the labels, people and teams steps mention, read once per batch."""
 
@@ -121,10 +131,27 @@ def describe(step: dict[str, Any], names: Names) -> str:
         case "move":
             return _("move to %(name)s") % {"name": names.inboxes.get(step["inbox"], missing)}
         case "notify":
-            return _("notify %(name)s") % {"name": names.users.get(step["user"], missing)}
+            text = _("notify %(name)s") % {"name": names.users.get(step["user"], missing)}
+            return _by_email(text, step)
+        case "notify_team":
+            text = _("notify team %(name)s") % {"name": names.teams.get(step["team"], missing)}
+            return _by_email(text, step)
+        case "reply_template":
+            return _("reply to the customer automatically")
+        case "webhook":
+            # The host only: a webhook's path is its secret (Slack, Mattermost).
+            return _("post to the webhook at %(host)s") % {"host": webhook_host(step["url"])}
         case "follow":
             return _("%(name)s follows it") % {"name": names.users.get(step["user"], missing)}
     return step["kind"]
+
+
+def _by_email(text: str, step: dict[str, Any]) -> str:
+    return _("%(text)s by email") % {"text": text} if step.get("channel") == "email" else text
+
+
+def webhook_host(url: str) -> str:
+    return url.partition("://")[2].split("/", 1)[0].rsplit("@", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -210,6 +237,7 @@ def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
         )
         if needs_hours:
             facts = with_business_hours(facts, conversation.inbox, event.created_at)
+        facts = with_extras(facts, ordered)
         if rule not in decide(ordered, event, facts, live=False):
             continue
         recent = [t for t in runs.get(conversation.pk, []) if t > event.created_at - _HOUR]

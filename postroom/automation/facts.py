@@ -9,6 +9,9 @@ it as the rule would have, so the dry run and a live run over the same history a
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from email import policy
+from email.parser import BytesHeaderParser
+from functools import cache
 from typing import Any
 
 from django.db.models import Q
@@ -26,6 +29,12 @@ from postroom.inbox.models import (
     Direction,
     Message,
 )
+from postroom.mail.models import RawMessage
+from postroom.mail.parsing.headers import decode_unstructured
+
+# Enough text to tell a language; longer bodies are cut (the detector's time grows
+# with the text, its answer hardly at all).
+LANGUAGE_SAMPLE = 2000
 
 # Triggers whose event names a message; the others use the latest customer message.
 MESSAGE_TRIGGERS = ("message.received", "message.replied")
@@ -115,11 +124,62 @@ def with_message(state: Facts, message: Message | None) -> Facts:
         from_address=message.from_email,
         to=tuple(_address(item) for item in message.to),
         cc=tuple(_address(item) for item in message.cc),
+        message=message.pk,
         subject=message.subject,
         body=message.visible_text or message.text,
         kind=message.kind,
         has_attachment=Attachment.objects.filter(message=message, inline=False).exists(),
     )
+
+
+def with_headers(state: Facts) -> Facts:
+    """The message's headers, read from the stored raw email (one query, headers only:
+    the body is not parsed). A message not from mail (the API, the demo) has none."""
+    if state.message is None:
+        return state
+    data = (
+        RawMessage.objects.filter(message_id=state.message)
+        .order_by("pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if data is None:
+        return state
+    return replace(state, headers=headers_of(bytes(data)))
+
+
+def headers_of(raw: bytes) -> tuple[tuple[str, str], ...]:
+    """(lower-cased name, decoded value) of each header of a raw email, in order."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=-1)
+    head = raw[: end + 4] if end >= 0 else raw
+    parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
+    return tuple(
+        (str(name).lower(), decode_unstructured(str(value).encode("ascii", "surrogateescape")))
+        for name, value in parsed.items()
+    )
+
+
+def with_language(state: Facts) -> Facts:
+    return replace(state, language=language_of(f"{state.subject}\n{state.body}"))
+
+
+def language_of(text: str) -> str:
+    """The ISO 639-1 code of ``text``'s language, or "" when there is too little to tell.
+    py3langid's model is fixed (pinned in requirements.txt): the same text always gets
+    the same answer."""
+    sample = " ".join(text.split())[:LANGUAGE_SAMPLE]
+    if sum(ch.isalpha() for ch in sample) < 12:
+        return ""
+    code, _score = _identifier().classify(sample)
+    return str(code)
+
+
+@cache
+def _identifier() -> Any:
+    # Loaded on first use: the model takes a moment and most rules never ask.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
 
 
 def _address(item: Any) -> str:

@@ -220,3 +220,73 @@ class SlaClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.target} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class AutoReplySent(models.Model):
+    """A rule's automatic reply to one address: the ``reply_template`` step answers an
+    address at most once per period per rule (postroom.outbound.autoack), as vacation
+    responders do (RFC 3834 section 2)."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()  # lower-cased recipient
+    message = models.ForeignKey(
+        "inbox.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["rule", "email", "sent_at"], name="auto_reply_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} replied to {self.email}"
+
+
+class NotificationByEmail(models.Model):
+    """A notification that a rule's or macro's step asked to go out by email too
+    (``"channel": "email"``), whatever the person's choices per kind; the notification
+    emails job (postroom.notifications.email) sends it unless they turned email off."""
+
+    notification = models.OneToOneField(
+        "notifications.Notification", on_delete=models.CASCADE, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"email for {self.notification_id}"
+
+
+class WebhookState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One post of a rule's ``webhook`` step, on its way out: written with the run, posted
+    after it by the ``webhooks`` job (never inside a transaction), retried with backoff.
+    ``rule`` and ``event`` name its run (RuleRun), where a failure is noted."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="+")
+    event = models.BigIntegerField()
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    url = models.URLField(max_length=2000)
+    payload = models.JSONField()
+    state = models.CharField(
+        max_length=10, choices=WebhookState.choices, default=WebhookState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    answer = models.CharField(max_length=300, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("due_at", "id")
+        indexes = [models.Index(fields=["state", "due_at"], name="webhook_due")]
+
+    def __str__(self) -> str:
+        return f"webhook #{self.pk} ({self.state})"

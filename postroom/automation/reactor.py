@@ -9,15 +9,22 @@ the reactor. The reactor's own retry covers failures of the database itself.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 
-from postroom.automation import engine, timers
+from postroom.automation import engine, timers, webhooks
 from postroom.automation import facts as gather
 from postroom.automation.conditions import Facts, holds
-from postroom.automation.models import AssignmentWait, Rule, RuleRun
+from postroom.automation.models import (
+    AssignmentWait,
+    Rule,
+    RuleRun,
+    WebhookDelivery,
+    WebhookState,
+)
 from postroom.core import clock
 from postroom.events.models import LoggedEvent
 from postroom.inbox.actions.steps import hand_out, take_step
@@ -41,6 +48,7 @@ def handle(event: LoggedEvent) -> None:
     rules = gather.rules_for(event.type, facts.inbox_ids)
     if engine.uses(rules, "business_hours"):
         facts = engine.with_business_hours(facts, conversation.inbox, event.created_at)
+    facts = engine.with_extras(facts, rules)
     for rule in engine.decide(rules, event, facts):
         if RuleRun.objects.filter(rule=rule, event=event.pk).exists():
             continue  # a re-run of a parked event: each rule once
@@ -65,7 +73,9 @@ def run(rule: Rule, conversation: Conversation, facts: Facts, event: LoggedEvent
             try:
                 with transaction.atomic():
                     conversation.refresh_from_db()
-                    outcome = take_step(step, conversation, rule=rule, actor=rule_actor(rule))
+                    outcome = take_step(
+                        step, conversation, rule=rule, actor=rule_actor(rule), event=event
+                    )
             except _FAILURES as error:
                 errors.append(f"{text}: {_message(error)}")
             else:
@@ -138,3 +148,74 @@ def run_time_rules() -> int:
                     created_at=now,
                 )
     return matched
+
+
+# Webhook posts: attempts, and the wait before each retry (doubling, at most an hour).
+WEBHOOK_MAX_ATTEMPTS = 5
+WEBHOOK_RETRY = timedelta(seconds=30)
+# A post still "sending" after this was abandoned by a worker that died mid-post.
+WEBHOOK_STALE = timedelta(minutes=5)
+
+
+def webhook_backoff(attempt: int) -> timedelta:
+    return min(WEBHOOK_RETRY * 2 ** max(attempt - 1, 0), timedelta(hours=1))
+
+
+def deliver_webhooks(limit: int = 20) -> int:
+    """Post the due webhooks of rules' runs (the ``webhooks`` job, every 15 seconds),
+    each claimed with a compare-and-set so that N workers post it once, and none while a
+    transaction is open. Returns how many were attempted."""
+    now = clock.now()
+    # Abandoned mid-post: the hook may have had it; try again (a chat message twice is
+    # better than a lost one, unlike an email).
+    WebhookDelivery.objects.filter(
+        state=WebhookState.SENDING, claimed_at__lt=now - WEBHOOK_STALE
+    ).update(state=WebhookState.QUEUED)
+    due = list(
+        WebhookDelivery.objects.filter(state=WebhookState.QUEUED, due_at__lte=now)
+        .order_by("due_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    attempted = 0
+    for pk in due:
+        won = WebhookDelivery.objects.filter(pk=pk, state=WebhookState.QUEUED).update(
+            state=WebhookState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if not won:
+            continue  # another worker took it
+        delivery = WebhookDelivery.objects.get(pk=pk)
+        outcome = webhooks.post_json(delivery.url, delivery.payload)
+        _record_webhook(delivery, outcome, clock.now())
+        attempted += 1
+    return attempted
+
+
+def _record_webhook(delivery: WebhookDelivery, outcome: webhooks.Outcome, now: datetime) -> None:
+    """The outcome on the delivery; a post that failed for good is noted in its run."""
+    with transaction.atomic():
+        if outcome.delivered:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                state=WebhookState.SENT, sent_at=now, answer=outcome.answer[:300], last_error=""
+            )
+            return
+        give_up = outcome.permanent or delivery.attempts >= WEBHOOK_MAX_ATTEMPTS
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            state=WebhookState.FAILED if give_up else WebhookState.QUEUED,
+            due_at=now if give_up else now + webhook_backoff(delivery.attempts),
+            last_error=outcome.answer[:2000],
+        )
+        if not give_up:
+            return
+        run = (
+            RuleRun.objects.select_for_update()
+            .filter(rule_id=delivery.rule_id, event=delivery.event)
+            .first()
+        )
+        if run is not None:
+            host = engine.webhook_host(delivery.url)
+            tries = f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}"
+            run.errors = [
+                *run.errors,
+                f"post to the webhook at {host}: failed after {tries}: {outcome.answer[:200]}",
+            ]
+            run.save(update_fields=["errors"])

@@ -3,7 +3,8 @@ steps it takes (one vocabulary with macros). Pure: definitions are JSON, checked
 into a normal form, so the editor, the API and the database hold the same shape.
 
 A condition group is ``{"match": "all" | "any", "conditions": [...]}``; each item is a
-condition ``{"field": …, "operator": …, "value": …}`` or a nested group. A step is
+condition ``{"field": …, "operator": …, "value": …}`` (a ``header`` condition names its
+header too: ``"name": "X-Priority"``) or a nested group. A step is
 ``{"kind": …, …its arguments}``. A definition that does not fit is refused with a
 :class:`~django.core.exceptions.ValidationError` naming the place (``conditions.2.value``).
 """
@@ -52,6 +53,15 @@ NUMBER_OPERATORS = ("is", "is_not", "at_least", "at_most")
 KINDS = ("normal", "auto_reply", "bounce", "list")
 STATUSES = ("open", "pending", "snoozed", "closed", "spam", "trash")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# ISO 639-1 codes the language condition offers (the detector knows these and more; a
+# short list keeps the pick-list usable). Detection: postroom.automation.facts.
+LANGUAGES = (
+    "ar", "cs", "da", "de", "el", "en", "es", "fi", "fr", "he", "hu", "id", "it", "ja",
+    "ko", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sv", "th", "tr", "uk", "vi", "zh",
+)  # fmt: skip
+CHANNELS = ("app", "email")  # how notify and notify_team tell people
+# A header's name as RFC 5322 allows it: printable ASCII but the colon.
+_HEADER_NAME = re.compile(r"^[!-9;-~]{1,76}$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,10 @@ FIELDS: dict[str, Field] = {
     "subject": Field(TEXT_OPERATORS, "text"),
     "body": Field(TEXT_OPERATORS, "text"),
     "contact_name": Field(TEXT_OPERATORS, "text"),
+    "contact_email": Field(ADDRESS_OPERATORS, "text"),
+    # A header of the message, by name (``"name"`` beside field/operator/value).
+    "header": Field(TEXT_OPERATORS, "text"),
+    "language": Field(CHOICE_OPERATORS, "choice", LANGUAGES),  # detected from the text
     "kind": Field(CHOICE_OPERATORS, "choice", KINDS),
     "has_attachment": Field(("is",), "bool"),
     "label": Field(SET_OPERATORS, "id"),
@@ -98,9 +112,19 @@ STEPS: dict[str, dict[str, str]] = {
     "snooze": {"hours": "number"},
     "add_note": {"body": "text"},
     "move": {"inbox": "id"},
-    "notify": {"user": "id", "body": "text"},
+    "notify": {"user": "id", "body": "text", "channel": "channel"},
+    # Every member of the team who can see the conversation.
+    "notify_team": {"team": "id", "body": "text", "channel": "channel"},
+    # An automatic answer to the customer (RFC 3834-safe: postroom.outbound.autoack).
+    "reply_template": {"body": "text"},
+    # A Slack/Mattermost incoming webhook, posted after the run by the webhooks job.
+    "webhook": {"url": "url", "body": "text"},
     "follow": {"user": "id"},
 }
+
+# Steps a macro may not take: automatic mail and outside posts are a rule's business
+# (a person applying a macro replies and shares by hand).
+RULE_ONLY_STEPS = frozenset({"reply_template", "webhook"})
 
 MAX_CONDITIONS = 50
 MAX_STEPS = 20
@@ -164,21 +188,31 @@ def _group(raw: object, where: str, depth: int, counter: list[int]) -> dict[str,
 
 
 def _condition(raw: object, where: str) -> dict[str, Any]:
-    if not isinstance(raw, dict) or not {"field", "operator"} <= set(raw) <= {
-        "field",
-        "operator",
-        "value",
-    }:
+    named = isinstance(raw, dict) and raw.get("field") == "header"
+    allowed = {"field", "operator", "value", "name"} if named else {"field", "operator", "value"}
+    if not isinstance(raw, dict) or not {"field", "operator"} <= set(raw) <= allowed:
         raise ValidationError({where: _("A condition has a field, an operator and a value.")})
     field = FIELDS.get(raw["field"])
     if field is None:
         raise ValidationError({f"{where}.field": _("Unknown field.")})
+    if named:
+        name = raw.get("name")
+        if not isinstance(name, str) or not _HEADER_NAME.match(name.strip()):
+            raise ValidationError({f"{where}.name": _("A header's name, such as X-Priority.")})
     operator = raw["operator"]
     if operator not in field.operators:
         raise ValidationError({f"{where}.operator": _("This field cannot be compared so.")})
     if operator in ("is_none", "is_not_none"):
         return {"field": raw["field"], "operator": operator, "value": None}
     value = _value(field, operator, raw.get("value"), f"{where}.value")
+    if named:
+        # Header names are case-insensitive; the normal form keeps them as written.
+        return {
+            "field": "header",
+            "name": raw["name"].strip(),
+            "operator": operator,
+            "value": value,
+        }
     return {"field": raw["field"], "operator": operator, "value": value}
 
 
@@ -253,9 +287,42 @@ def _step(raw: object, where: str) -> dict[str, Any]:
                 if value not in ("open", "pending", "closed", "spam", "trash"):
                     raise ValidationError({place: _("open, pending, closed, spam or trash.")})
                 cleaned[name] = value
+            case "channel":
+                # Optional: rules saved before email delivery existed notify in the app.
+                if value is None:
+                    value = "app"
+                if value not in CHANNELS:
+                    raise ValidationError({place: _("app or email.")})
+                cleaned[name] = value
+            case "url":
+                cleaned[name] = _url(value, place)
             case _:
                 cleaned[name] = _value(FIELDS["subject"], "contains", value, place)
     return cleaned
+
+
+def _url(value: object, where: str) -> str:
+    """An http(s) address with a host: nothing else is posted to (no file:, no ftp:)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+        raise ValidationError({where: _("Enter the webhook's address.")})
+    url = value.strip()
+    scheme, sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if (
+        not sep
+        or scheme.lower() not in ("http", "https")
+        or not host
+        or any(c.isspace() for c in url)
+    ):
+        raise ValidationError({where: _("An http:// or https:// address.")})
+    return url
+
+
+def refuse_rule_only(steps: list[dict[str, Any]]) -> None:
+    """Refuse the steps only a rule takes (macros and SLA breach steps), at their place."""
+    for index, step in enumerate(steps):
+        if step["kind"] in RULE_ONLY_STEPS:
+            raise ValidationError({f"actions.{index}.kind": _("Only a rule can take this action.")})
 
 
 def move_targets(raw_steps: object) -> list[int]:

@@ -260,7 +260,8 @@ class Bounced(TypedDict):
 
 
 class AutoReplied(TypedDict):
-    """The inbox's acknowledgement was sent in answer to message ``answering``."""
+    """An automatic answer to message ``answering`` was queued: the inbox's
+    acknowledgement (actor: the system) or a rule's ``reply_template`` step (the rule)."""
 
     message: int
     to: list[str]

@@ -528,6 +528,8 @@ POLICY: dict[str, Requirement] = {
     "do_record_failure": _system(gettext_lazy("record deliveries")),
     "do_mark_bounced": _system(gettext_lazy("record bounces")),
     "do_send_auto_ack": _system(gettext_lazy("send acknowledgements")),
+    # A rule's automatic reply: rules only (a person replies by hand).
+    "do_send_auto_reply": _system(gettext_lazy("send automatic replies")),
     "do_rotate_secrets": _system(gettext_lazy("re-encrypt stored secrets")),
     "do_apply_retention": _system(gettext_lazy("apply retention policies")),
     "do_fire_reminders": _system(gettext_lazy("send due reminders")),

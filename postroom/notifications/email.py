@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
+from postroom.automation.models import NotificationByEmail
 from postroom.core import clock
 from postroom.inbox.access import in_inboxes, inbox_levels
 from postroom.inbox.models import Conversation
@@ -117,13 +118,23 @@ def send_notification_emails(now: datetime | None = None) -> int:
     for notification in pending:
         by_user[notification.user_id].append(notification)
     preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=by_user)}
+    # Asked for by a rule's or macro's step ("channel": "email"), whatever the kind.
+    asked = set(
+        NotificationByEmail.objects.filter(notification_id__in=[n.pk for n in pending]).values_list(
+            "notification_id", flat=True
+        )
+    )
     sent = 0
     for user_id, items in by_user.items():
         user = items[0].user
         preference = preferences.get(user_id, _DEFAULT)
         visible = set(inbox_levels(user)) if user.is_active else set()
         seen = _conversations_seen(visible, {n.conversation_id for n in items})
-        wanted = [n for n in items if _wanted(preference, n.kind) and n.conversation_id in seen]
+        wanted = [
+            n
+            for n in items
+            if (n.pk in asked or _wanted(preference, n.kind)) and n.conversation_id in seen
+        ]
         skipped = [n.pk for n in items if n not in wanted]
         if preference.email_mode == EmailMode.OFF:
             wanted, skipped = [], [n.pk for n in items]

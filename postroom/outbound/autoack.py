@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from postroom.automation.models import AutoReplySent
 from postroom.core import clock
 from postroom.inbox.models import Direction, Message, MessageKind
-from postroom.mail.parsing.parse import ParsedEmail
+from postroom.mail.models import RawMessage
+from postroom.mail.parsing.parse import ParsedEmail, parse_email
+from postroom.outbound.compose import our_addresses
 from postroom.outbound.models import AutoAck
 
 # Local parts of addresses that nobody reads or that belong to software.
@@ -66,3 +69,45 @@ def acknowledge_to(message: Message, parsed: ParsedEmail, envelope_from: str) ->
     if AutoAck.objects.filter(source_key=source_key(message, parsed)).exists():
         return None
     return address
+
+
+# A rule's automatic reply answers one address at most once in this long (per rule), as
+# vacation responders do (RFC 3834 section 2 suggests days, not hours).
+AUTO_REPLY_PERIOD = timedelta(days=4)
+_KIND_REASONS: dict[str, str] = {
+    MessageKind.AUTO_REPLY: "auto-reply",
+    MessageKind.BOUNCE: "bounce",
+    MessageKind.LIST: "mailing list",
+}
+
+
+def reply_refusal(message: Message | None, rule_id: int) -> str | None:
+    """Why a rule's ``reply_template`` step must not answer ``message`` (the run log
+    shows "not sent: …"), or None when it may. RFC 3834: never automatic mail, bounces,
+    lists, a null envelope sender, unattended or our own addresses; once per address
+    per rule per :data:`AUTO_REPLY_PERIOD`."""
+    if message is None or message.direction != Direction.INBOUND:
+        return "no customer message"
+    if message.kind in _KIND_REASONS:
+        return _KIND_REASONS[message.kind]
+    address = message.from_email.strip()
+    if not address or "@" not in address:
+        return "no address"
+    if unattended(address):
+        return "no-reply address"
+    if address.lower() in our_addresses():
+        return "our own address"
+    raw = RawMessage.objects.filter(message=message).order_by("pk").first()
+    if raw is not None:
+        if raw.envelope_from.strip() == "<>":
+            return "bounce"
+        # Auto-Submitted, Precedence: bulk, X-Loop and the like on a message otherwise
+        # read as normal: the parser's loop-safety answer.
+        if parse_email(bytes(raw.data)).auto_submitted:
+            return "automatic mail"
+    since = clock.now() - AUTO_REPLY_PERIOD
+    if AutoReplySent.objects.filter(
+        rule_id=rule_id, email=address.lower(), sent_at__gte=since
+    ).exists():
+        return f"replied to {address.lower()} in the last {AUTO_REPLY_PERIOD.days} days"
+    return None

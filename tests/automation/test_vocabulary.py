@@ -121,6 +121,13 @@ def test_groups_nest_at_most_three_deep():
         ([{"kind": "set_status", "status": "snoozed"}], "actions.0.status"),
         ([{"kind": "snooze", "hours": 0}], "actions.0.hours"),
         ([{"kind": "add_note", "body": ""}], "actions.0.body"),
+        ([{"kind": "notify", "user": 2, "body": "x", "channel": "sms"}], "actions.0.channel"),
+        ([{"kind": "notify_team", "body": "x"}], "actions.0.team"),
+        ([{"kind": "notify_team", "team": 1, "body": ""}], "actions.0.body"),
+        ([{"kind": "reply_template", "body": ""}], "actions.0.body"),
+        ([{"kind": "reply_template", "body": "Hi", "period": 3}], "actions.0.period"),
+        ([{"kind": "webhook", "url": "gopher://x.test/", "body": "x"}], "actions.0.url"),
+        ([{"kind": "webhook", "url": "https://x.test/", "body": None}], "actions.0.body"),
     ],
 )
 def test_a_bad_action_is_refused_at_its_place(raw, place):
@@ -134,3 +141,13 @@ def test_steps_keep_only_their_arguments():
     ]
     assert list(refused(clean_trigger, "message.sent")) == ["trigger"]
     assert clean_trigger("note.added") == "note.added"
+
+
+def test_notify_steps_without_a_channel_notify_in_the_app():
+    # Rules saved before notices could be emailed keep working as they were.
+    assert clean_steps([{"kind": "notify", "user": 2, "body": "x"}]) == [
+        {"kind": "notify", "user": 2, "body": "x", "channel": "app"}
+    ]
+    assert clean_steps([{"kind": "notify_team", "team": 1, "body": "x", "channel": "email"}]) == [
+        {"kind": "notify_team", "team": 1, "body": "x", "channel": "email"}
+    ]

@@ -105,3 +105,59 @@ def test_an_agent_applies_a_macro_from_the_keyboard(world, page_for):
     world.bob_conversation.refresh_from_db()
     assert world.bob_conversation.status == "pending"
     assert list(world.bob_conversation.labels.values_list("name", flat=True)) == ["Billing"]
+
+
+def test_the_editor_shows_the_boxes_each_new_step_and_condition_needs(world, page_for):
+    page = page_for(world.alice)
+    page.goto("/admin/inboxes/support/rules/new/")
+    page.get_by_test_id("rule-name").fill("Urgent Dutch to the channel")
+
+    row = page.locator("[data-row=g0-c0]")
+    expect(row.locator(".header-name")).to_be_hidden()
+    row.locator(".field").select_option("header")
+    expect(row.locator(".header-name")).to_be_visible()
+    row.locator(".header-name").fill("X-Priority")
+    row.locator(".operator").select_option("starts_with")
+    row.locator(".value").fill("1")
+    second = page.locator("[data-row=g0-c1]")
+    second.locator(".field").select_option("language")
+    expect(second.locator(".header-name")).to_be_hidden()
+    expect(second.locator(".value")).to_be_hidden()
+    second.locator(".pick").select_option(label="Dutch")
+
+    step = page.locator("[data-row=s0]")
+    step.locator(".step-kind").select_option("webhook")
+    expect(step.locator(".pick")).to_be_hidden()
+    expect(step.locator(".channel")).to_be_hidden()
+    step.locator(".url").fill("https://chat.example.test/hooks/abc")
+    step.locator(".value").fill("Urgent Dutch mail")
+    other = page.locator("[data-row=s1]")
+    other.locator(".step-kind").select_option("notify")
+    expect(other.locator(".url")).to_be_hidden()
+    other.locator(".pick").select_option(label="Bob")
+    other.locator(".value").fill("Look")
+    other.locator(".channel").select_option("email")
+    third = page.locator("[data-row=s2]")
+    third.locator(".step-kind").select_option("reply_template")
+    expect(third.locator(".pick")).to_be_hidden()
+    expect(third.locator(".channel")).to_be_hidden()
+    third.locator(".value").fill("Dank u")
+    page.get_by_test_id("save-rule").click()
+    expect(page.locator(".flash, .messages, [role=status]").first).to_contain_text("Rule saved")
+    page.screenshot(path=str(ARTIFACTS / "rule-editor-new-steps.png"), full_page=True)
+
+    rule = Rule.objects.get()
+    assert rule.conditions["conditions"] == [
+        {"field": "header", "name": "X-Priority", "operator": "starts_with", "value": "1"},
+        {"field": "language", "operator": "is", "value": "nl"},
+    ]
+    assert rule.actions == [
+        {
+            "kind": "webhook",
+            "url": "https://chat.example.test/hooks/abc",
+            "body": "Urgent Dutch mail",
+        },
+        {"kind": "notify", "user": world.bob.pk, "body": "Look", "channel": "email"},
+        {"kind": "reply_template", "body": "Dank u"},
+    ]
+    assert page.js_errors == []

@@ -28,6 +28,7 @@ from postroom.core import clock
 from postroom.events.catalogue import EventType, PayloadError
 from postroom.events.models import LoggedEvent
 from postroom.inbox import actions
+from postroom.inbox.access import NotAllowed
 from postroom.inbox.actions.activity import batched_activity, record
 from postroom.inbox.actions.delivery import (
     claim,
@@ -1983,6 +1984,37 @@ def test_add_follower(world):
     ]
     with pytest.raises(ValidationError):
         do_add_follower(conversation, w.charlie, actor=rule_actor(rule))
+
+
+def test_send_auto_reply(world):
+    from postroom.automation.reactor import rule_actor
+
+    w = world
+    rule = actions.do_save_rule(
+        None,
+        inbox=w.support,
+        name="Thank them",
+        trigger="message.received",
+        conditions=None,
+        actions=[{"kind": "reply_template", "body": "Thanks"}],
+        actor=w.alice,
+    )
+    inbound = receive(w)
+    with written() as log:
+        outcome = actions.do_send_auto_reply(inbound, "Thanks", rule=rule, actor=rule_actor(rule))
+    assert outcome == "sent to eve@customer.test"
+    reply = Message.objects.get(direction="out", kind=MessageKind.AUTO_REPLY)
+    assert log.tuples == [
+        ("message.auto_replied", "rule", rule.pk, w.support.pk, inbound.conversation_id, None,
+         {"message": reply.pk, "to": ["eve@customer.test"], "answering": inbound.pk}),
+    ]  # fmt: skip
+    assert log.verbs == ["message.auto_replied"]
+    with written() as log:  # the same address again within the period: nothing
+        outcome = actions.do_send_auto_reply(inbound, "Thanks", rule=rule, actor=rule_actor(rule))
+    assert outcome == "not sent: replied to eve@customer.test in the last 4 days"
+    assert log.tuples == []
+    with pytest.raises(NotAllowed):  # a person replies by hand
+        actions.do_send_auto_reply(inbound, "Thanks", rule=rule, actor=w.alice)
 
 
 # Coverage of the catalogue (keep last) ---------------------------------------------------

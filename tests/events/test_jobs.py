@@ -34,8 +34,12 @@ def test_each_job_is_enqueued_once_per_period(transactional_db):
     # A second worker (or the same one a moment later) finds nothing due.
     assert schedule_due(now) == []
     assert schedule_due(now + timedelta(seconds=14)) == []
-    assert schedule_due(now + timedelta(seconds=15)) == ["wake_snoozed", "notification_emails"]
-    assert DBTaskResult.objects.count() == len(PERIODIC) + 2
+    assert schedule_due(now + timedelta(seconds=15)) == [
+        "wake_snoozed",
+        "notification_emails",
+        "webhooks",
+    ]
+    assert DBTaskResult.objects.count() == len(PERIODIC) + 3
 
 
 def test_the_worker_runs_a_due_job_and_the_snooze_ends(world, transactional_db):
@@ -55,6 +59,7 @@ def test_the_worker_runs_a_due_job_and_the_snooze_ends(world, transactional_db):
         "postroom.jobs.fire_reminders": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.time_rules": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.check_sla": TaskResultStatus.SUCCESSFUL,
+        "postroom.jobs.deliver_webhooks": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.prune_job_results": TaskResultStatus.SUCCESSFUL,
     }
     conversation.refresh_from_db()

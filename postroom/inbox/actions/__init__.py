@@ -28,6 +28,7 @@ from postroom.inbox.actions.admin import (
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.actions.contacts import do_add_contact_identity, do_forget_contact
+from postroom.inbox.actions.delivery import do_send_auto_reply
 from postroom.inbox.actions.labels import (
     do_add_label,
     do_create_label,
@@ -127,6 +128,7 @@ __all__ = [
     "do_save_macro",
     "do_save_rule",
     "do_save_sla_policy",
+    "do_send_auto_reply",
     "do_set_away",
     "do_set_business_hours",
     "do_set_legal_hold",

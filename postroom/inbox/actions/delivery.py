@@ -15,13 +15,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from postroom.automation.models import AutoReplySent, Rule
 from postroom.core import clock
 from postroom.core.tokens import message_id_for
+from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
-from postroom.inbox.actors import SYSTEM
+from postroom.inbox.actors import SYSTEM, Actor
 from postroom.inbox.events import Event, emit
 from postroom.inbox.models import DeliveryStatus, Direction, Message, MessageKind
 from postroom.outbound import compose
+from postroom.outbound.autoack import reply_refusal
 from postroom.outbound.models import AutoAck, ComposeMode, OutboxItem, OutboxState
 from postroom.outbound.outbox import Threading, enqueue
 
@@ -229,6 +232,26 @@ def do_send_auto_ack(inbound: Message, *, to: str, name: str, source_key: str) -
     except IntegrityError:
         return None  # this email was acknowledged already (it reached another inbox too)
     subject, body = _ack_texts(inbound, name)
+    message = _queue_automatic(inbound, to=to, subject=subject, body=body, now=now)
+    ack.message = message
+    ack.save(update_fields=["message"])
+    record(
+        "message.auto_replied",
+        actor=SYSTEM,
+        conversation=conversation,
+        target=message,
+        data={"message": message.pk, "to": [to], "answering": inbound.pk},
+    )
+    return message
+
+
+def _queue_automatic(
+    inbound: Message, *, to: str, subject: str, body: str, now: datetime
+) -> Message:
+    """Record and queue an automatic answer to ``inbound`` from its conversation's inbox
+    (``Auto-Submitted: auto-replied``, no undo window). Call inside the action."""
+    conversation = inbound.conversation
+    inbox = conversation.inbox
     parts = compose.bodies(body, signature="", quote=None)
     in_reply_to, references = compose.threading_for(conversation, inbound)
     domain = inbox.address.rpartition("@")[2] or "postroom.invalid"
@@ -247,7 +270,7 @@ def do_send_auto_ack(inbound: Message, *, to: str, name: str, source_key: str) -
         delivery_status=DeliveryStatus.QUEUED,
         created_at=now,
     )
-    # The acknowledgement is not news for the list: preview and order stay the customer's.
+    # An automatic answer is not news for the list: preview and order stay the customer's.
     conversation.message_count += 1
     conversation.save(update_fields=["message_count"])
     enqueue(
@@ -259,13 +282,33 @@ def do_send_auto_ack(inbound: Message, *, to: str, name: str, source_key: str) -
         threading_headers=Threading(in_reply_to, tuple(references)),
         auto_submitted=True,
     )
-    ack.message = message
-    ack.save(update_fields=["message"])
+    return message
+
+
+@transaction.atomic
+def do_send_auto_reply(inbound: Message | None, body: str, *, rule: Rule, actor: Actor) -> str:
+    """A rule's ``reply_template`` step: answer the customer's ``inbound`` with ``body``
+    (placeholders filled), if RFC 3834 allows it (postroom.outbound.autoack). Returns
+    what happened, as the run log shows it: "sent to …" or "not sent: …"."""
+    require(actor, "do_send_auto_reply")  # a reaction: the rule was checked when saved
+    refusal = reply_refusal(inbound, rule.pk)
+    if refusal is not None or inbound is None:
+        return f"not sent: {refusal}"
+    to = inbound.from_email.strip()
+    now = clock.now()
+    message = _queue_automatic(
+        inbound,
+        to=to,
+        subject=" ".join(compose.reply_subject(inbound.subject).split())[:500],
+        body=body,
+        now=now,
+    )
+    AutoReplySent.objects.create(rule=rule, email=to.lower(), message=message, sent_at=now)
     record(
         "message.auto_replied",
-        actor=SYSTEM,
-        conversation=conversation,
+        actor=actor,
+        conversation=inbound.conversation,
         target=message,
         data={"message": message.pk, "to": [to], "answering": inbound.pk},
     )
-    return message
+    return f"sent to {to}"

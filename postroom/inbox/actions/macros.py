@@ -34,6 +34,7 @@ def do_save_macro(
     if not name or len(name) > MAX_NAME:
         raise ValidationError({"name": _("A macro needs a name (at most 120 characters).")})
     steps = vocabulary.clean_steps(actions)
+    vocabulary.refuse_rule_only(steps)
     check_names({"match": "all", "conditions": []}, steps)
     now = clock.now()
     created = macro is None

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
+from postroom.automation.models import NotificationByEmail
 from postroom.core import clock
 from postroom.inbox.access import conversation_level, require, require_on
 from postroom.inbox.actions.activity import record
@@ -198,13 +199,20 @@ def do_set_preferences(
 
 
 @transaction.atomic
-def do_notify_person(conversation: Conversation, user: User, text: str, *, actor: Actor) -> None:
+def do_notify_person(
+    conversation: Conversation, user: User, text: str, *, email: bool = False, actor: Actor
+) -> None:
     """A rule's or macro's "notify" step: tell ``user`` about the conversation, if they
-    can see it (nobody learns of a conversation through a rule)."""
+    can see it (nobody learns of a conversation through a rule). ``email``: by email
+    too, whatever their choices per kind (unless they turned email off)."""
     require(actor, "do_notify_person")  # a reaction: the rule or macro was checked
 
     if not user.is_active or not conversation_level(user, conversation):
         raise ValidationError(
             {"user": _("%(name)s cannot see this conversation.") % {"name": user}}
         )
-    notify(user, Kind.NOTICE, conversation, actor=actor, text=text.strip() or conversation.subject)
+    notification = notify(
+        user, Kind.NOTICE, conversation, actor=actor, text=text.strip() or conversation.subject
+    )
+    if email and notification is not None:
+        NotificationByEmail.objects.create(notification=notification)

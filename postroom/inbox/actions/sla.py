@@ -77,6 +77,7 @@ def do_save_sla_policy(
     if min_priority is not None and min_priority not in (0, 1, 2, 3):
         raise ValidationError({"min_priority": _("A priority: 0 (low) to 3 (urgent).")})
     steps = vocabulary.clean_steps(steps_raw) if steps_raw else []
+    vocabulary.refuse_rule_only(steps)
     check_names({"match": "all", "conditions": []}, steps)
     now = clock.now()
     created = policy is None

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Role, Team, User
@@ -202,6 +203,8 @@ def read_editor(post: QueryDict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             field = vocabulary.FIELDS.get(name)
             operator = post.get(f"{prefix}-operator", "")
             row: dict[str, Any] = {"field": name, "operator": operator}
+            if name == "header":
+                row["name"] = post.get(f"{prefix}-name", "")
             if operator not in ("is_none", "is_not_none"):
                 row["value"] = _value_of(field, post, prefix)
             rows.append(row)
@@ -230,6 +233,8 @@ def read_steps(post: QueryDict) -> list[dict[str, Any]]:
             text = post.get(f"s{s}-value", "")
             if kind_of in ("id", "status") or argument == "priority":
                 step[argument] = _pick_value(pick)
+            elif kind_of in ("url", "channel"):
+                step[argument] = post.get(f"s{s}-{kind_of}", "")
             elif argument == "hours":
                 step[argument] = int(text) if text.strip().isdecimal() else text
             else:
@@ -281,7 +286,7 @@ def _pick_of(field: str, value: object) -> str:
         return f"{kinds[field]}:{value}"
     if field in ("has_attachment", "business_hours"):
         return "bool:true" if value else "bool:false"
-    if field in ("kind", "status", "priority"):
+    if field in ("kind", "status", "priority", "language"):
         return f"{field}:{value}"
     return ""
 
@@ -296,11 +301,15 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list)
         else (value if field.value in ("text", "hours") else ""),
         "pick": _pick_of(item["field"], value),
+        "name": item.get("name", ""),
     }
 
 
 def _blank_rows() -> list[dict[str, Any]]:
-    return [{"field": "", "operator": "", "value": "", "pick": ""} for _ in range(BLANK_ROWS)]
+    return [
+        {"field": "", "operator": "", "value": "", "pick": "", "name": ""}
+        for _ in range(BLANK_ROWS)
+    ]
 
 
 def _form_from_rule(rule: Rule) -> dict[str, Any]:
@@ -356,10 +365,16 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
                 "",
             ),
             "value": str(step.get("body", step.get("hours", ""))),
+            "url": step.get("url", ""),
+            "channel": step.get("channel", ""),
         }
         for step in steps
     ]
-    return rows + [{"kind": "", "pick": "", "value": ""} for _ in range(BLANK_ROWS)]
+    return rows + [_blank_step() for _ in range(BLANK_ROWS)]
+
+
+def _blank_step() -> dict[str, str]:
+    return {"kind": "", "pick": "", "value": "", "url": "", "channel": ""}
 
 
 def _empty_form() -> dict[str, Any]:
@@ -371,7 +386,7 @@ def _empty_form() -> dict[str, Any]:
         "stop_processing": False,
         "match": "all",
         "groups": [{"match": "all", "rows": _blank_rows() + _blank_rows()}],
-        "steps": [{"kind": "", "pick": "", "value": ""} for _ in range(BLANK_ROWS + 1)],
+        "steps": [_blank_step() for _ in range(BLANK_ROWS + 1)],
         "readonly": False,
     }
 
@@ -386,6 +401,7 @@ def _form_from_post(post: QueryDict) -> dict[str, Any]:
                 "operator": post.get(f"g{g}-c{c}-operator", ""),
                 "value": post.get(f"g{g}-c{c}-value", ""),
                 "pick": post.get(f"g{g}-c{c}-pick", ""),
+                "name": post.get(f"g{g}-c{c}-name", ""),
             }
             for c in _indices(post, f"g{g}-c", "-field")
         ]
@@ -395,6 +411,8 @@ def _form_from_post(post: QueryDict) -> dict[str, Any]:
             "kind": post.get(f"s{s}-kind", ""),
             "pick": post.get(f"s{s}-pick", ""),
             "value": post.get(f"s{s}-value", ""),
+            "url": post.get(f"s{s}-url", ""),
+            "channel": post.get(f"s{s}-channel", ""),
         }
         for s in _indices(post, "s", "-kind")
     ]
@@ -421,6 +439,9 @@ def _field_choices() -> list[tuple[str, str, str, str]]:
         "subject": _("Subject"),
         "body": _("Message text"),
         "contact_name": _("Contact name"),
+        "contact_email": _("Contact email"),
+        "header": _("Header (its name in the box beside)"),
+        "language": _("Language of the message"),
         "kind": _("Message kind"),
         "has_attachment": _("Has an attachment"),
         "label": _("Labels"),
@@ -442,6 +463,7 @@ def _field_choices() -> list[tuple[str, str, str, str]]:
         "status": "status",
         "assignee": "user",
         "team": "team",
+        "language": "language",
     }
     return [
         (name, labels[name], " ".join(field.operators), picks.get(name, "text"))
@@ -470,9 +492,10 @@ def _operator_labels() -> list[tuple[str, str]]:
     ]
 
 
-def _step_labels() -> list[tuple[str, str, str]]:
-    """(kind, label, what it needs: a pick-list kind or "text"/"hours"/"")."""
-    return [
+def _step_labels(*, rule: bool = True) -> list[tuple[str, str, str]]:
+    """(kind, label, what it needs: a pick-list kind and "text", "hours", "url" or
+    "channel", joined by "+"). Macros and SLA breach steps leave out the rule-only steps."""
+    labels = [
         ("assign", _("Assign to"), "user"),
         ("assign_team", _("Assign to team"), "team"),
         ("assign_round_robin", _("Assign in turn within team"), "team"),
@@ -485,9 +508,13 @@ def _step_labels() -> list[tuple[str, str, str]]:
         ("snooze", _("Snooze for hours"), "hours"),
         ("add_note", _("Add a note ({{ contact.name }}, {{ contact.email }} …)"), "text"),
         ("move", _("Move to inbox"), "inbox"),
-        ("notify", _("Notify (a person; the text below)"), "user+text"),
+        ("notify", _("Notify (a person; the text below)"), "user+text+channel"),
+        ("notify_team", _("Notify a team (who can see it; the text below)"), "team+text+channel"),
+        ("reply_template", _("Reply to the customer automatically (the text below)"), "text"),
+        ("webhook", _("Post to a Slack or Mattermost webhook (address; text)"), "url+text"),
         ("follow", _("Make a person follow it"), "user"),
     ]
+    return [row for row in labels if rule or row[0] not in vocabulary.RULE_ONLY_STEPS]
 
 
 def _picks(inbox: Inbox | None, user: User) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -532,7 +559,23 @@ def _picks(inbox: Inbox | None, user: User) -> list[tuple[str, str, list[tuple[s
             ],
         ),
         ("bool", _("Yes or no"), [("bool:true", _("yes")), ("bool:false", _("no"))]),
+        (
+            "language",
+            _("Languages"),
+            sorted(
+                ((f"language:{code}", _language_name(code)) for code in vocabulary.LANGUAGES),
+                key=lambda option: option[1],
+            ),
+        ),
     ]
+
+
+def _language_name(code: str) -> str:
+    try:
+        # Django knows Chinese by its scripts only.
+        return str(get_language_info({"zh": "zh-hans"}.get(code, code))["name_translated"])
+    except KeyError:
+        return code
 
 
 # --- Macros: the same steps, applied by a person in one click --------------------------
@@ -579,7 +622,7 @@ def macros(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         macros=[(macro, step_rows(macro.actions)) for macro in found],
         blank=step_rows([]) + step_rows([])[:1],
         picks=_picks(inbox, user),
-        step_kinds=_step_labels(),
+        step_kinds=_step_labels(rule=False),
         rules_url=_list_url(inbox),
     )
     return render(request, "web/macros.html", context)
@@ -655,7 +698,7 @@ def sla_policies(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         labels=list(visible_labels(user).order_by("name")),
         priorities=Priority.choices,
         picks=_picks(inbox, user),
-        step_kinds=_step_labels(),
+        step_kinds=_step_labels(rule=False),
         rules_url=_list_url(inbox),
     )
     return render(request, "web/sla_policies.html", context)

@@ -21,6 +21,7 @@
     const operator = row.querySelector(".operator");
     const value = row.querySelector(".value");
     const pick = row.querySelector(".pick");
+    const name = row.querySelector(".header-name");
     const chosen = field.selectedOptions[0];
     const kind = (chosen && chosen.dataset.kind) || "";
     const allowed = ((chosen && chosen.dataset.operators) || "").split(" ");
@@ -33,18 +34,24 @@
     show(operator, Boolean(field.value));
     show(value, Boolean(field.value) && kind === "text" && !none);
     show(pick, Boolean(field.value) && kind !== "text" && !none);
+    if (name) show(name, field.value === "header");
     if (kind !== "text") pickFor(pick, kind);
   }
 
   function stepRow(row) {
     const chosen = row.querySelector(".step-kind").selectedOptions[0];
-    // "user+text": a pick-list of people and a text box (the notify step).
+    // "user+text+channel": a pick-list of people, a text box and how to tell them (the
+    // notify step); "url+text": the webhook's address and its text.
     const needs = ((chosen && chosen.dataset.kind) || "").split("+");
-    const choice = needs[0] === "text" || needs[0] === "hours" ? "" : needs[0];
+    const choice = ["text", "hours", "url", ""].includes(needs[0]) ? "" : needs[0];
     const pick = row.querySelector(".pick");
     const value = row.querySelector(".value");
+    const url = row.querySelector(".url");
+    const channel = row.querySelector(".channel");
     show(pick, choice !== "");
     show(value, needs.includes("text") || needs.includes("hours"));
+    if (url) show(url, needs.includes("url"));
+    if (channel) show(channel, needs.includes("channel"));
     value.type = needs.includes("hours") ? "number" : "text";
     if (!pick.hidden) pickFor(pick, choice);
   }
