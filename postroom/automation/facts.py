@@ -193,8 +193,8 @@ def _address(item: Any) -> str:
 class _State:
     status: str = "open"
     priority: int = 1
-    labels: set[int] | None = None
-    assignees: set[int] | None = None
+    labels: set[int] = field(default_factory=set)
+    assignees: set[int] = field(default_factory=set)
     team: int | None = None
     inbox: int | None = None
     others: set[int] = field(default_factory=set)  # the other inboxes it is in
@@ -216,14 +216,11 @@ class History:
             return
         data = event.data
         if event.type == "conversation.created":
-            self._states[event.conversation_id] = _State(
-                labels=set(), assignees=set(), inbox=event.inbox_id
-            )
+            self._states[event.conversation_id] = _State(inbox=event.inbox_id)
             return
         state = self._states.get(event.conversation_id)
         if state is None:
             return
-        assert state.labels is not None and state.assignees is not None
         match event.type:
             case "conversation.status":
                 state.status = str(data["to"])
@@ -256,8 +253,8 @@ class History:
             inbox_ids=frozenset({state.inbox, *state.others}),
             status=state.status,
             priority=state.priority,
-            labels=frozenset(state.labels or ()),
-            assignees=frozenset(state.assignees or ()),
+            labels=frozenset(state.labels),
+            assignees=frozenset(state.assignees),
             team=state.team,
         )
 
@@ -265,7 +262,6 @@ class History:
         state = self._states.get(conversation_id)
         if state is None:
             return
-        assert state.labels is not None and state.assignees is not None
         match step["kind"]:
             case "assign":
                 state.assignees.add(step["user"])
