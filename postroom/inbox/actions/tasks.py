@@ -181,7 +181,9 @@ def do_fire_due_tasks() -> int:
         done_at__isnull=True, notified_at__isnull=True, due_at__isnull=False, due_at__lte=now
     ).select_related("conversation__inbox", "assignee")
     notified = 0
-    for task in due.select_for_update(skip_locked=True).order_by("due_at", "id")[:500]:
+    # Locks the tasks alone: an assignee may be null, and PostgreSQL locks no outer join.
+    locked = due.select_for_update(skip_locked=True, of=("self",))
+    for task in locked.order_by("due_at", "id")[:500]:
         task.notified_at = now
         task.save(update_fields=["notified_at"])
         assignee = task.assignee
