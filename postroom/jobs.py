@@ -79,6 +79,13 @@ def fire_reminders() -> int:
 
 
 @task()
+def fire_due_tasks() -> int:
+    from postroom.inbox.actions.tasks import do_fire_due_tasks
+
+    return do_fire_due_tasks()
+
+
+@task()
 def assign_waiting() -> int:
     from postroom.automation.reactor import assign_waiting as assign
 
@@ -122,6 +129,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("apply_retention", apply_retention, timedelta(hours=1)),
     Periodic("assign_waiting", assign_waiting, timedelta(minutes=1)),
     Periodic("fire_reminders", fire_reminders, timedelta(seconds=30)),
+    Periodic("fire_due_tasks", fire_due_tasks, timedelta(minutes=1)),
     Periodic("time_rules", time_rules, timedelta(minutes=1)),
     Periodic("check_sla", check_sla, timedelta(minutes=1)),
     Periodic("webhooks", deliver_webhooks, timedelta(seconds=15)),

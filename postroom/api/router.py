@@ -17,6 +17,7 @@ from postroom.api import (
     replies,
     rules,
     schedules,
+    tasks,
     triage,
 )
 from postroom.api.auth import BearerToken
@@ -34,6 +35,7 @@ api.add_router("/conversations", triage.router)
 api.add_router("/conversations", notes.router)
 api.add_router("/conversations", following.router)
 api.add_router("/conversations", replies.router)
+api.add_router("/conversations", tasks.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/rules", rules.router)
 api.add_router("/macros", rules.macros)

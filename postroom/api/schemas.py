@@ -314,6 +314,41 @@ class NoteIn(BodyIn):
     body: str = Field(description="Markdown; not blank.", json_schema_extra={"pattern": r"\S"})
 
 
+class TaskIn(BodyIn):
+    title: str = Field(min_length=1, max_length=200, description="Not blank.")
+    assignee: Id | None = Field(
+        default=None, description="A teammate who can see the conversation; omitted: nobody."
+    )
+    due_at: datetime | None = Field(
+        default=None, description="ISO 8601 with an offset; the assignee is told once then."
+    )
+
+
+class TaskUpdateIn(BodyIn):
+    """Only the fields sent change; ``null`` clears the assignee or the due time."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    assignee: Id | None = None
+    due_at: datetime | None = None
+    done: bool | None = Field(
+        default=None, description="`true` checks the task off, `false` opens it again."
+    )
+
+
+class TaskOut(Schema):
+    id: int
+    conversation_id: int
+    title: str
+    assignee: UserRef | None
+    due_at: UtcDateTime | None
+    done: bool
+    done_at: UtcDateTime | None
+    done_by: UserRef | None
+    created_by: UserRef | None
+    created_at: UtcDateTime
+    position: int
+
+
 class AttachmentIn(BodyIn):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=150)

@@ -102,6 +102,11 @@ class EventType(StrEnum):
     MACRO_APPLIED = "macro.applied"
     REMINDER_SET = "reminder.set"
     REMINDER_DONE = "reminder.done"
+    TASK_ADDED = "task.added"
+    TASK_UPDATED = "task.updated"
+    TASK_CHECKED = "task.checked"
+    TASK_DELETED = "task.deleted"
+    TASK_DUE = "task.due"
     SLA_POLICY_CREATED = "sla_policy.created"
     SLA_POLICY_UPDATED = "sla_policy.updated"
     SLA_POLICY_DELETED = "sla_policy.deleted"
@@ -353,12 +358,14 @@ class OutboundConfigured(TypedDict):
 class ReplyRules(TypedDict):
     """An inbox's reply rules changed (only the assignee replies, the reply token in
     Reply-To, the acknowledgement of new conversations, whether a reply that only says
-    thanks reopens a closed or snoozed conversation)."""
+    thanks reopens a closed or snoozed conversation, whether open tasks keep it from
+    closing)."""
 
     only_assignee_replies: bool
     reply_address_token: bool
     auto_ack: bool
     reopen_on_thanks: NotRequired[bool]
+    open_tasks_block_close: NotRequired[bool]
 
 
 class Grant(TypedDict):
@@ -530,6 +537,38 @@ class ReminderDone(TypedDict):
 
     reminder: int
     outcome: str
+
+
+class TaskChanged(TypedDict):
+    """A task on the conversation was added or changed: its title, assignee (a user id,
+    or None) and due time (ISO 8601, or None)."""
+
+    task: int
+    title: str
+    assignee: int | None
+    due_at: str | None
+
+
+class TaskChecked(TypedDict):
+    """A task was checked off (``done``) or opened again."""
+
+    task: int
+    title: str
+    done: bool
+
+
+class TaskDeleted(TypedDict):
+    """A task was deleted."""
+
+    task: int
+    title: str
+
+
+class TaskDue(TypedDict):
+    """An open task fell due; its assignee was notified (once)."""
+
+    task: int
+    assignee: int
 
 
 class SlaPolicyChanged(TypedDict):
@@ -706,6 +745,11 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MACRO_APPLIED: (MacroApplied, A.INBOX),
     E.REMINDER_SET: (ReminderSet, A.INBOX),
     E.REMINDER_DONE: (ReminderDone, A.INBOX),
+    E.TASK_ADDED: (TaskChanged, A.INBOX),
+    E.TASK_UPDATED: (TaskChanged, A.INBOX),
+    E.TASK_CHECKED: (TaskChecked, A.INBOX),
+    E.TASK_DELETED: (TaskDeleted, A.INBOX),
+    E.TASK_DUE: (TaskDue, A.INBOX),
     E.SLA_POLICY_CREATED: (SlaPolicyChanged, A.WORKSPACE),
     E.SLA_POLICY_UPDATED: (SlaPolicyChanged, A.WORKSPACE),
     E.SLA_POLICY_DELETED: (SlaPolicyChanged, A.WORKSPACE),

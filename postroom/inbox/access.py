@@ -439,6 +439,11 @@ POLICY: dict[str, Requirement] = {
     "do_change_status": _inbox(REPLY, gettext_lazy("change the status of conversations")),
     "do_set_priority": _inbox(REPLY, gettext_lazy("change the priority of conversations")),
     "do_snooze": _inbox(REPLY, gettext_lazy("snooze conversations")),
+    # Tasks: anyone who may reply adds, changes, checks off and deletes them.
+    "do_add_task": _inbox(REPLY, gettext_lazy("add tasks")),
+    "do_update_task": _inbox(REPLY, gettext_lazy("change tasks")),
+    "do_check_task": _inbox(REPLY, gettext_lazy("check off tasks")),
+    "do_delete_task": _inbox(REPLY, gettext_lazy("delete tasks")),
     # Each step is checked again as its own action.
     "do_apply_macro": _inbox(REPLY, gettext_lazy("apply macros")),
     "do_merge_conversations": _inbox(REPLY, gettext_lazy("merge conversations")),
@@ -533,6 +538,7 @@ POLICY: dict[str, Requirement] = {
     "do_rotate_secrets": _system(gettext_lazy("re-encrypt stored secrets")),
     "do_apply_retention": _system(gettext_lazy("apply retention policies")),
     "do_fire_reminders": _system(gettext_lazy("send due reminders")),
+    "do_fire_due_tasks": _system(gettext_lazy("announce due tasks")),
     "do_check_sla": _system(gettext_lazy("warn about and record missed reply times")),
 }
 

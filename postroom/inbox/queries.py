@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any, Protocol
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import User
@@ -30,6 +30,7 @@ from postroom.inbox.models import (
     Message,
     Note,
     Status,
+    Task,
 )
 from postroom.inbox.models.conversation import ViewCount
 
@@ -430,6 +431,9 @@ _TIMELINE_VERBS = (
     "conversation.split",
     "conversation.moved",
     "conversation.added_to_inbox",
+    "task.added",
+    "task.checked",
+    "task.deleted",
 )
 
 
@@ -488,3 +492,20 @@ def _hidden_labels(user: User, activities: list[Activity], visible: list[Label] 
             return set()
         others = Label.objects.filter(pk__in=unseen)
     return set(others.values_list("pk", flat=True))
+
+
+def open_tasks_for(user: User, inbox_id: int, *, limit: int = 50) -> list[Task]:
+    """``user``'s open tasks on the live conversations of one inbox (their home or one of
+    their others), soonest due first, those without a due time last: one query. The
+    caller has checked that ``user`` sees the inbox."""
+    others = ConversationInbox.objects.filter(inbox_id=inbox_id).values("conversation_id")
+    return list(
+        Task.objects.filter(
+            Q(conversation__inbox_id=inbox_id) | Q(conversation_id__in=others),
+            assignee=user,
+            done_at__isnull=True,
+            conversation__status__in=LIVE_STATUSES,
+        )
+        .select_related("conversation")
+        .order_by(F("due_at").asc(nulls_last=True), "id")[:limit]
+    )

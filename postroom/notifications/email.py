@@ -50,6 +50,7 @@ def _wanted(preference: Preference, kind: str) -> bool:
         Kind.ASSIGNED: preference.email_assignments,
         Kind.REPLY: preference.email_replies,
         Kind.DRAFT_TAKEN: preference.email_mentions,
+        Kind.TASK: preference.email_assignments,  # a task of one's own falls due
     }
     return choices.get(kind, False)
 

@@ -34,6 +34,7 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     SLA = "sla", _("Reply time")
     NOTICE = "notice", _("Notice")  # a rule's or macro's "notify" step
+    TASK = "task", _("Task due")
 
 
 class EmailMode(models.TextChoices):

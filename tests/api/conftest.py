@@ -19,7 +19,7 @@ BASE = "/api/v1"
 
 
 class ApiClient:
-    """``get``/``post``/``delete`` on paths relative to /api/v1, with a bearer token."""
+    """``get``/``post``/``patch``/``delete`` on paths relative to /api/v1, with a bearer token."""
 
     def __init__(self, secret: str | None, *, enforce_csrf_checks: bool = False) -> None:
         headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
@@ -34,6 +34,9 @@ class ApiClient:
 
     def put(self, path: str, body: dict[str, Any]) -> HttpResponse:
         return self.client.put(BASE + path, body, content_type="application/json")
+
+    def patch(self, path: str, body: dict[str, Any]) -> HttpResponse:
+        return self.client.patch(BASE + path, body, content_type="application/json")
 
     def delete(self, path: str) -> HttpResponse:
         return self.client.delete(BASE + path)

@@ -1157,6 +1157,7 @@ def test_set_reply_rules(world):
                 "reply_address_token": False,
                 "auto_ack": True,
                 "reopen_on_thanks": False,
+                "open_tasks_block_close": False,
             },
         )
     ]
@@ -1887,6 +1888,44 @@ def test_reminders(world, now):
     assert log.tuples == [
         ev("reminder.done", w.bob, w.support, conversation,
            {"reminder": later.pk, "outcome": "cancelled"}),
+    ]  # fmt: skip
+
+
+def test_tasks(world, now):
+    w = world
+    conversation = w.bob_conversation
+    due = now + timedelta(hours=2)
+    with written() as log:
+        task = actions.do_add_task(
+            conversation, "Export the PDF", assignee=w.bob, due_at=due, actor=w.alice
+        )
+        actions.do_update_task(task, title="Export the contract PDF", actor=w.bob)
+        actions.do_check_task(task, actor=w.bob)
+        actions.do_check_task(task, False, actor=w.bob)
+    pk, when = task.pk, due.isoformat()
+    assert log.tuples == [
+        ev("task.added", w.alice, w.support, conversation,
+           {"task": pk, "title": "Export the PDF", "assignee": w.bob.pk, "due_at": when}),
+        ev("task.updated", w.bob, w.support, conversation,
+           {"task": pk, "title": "Export the contract PDF", "assignee": w.bob.pk,
+            "due_at": when}),
+        ev("task.checked", w.bob, w.support, conversation,
+           {"task": pk, "title": "Export the contract PDF", "done": True}),
+        ev("task.checked", w.bob, w.support, conversation,
+           {"task": pk, "title": "Export the contract PDF", "done": False}),
+    ]  # fmt: skip
+    at(due)
+    with written() as log:
+        assert actions.do_fire_due_tasks() == 1
+    assert log.tuples == [
+        ev("notification.created", SYS, None, conversation, {"kind": "task"}, user=w.bob),
+        ev("task.due", SYS, w.support, conversation, {"task": pk, "assignee": w.bob.pk}),
+    ]
+    with written() as log:
+        actions.do_delete_task(task, actor=w.bob)
+    assert log.tuples == [
+        ev("task.deleted", w.bob, w.support, conversation,
+           {"task": pk, "title": "Export the contract PDF"}),
     ]  # fmt: skip
 
 

@@ -57,6 +57,7 @@ def test_the_worker_runs_a_due_job_and_the_snooze_ends(world, transactional_db):
         "postroom.jobs.apply_retention": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.assign_waiting": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.fire_reminders": TaskResultStatus.SUCCESSFUL,
+        "postroom.jobs.fire_due_tasks": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.time_rules": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.check_sla": TaskResultStatus.SUCCESSFUL,
         "postroom.jobs.deliver_webhooks": TaskResultStatus.SUCCESSFUL,

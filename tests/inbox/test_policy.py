@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 88
+    assert len(ACTIONS) == 93
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -125,6 +125,10 @@ TRIAGE = {
     "do_move_conversation",
     "do_add_to_inbox",
     "do_apply_macro",
+    "do_add_task",
+    "do_update_task",
+    "do_check_task",
+    "do_delete_task",
 }
 WRITING = {
     "do_reply",

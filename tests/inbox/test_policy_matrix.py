@@ -38,6 +38,7 @@ from postroom.inbox.models import (
     InboxAccess,
     Label,
     Message,
+    Task,
 )
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.outbound.models import Draft, OutboxItem, OutboxState
@@ -70,6 +71,7 @@ class Scene:
     rule: Rule  # the inbox's, to delete
     macro: Macro  # the inbox's, to apply and delete
     sla: SlaPolicy  # the inbox's, to delete
+    task: Task  # open, on the conversation
 
     @property
     def page(self) -> str:
@@ -136,6 +138,7 @@ def build_scene(world, inbox_slug: str) -> Scene:
         eve=eve,
         team=actions.do_create_team(name="Night shift", actor=world.alice),
         raw=raw,
+        task=actions.do_add_task(conversation, "Export the PDF", actor=world.alice),
         sla=actions.do_save_sla_policy(
             None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
         ),
@@ -279,6 +282,14 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_apply_macro": lambda s: Call("post", s.page, {"action": "macro", "macro": s.macro.pk}),
     "do_set_reminder": lambda s: Call("post", s.page, {"action": "remind", "in": "3d"}),
+    "do_add_task": lambda s: Call("post", s.page, {"action": "add_task", "title": "Call back"}),
+    "do_update_task": lambda s: Call(
+        "post", s.page, {"action": "update_task", "task": s.task.pk, "title": "Export it"}
+    ),
+    "do_check_task": lambda s: Call(
+        "post", s.page, {"action": "check_task", "task": s.task.pk, "done": "1"}
+    ),
+    "do_delete_task": lambda s: Call("post", s.page, {"action": "delete_task", "task": s.task.pk}),
     "do_update_inbox": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/",
@@ -452,6 +463,12 @@ API: dict[str, Callable[[Scene], Call]] = {
         ok=201,
     ),
     "do_delete_sla_policy": lambda s: Call("delete", f"/sla-policies/{s.sla.pk}", ok=204),
+    "do_add_task": lambda s: Call("post", f"{s.api}/tasks", {"title": "Call back"}, ok=201),
+    "do_update_task": lambda s: Call(
+        "patch", f"{s.api}/tasks/{s.task.pk}", {"title": "Export it"}, ok=200
+    ),
+    "do_check_task": lambda s: Call("patch", f"{s.api}/tasks/{s.task.pk}", {"done": True}, ok=200),
+    "do_delete_task": lambda s: Call("delete", f"{s.api}/tasks/{s.task.pk}", ok=204),
 }
 
 REACHABLE = [
@@ -490,6 +507,8 @@ def expected(user: User, action: str, scene: Scene, call: Call) -> int | str:
 def _send(client: Any, call: Call) -> Any:
     if call.method == "delete":
         return client.delete(call.path)
+    if call.method == "patch":
+        return client.patch(call.path, call.data or {})
     return client.post(call.path, call.data or {})
 
 

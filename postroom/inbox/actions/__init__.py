@@ -80,6 +80,13 @@ from postroom.inbox.actions.status import (
     do_snooze,
     do_wake_snoozed,
 )
+from postroom.inbox.actions.tasks import (
+    do_add_task,
+    do_check_task,
+    do_delete_task,
+    do_fire_due_tasks,
+    do_update_task,
+)
 
 __all__ = [
     "Collision",
@@ -90,6 +97,7 @@ __all__ = [
     "do_add_label",
     "do_add_note",
     "do_add_security_key",
+    "do_add_task",
     "do_add_time_off",
     "do_add_to_inbox",
     "do_apply_macro",
@@ -98,6 +106,7 @@ __all__ = [
     "do_cancel_reminder",
     "do_change_status",
     "do_check_sla",
+    "do_check_task",
     "do_create_api_token",
     "do_create_inbox",
     "do_create_label",
@@ -108,8 +117,10 @@ __all__ = [
     "do_delete_macro",
     "do_delete_rule",
     "do_delete_sla_policy",
+    "do_delete_task",
     "do_disable_two_factor",
     "do_enable_two_factor",
+    "do_fire_due_tasks",
     "do_fire_reminders",
     "do_forget_contact",
     "do_forward",
@@ -148,5 +159,6 @@ __all__ = [
     "do_update_inbox",
     "do_update_label",
     "do_update_profile",
+    "do_update_task",
     "do_wake_snoozed",
 ]

@@ -99,10 +99,12 @@ def do_set_reply_rules(
     auto_ack_body: str = "",
     auto_ack_period_hours: int = 24,
     reopen_on_thanks: bool = False,
+    open_tasks_block_close: bool = False,
 ) -> Inbox:
     """Save how ``inbox`` answers: who may reply while a conversation is assigned, whether
     Reply-To carries the reply token, the acknowledgement of new conversations, and
-    whether a reply that only says thanks reopens a closed or snoozed conversation.
+    whether a reply that only says thanks reopens a closed or snoozed conversation, and
+    whether open tasks keep a conversation from closing.
 
     Every rule is set: one left out takes its default, as in the settings form."""
     require(actor, "do_set_reply_rules", inbox.pk)
@@ -120,6 +122,7 @@ def do_set_reply_rules(
     inbox.auto_ack_body = auto_ack_body
     inbox.auto_ack_period_hours = auto_ack_period_hours
     inbox.reopen_on_thanks = reopen_on_thanks
+    inbox.open_tasks_block_close = open_tasks_block_close
     inbox.save(
         update_fields=[
             "only_assignee_replies",
@@ -129,6 +132,7 @@ def do_set_reply_rules(
             "auto_ack_body",
             "auto_ack_period_hours",
             "reopen_on_thanks",
+            "open_tasks_block_close",
         ]
     )
     record(
@@ -140,6 +144,7 @@ def do_set_reply_rules(
             "reply_address_token": reply_address_token,
             "auto_ack": auto_ack_enabled,
             "reopen_on_thanks": reopen_on_thanks,
+            "open_tasks_block_close": open_tasks_block_close,
         },
     )
     return inbox

@@ -21,6 +21,7 @@ from postroom.inbox.models.message import (
     Note,
 )
 from postroom.inbox.models.retention import LegalHold, RetentionMode, RetentionPolicy
+from postroom.inbox.models.task import Task
 from postroom.inbox.models.version import PageVersion
 
 __all__ = [
@@ -51,4 +52,5 @@ __all__ = [
     "RetentionMode",
     "RetentionPolicy",
     "Status",
+    "Task",
 ]

@@ -40,6 +40,9 @@ class Inbox(models.Model):
     # A customer's reply reopens a closed or snoozed conversation, unless it only says
     # thanks (postroom/core/thanks.py) and this is off.
     reopen_on_thanks = models.BooleanField(default=False)
+    # A conversation with open tasks cannot be closed until they are checked off or
+    # deleted (postroom/inbox/actions/tasks.py).
+    open_tasks_block_close = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("name", "id")

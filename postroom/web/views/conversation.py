@@ -57,6 +57,7 @@ from postroom.inbox.models import (
     Message,
     Priority,
     Status,
+    Task,
 )
 from postroom.inbox.queries import conversation_timeline
 from postroom.mail.queries import cut_short
@@ -282,7 +283,79 @@ def _cancel_reminder(request: HttpRequest, user: User, conversation: Conversatio
     actions.do_cancel_reminder(reminder, actor=user)
 
 
+def _due_from(raw: str, user: User) -> datetime | None:
+    """A due time from ``<input type=datetime-local>`` (the viewer's own time zone), or
+    None when left empty."""
+    if not raw.strip():
+        return None
+    try:
+        due = datetime.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ValidationError({"due_at": _("Pick a date and time.")}) from exc
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
+    return due
+
+
+def _assignee_from(raw: str) -> User | None:
+    """The chosen assignee (whether they may be one is the action's check)."""
+    if not raw:
+        return None
+    found = User.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
+    if found is None:
+        raise ValidationError({"assignee": _("Unknown teammate.")})
+    return found
+
+
+def _task_from(request: HttpRequest, conversation: Conversation) -> Task:
+    number = request.POST.get("task", "")
+    task = (
+        Task.objects.filter(pk=int(number), conversation=conversation).first()
+        if number.isdecimal()
+        else None
+    )
+    if task is None:
+        raise ValidationError({"task": _("That task is not on this conversation.")})
+    task.conversation = conversation  # the one the access check read
+    return task
+
+
+def _add_task(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    post = request.POST
+    actions.do_add_task(
+        conversation,
+        post.get("title", ""),
+        assignee=_assignee_from(post.get("assignee", "")),
+        due_at=_due_from(post.get("due_at", ""), user),
+        actor=user,
+    )
+
+
+def _update_task(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    post = request.POST
+    actions.do_update_task(
+        _task_from(request, conversation),
+        title=post.get("title", ""),
+        assignee=_assignee_from(post.get("assignee", "")),
+        due_at=_due_from(post.get("due_at", ""), user),
+        actor=user,
+    )
+
+
+def _check_task(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    task = _task_from(request, conversation)
+    actions.do_check_task(task, request.POST.get("done") == "1", actor=user)
+
+
+def _delete_task(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    actions.do_delete_task(_task_from(request, conversation), actor=user)
+
+
 HANDLERS: dict[str, Handler] = {
+    "add_task": _add_task,
+    "update_task": _update_task,
+    "check_task": _check_task,
+    "delete_task": _delete_task,
     "macro": _macro,
     "remind": _remind,
     "cancel_reminder": _cancel_reminder,
@@ -349,6 +422,10 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         if isinstance(e.item, Activity)
         for key in ("added", "removed")
         for pk in e.item.data.get(key, [])
+    } | {
+        e.item.data["assignee"]
+        for e in timeline
+        if isinstance(e.item, Activity) and e.item.verb == "task.added" and e.item.data["assignee"]
     }
     people = _people(convo, mentioned, viewer=user)
     can = allowed_actions(level)
@@ -368,6 +445,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     # the page's query count does not depend on who looks.
     macros = list(usable_macros(convo, inbox_ids=places).only("pk", "name"))
     reminders = list(Reminder.objects.filter(conversation=convo, user=user, done_at__isnull=True))
+    tasks = list(Task.objects.filter(conversation=convo).select_related("assignee", "done_by"))
     sla_clocks = list(
         SlaClock.objects.filter(conversation=convo, met_at__isnull=True).select_related("policy")
     )
@@ -379,6 +457,9 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         conversation=convo,
         macros=macros,
         reminders=reminders,
+        tasks=tasks,
+        open_tasks=sum(1 for t in tasks if not t.done),
+        now=clock.now(),
         sla_clocks=sla_clocks,
         timeline=timeline,
         names=people.names,

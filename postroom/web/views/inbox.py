@@ -19,19 +19,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from postroom.automation import sla
+from postroom.core import clock
 from postroom.inbox.access import (
     access_inbox,
     access_inbox_levels,
     access_label,
     visible_labels,
 )
-from postroom.inbox.models import Inbox, Label, PageVersion, Priority, Status
+from postroom.inbox.models import Inbox, Label, PageVersion, Priority, Status, Task
 from postroom.inbox.queries import (
     VIEW_SLUGS,
     VIEWS,
     BadCursor,
     ListRow,
     list_rows,
+    open_tasks_for,
     sidebar_count_values,
 )
 from postroom.web.context import page_context, signed_in_user
@@ -40,6 +42,7 @@ from postroom.web.pagecache import (
     ROWS_MARK,
     cached_fragment,
     cached_page,
+    count_mark,
     page_key,
 )
 
@@ -114,6 +117,19 @@ def _lines(rows: list[ListRow]) -> list[Line]:
             )
         )
     return lines
+
+
+@dataclass(slots=True)
+class MyTask:
+    """One of the viewer's open tasks, above their Mine list."""
+
+    task: Task
+    url: str
+    now: datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.task.due_at is not None and self.task.due_at < self.now
 
 
 @login_required
@@ -194,12 +210,23 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             levels=levels,
             count_marks=True,
             rows=ROWS_MARK,
+            tasks=count_mark("tasks"),
             view=view,
             label=label,
             title=title,
             csrf_token=CSRF_PLACEHOLDER,
         )
         return render(request, "web/inbox.html", context)
+
+    def render_tasks() -> str:
+        # Never stored: a task's change moves no page version, and "overdue" moves with
+        # the clock. One query, on the Mine view only.
+        now = clock.now()
+        tasks = [
+            MyTask(task=t, url=reverse("web:conversation", args=[t.conversation_id]), now=now)
+            for t in open_tasks_for(user, inbox_id)
+        ]
+        return render_to_string("web/inbox.html#my_tasks", {"my_tasks": tasks}, request)
 
     def values() -> dict[str, str]:
         counts = cached_fragment(
@@ -209,6 +236,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         views, per_label = json.loads(counts)
         return {
             "rows": rows,
+            "tasks": render_tasks() if view == "mine" and label is None else "",
             **{f"v:{slug}": str(n) for slug, n in views.items()},
             **{f"l:{pk}": str(n) for pk, n in per_label.items()},
         }

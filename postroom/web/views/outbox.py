@@ -209,6 +209,7 @@ def _rules_fields(post: Any) -> dict[str, Any]:
         "auto_ack_body": post.get("auto_ack_body", ""),
         "auto_ack_period_hours": int(raw) if raw else 24,
         "reopen_on_thanks": post.get("reopen_on_thanks") == "on",
+        "open_tasks_block_close": post.get("open_tasks_block_close") == "on",
     }
 
 
