@@ -143,6 +143,11 @@ def describe(step: dict[str, Any], names: Names) -> str:
             return _("post to the webhook at %(host)s") % {"host": webhook_host(step["url"])}
         case "follow":
             return _("%(name)s follows it") % {"name": names.users.get(step["user"], missing)}
+        case "add_task":
+            return _("add a task for %(name)s: “%(title)s”") % {
+                "name": names.users.get(step["user"], missing),
+                "title": step["title"],
+            }
     return step["kind"]
 
 

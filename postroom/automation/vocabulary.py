@@ -120,6 +120,8 @@ STEPS: dict[str, dict[str, str]] = {
     # A Slack/Mattermost incoming webhook, posted after the run by the webhooks job.
     "webhook": {"url": "url", "body": "text"},
     "follow": {"user": "id"},
+    # A task on the conversation for a person (postroom/inbox/actions/tasks.py).
+    "add_task": {"user": "id", "title": "text"},
 }
 
 # Steps a macro may not take: automatic mail and outside posts are a rule's business

@@ -416,3 +416,25 @@ def test_the_follow_step_only_for_people_who_can_see_it(world):
     run = RuleRun.objects.get(rule=rule)
     assert run.done == ["Bob follows it"]
     assert run.errors == ["Charlie follows it: Charlie cannot see this conversation."]
+
+
+def test_the_add_task_step_gives_a_person_a_task_on_it(world):
+    from postroom.inbox.models import Task
+
+    rule = make_rule(
+        world,
+        steps=[
+            {"kind": "add_task", "user": world.bob.pk, "title": "Refund {{ contact.name }}"},
+            {"kind": "add_task", "user": world.charlie.pk, "title": "Check the bank"},
+        ],
+    )
+    conversation = receive(world, "Refund please")
+    tasks = Task.objects.filter(conversation=conversation)
+    assert list(tasks.values_list("title", "assignee__name", "done_at")) == [
+        ("Refund Vera", "Bob", None)
+    ]
+    run = RuleRun.objects.get(rule=rule)
+    assert run.done == ["add a task for Bob: “Refund {{ contact.name }}”"]
+    assert len(run.errors) == 1 and run.errors[0].startswith("add a task for Charlie: “Check")
+    event = LoggedEvent.objects.get(type="task.added")
+    assert (event.actor_kind, event.actor_id) == ("rule", rule.pk)

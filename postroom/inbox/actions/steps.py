@@ -30,6 +30,7 @@ from postroom.inbox.actions.notes import do_add_note
 from postroom.inbox.actions.notifications import do_add_follower, do_notify_person
 from postroom.inbox.actions.reshape import do_move_conversation
 from postroom.inbox.actions.status import do_change_status, do_set_priority, do_snooze
+from postroom.inbox.actions.tasks import do_add_task
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import Conversation, Inbox, InboxAccess, Label
 
@@ -76,6 +77,10 @@ def take_step(
             do_notify_person(conversation, user, text, email=email, actor=actor)
         case "follow":
             do_add_follower(conversation, User.objects.get(pk=step["user"]), actor=actor)
+        case "add_task":
+            title = render_note(step["title"], conversation)
+            assignee = User.objects.get(pk=step["user"])
+            do_add_task(conversation, title, assignee=assignee, actor=actor)
         case "notify_team":
             return notify_team(conversation, step, actor=actor)
         case "reply_template" | "webhook":

@@ -364,7 +364,7 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
                 ),
                 "",
             ),
-            "value": str(step.get("body", step.get("hours", ""))),
+            "value": str(step.get("body", step.get("title", step.get("hours", "")))),
             "url": step.get("url", ""),
             "channel": step.get("channel", ""),
         }
@@ -513,6 +513,7 @@ def _step_labels(*, rule: bool = True) -> list[tuple[str, str, str]]:
         ("reply_template", _("Reply to the customer automatically (the text below)"), "text"),
         ("webhook", _("Post to a Slack or Mattermost webhook (address; text)"), "url+text"),
         ("follow", _("Make a person follow it"), "user"),
+        ("add_task", _("Add a task (for a person; its title below)"), "user+text"),
     ]
     return [row for row in labels if rule or row[0] not in vocabulary.RULE_ONLY_STEPS]
 
