@@ -9,7 +9,7 @@ the reactor. The reactor's own retry covers failures of the database itself.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +17,7 @@ from django.db import transaction
 from postroom.automation import engine, timers
 from postroom.automation import facts as gather
 from postroom.automation.conditions import Facts, holds
-from postroom.automation.models import AssignmentWait, Rule, RuleRun
+from postroom.automation.models import AssignmentWait, Rule, RuleRun, SlaClock
 from postroom.core import clock
 from postroom.events.models import LoggedEvent
 from postroom.inbox.actions.steps import hand_out, take_step
@@ -115,7 +115,11 @@ def run_time_rules() -> int:
     now = clock.now()
     matched = 0
     for rule in timers.time_rules():
-        for anchor in timers.due_anchors(rule, now):
+        if rule.trigger in timers.SLA_TRIGGERS:
+            anchors = [_clock_anchor(item, rule, now) for item in timers.due_clocks(rule, now)]
+        else:
+            anchors = timers.due_anchors(rule, now)
+        for anchor in anchors:
             with transaction.atomic():
                 found = gather.facts_now(anchor)
                 if found is not None:
@@ -135,3 +139,15 @@ def run_time_rules() -> int:
                     created_at=now,
                 )
     return matched
+
+
+def _clock_anchor(item: SlaClock, rule: Rule, now: datetime) -> LoggedEvent:
+    """An SLA clock as the moment a rule acts on: not stored, only carrying the run's
+    identity (``timers.anchor_id``) and the conversation; the facts are those of now."""
+    return LoggedEvent(
+        pk=timers.anchor_id(item),
+        type=rule.trigger,
+        conversation_id=item.conversation_id,
+        created_at=now,
+        data={"target": item.target},
+    )
