@@ -65,16 +65,17 @@ def anchor_id(clock: SlaClock) -> int:
     return -clock.pk
 
 
-def _home_in(inbox_ids: list[int], column: str) -> Exists:
-    return Exists(Conversation.objects.filter(pk=OuterRef(column), inbox_id__in=inbox_ids))
+def _home_in(inbox_ids: list[int]) -> Exists:
+    return Exists(
+        Conversation.objects.filter(pk=OuterRef("conversation_id"), inbox_id__in=inbox_ids)
+    )
 
 
-def business_cutoffs(
-    field: str, now: datetime, minutes: int, *, ahead: bool = False, column: str
-) -> Q:
+def business_cutoffs(field: str, now: datetime, minutes: int, *, ahead: bool = False) -> Q:
     """``field <= the moment minutes of business time before now`` (``ahead``: after
-    now), each conversation by its home inbox's hours; calendar time for an inbox
-    without hours, or with hours that are never open."""
+    now), each row (an event or a clock) by its conversation's home inbox's hours;
+    calendar time for an inbox without hours, or with hours that are never open. One
+    query whatever the number of inboxes, and exact, so every row it keeps is due."""
     seconds = minutes * 60
     calendar = now + timedelta(seconds=seconds) if ahead else now - timedelta(seconds=seconds)
     by_cutoff: dict[datetime, list[int]] = {}
@@ -90,9 +91,9 @@ def business_cutoffs(
             cutoff = calendar
         by_cutoff.setdefault(cutoff, []).append(row.inbox_id)
         counted.append(row.inbox_id)
-    found = Q(**{f"{field}__lte": calendar}) & ~Q(_home_in(counted, column))
+    found = Q(**{f"{field}__lte": calendar}) & ~Q(_home_in(counted))
     for cutoff, inbox_ids in by_cutoff.items():
-        found |= Q(**{f"{field}__lte": cutoff}) & Q(_home_in(inbox_ids, column))
+        found |= Q(**{f"{field}__lte": cutoff}) & Q(_home_in(inbox_ids))
     return found
 
 
@@ -101,9 +102,7 @@ def due_anchors(rule: Rule, now: datetime) -> list[LoggedEvent]:
     if rule.after_minutes is None or rule.enabled_at is None:
         return []
     if rule.business_hours:
-        old_enough = business_cutoffs(
-            "created_at", now, rule.after_minutes, column="conversation_id"
-        )
+        old_enough = business_cutoffs("created_at", now, rule.after_minutes)
     else:
         old_enough = Q(created_at__lte=now - timedelta(minutes=rule.after_minutes))
     anchors = LoggedEvent.objects.filter(
@@ -157,9 +156,7 @@ def due_clocks(rule: Rule, now: datetime) -> list[SlaClock]:
         return []
     ahead = rule.trigger == "sla.before_due"
     if rule.business_hours:
-        old_enough = business_cutoffs(
-            "due_at", now, rule.after_minutes, ahead=ahead, column="conversation_id"
-        )
+        old_enough = business_cutoffs("due_at", now, rule.after_minutes, ahead=ahead)
     else:
         shift = timedelta(minutes=rule.after_minutes)
         old_enough = Q(due_at__lte=now + shift if ahead else now - shift)

@@ -5,6 +5,7 @@ while the target is unmet."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,6 +16,7 @@ from postroom.core import clock
 from postroom.events.reactors import drain
 from postroom.inbox import actions
 from postroom.inbox.models import Conversation, Priority
+from postroom.schedules.hours import parse_spans
 
 START = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
 
@@ -148,3 +150,38 @@ def test_an_unknown_target_is_refused(world, policy):
     with pytest.raises(ValidationError) as raised:
         sla_rule(world, "sla.before_due", 15, "lunch")
     assert list(raised.value.message_dict) == ["sla_target"]
+
+
+def test_before_due_in_business_hours_counts_the_open_minutes_left(world):
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    friday = datetime(2026, 12, 11, 16, 30, tzinfo=amsterdam)
+    clock.freeze(friday - timedelta(minutes=10))
+    actions.do_set_business_hours(
+        world.support,
+        time_zone="Europe/Amsterdam",
+        week=[parse_spans("09:00-17:00")] * 5 + [[], []],
+        country="NL",
+        actor=world.alice,
+    )
+    actions.do_save_sla_policy(
+        None, inbox=world.support, name="Gold", first_response_minutes=60, actor=world.alice
+    )
+    rule = actions.do_save_rule(
+        None,
+        inbox=world.support,
+        name="45 open minutes left",
+        trigger="sla.before_due",
+        after_minutes=45,
+        business_hours=True,
+        conditions=None,
+        actions=[{"kind": "set_priority", "priority": Priority.URGENT}],
+        enabled=True,
+        actor=world.alice,
+    )
+    clock.freeze(friday)
+    receive(world)  # due on Monday at 09:30: 30 open minutes on Friday, 30 on Monday
+    clock.freeze(friday + timedelta(minutes=14))
+    assert run_time_rules() == 0
+    clock.freeze(friday + timedelta(minutes=15))  # 16:45: 15 + 30 open minutes left
+    assert run_time_rules() == 1
+    assert RuleRun.objects.filter(rule=rule, matched=True).count() == 1
