@@ -62,6 +62,8 @@ def rule_out(rule: Rule) -> RuleOut:
         stop_processing=rule.stop_processing,
         position=rule.position,
         after_minutes=rule.after_minutes,
+        business_hours=rule.business_hours,
+        sla_target=rule.sla_target or None,
         created_at=rule.created_at,
         updated_at=rule.updated_at,
     )
@@ -88,6 +90,8 @@ def _save(request: HttpRequest, rule: Rule | None, payload: RuleIn) -> Rule:
         stop_processing=payload.stop_processing,
         position=payload.position,
         after_minutes=payload.after_minutes,
+        business_hours=payload.business_hours,
+        sla_target=payload.sla_target or "",
         actor=user,
     )
 
@@ -119,7 +123,8 @@ def delete_rule(request: HttpRequest, rule_id: Id, payload: EmptyIn | None = Non
 @router.post("/{rule_id}/dry-run", response={200: DryRunOut, **ACTION_RESPONSES}, summary="Dry run")
 def dry_run_rule(request: HttpRequest, rule_id: Id, payload: DryRunIn | None = None) -> DryRunOut:
     """What the rule, as saved, would have matched and done over the last ``days`` days of
-    the log (rebuilding each conversation's state event by event); changes nothing."""
+    the log (rebuilding each conversation's state event by event); changes nothing.
+    A time-based rule (after.…, sla.…) cannot be dry-run: 422 naming ``trigger``."""
     rule = access_rule(member(request), rule_id)
     result = dry_run(rule, days=payload.days if payload is not None else 7)
     return DryRunOut(

@@ -306,7 +306,10 @@ class PriorityIn(BodyIn):
 
 
 class SnoozeIn(BodyIn):
-    until: datetime = Field(description="ISO 8601 with an offset, in the future.")
+    until: Literal["reply"] | datetime = Field(
+        description="ISO 8601 with an offset, in the future; or “reply”: until the customer "
+        "replies (no wake time; a reply that only says thanks does not wake it)."
+    )
 
 
 class NoteIn(BodyIn):
@@ -485,7 +488,19 @@ class RuleIn(BodyIn):
     )
     position: int | None = Field(default=None, ge=0, le=100_000)
     after_minutes: int | None = Field(
-        default=None, description="For a time-based trigger (after.…): how long after."
+        default=None,
+        description="For a time-based trigger (after.…, sla.…): how long after (or, for "
+        "sla.before_due, before); 1 minute to 90 days.",
+    )
+    business_hours: bool = Field(
+        default=False,
+        description="Time-based triggers: count after_minutes in the business hours of the "
+        "conversation's home inbox (calendar time for an inbox without them).",
+    )
+    sla_target: Literal["first_response", "next_response", "resolution"] | None = Field(
+        default=None,
+        description="SLA triggers (sla.before_due, sla.after_breach): the target they watch; "
+        "omitted: any.",
     )
 
 
@@ -500,6 +515,8 @@ class RuleOut(Schema):
     stop_processing: bool
     position: int
     after_minutes: int | None
+    business_hours: bool
+    sla_target: str | None = Field(description="SLA triggers: the target watched; null: any.")
     created_at: UtcDateTime
     updated_at: UtcDateTime
 

@@ -8,6 +8,8 @@ now sees it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router
@@ -109,8 +111,10 @@ def set_priority(request: HttpRequest, conversation_id: Id, payload: PriorityIn)
 
 @router.post("/{conversation_id}/snooze", response=RESPONSES, summary="Snooze")
 def snooze(request: HttpRequest, conversation_id: Id, payload: SnoozeIn) -> ConversationOut:
-    """Hide the conversation until ``until`` (with an offset, in the future)."""
+    """Hide the conversation until ``until`` (with an offset, in the future), or with
+    ``"reply"`` until the customer replies."""
     user = member(request)
     conversation = access_conversation(user, conversation_id)
-    actions.do_snooze(conversation, payload.until, actor=user)
+    until = payload.until if isinstance(payload.until, datetime) else None
+    actions.do_snooze(conversation, until, actor=user)
     return _current(user, conversation_id)

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from postroom.accounts.models import Team, User
 from postroom.automation import facts as gather
+from postroom.automation import vocabulary
 from postroom.automation.conditions import Facts, holds
 from postroom.automation.models import Rule
 from postroom.core import clock
@@ -124,6 +127,8 @@ def describe(step: dict[str, Any], names: Names) -> str:
             return _("set priority %(p)s") % {"p": Priority(step["priority"]).label}
         case "set_status":
             return _("set status %(s)s") % {"s": Status(step["status"]).label}
+        case "snooze" if step.get("until") == "reply":
+            return _("snooze until the customer replies")
         case "snooze":
             return _("snooze for %(n)d h") % {"n": step["hours"]}
         case "add_note":
@@ -176,6 +181,14 @@ class DryRun:
     truncated: bool = False
 
 
+# Time-based moments (and SLA clocks) are not events of the log, and whether one still
+# held minutes later needs a state the log does not replay: refused rather than an empty
+# (wrong) answer.
+NO_DRY_RUN = gettext_lazy(
+    "A time-based rule cannot be dry-run: its moments are not in the event log."
+)
+
+
 def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
     """What ``rule`` (as saved, enabled or not) would have matched and done over the
     last ``days`` days of the log, with every other enabled rule left as it was.
@@ -184,6 +197,8 @@ def dry_run(rule: Rule, *, days: int, limit: int = DRY_RUN_LIMIT) -> DryRun:
     steps are applied to them as it goes, as a live run would. The others' effects are
     in the log already; a rule ahead of it that stops processing is taken into account.
     """
+    if rule.trigger in vocabulary.TIME_TRIGGERS:
+        raise ValidationError({"trigger": NO_DRY_RUN})
     result = DryRun(days=days)
     since = clock.now() - timedelta(days=days)
     column = order_column()

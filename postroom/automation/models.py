@@ -23,6 +23,10 @@ class Rule(models.Model):
     trigger = models.CharField(max_length=40)
     # For a time-based trigger: how long after its moment (vocabulary.TIME_TRIGGERS).
     after_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Count ``after_minutes`` in the home inbox's business hours instead of calendar time.
+    business_hours = models.BooleanField(default=False)
+    # For an SLA trigger: which target it watches (SlaTarget; empty: any).
+    sla_target = models.CharField(max_length=20, blank=True, default="")
     conditions = models.JSONField(default=dict)  # vocabulary.clean_conditions' normal form
     actions = models.JSONField(default=list)  # vocabulary.clean_steps' normal form
     stop_processing = models.BooleanField(default=False)
@@ -52,6 +56,8 @@ class RuleRun(models.Model):
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The anchor: an event's id, or for an SLA trigger minus the SlaClock's id (clocks
+    # are not events; ids of both are positive, so the two never meet).
     event = models.BigIntegerField()
     done = models.JSONField(default=list)  # descriptions of the steps taken
     errors = models.JSONField(default=list)

@@ -22,6 +22,7 @@ from postroom.automation.models import (
     AssignmentWait,
     Rule,
     RuleRun,
+    SlaClock,
     WebhookDelivery,
     WebhookState,
 )
@@ -128,7 +129,11 @@ def run_time_rules() -> int:
     now = clock.now()
     matched = 0
     for rule in timers.time_rules():
-        for anchor in timers.due_anchors(rule, now):
+        if rule.trigger in timers.SLA_TRIGGERS:
+            anchors = [_clock_anchor(item, rule, now) for item in timers.due_clocks(rule, now)]
+        else:
+            anchors = timers.due_anchors(rule, now)
+        for anchor in anchors:
             with transaction.atomic():
                 found = gather.facts_now(anchor)
                 if found is not None:
@@ -136,6 +141,7 @@ def run_time_rules() -> int:
                     in_scope = rule.inbox_id is None or rule.inbox_id in facts.inbox_ids
                     if engine.uses([rule], "business_hours"):
                         facts = engine.with_business_hours(facts, conversation.inbox, now)
+                    facts = engine.with_extras(facts, [rule])  # headers, language
                     if in_scope and holds(rule.conditions, facts):
                         run(rule, conversation, facts, anchor)
                         matched += 1
@@ -219,3 +225,15 @@ def _record_webhook(delivery: WebhookDelivery, outcome: webhooks.Outcome, now: d
                 f"post to the webhook at {host}: failed after {tries}: {outcome.answer[:200]}",
             ]
             run.save(update_fields=["errors"])
+
+
+def _clock_anchor(item: SlaClock, rule: Rule, now: datetime) -> LoggedEvent:
+    """An SLA clock as the moment a rule acts on: not stored, only carrying the run's
+    identity (``timers.anchor_id``) and the conversation; the facts are those of now."""
+    return LoggedEvent(
+        pk=timers.anchor_id(item),
+        type=rule.trigger,
+        conversation_id=item.conversation_id,
+        created_at=now,
+        data={"target": item.target},
+    )

@@ -33,13 +33,20 @@ EVENT_TRIGGERS: dict[str, Any] = {
 }
 
 # Time-based: the rule's ``after_minutes`` after a moment, if it still holds then
-# (postroom.automation.timers). Counted in calendar time.
+# (postroom.automation.timers). Counted in calendar time, or in the home inbox's
+# business hours when the rule says so (``Rule.business_hours``).
 TIME_TRIGGERS: dict[str, Any] = {
     "after.created": _("Some time after the conversation was created"),
     "after.customer_message": _("Some time after the last customer message"),
     "after.waiting_on_us": _("Some time waiting on us (a customer message not answered)"),
     "after.pending": _("Some time pending"),
+    # ``after_minutes`` before an unmet SLA target is due, or after it was missed (of
+    # ``Rule.sla_target``'s kind, or any): once per clock.
+    "sla.before_due": _("Some time before a reply-time target is due"),
+    "sla.after_breach": _("Some time after a reply-time target was missed"),
 }
+SLA_TRIGGERS = ("sla.before_due", "sla.after_breach")
+SLA_TARGETS = ("first_response", "next_response", "resolution")  # SlaTarget's values
 
 TRIGGERS: dict[str, Any] = {**EVENT_TRIGGERS, **TIME_TRIGGERS}
 MAX_AFTER_MINUTES = 60 * 24 * 90
@@ -166,6 +173,17 @@ def clean_after(trigger: str, raw: object) -> int | None:
     return raw
 
 
+def clean_sla_target(trigger: str, raw: object) -> str:
+    """The SLA target kind an SLA trigger watches ("" any); "" for other triggers."""
+    if trigger not in SLA_TRIGGERS or raw in (None, ""):
+        return ""
+    if raw not in SLA_TARGETS:
+        raise ValidationError(
+            {"sla_target": _("Choose first_response, next_response, resolution or none (any).")}
+        )
+    return str(raw)
+
+
 def _group(raw: object, where: str, depth: int, counter: list[int]) -> dict[str, Any]:
     if not isinstance(raw, dict) or set(raw) != {"match", "conditions"}:
         raise ValidationError({where: _("A group has “match” (all or any) and “conditions”.")})
@@ -268,6 +286,11 @@ def _id(value: object, where: str) -> int:
 def _step(raw: object, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict) or raw.get("kind") not in STEPS:
         raise ValidationError({f"{where}.kind": _("Unknown action.")})
+    if raw["kind"] == "snooze" and "until" in raw:
+        # "Until the customer replies": no wake time (``hours`` is for a timed snooze).
+        if set(raw) != {"kind", "until"} or raw["until"] != "reply":
+            raise ValidationError({f"{where}.until": _("“reply”, without hours.")})
+        return {"kind": "snooze", "until": "reply"}
     arguments = STEPS[raw["kind"]]
     unknown = set(raw) - {"kind"} - set(arguments)
     if unknown:

@@ -136,10 +136,17 @@ ConversationCreated.__doc__ = (
 
 StatusChanged = TypedDict(
     "StatusChanged",
-    {"from": str, "to": str, "until": NotRequired[str], "reason": NotRequired[str]},
+    {
+        "from": str,
+        "to": str,
+        "until": NotRequired[str],
+        "until_reply": NotRequired[bool],
+        "reason": NotRequired[str],
+    },
 )
 StatusChanged.__doc__ = (
-    "Status moved (open, pending, closed, snoozed until a time, spam, trash), "
+    "Status moved (open, pending, closed, snoozed until a time or (``until_reply``) until "
+    "the customer replies, spam, trash), "
     "including reopening by a customer's reply and waking from snooze."
 )
 

@@ -273,6 +273,39 @@ def add_business_seconds(hours: Hours | None, start: datetime, seconds: int) -> 
     raise AssertionError("unreachable: _forward ends by raising")
 
 
+def _backward(hours: Hours, end: datetime) -> Iterator[Interval]:
+    """Open stretches before ``end``, latest first, for ever; NeverOpen after the horizon
+    without any."""
+    day = end.astimezone(hours.zone).date() + timedelta(days=1)
+    quiet = 0
+    while quiet <= HORIZON_DAYS:
+        quiet += 1
+        if not hours.closed_on(day):
+            for low, high in reversed(day_intervals(hours.zone, hours.week, day)):
+                if low < end:
+                    quiet = 0
+                    yield low, min(high, end)
+        day -= timedelta(days=1)
+    raise NeverOpen(f"no open time within {HORIZON_DAYS} days before {end.isoformat()}")
+
+
+def subtract_business_seconds(hours: Hours | None, end: datetime, seconds: int) -> datetime:
+    """The latest moment from which ``seconds`` of open time have passed by ``end`` (a
+    time trigger's cutoff: a moment at or before it is old enough). ``end`` itself for
+    0; NeverOpen if there is not that much open time before ``end``."""
+    _check_aware(end)
+    if seconds < 0:
+        raise ValueError("seconds must not be negative")
+    if hours is None or seconds == 0:
+        return end - timedelta(seconds=seconds)
+    left = timedelta(seconds=seconds)
+    for low, high in _backward(hours, end):
+        if high - low >= left:
+            return high - left
+        left -= high - low
+    raise AssertionError("unreachable: _backward ends by raising")
+
+
 def next_open(hours: Hours | None, at: datetime) -> datetime:
     """``at`` if open then, else the moment it next opens; NeverOpen if it does not."""
     _check_aware(at)

@@ -233,3 +233,39 @@ def test_the_editor_offers_only_the_labels_the_person_sees(world):
     page = client.get("/admin/inboxes/support/rules/new/").content.decode()
     assert f'value="label:{world.billing.pk}"' in page
     assert f'value="label:{secret.pk}"' not in page
+
+
+def test_a_business_hours_sla_rule_through_the_api_and_no_dry_run(world, api):
+    body = {
+        **REFUNDS,
+        "trigger": "sla.before_due",
+        "after_minutes": 15,
+        "business_hours": True,
+        "sla_target": "first_response",
+    }
+    created = api["alice"].post("/rules", body)
+    assert created.status_code == 201, created.content
+    out = created.json()
+    assert (out["business_hours"], out["sla_target"], out["after_minutes"]) == (
+        True,
+        "first_response",
+        15,
+    )
+    rule = Rule.objects.get()
+    assert (rule.business_hours, rule.sla_target) == (True, "first_response")
+    refused = api["alice"].post(f"/rules/{rule.pk}/dry-run", {"days": 7})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["msg"] == (
+        "A time-based rule cannot be dry-run: its moments are not in the event log."
+    )
+    plain = api["alice"].post("/rules", REFUNDS).json()
+    assert (plain["business_hours"], plain["sla_target"]) == (False, None)
+
+
+def test_snoozing_until_the_customer_replies_through_the_api(world, api):
+    conversation = world.bob_conversation
+    response = api["bob"].post(f"/conversations/{conversation.pk}/snooze", {"until": "reply"})
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["snoozed_until"]) == ("snoozed", None)
+    wrong = api["bob"].post(f"/conversations/{conversation.pk}/snooze", {"until": "later"})
+    assert wrong.status_code == 422

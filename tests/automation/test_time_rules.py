@@ -114,3 +114,25 @@ def test_a_time_trigger_needs_its_minutes(world):
     with pytest.raises(ValidationError) as caught:
         time_rule(world, "after.pending", 0)
     assert list(caught.value.message_dict) == ["after_minutes"]
+
+
+def test_a_time_rule_asks_the_language_of_the_message(world, now):
+    dutch = {"field": "language", "operator": "is", "value": "nl"}
+    time_rule(
+        world, "after.customer_message", 30, conditions={"match": "all", "conditions": [dutch]}
+    )
+    later(1)
+    nl = receive(
+        world,
+        subject="Factuur",
+        text="Goedemorgen, ik heb mijn factuur nog niet ontvangen. Kunt u die opnieuw sturen?",
+    )
+    en = receive(
+        world,
+        subject="Invoice",
+        text="Good morning, I have not received my invoice yet. Could you send it again?",
+    )
+    later(30)
+    assert run_time_rules() == 1
+    assert Conversation.objects.get(pk=nl.pk).priority == Priority.URGENT
+    assert Conversation.objects.get(pk=en.pk).priority == Priority.NORMAL

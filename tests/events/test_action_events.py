@@ -294,6 +294,26 @@ def test_snooze(world, now):
     assert log.verbs == ["conversation.snoozed"]
 
 
+def test_snooze_until_the_customer_replies(world, now):
+    w, convo = world, world.bob_conversation
+    with written() as log:
+        actions.do_snooze(convo, None, actor=w.bob)
+    assert log.tuples == [
+        ev(
+            "conversation.status",
+            w.bob,
+            w.support,
+            convo,
+            {"from": "open", "to": "snoozed", "until_reply": True},
+        )
+    ]
+    assert log.verbs == ["conversation.snoozed"]
+    # No wake time: the wake-up job, however late, leaves it alone and says nothing.
+    with written() as log:
+        assert actions.do_wake_snoozed(now + timedelta(days=3650)) == 0
+    assert log.tuples == []
+
+
 def test_wake_snoozed_is_the_systems(world, now):
     w, convo = world, world.bob_conversation
     actions.do_snooze(convo, now + timedelta(hours=1), actor=w.bob)

@@ -24,6 +24,7 @@ from postroom.schedules.hours import (
     next_open,
     parse_spans,
     public_holidays,
+    subtract_business_seconds,
 )
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -300,6 +301,31 @@ def test_adding_the_open_time_between_two_moments_lands_on_the_second(case):
     # up to it brings one back to it exactly.
     if end > start and is_open(hours, end) and is_open(hours, end - MINUTE):
         assert add_business_seconds(hours, start, business_seconds(hours, start, end)) == end
+
+
+@BOUNDED
+@given(ranges())
+def test_subtracting_the_open_time_between_two_moments_lands_on_the_first(case):
+    hours, start, end = case
+    # The mirror image: for a ``start`` inside open time (open then and a minute
+    # after), the open time up to ``end`` counted back from ``end`` is ``start``, and
+    # every earlier moment has at least that much open time before ``end``.
+    seconds = business_seconds(hours, start, end)
+    if seconds and is_open(hours, start) and is_open(hours, start + MINUTE):
+        cutoff = subtract_business_seconds(hours, end, seconds)
+        assert cutoff == start
+        assert business_seconds(hours, cutoff - MINUTE, end) >= seconds
+        assert business_seconds(hours, cutoff + timedelta(seconds=1), end) < seconds
+
+
+def test_subtracting_business_time_skips_the_weekend_and_a_holiday():
+    hours = office(AMSTERDAM, Span(9 * 60, 17 * 60), weekend=False, country="NL")
+    # Tuesday 7 April 2026 10:30, two open hours back: 1.5 h on Tuesday, then Easter
+    # Monday, the weekend and Good Friday (all closed), so Thursday 2 April 16:30.
+    end = local(AMSTERDAM, 2026, 4, 7, 10, 30)
+    assert subtract_business_seconds(hours, end, 2 * HOUR) == local(AMSTERDAM, 2026, 4, 2, 16, 30)
+    assert subtract_business_seconds(None, end, 90) == end - timedelta(seconds=90)
+    assert subtract_business_seconds(hours, end, 0) == end
 
 
 @BOUNDED

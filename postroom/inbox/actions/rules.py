@@ -106,6 +106,8 @@ def do_save_rule(
     stop_processing: bool = False,
     position: int | None = None,
     after_minutes: int | None = None,
+    business_hours: bool = False,
+    sla_target: object = "",
     actor: Actor,
 ) -> Rule:
     """Create (``rule`` None) or change a rule. A rule moved between inboxes needs
@@ -126,6 +128,9 @@ def do_save_rule(
     rule.name = name
     rule.trigger = trigger
     rule.after_minutes = vocabulary.clean_after(trigger, after_minutes)
+    # Counting in business hours means something for time-based triggers only.
+    rule.business_hours = bool(business_hours) and trigger in vocabulary.TIME_TRIGGERS
+    rule.sla_target = vocabulary.clean_sla_target(trigger, sla_target)
     rule.conditions = conditions
     rule.actions = steps
     if enabled and not rule.enabled:

@@ -24,6 +24,7 @@ def _set_status(
     actor: Actor,
     snoozed_until: datetime | None = None,
     verb: str = "conversation.status",
+    until_reply: bool = False,
 ) -> None:
     previous = conversation.status
     conversation.status = status
@@ -33,6 +34,8 @@ def _set_status(
     data: dict[str, object] = {"from": previous, "to": status}
     if snoozed_until is not None:
         data["until"] = snoozed_until.isoformat()
+    elif until_reply:
+        data["until_reply"] = True
     record(verb, actor=actor, conversation=conversation, data=data, event="conversation.status")
 
 
@@ -51,9 +54,16 @@ def do_change_status(conversation: Conversation, status: str, *, actor: Actor) -
 
 
 @transaction.atomic
-def do_snooze(conversation: Conversation, until: datetime, *, actor: Actor) -> None:
-    """Hide the conversation until ``until``; it comes back open then, or on a customer reply."""
+def do_snooze(conversation: Conversation, until: datetime | None, *, actor: Actor) -> None:
+    """Hide the conversation until ``until``; it comes back open then, or on a customer
+    reply. ``None``: until the customer replies (no wake time: the wake-up job never
+    sees it; a reply that only says thanks does not wake it, as for a timed snooze)."""
     require_on(actor, "do_snooze", conversation)
+    if until is None:
+        _set_status(
+            conversation, Status.SNOOZED, actor=actor, verb="conversation.snoozed", until_reply=True
+        )
+        return
     if until.tzinfo is None:
         raise ValidationError({"until": _("The time needs a time zone.")})
     if until <= clock.now():

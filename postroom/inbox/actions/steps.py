@@ -66,6 +66,8 @@ def take_step(
             do_set_priority(conversation, step["priority"], actor=actor)
         case "set_status":
             do_change_status(conversation, step["status"], actor=actor)
+        case "snooze" if step.get("until") == "reply":
+            do_snooze(conversation, None, actor=actor)
         case "snooze":
             do_snooze(conversation, clock.now() + timedelta(hours=step["hours"]), actor=actor)
         case "add_note":

@@ -157,6 +157,9 @@ def _priority(request: HttpRequest, user: User, conversation: Conversation) -> N
 
 def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> None:
     raw = request.POST.get("until", "")
+    if raw == "reply":  # "Until they reply": no wake time
+        actions.do_snooze(conversation, None, actor=user)
+        return
     try:
         until = datetime.fromisoformat(raw)
     except ValueError as exc:

@@ -83,6 +83,7 @@ class Line:
     # When a snoozed conversation wakes: absolute, like every time in a cached part (the
     # page may be served hours later); app.js shows it relative to the viewer's clock.
     wakes: Stamp | None
+    until_reply: bool  # snoozed with no wake time: until the customer replies
     # The nearest reply-time target: when it is due, and the state the SLA job wrote.
     sla: Stamp | None = None
     sla_state: str = ""  # "", "soon" or "overdue"
@@ -108,6 +109,7 @@ def _lines(rows: list[ListRow]) -> list[Line]:
                 priority=priorities.get(row.priority, ""),
                 at=_stamp(row.last_activity_at, months),
                 wakes=_stamp(wakes, months) if wakes is not None else None,
+                until_reply=row.status == Status.SNOOZED and row.snoozed_until is None,
                 sla=_stamp(target.due_at, months) if target is not None else None,
                 sla_state=(
                     ("overdue" if target.overdue else "soon" if target.soon else "")

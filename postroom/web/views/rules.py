@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from postroom.accounts.models import Role, Team, User
 from postroom.automation import vocabulary
-from postroom.automation.engine import dry_run
-from postroom.automation.models import Macro, Rule, RuleRun, SlaPolicy
+from postroom.automation.engine import NO_DRY_RUN, dry_run
+from postroom.automation.models import Macro, Rule, RuleRun, SlaPolicy, SlaTarget
 from postroom.inbox import actions
 from postroom.inbox.access import rule_scope, visible_labels
 from postroom.inbox.models import Inbox, InboxAccess, Priority, Status
@@ -88,6 +88,8 @@ def _save(request: HttpRequest, rule: Rule, inbox: Inbox | None, change: dict[st
         "stop_processing": rule.stop_processing,
         "position": rule.position,
         "after_minutes": rule.after_minutes,
+        "business_hours": rule.business_hours,
+        "sla_target": rule.sla_target,
         **change,
     }
     try:
@@ -144,6 +146,8 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
                 enabled=post.get("enabled") == "on",
                 stop_processing=post.get("stop_processing") == "on",
                 after_minutes=_minutes(post.get("after_minutes", "")),
+                business_hours=post.get("business_hours") == "on",
+                sla_target=post.get("sla_target", ""),
                 actor=user,
             )
         except ValidationError as error:
@@ -161,7 +165,10 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
         form = _form_from_rule(rule) if rule is not None else _empty_form()
         days = request.GET.get("dry_run", "")
         if rule is not None and days.isdecimal():
-            planned = dry_run(rule, days=int(days) if int(days) in DRY_RUN_DAYS else 7)
+            try:
+                planned = dry_run(rule, days=int(days) if int(days) in DRY_RUN_DAYS else 7)
+            except ValidationError as error:  # a time-based rule: said so, not an empty list
+                _report(request, error)
     runs = (
         list(RuleRun.objects.filter(rule=rule, matched=True).select_related("conversation")[:50])
         if rule
@@ -178,6 +185,10 @@ def editor(request: HttpRequest, slug: str | None = None, pk: int | None = None)
         days_choices=DRY_RUN_DAYS,
         triggers=list(vocabulary.EVENT_TRIGGERS.items()),
         time_triggers=list(vocabulary.TIME_TRIGGERS.items()),
+        sla_triggers=vocabulary.SLA_TRIGGERS,
+        time_trigger_names=list(vocabulary.TIME_TRIGGERS),
+        sla_targets=[(t.value, t.label) for t in SlaTarget],
+        no_dry_run=NO_DRY_RUN,
         fields=_field_choices(),
         operators=_operator_labels(),
         picks=_picks(inbox, user),
@@ -220,12 +231,19 @@ def read_editor(post: QueryDict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return conditions, read_steps(post)
 
 
+# The editor's own name for {"kind": "snooze", "until": "reply"}: one row kind per choice.
+UNTIL_REPLY = "snooze_until_reply"
+
+
 def read_steps(post: QueryDict) -> list[dict[str, Any]]:
     """The step rows (``s0-kind``, ``s0-pick``, ``s0-value`` …) as steps."""
     steps: list[dict[str, Any]] = []
     for s in _indices(post, "s", "-kind"):
         kind = post.get(f"s{s}-kind", "")
         if not kind:
+            continue
+        if kind == UNTIL_REPLY:
+            steps.append({"kind": "snooze", "until": "reply"})
             continue
         step: dict[str, Any] = {"kind": kind}
         for argument, kind_of in vocabulary.STEPS.get(kind, {}).items():
@@ -342,6 +360,8 @@ def _form_from_rule(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "trigger": rule.trigger,
         "after_minutes": rule.after_minutes or "",
+        "business_hours": rule.business_hours,
+        "sla_target": rule.sla_target,
         "enabled": rule.enabled,
         "stop_processing": rule.stop_processing,
         "match": match,
@@ -355,7 +375,7 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Saved steps as editor rows, and blank rows to add more."""
     rows = [
         {
-            "kind": step["kind"],
+            "kind": UNTIL_REPLY if step.get("until") == "reply" else step["kind"],
             "pick": next(
                 (
                     f"{name}:{step[name]}"
@@ -382,6 +402,8 @@ def _empty_form() -> dict[str, Any]:
         "name": "",
         "trigger": "message.received",
         "after_minutes": "",
+        "business_hours": False,
+        "sla_target": "",
         "enabled": False,
         "stop_processing": False,
         "match": "all",
@@ -420,6 +442,8 @@ def _form_from_post(post: QueryDict) -> dict[str, Any]:
         "name": post.get("name", ""),
         "trigger": post.get("trigger", ""),
         "after_minutes": post.get("after_minutes", ""),
+        "business_hours": post.get("business_hours") == "on",
+        "sla_target": post.get("sla_target", ""),
         "enabled": post.get("enabled") == "on",
         "stop_processing": post.get("stop_processing") == "on",
         "match": post.get("match", "all"),
@@ -506,6 +530,7 @@ def _step_labels(*, rule: bool = True) -> list[tuple[str, str, str]]:
         ("set_priority", _("Set priority"), "priority"),
         ("set_status", _("Set status"), "status"),
         ("snooze", _("Snooze for hours"), "hours"),
+        (UNTIL_REPLY, _("Snooze until the customer replies"), ""),
         ("add_note", _("Add a note ({{ contact.name }}, {{ contact.email }} …)"), "text"),
         ("move", _("Move to inbox"), "inbox"),
         ("notify", _("Notify (a person; the text below)"), "user+text+channel"),

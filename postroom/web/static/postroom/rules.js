@@ -58,11 +58,13 @@
 
   function triggerRow(form) {
     const trigger = form.querySelector("select.trigger");
-    const after = form.querySelector("label.after");
-    if (!trigger || !after) return;
+    const after = form.querySelectorAll("label.after");
+    const target = form.querySelector("label.sla-target");
+    if (!trigger || !after.length) return;
     const update = () => {
       const chosen = trigger.selectedOptions[0];
-      after.hidden = !(chosen && chosen.dataset.time);
+      for (const label of after) label.hidden = !(chosen && chosen.dataset.time);
+      if (target) target.hidden = !(chosen && chosen.dataset.sla);
     };
     trigger.addEventListener("change", update);
     update();
