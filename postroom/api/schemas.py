@@ -16,10 +16,12 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PlainSerializer,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from postroom.core.text import text_problem
@@ -310,6 +312,17 @@ class SnoozeIn(BodyIn):
         description="ISO 8601 with an offset, in the future; or “reply”: until the customer "
         "replies (no wake time; a reply that only says thanks does not wake it)."
     )
+
+    # One error naming ``until``, not one per member of the union.
+    @field_validator("until", mode="wrap")
+    @classmethod
+    def _one_error(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except PydanticValidationError as exc:
+            raise PydanticCustomError(
+                "datetime_or_reply", "A date and time (ISO 8601, with an offset), or “reply”."
+            ) from exc
 
 
 class NoteIn(BodyIn):

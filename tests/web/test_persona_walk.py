@@ -247,6 +247,10 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
     "/me/shifts": (lambda w: "/me/shifts", SIGNED_IN_ONLY),
+    "/conversations/{conversation_id}/tasks": (
+        lambda w: f"/conversations/{w.sales_conversation.pk}/tasks",
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
     "/conversations/{conversation_id}/macros": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/macros",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
