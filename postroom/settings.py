@@ -326,6 +326,9 @@ POSTROOM_IMAGE_PROXY_MAX_BYTES = env_int(
 )
 POSTROOM_IMAGE_PROXY_TIMEOUT = env_int("POSTROOM_IMAGE_PROXY_TIMEOUT", 10, minimum=1)
 POSTROOM_IMAGE_PROXY_ALLOW = env_list("POSTROOM_IMAGE_PROXY_ALLOW", [])
+# Rules' webhooks post only to public addresses, and to these hosts (a chat server on the
+# team's own network): host names or addresses, each optionally with :port.
+POSTROOM_WEBHOOK_ALLOW = env_list("POSTROOM_WEBHOOK_ALLOW", [])
 
 # Conversations in the trash are purged after this many days.
 POSTROOM_TRASH_RETENTION_DAYS = env_int("POSTROOM_TRASH_RETENTION_DAYS", 30, minimum=1)

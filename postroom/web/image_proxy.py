@@ -34,6 +34,8 @@ from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 from urllib3.exceptions import HTTPError, TimeoutError
 
+from postroom.core.addresses import Address, allowed_by, is_public_address
+
 MAX_REDIRECTS = 3
 USER_AGENT = "Postroom image proxy"
 # What browsers render as an image; SVG is a document that can run script.
@@ -53,13 +55,6 @@ IMAGE_TYPES = frozenset(
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _SIGNING_SALT = "postroom.web.image_proxy"  # keys these signatures apart from all others
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# Not covered by every Python's ``is_global`` alike, so named here too.
-_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix, embeds IPv4
-_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class Refused(Exception):
@@ -93,48 +88,10 @@ def signature_matches(message_id: int, url: str, signature: str) -> bool:
 # --- address vetting ----------------------------------------------------------------
 
 
-def is_public_address(address: Address) -> bool:
-    """True only for an address on the public internet: not loopback, private,
-    link-local, multicast, reserved, unspecified, shared (100.64/10), site-local, nor
-    an IPv6 form that carries such an IPv4 address (mapped, 6to4, NAT64) or tunnels to
-    one that cannot be checked (Teredo)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return is_public_address(address.ipv4_mapped)
-        if address.sixtofour is not None:
-            return is_public_address(address.sixtofour)
-        if address in _NAT64:
-            return is_public_address(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-        if address.teredo is not None or address in _LOCAL_NAT64 or address.is_site_local:
-            return False
-    elif address in _SHARED_ADDRESS_SPACE:
-        return False
-    return address.is_global and not (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
-
-
 def _allowed_despite_rules(host: str, address: Address, port: int) -> bool:
-    """POSTROOM_IMAGE_PROXY_ALLOW: host names or addresses, each optionally with
-    ``:port`` (``[v6]:port``), let through although not public (tests, development)."""
-    names = {host.lower(), str(address), f"[{address}]"}
-    for entry in settings.POSTROOM_IMAGE_PROXY_ALLOW:
-        entry = entry.lower()
-        bare, _, entry_port = entry.rpartition(":") if _has_port(entry) else (entry, "", "")
-        if bare in names and (not entry_port or entry_port == str(port)):
-            return True
-    return False
-
-
-def _has_port(entry: str) -> bool:
-    if entry.startswith("["):
-        return "]:" in entry
-    return entry.count(":") == 1
+    """POSTROOM_IMAGE_PROXY_ALLOW lets these through although not public (tests,
+    development)."""
+    return allowed_by(settings.POSTROOM_IMAGE_PROXY_ALLOW, host, address, port)
 
 
 def vetted_address(host: str, port: int) -> Address:

@@ -36,6 +36,12 @@ class Hook:
     url: str = ""
 
 
+@pytest.fixture(autouse=True)
+def local_hooks_allowed(settings) -> None:
+    # The test's hook listens on this machine, which webhooks may not reach unless listed.
+    settings.POSTROOM_WEBHOOK_ALLOW = ["127.0.0.1"]
+
+
 @pytest.fixture
 def hook() -> Iterator[Hook]:
     state = Hook()
@@ -56,7 +62,7 @@ def hook() -> Iterator[Hook]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_port}/hooks/T000/B000/secret"
     yield state
@@ -167,6 +173,29 @@ def test_a_removed_hook_fails_at_once(world, hook, frozen):  # noqa: F811
     host = hook.url.split("/")[2]
     assert RuleRun.objects.get(rule=rule).errors == [
         f"post to the webhook at {host}: failed after 1 attempt: HTTP 404 boom"
+    ]
+
+
+@pytest.mark.parametrize("allow", [[], ["chat.example.test"], ["127.0.0.1:1"]])
+def test_a_hook_off_the_public_internet_is_refused_unless_allowed(
+    world,
+    hook,
+    frozen,  # noqa: F811
+    settings,
+    allow,
+):
+    settings.POSTROOM_WEBHOOK_ALLOW = allow
+    rule = webhook_rule(world, hook)
+    receive(world, "Refund please")
+    assert deliver_webhooks() == 1
+    assert hook.posts == []  # nothing reached the machine's own address
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts) == (WebhookState.FAILED, 1)
+    host = hook.url.split("/")[2]
+    assert RuleRun.objects.get(rule=rule).errors == [
+        f"post to the webhook at {host}: failed after 1 attempt: not posted: 127.0.0.1 is not "
+        "on the public internet (127.0.0.1); an administrator can allow it with "
+        "POSTROOM_WEBHOOK_ALLOW"
     ]
 
 
