@@ -7,6 +7,7 @@ same way by construction.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -44,13 +45,108 @@ class Facts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+Predicate = Callable[[Facts], bool]
+
+
 def holds(group: dict[str, Any], facts: Facts) -> bool:
     """Evaluate a group in normal form (``vocabulary.clean_conditions``)."""
-    results = (
-        holds(item, facts) if "match" in item else _condition(item, facts)
-        for item in group["conditions"]
-    )
-    return all(results) if group["match"] == "all" else any(results)
+    return compile_group(group)(facts)
+
+
+def compile_group(group: dict[str, Any]) -> Predicate:
+    """The group as one function of the facts. Reading the group's structure, folding
+    its values' case and picking each operator happen here, once per rule version
+    (``engine.predicate`` caches the result), not once per event and rule."""
+    parts = [
+        compile_group(item) if "match" in item else _compile(item) for item in group["conditions"]
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    every = group["match"] == "all"
+    if len(parts) == 2:  # the common shape: no generator for two tests
+        first, second = parts
+        if every:
+            return lambda facts: first(facts) and second(facts)
+        return lambda facts: first(facts) or second(facts)
+    if every:
+        return lambda facts: all(part(facts) for part in parts)
+    return lambda facts: any(part(facts) for part in parts)
+
+
+def _compile(item: dict[str, Any]) -> Predicate:
+    """One condition as a function. The fields the most rules ask about get a test with
+    the value prepared; the rest are read as ``_condition`` reads them."""
+    name, operator, value = item["field"], item["operator"], item["value"]
+    match name:
+        case "from":
+            test = _address_test(operator, value)
+            return lambda facts: test((facts.from_address,))
+        case "to":
+            test = _address_test(operator, value)
+            return lambda facts: test(facts.to)
+        case "cc":
+            test = _address_test(operator, value)
+            return lambda facts: test(facts.cc)
+        case "contact_email":
+            test = _address_test(operator, value)
+            return lambda facts: test((facts.contact_email,) if facts.contact_email else ())
+        case "subject":
+            text = _text_test(operator, value)
+            return lambda facts: text(facts.subject)
+        case "body":
+            text = _text_test(operator, value)
+            return lambda facts: text(facts.body)
+        case "contact_name":
+            text = _text_test(operator, value)
+            return lambda facts: text(facts.contact_name)
+        case "label" if operator == "includes":
+            return lambda facts: value in facts.labels
+        case "priority" if operator == "at_least":
+            return lambda facts: facts.priority >= value
+        case "kind" if operator == "is":
+            return lambda facts: facts.kind == value
+        case "assignee" if operator == "includes":
+            return lambda facts: value in facts.assignees
+    return lambda facts: _condition(item, facts)
+
+
+def _text_test(operator: str, value: str) -> Callable[[str], bool]:
+    """``_text`` with the value prepared: the pattern compiled, the case folded. The
+    text's own folding is shared between rules through ``_folded``."""
+    if operator == "matches":
+        search = _compiled(value).search
+        return lambda text: search(text) is not None
+    wanted = value.casefold()
+    match operator:
+        case "contains":
+            return lambda text: wanted in _folded(text)
+        case "not_contains":
+            return lambda text: wanted not in _folded(text)
+        case "starts_with":
+            return lambda text: _folded(text).startswith(wanted)
+    return lambda text: _text(text, operator, value)
+
+
+def _address_test(operator: str, value: str) -> Callable[[tuple[str, ...]], bool]:
+    if operator == "domain_is":
+        domain = value.casefold().lstrip("@")
+        suffix = "." + domain
+
+        def in_domain(addresses: tuple[str, ...]) -> bool:
+            for address in addresses:
+                folded = _folded(address)
+                if folded.rpartition("@")[2] == domain or folded.endswith(suffix):
+                    return True
+            return False
+
+        return in_domain
+    return lambda addresses: _addresses(addresses, operator, value)
+
+
+@lru_cache(maxsize=256)
+def _folded(text: str) -> str:
+    # One event's subject and body are asked about by many rules: fold them once.
+    return text.casefold()
 
 
 def _condition(item: dict[str, Any], facts: Facts) -> bool:

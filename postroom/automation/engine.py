@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from postroom.accounts.models import Team, User
 from postroom.automation import facts as gather
 from postroom.automation import vocabulary
-from postroom.automation.conditions import Facts, holds
+from postroom.automation.conditions import Facts, Predicate, compile_group
 from postroom.automation.models import Rule
 from postroom.core import clock
 from postroom.events.log import order_column
@@ -55,11 +55,30 @@ def decide(rules: list[Rule], event: LoggedEvent, facts: Facts, *, live: bool = 
             continue
         if rule.inbox_id is not None and rule.inbox_id not in facts.inbox_ids:
             continue
-        if holds(rule.conditions, facts):
+        if predicate(rule)(facts):
             chosen.append(rule)
             if rule.stop_processing:
                 break
     return chosen
+
+
+_PREDICATES: dict[int, tuple[dict[str, Any], Predicate]] = {}
+
+
+def predicate(rule: Rule) -> Predicate:
+    """The rule's conditions compiled, once per version of the rule. Rules are read
+    afresh for each event, so the cache is keyed by the rule and checked against the
+    conditions themselves (comparing two small dicts is far cheaper than compiling)."""
+    if rule.pk is None:  # not saved: the editor's dry run of a draft
+        return compile_group(rule.conditions)
+    found = _PREDICATES.get(rule.pk)
+    if found is not None and found[0] == rule.conditions:
+        return found[1]
+    compiled = compile_group(rule.conditions)
+    if len(_PREDICATES) > 10_000:
+        _PREDICATES.clear()
+    _PREDICATES[rule.pk] = (rule.conditions, compiled)
+    return compiled
 
 
 def uses(rules: list[Rule], field: str) -> bool:

@@ -17,7 +17,7 @@ from django.db.models import F
 
 from postroom.automation import engine, timers, webhooks
 from postroom.automation import facts as gather
-from postroom.automation.conditions import Facts, holds
+from postroom.automation.conditions import Facts
 from postroom.automation.models import (
     AssignmentWait,
     Rule,
@@ -142,7 +142,7 @@ def run_time_rules() -> int:
                     if engine.uses([rule], "business_hours"):
                         facts = engine.with_business_hours(facts, conversation.inbox, now)
                     facts = engine.with_extras(facts, [rule])  # headers, language
-                    if in_scope and holds(rule.conditions, facts):
+                    if in_scope and engine.predicate(rule)(facts):
                         run(rule, conversation, facts, anchor)
                         matched += 1
                         continue
