@@ -106,7 +106,10 @@ def test_all_and_any_groups_nest():
     assert not holds(clean_conditions({"match": "any", "conditions": []}), FACTS)
 
 
-ADDRESS_LIKE = st.from_regex(r"[A-Za-zÄßİ]{0,4}(@[A-Za-z.]{0,8})?", fullmatch=True)
+# Pieces that collide under case folding (ß and ss, İ and i̇, K and the Kelvin sign), so
+# that small strings often contain one another.
+PIECES = ["ss", "ß", "SS", "İ", "i̇", "K", "\u212a", "k", "@", "b.", ".test", "x"]
+ADDRESS_LIKE = st.lists(st.sampled_from(PIECES), max_size=4).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
