@@ -69,15 +69,15 @@ def predicate(rule: Rule) -> Predicate:
     """The rule's conditions compiled, once per version of the rule. Rules are read
     afresh for each event, so the cache is keyed by the rule and checked against the
     conditions themselves (comparing two small dicts is far cheaper than compiling)."""
-    if rule.pk is None:  # not saved: the editor's dry run of a draft
+    if rule.id is None:  # not saved: the editor's dry run of a draft
         return compile_group(rule.conditions)
-    found = _PREDICATES.get(rule.pk)
+    found = _PREDICATES.get(rule.id)
     if found is not None and found[0] == rule.conditions:
         return found[1]
     compiled = compile_group(rule.conditions)
     if len(_PREDICATES) > 10_000:
         _PREDICATES.clear()
-    _PREDICATES[rule.pk] = (rule.conditions, compiled)
+    _PREDICATES[rule.id] = (rule.conditions, compiled)
     return compiled
 
 
