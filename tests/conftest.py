@@ -16,6 +16,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from postroom.accounts.models import Role, User
+from postroom.automation.engine import forget_compiled
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
@@ -51,8 +52,10 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
     # Each test's database starts again from the same ids and versions, so a page a
-    # previous test stored could match a key here: every test starts with none.
+    # previous test stored could match a key here: every test starts with none. The
+    # same holds for rules' compiled conditions, keyed by id and version.
     caches["pages"].clear()
+    forget_compiled()
 
 
 @pytest.fixture(autouse=True)

@@ -65,23 +65,28 @@ def decide(rules: list[Rule], event: LoggedEvent, facts: Facts, *, live: bool = 
     return chosen
 
 
-_PREDICATES: dict[int, tuple[dict[str, Any], Predicate]] = {}
+_PREDICATES: dict[tuple[int, datetime | None], Predicate] = {}
 
 
 def predicate(rule: Rule) -> Predicate:
-    """The rule's conditions compiled, once per version of the rule. Rules are read
-    afresh for each event, so the cache is keyed by the rule and checked against the
-    conditions themselves (comparing two small dicts is far cheaper than compiling)."""
+    """The rule's conditions compiled, once per version of the rule. Every save sets
+    ``updated_at``, and ids are never reused, so the id and that moment name one version
+    (also across processes: each compiles the versions it meets)."""
     if rule.id is None:  # not saved: the editor's dry run of a draft
         return compile_group(rule.conditions)
-    found = _PREDICATES.get(rule.id)
-    if found is not None and found[0] == rule.conditions:
-        return found[1]
-    compiled = compile_group(rule.conditions)
-    if len(_PREDICATES) > 10_000:
-        _PREDICATES.clear()
-    _PREDICATES[rule.id] = (rule.conditions, compiled)
-    return compiled
+    key = (rule.id, rule.updated_at)
+    found = _PREDICATES.get(key)
+    if found is None:
+        if len(_PREDICATES) > 10_000:  # old versions of edited rules
+            _PREDICATES.clear()
+        found = _PREDICATES[key] = compile_group(rule.conditions)
+    return found
+
+
+def forget_compiled() -> None:
+    """Drop the compiled conditions. For tests: a rolled-back test database gives the
+    next test's rules the same ids, and a frozen clock the same ``updated_at``."""
+    _PREDICATES.clear()
 
 
 def uses(rules: list[Rule], field: str) -> bool:

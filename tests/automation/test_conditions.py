@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -141,10 +141,16 @@ def test_the_compiled_test_agrees_with_the_plain_reading(field, operator, value,
 
 def test_an_edited_rule_is_compiled_afresh_and_an_unchanged_one_is_not():
     refund = {"field": "subject", "operator": "contains", "value": "refund"}
-    rule = Rule(pk=90_001, conditions={"match": "all", "conditions": [refund]})
+    saved = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    rule = Rule(pk=90_001, updated_at=saved, conditions={"match": "all", "conditions": [refund]})
     first = predicate(rule)
-    assert predicate(Rule(pk=90_001, conditions=copy.deepcopy(rule.conditions))) is first
+    again = Rule(pk=90_001, updated_at=saved, conditions=copy.deepcopy(rule.conditions))
+    assert predicate(again) is first
     assert first(FACTS) is True
-    edited = Rule(pk=90_001, conditions={"match": "all", "conditions": [{**refund, "value": "x"}]})
+    edited = Rule(
+        pk=90_001,
+        updated_at=saved + timedelta(seconds=1),
+        conditions={"match": "all", "conditions": [{**refund, "value": "x"}]},
+    )
     assert predicate(edited) is not first
     assert predicate(edited)(FACTS) is False
