@@ -15,7 +15,7 @@ from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES
 from postroom.api.present import user_ref
 from postroom.api.schemas import EmptyIn, Id, TaskIn, TaskOut, TaskUpdateIn
 from postroom.inbox import actions
-from postroom.inbox.access import access_conversation
+from postroom.inbox.access import access_conversation, task_on
 from postroom.inbox.actions.tasks import KEEP, Unchanged
 from postroom.inbox.models import Conversation, Task
 
@@ -49,14 +49,9 @@ def _assignee(user_id: int | None) -> User | None:
 
 def _task(conversation: Conversation, task_id: int) -> Task:
     """A task of a conversation the caller sees (its access was checked): else 404."""
-    task = (
-        Task.objects.filter(pk=task_id, conversation=conversation)
-        .select_related("assignee", "done_by", "created_by")
-        .first()
-    )
+    task = task_on(conversation, task_id)
     if task is None:
         raise Http404
-    task.conversation = conversation
     return task
 
 

@@ -38,6 +38,7 @@ from postroom.inbox.models import (
     InboxAccess,
     Label,
     Message,
+    Task,
 )
 
 if TYPE_CHECKING:
@@ -325,6 +326,19 @@ def access_attachment(user: User | AnonymousUser, attachment_id: int) -> Attachm
     if attachment is None or conversation_level(user, attachment.message.conversation) is None:
         raise Http404
     return attachment
+
+
+def task_on(conversation: Conversation, task_id: int) -> Task | None:
+    """A task of a conversation whose access the caller has already checked (through
+    ``access_conversation``); ``None`` if the task is on another conversation."""
+    task = (
+        Task.objects.filter(pk=task_id, conversation=conversation)
+        .select_related("assignee", "done_by", "created_by")
+        .first()
+    )
+    if task is not None:
+        task.conversation = conversation  # the one the access check read
+    return task
 
 
 def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:

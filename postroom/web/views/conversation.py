@@ -39,6 +39,7 @@ from postroom.inbox.access import (
     allowed_at,
     conversation_inbox_ids,
     inbox_levels,
+    task_on,
     usable_macros,
     visible_labels,
 )
@@ -312,14 +313,9 @@ def _assignee_from(raw: str) -> User | None:
 
 def _task_from(request: HttpRequest, conversation: Conversation) -> Task:
     number = request.POST.get("task", "")
-    task = (
-        Task.objects.filter(pk=int(number), conversation=conversation).first()
-        if number.isdecimal()
-        else None
-    )
+    task = task_on(conversation, int(number)) if number.isdecimal() else None
     if task is None:
         raise ValidationError({"task": _("That task is not on this conversation.")})
-    task.conversation = conversation  # the one the access check read
     return task
 
 
