@@ -93,6 +93,9 @@ class EventType(StrEnum):
     LEGAL_HOLD_CHANGED = "legal_hold.changed"
     RETENTION_APPLIED = "retention.applied"
     CONTACT_IDENTITY_ADDED = "contact.identity_added"
+    CLIENT_NOTE_ADDED = "client_note.added"
+    CLIENT_NOTE_REMOVED = "client_note.removed"
+    COMPANY_RENAMED = "company.renamed"
     RULE_CREATED = "rule.created"
     RULE_UPDATED = "rule.updated"
     RULE_DELETED = "rule.deleted"
@@ -627,6 +630,22 @@ class IdentityAdded(TypedDict):
     value: str
 
 
+class ClientNoteChanged(TypedDict):
+    """A note was pinned on a client, or removed: on a contact or on a company (the
+    other is null)."""
+
+    note: int
+    contact: int | None
+    company: int | None
+
+
+class CompanyRenamed(TypedDict):
+    """A company found from its domain was given another name."""
+
+    company: int
+    name: str
+
+
 class BusinessHoursChanged(TypedDict):
     """The inbox's business hours were set (its time zone, the number of opening spans
     in the week, the country of its public holidays and the number of its own closed
@@ -743,6 +762,9 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.LEGAL_HOLD_CHANGED: (LegalHoldChanged, A.WORKSPACE),
     E.RETENTION_APPLIED: (RetentionApplied, A.INBOX),
     E.CONTACT_IDENTITY_ADDED: (IdentityAdded, A.WORKSPACE),
+    E.CLIENT_NOTE_ADDED: (ClientNoteChanged, A.INBOX),
+    E.CLIENT_NOTE_REMOVED: (ClientNoteChanged, A.INBOX),
+    E.COMPANY_RENAMED: (CompanyRenamed, A.INBOX),
     E.RULE_CREATED: (RuleChanged, A.WORKSPACE),
     E.RULE_UPDATED: (RuleChanged, A.WORKSPACE),
     E.RULE_DELETED: (RuleChanged, A.WORKSPACE),

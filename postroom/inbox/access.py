@@ -32,6 +32,8 @@ from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     AccessLevel,
     Attachment,
+    Company,
+    Contact,
     Conversation,
     ConversationInbox,
     Inbox,
@@ -267,7 +269,7 @@ def conversation_level(user: User | AnonymousUser, conversation: Conversation) -
 def _fetch_conversation(conversation_id: int) -> Conversation | None:
     return (
         # (its legal hold too, for the page: a join, not another query)
-        Conversation.objects.select_related("inbox", "contact", "assigned_team", "hold")
+        Conversation.objects.select_related("inbox", "contact__company", "assigned_team", "hold")
         .annotate(has_other_inboxes=Exists(_other_inboxes(OuterRef("pk"))))
         .filter(pk=conversation_id)
         .first()
@@ -339,6 +341,60 @@ def task_on(conversation: Conversation, task_id: int) -> Task | None:
     if task is not None:
         task.conversation = conversation  # the one the access check read
     return task
+
+
+# --- Customers ---------------------------------------------------------------------------
+#
+# A contact or company is seen through its conversations: someone who may view none of
+# them does not learn the customer exists (404 on its page, absent from lists and the API).
+
+
+def visible_conversations(user: User | AnonymousUser) -> QuerySet[Conversation]:
+    """Conversations in the inboxes the user may view."""
+    levels = inbox_levels(user)
+    return Conversation.objects.filter(in_inboxes([pk for pk, lv in levels.items() if lv]))
+
+
+def visible_contacts(user: User | AnonymousUser) -> QuerySet[Contact]:
+    seen = visible_conversations(user).filter(contact_id=OuterRef("pk"))
+    return Contact.objects.filter(Exists(seen))
+
+
+def visible_companies(user: User | AnonymousUser) -> QuerySet[Company]:
+    seen = visible_conversations(user).filter(contact__company_id=OuterRef("pk"))
+    return Company.objects.filter(Exists(seen))
+
+
+def access_contact(user: User | AnonymousUser, pk: int) -> Contact:
+    contact = visible_contacts(user).select_related("company").filter(pk=pk).first()
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def access_company(user: User | AnonymousUser, pk: int) -> Company:
+    company = visible_companies(user).filter(pk=pk).first()
+    if company is None:
+        raise Http404
+    return company
+
+
+def client_inbox(
+    user: User | AnonymousUser, *, contact: Contact | None = None, company: Company | None = None
+) -> Inbox | None:
+    """The inbox the customer actions are checked against: of those where the client has
+    a conversation the user sees, the one the user holds the highest level on. None if
+    the user sees none of the client's conversations."""
+    levels = inbox_levels(user)
+    found = Conversation.objects.filter(in_inboxes(list(levels)))
+    found = found.filter(contact=contact) if contact else found.filter(contact__company=company)
+    homes = set(found.values_list("inbox_id", flat=True).distinct())
+    others = ConversationInbox.objects.filter(conversation__in=found, inbox_id__in=list(levels))
+    places = (homes | set(others.values_list("inbox_id", flat=True))) & set(levels)
+    if not places:
+        return None
+    best = min(places, key=lambda pk: (-levels[pk], pk))
+    return Inbox.objects.get(pk=best)
 
 
 def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:
@@ -510,6 +566,11 @@ POLICY: dict[str, Requirement] = {
     # Contacts are shared by every inbox; until contact pages exist, administrators
     # (and the connectors, as the system) add their identities.
     "do_add_contact_identity": _admin(gettext_lazy("add addresses to contacts")),
+    # Customers: anyone who may reply in an inbox where the client has a conversation
+    # keeps notes on the client and corrects a company's name.
+    "do_add_client_note": _inbox(REPLY, gettext_lazy("pin notes on customers")),
+    "do_remove_client_note": _inbox(REPLY, gettext_lazy("remove notes on customers")),
+    "do_rename_company": _inbox(REPLY, gettext_lazy("rename companies")),
     # A data subject's request: owners and admins answer it for the workspace.
     "do_forget_contact": _admin(gettext_lazy("erase or anonymise contacts")),
     "do_update_label": _admin(gettext_lazy("change labels")),

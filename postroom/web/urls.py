@@ -8,6 +8,7 @@ from postroom.web.views import (
     background,
     compose,
     conversation,
+    customers,
     files,
     images,
     inbox,
@@ -85,6 +86,9 @@ urlpatterns = [
     path("admin/mail/", mail_admin.mail_health, name="admin_mail"),
     path("admin/audit/", audit.audit, name="admin_audit"),
     path("admin/contacts/<int:pk>/privacy/", privacy.contact_privacy, name="contact_privacy"),
+    path("contacts/", customers.contacts, name="contacts"),
+    path("contacts/<int:pk>/", customers.contact, name="contact"),
+    path("companies/<int:pk>/", customers.company, name="company"),
     path("admin/background/", background.background, name="admin_background"),
     path("admin/mail/raw/<int:pk>/", mail_admin.raw_download, name="admin_raw"),
 ]

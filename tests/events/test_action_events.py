@@ -1731,6 +1731,34 @@ def test_add_a_contact_identity(world):
     assert log.verbs == ["contact.identity_added"]
 
 
+def test_client_notes_and_renaming_a_company(world):
+    w = world
+    carol = w.bob_conversation.contact
+    company = carol.company
+    with written() as log:
+        note = actions.do_add_client_note("Key client", inbox=w.support, contact=carol, actor=w.bob)
+        on_company = actions.do_add_client_note(
+            "Pays yearly", inbox=w.support, company=company, actor=w.bob
+        )
+        note_pk = note.pk  # gone once removed
+        actions.do_remove_client_note(note, inbox=w.support, actor=w.alice)
+        actions.do_rename_company(company, "Customer Ltd", inbox=w.support, actor=w.bob)
+    on_carol = {"note": note_pk, "contact": carol.pk, "company": None}
+    renamed = {"company": company.pk, "name": "Customer Ltd"}
+    assert log.tuples == [
+        ev("client_note.added", w.bob, w.support, None, on_carol),
+        ev(
+            "client_note.added",
+            w.bob,
+            w.support,
+            None,
+            {"note": on_company.pk, "contact": None, "company": company.pk},
+        ),
+        ev("client_note.removed", w.alice, w.support, None, on_carol),
+        ev("company.renamed", w.bob, w.support, None, renamed),
+    ]
+
+
 def test_business_hours_shifts_time_off_away_and_the_rota_feed(world, now):
     from datetime import date
 

@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 93
+    assert len(ACTIONS) == 96
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -140,6 +140,10 @@ WRITING = {
     "do_cancel_send",
     "do_retry_send",
     "do_send_now",
+    # Customers: notes pinned on a client, a company's name.
+    "do_add_client_note",
+    "do_remove_client_note",
+    "do_rename_company",
 }
 VIEWING = {"do_add_note", "do_follow", "do_unfollow", "do_discard_draft", "do_set_reminder"}
 MANAGING = {

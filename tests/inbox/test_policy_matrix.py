@@ -33,6 +33,7 @@ from postroom.inbox.access import POLICY, Scope, allowed_at, inbox_levels
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import (
     Activity,
+    ClientNote,
     Conversation,
     Inbox,
     InboxAccess,
@@ -72,6 +73,7 @@ class Scene:
     macro: Macro  # the inbox's, to apply and delete
     sla: SlaPolicy  # the inbox's, to delete
     task: Task  # open, on the conversation
+    client_note: ClientNote  # pinned on the conversation's contact
 
     @property
     def page(self) -> str:
@@ -139,6 +141,9 @@ def build_scene(world, inbox_slug: str) -> Scene:
         team=actions.do_create_team(name="Night shift", actor=world.alice),
         raw=raw,
         task=actions.do_add_task(conversation, "Export the PDF", actor=world.alice),
+        client_note=actions.do_add_client_note(
+            "Key client", inbox=inbox, contact=conversation.contact, actor=world.alice
+        ),
         sla=actions.do_save_sla_policy(
             None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
         ),
@@ -327,6 +332,15 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         "post", "/admin/people/", {"action": "role", "user": s.eve.pk, "role": "agent"}
     ),
     # Nobody is locked out in the scene: allowed, it forgets nothing and logs nothing.
+    "do_add_client_note": lambda s: Call(
+        "post", f"/contacts/{s.conversation.contact_id}/", {"body": "Pays yearly"}
+    ),
+    "do_remove_client_note": lambda s: Call(
+        "post", f"/contacts/{s.conversation.contact_id}/", {"remove": s.client_note.pk}
+    ),
+    "do_rename_company": lambda s: Call(
+        "post", f"/companies/{s.conversation.contact.company_id}/", {"name": "Renamed Ltd"}
+    ),
     "do_forget_contact": lambda s: Call(
         "post",
         f"/admin/contacts/{s.conversation.contact_id}/privacy/",

@@ -28,6 +28,11 @@ from postroom.inbox.actions.admin import (
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.actions.contacts import do_add_contact_identity, do_forget_contact
+from postroom.inbox.actions.customers import (
+    do_add_client_note,
+    do_remove_client_note,
+    do_rename_company,
+)
 from postroom.inbox.actions.delivery import do_send_auto_reply
 from postroom.inbox.actions.labels import (
     do_add_label,
@@ -93,6 +98,7 @@ __all__ = [
     "InboundMessage",
     "NewAttachment",
     "Seen",
+    "do_add_client_note",
     "do_add_contact_identity",
     "do_add_label",
     "do_add_note",
@@ -129,9 +135,11 @@ __all__ = [
     "do_move_conversation",
     "do_purge_trash",
     "do_receive_message",
+    "do_remove_client_note",
     "do_remove_label",
     "do_remove_security_key",
     "do_remove_time_off",
+    "do_rename_company",
     "do_reply",
     "do_reset_rota_token",
     "do_revoke_access",

@@ -12,7 +12,9 @@ from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.removal import remove_conversations
 from postroom.inbox.actors import Actor
+from postroom.inbox.companies import company_domain, company_name, own_domains
 from postroom.inbox.models import (
+    Company,
     Contact,
     ContactIdentity,
     IdentityKind,
@@ -39,11 +41,28 @@ def contact_for(kind: str, value: str, name: str = "") -> Contact:
     email = value if kind == IdentityKind.EMAIL else ""
     try:
         with transaction.atomic():  # a savepoint, as get_or_create takes
-            contact = Contact.objects.create(email=email, name=name[:200])
+            company = company_of(email) if email else None
+            contact = Contact.objects.create(email=email, name=name[:200], company=company)
             ContactIdentity.objects.create(contact=contact, kind=kind, value=value)
     except IntegrityError:  # created meanwhile by another transaction
         return ContactIdentity.objects.select_related("contact").get(kind=kind, value=value).contact
     return contact
+
+
+def company_of(address: str) -> Company | None:
+    """The company an address belongs to, created the first time its domain is seen;
+    None for free mail, our own domains and addresses without a domain."""
+    domain = company_domain(address, own_domains())
+    if domain is None:
+        return None
+    company = Company.objects.filter(domain=domain).first()
+    if company is not None:
+        return company
+    try:
+        with transaction.atomic():
+            return Company.objects.create(domain=domain, name=company_name(domain))
+    except IntegrityError:  # created meanwhile by another transaction
+        return Company.objects.get(domain=domain)
 
 
 def _check_identity(kind: str, value: str) -> str:
@@ -85,7 +104,8 @@ def do_add_contact_identity(
         raise ValidationError({"value": _("Another contact has this identity.")}) from exc
     if kind == IdentityKind.EMAIL and not contact.email:
         contact.email = value
-        contact.save(update_fields=["email"])
+        contact.company = contact.company or company_of(value)
+        contact.save(update_fields=["email", "company"])
     record(
         "contact.identity_added",
         actor=actor,

@@ -1,7 +1,14 @@
 """Domain models. Data and invariants only: no mail, no HTTP, no signals with behaviour."""
 
 from postroom.inbox.models.activity import Activity, ActorKind
-from postroom.inbox.models.contact import Channel, Contact, ContactIdentity, IdentityKind
+from postroom.inbox.models.contact import (
+    Channel,
+    ClientNote,
+    Company,
+    Contact,
+    ContactIdentity,
+    IdentityKind,
+)
 from postroom.inbox.models.conversation import (
     Conversation,
     ConversationAssignee,
@@ -30,6 +37,8 @@ __all__ = [
     "ActorKind",
     "Attachment",
     "Channel",
+    "ClientNote",
+    "Company",
     "Contact",
     "ContactIdentity",
     "Conversation",

@@ -1,4 +1,5 @@
-"""Contacts, the identities they are reached by, and the channels messages travel on.
+"""Contacts, the identities they are reached by, the companies they work for, the notes
+a team keeps on them, and the channels messages travel on.
 
 A contact is a customer. They are found by an identity: an email address today, a
 phone number or a chat handle when those channels come. One identity belongs to one
@@ -55,12 +56,31 @@ def normalize_identity(kind: str, value: str) -> str:
     return value
 
 
+class Company(models.Model):
+    """A customer organisation, found from its contacts' email domain (never from a
+    free-mail domain: ``postroom.inbox.companies``), and renamed by hand."""
+
+    name = models.CharField(_("name"), max_length=200)
+    # Lower-cased, without "@"; unique, so a domain makes one company.
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Contact(models.Model):
     # The address replies go to and pages show: the contact's first email identity.
     # Not unique: uniqueness lives on the identities, and a contact reached only by
     # phone or chat has none.
     email = models.EmailField(_("email"), blank=True, default="")
     name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -82,3 +102,32 @@ class ContactIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
+
+
+class ClientNote(models.Model):
+    """A note the team pins on a key client, a contact or a company: it shows on every
+    conversation of that client ("log every important client interaction")."""
+
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    body = models.TextField(_("note"))  # Markdown, rendered like conversation notes
+    author = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact__isnull=False, company__isnull=True)
+                | models.Q(contact__isnull=True, company__isnull=False),
+                name="client_note_one_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:50]

@@ -46,6 +46,7 @@ from postroom.inbox.access import (
 from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
 from postroom.inbox.actions.notifications import do_follow, do_unfollow
 from postroom.inbox.actions.retention import do_set_legal_hold
+from postroom.inbox.clients import SIDEBAR_CONVERSATIONS, client_conversations, pinned_notes
 from postroom.inbox.models import (
     Activity,
     Conversation,
@@ -448,6 +449,12 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     sla_clocks = list(
         SlaClock.objects.filter(conversation=convo, met_at__isnull=True).select_related("policy")
     )
+    client = convo.contact
+    client_notes, client_others = [], []
+    if client is not None:
+        client_notes = pinned_notes(client)
+        others = client_conversations(levels, contact=client).exclude(pk=convo.pk)
+        client_others = list(others[:SIDEBAR_CONVERSATIONS])
     context = page_context(
         request,
         here,
@@ -460,6 +467,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         open_tasks=sum(1 for t in tasks if not t.done),
         now=clock.now(),
         sla_clocks=sla_clocks,
+        client_notes=client_notes,
+        client_others=client_others,
         timeline=timeline,
         names=people.names,
         assignees=people.assignees,

@@ -1,0 +1,99 @@
+"""Customers as the team keeps them: notes pinned on a key client (a contact or a
+company), shown on every conversation of that client, and a company's name.
+
+The client is reached through an inbox: the person acting may reply there, and the
+client has a conversation there (the entry point picks it: ``access.client_inbox``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import User
+from postroom.core import clock
+from postroom.inbox.access import in_inboxes, require
+from postroom.inbox.actions.activity import record
+from postroom.inbox.actors import Actor
+from postroom.inbox.models import ClientNote, Company, Contact, Conversation, Inbox
+
+MAX_NOTE = 5000
+
+
+def _check_client_in(inbox: Inbox, contact: Contact | None, company: Company | None) -> None:
+    found = Conversation.objects.filter(in_inboxes([inbox.pk]))
+    found = found.filter(contact=contact) if contact else found.filter(contact__company=company)
+    if not found.exists():
+        raise ValidationError({"inbox": _("This customer has no conversation in that inbox.")})
+
+
+def _client_data(contact: Contact | None, company: Company | None) -> dict[str, int | None]:
+    return {"contact": contact.pk if contact else None, "company": company.pk if company else None}
+
+
+@transaction.atomic
+def do_add_client_note(
+    body: str,
+    *,
+    inbox: Inbox,
+    contact: Contact | None = None,
+    company: Company | None = None,
+    actor: Actor,
+) -> ClientNote:
+    """Pin a note on a contact or a company, for everyone who sees that client."""
+    require(actor, "do_add_client_note", inbox.pk)
+    if (contact is None) == (company is None):
+        raise ValueError("a client note is on a contact or on a company")
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write the note.")})
+    if len(body) > MAX_NOTE:
+        raise ValidationError({"body": _("A note has at most %(n)d characters.") % {"n": MAX_NOTE}})
+    _check_client_in(inbox, contact, company)
+    note = ClientNote.objects.create(
+        contact=contact,
+        company=company,
+        body=body,
+        author=actor if isinstance(actor, User) else None,
+        created_at=clock.now(),
+    )
+    record(
+        "client_note.added",
+        actor=actor,
+        inbox=inbox,
+        target=note,
+        data={"note": note.pk, **_client_data(contact, company)},
+    )
+    return note
+
+
+@transaction.atomic
+def do_remove_client_note(note: ClientNote, *, inbox: Inbox, actor: Actor) -> None:
+    """Unpin a note. The notes are the team's, like a conversation's: anyone who may
+    pin one may take one down (the event keeps who did)."""
+    require(actor, "do_remove_client_note", inbox.pk)
+    _check_client_in(inbox, note.contact, note.company)
+    data = {"note": note.pk, **_client_data(note.contact, note.company)}
+    note.delete()
+    record("client_note.removed", actor=actor, inbox=inbox, data=data)
+
+
+@transaction.atomic
+def do_rename_company(company: Company, name: str, *, inbox: Inbox, actor: Actor) -> Company:
+    """A company found from its domain is named after it ("Bigco"); people correct it."""
+    require(actor, "do_rename_company", inbox.pk)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationError({"name": _("Give the company a name of at most 200 characters.")})
+    _check_client_in(inbox, None, company)
+    company.name = name
+    company.save(update_fields=["name"])
+    record(
+        "company.renamed",
+        actor=actor,
+        inbox=inbox,
+        target=company,
+        data={"company": company.pk, "name": name},
+    )
+    return company

@@ -1,0 +1,130 @@
+"""Contact and company pages: who the customer is, the notes pinned on them, and their
+conversations, as far as the viewer may see them (``access.access_contact``: a customer
+with no conversation the viewer sees does not exist for them)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import User
+from postroom.inbox import actions
+from postroom.inbox.access import (
+    access_company,
+    access_contact,
+    allowed_at,
+    client_inbox,
+    inbox_levels,
+    visible_companies,
+    visible_contacts,
+)
+from postroom.inbox.clients import client_conversations, pinned_notes
+from postroom.inbox.models import ClientNote, Company, Contact
+from postroom.web.context import page_context, signed_in_user
+
+LIST_SIZE = 100
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    """Customers the viewer may see, searchable by name, address or company."""
+    me = signed_in_user(request)
+    query = request.GET.get("q", "").strip()
+    found = visible_contacts(me).select_related("company")
+    if query:
+        found = found.filter(
+            Q(name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(identities__value__icontains=query)
+            | Q(company__name__icontains=query)
+        ).distinct()
+    rows = list(found.order_by("name", "email", "pk")[:LIST_SIZE])
+    companies = list(visible_companies(me).order_by("name")[:LIST_SIZE])
+    context = page_context(request, rows=rows, companies=companies, query=query)
+    return render(request, "web/contacts.html", context)
+
+
+def _pin_or_unpin(
+    request: HttpRequest, *, contact: Contact | None = None, company: Company | None = None
+) -> None:
+    me = signed_in_user(request)
+    inbox = client_inbox(me, contact=contact, company=company)
+    if inbox is None:  # cannot happen: the caller found the client through access_*
+        raise Http404
+    try:
+        if "remove" in request.POST:
+            note = ClientNote.objects.filter(
+                pk=int(request.POST["remove"]) if request.POST["remove"].isdecimal() else 0,
+                **({"contact": contact} if contact else {"company": company}),
+            ).first()
+            if note is None:
+                raise ValidationError({"note": _("That note is not on this customer.")})
+            actions.do_remove_client_note(note, inbox=inbox, actor=me)
+            messages.success(request, _("Note removed."))
+        elif "name" in request.POST and company is not None:
+            actions.do_rename_company(company, request.POST["name"], inbox=inbox, actor=me)
+            messages.success(request, _("Company renamed."))
+        else:
+            body = request.POST.get("body", "")
+            actions.do_add_client_note(
+                body, inbox=inbox, contact=contact, company=company, actor=me
+            )
+            messages.success(request, _("Note pinned: it shows on every conversation."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+
+
+def _may_note(
+    me: User,
+    levels: dict[int, int],
+    *,
+    contact: Contact | None = None,
+    company: Company | None = None,
+) -> bool:
+    inbox = client_inbox(me, contact=contact, company=company)
+    return inbox is not None and allowed_at("do_add_client_note", levels.get(inbox.pk, 0))
+
+
+@login_required
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
+    me = signed_in_user(request)
+    found = access_contact(me, pk)
+    if request.method == "POST":
+        _pin_or_unpin(request, contact=found)
+        return redirect("web:contact", pk=found.pk)
+    levels = inbox_levels(me)
+    context = page_context(
+        request,
+        levels=levels,
+        contact=found,
+        identities=list(found.identities.order_by("pk")),
+        notes=pinned_notes(found),
+        conversations=list(client_conversations(levels, contact=found)[:LIST_SIZE]),
+        may_note=_may_note(me, levels, contact=found),
+    )
+    return render(request, "web/contact.html", context)
+
+
+@login_required
+def company(request: HttpRequest, pk: int) -> HttpResponse:
+    me = signed_in_user(request)
+    found = access_company(me, pk)
+    if request.method == "POST":
+        _pin_or_unpin(request, company=found)
+        return redirect("web:company", pk=found.pk)
+    levels = inbox_levels(me)
+    context = page_context(
+        request,
+        levels=levels,
+        company=found,
+        people=list(visible_contacts(me).filter(company=found).order_by("name", "email")),
+        notes=pinned_notes(None, found),
+        conversations=list(client_conversations(levels, company=found)[:LIST_SIZE]),
+        may_note=_may_note(me, levels, company=found),
+    )
+    return render(request, "web/company.html", context)
