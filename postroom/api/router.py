@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from postroom.api import (
     attachments,
     conversations,
+    customers,
     errors,
     following,
     inboxes,
@@ -37,6 +38,8 @@ api.add_router("/conversations", following.router)
 api.add_router("/conversations", replies.router)
 api.add_router("/conversations", tasks.router)
 api.add_router("/attachments", attachments.router)
+api.add_router("/contacts", customers.contacts)
+api.add_router("/companies", customers.companies)
 api.add_router("/rules", rules.router)
 api.add_router("/macros", rules.macros)
 api.add_router("/sla-policies", rules.sla_policies)

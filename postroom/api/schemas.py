@@ -685,3 +685,59 @@ class ShiftsOut(Schema):
     week: list[str]
     inboxes: list[str]
     team: int | None
+
+
+# --- customers --------------------------------------------------------------------------
+
+
+class CompanyRef(Schema):
+    id: int
+    name: str
+    domain: str
+
+
+class ClientNoteOut(Schema):
+    id: int
+    body: str = Field(description="Markdown, as written.")
+    author: UserRef | None
+    on: Literal["contact", "company"] = Field(
+        description="Pinned on the contact, or on their company (shown for each of its people)."
+    )
+    created_at: UtcDateTime
+
+
+class ClientNoteIn(BodyIn):
+    body: str = Field(min_length=1, max_length=5000, description="Markdown; not blank.")
+
+
+class ClientConversationOut(Schema):
+    id: int
+    inbox: str
+    subject: str
+    status: StatusName
+    last_activity_at: UtcDateTime
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    email: str
+    company: CompanyRef | None
+
+
+class CustomerDetailOut(CustomerOut):
+    identities: list[str] = Field(description="Every address the contact is known by.")
+    notes: list[ClientNoteOut] = Field(description="The contact's and their company's.")
+    conversations: list[ClientConversationOut] = Field(
+        description="Those the caller may see: unfinished first, then the most recent."
+    )
+
+
+class CompanyDetailOut(CompanyRef):
+    people: list[CustomerOut] = Field(description="Those the caller may see.")
+    notes: list[ClientNoteOut]
+    conversations: list[ClientConversationOut]
+
+
+class CompanyIn(BodyIn):
+    name: str = Field(min_length=1, max_length=200, description="Not blank.")

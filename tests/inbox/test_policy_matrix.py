@@ -483,6 +483,15 @@ API: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_check_task": lambda s: Call("patch", f"{s.api}/tasks/{s.task.pk}", {"done": True}, ok=200),
     "do_delete_task": lambda s: Call("delete", f"{s.api}/tasks/{s.task.pk}", ok=204),
+    "do_add_client_note": lambda s: Call(
+        "post", f"/contacts/{s.conversation.contact_id}/notes", {"body": "Pays yearly"}, ok=201
+    ),
+    "do_remove_client_note": lambda s: Call(
+        "delete", f"/contacts/{s.conversation.contact_id}/notes/{s.client_note.pk}", ok=204
+    ),
+    "do_rename_company": lambda s: Call(
+        "patch", f"/companies/{s.conversation.contact.company_id}", {"name": "Renamed"}, ok=200
+    ),
 }
 
 REACHABLE = [
