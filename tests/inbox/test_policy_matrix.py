@@ -420,7 +420,8 @@ NOT_ON_THE_WEB = {
     "else's), so no persona reaches another's (tests/web/test_sessions_and_tokens.py)",
     "do_save_draft": "run by the composer when a send is refused (tests/outbound/test_pages.py)",
     "do_unfollow": "the same button as do_follow, once followed (tests/web/test_following.py)",
-    "do_add_contact_identity": "no contact page yet (tests/inbox/test_contact_identities.py)",
+    "do_add_contact_identity": "the contact page lists the identities but offers no form to add "
+    "one yet: connectors add them as the system (tests/inbox/test_contact_identities.py)",
     "do_remove_time_off": "the time off is looked up among the person's own (404 for anyone "
     "else's), so no persona reaches another's (tests/schedules/test_pages.py)",
     "do_set_reply_rules": "saved by the sending settings form with do_configure_outbound, which "

@@ -126,3 +126,14 @@ def test_renaming_a_company(world):
     assert response.status_code == 302
     assert Company.objects.get(pk=company.pk).name == "Customer Ltd"
     assert Contact.objects.filter(company__name="Customer Ltd").count() == 1
+
+
+@pytest.mark.parametrize("mode", ["erase", "anonymise"])
+def test_forgetting_a_contact_takes_the_notes_pinned_on_them(world, mode):
+    carol = world.bob_conversation.contact
+    company = carol.company
+    actions.do_add_client_note("Likes calls", inbox=world.support, contact=carol, actor=world.bob)
+    actions.do_add_client_note("Reseller", inbox=world.support, company=company, actor=world.bob)
+    actions.do_forget_contact(carol, mode=mode, actor=world.alice)
+    assert list(ClientNote.objects.values_list("body", flat=True)) == ["Reseller"]
+    assert not Contact.objects.filter(pk=carol.pk, company__isnull=False).exists()

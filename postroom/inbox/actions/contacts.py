@@ -125,7 +125,8 @@ def do_forget_contact(contact: Contact, *, mode: str, actor: Actor) -> dict[str,
       every message's text, subject, addresses and attachments removed, the raw mail
       deleted, and the contact renamed with its addresses gone.
 
-    Internal notes stay in anonymised conversations (the team's own words). The receipt
+    Internal notes stay in anonymised conversations (the team's own words); the notes
+    pinned on the contact go, and so does the link to their company. The receipt
     is the ``contact.forgotten`` event, which the audit trail keeps. Returns the counts.
     """
     require(actor, "do_forget_contact")
@@ -134,11 +135,12 @@ def do_forget_contact(contact: Contact, *, mode: str, actor: Actor) -> dict[str,
     conversations = [c.pk for c in conversations_of(contact)]
     counts = remove_conversations(conversations, erase=mode == "erase")
     contact.identities.all().delete()
+    contact.notes.all().delete()  # about the person, so theirs to have erased
     contact_id = contact.pk
     record("contact.forgotten", actor=actor, data={"contact": contact_id, "mode": mode, **counts})
     if mode == "erase":
         contact.delete()
     else:
-        contact.name, contact.email = ERASED, ""
-        contact.save(update_fields=["name", "email"])
+        contact.name, contact.email, contact.company = ERASED, "", None
+        contact.save(update_fields=["name", "email", "company"])
     return counts
