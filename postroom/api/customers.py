@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from postroom.accounts.models import User
 from postroom.api.auth import member
 from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES
 from postroom.api.present import user_ref
@@ -21,7 +23,9 @@ from postroom.api.schemas import (
     ClientNoteOut,
     CompanyDetailOut,
     CompanyIn,
+    CompanyMergeIn,
     CompanyRef,
+    ContactMergeIn,
     CustomerDetailOut,
     CustomerOut,
     EmptyIn,
@@ -222,3 +226,45 @@ def unpin_from_company(
     note = ClientNote.objects.filter(pk=note_id, company=company).first()
     _remove(request, note, company=company)
     return Status(204, None)
+
+
+def _admin(request: HttpRequest) -> User:
+    """Merging is for owners and admins; for anyone else it does not exist (404)."""
+    user = member(request)
+    if not user.is_admin:
+        raise Http404
+    return user
+
+
+@contacts.post(
+    "/{contact_id}/merge",
+    response={200: CustomerDetailOut, **ACTION_RESPONSES},
+    summary="Merge a duplicate contact into this one",
+)
+def merge_contact(
+    request: HttpRequest, contact_id: Id, payload: ContactMergeIn
+) -> CustomerDetailOut:
+    user = _admin(request)
+    into = access_contact(user, contact_id)
+    source = Contact.objects.filter(pk=payload.contact).first()
+    if source is None:
+        raise ValidationError({"contact": "No contact has this id."})
+    actions.do_merge_contacts(source, into, actor=user)
+    return get_contact(request, into.pk)
+
+
+@companies.post(
+    "/{company_id}/merge",
+    response={200: CompanyDetailOut, **ACTION_RESPONSES},
+    summary="Merge a duplicate company into this one",
+)
+def merge_company(
+    request: HttpRequest, company_id: Id, payload: CompanyMergeIn
+) -> CompanyDetailOut:
+    user = _admin(request)
+    into = access_company(user, company_id)
+    source = Company.objects.filter(pk=payload.company).first()
+    if source is None:
+        raise ValidationError({"company": "No company has this id."})
+    actions.do_merge_companies(source, into, actor=user)
+    return _company_detail(request, into)

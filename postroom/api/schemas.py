@@ -741,3 +741,11 @@ class CompanyDetailOut(CompanyRef):
 
 class CompanyIn(BodyIn):
     name: str = Field(min_length=1, max_length=200, description="Not blank.")
+
+
+class ContactMergeIn(BodyIn):
+    contact: Id = Field(description="The duplicate: it moves into this one and is deleted.")
+
+
+class CompanyMergeIn(BodyIn):
+    company: Id = Field(description="The duplicate: it moves into this one and is deleted.")

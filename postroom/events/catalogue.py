@@ -96,6 +96,8 @@ class EventType(StrEnum):
     CLIENT_NOTE_ADDED = "client_note.added"
     CLIENT_NOTE_REMOVED = "client_note.removed"
     COMPANY_RENAMED = "company.renamed"
+    CONTACT_MERGED = "contact.merged"
+    COMPANY_MERGED = "company.merged"
     RULE_CREATED = "rule.created"
     RULE_UPDATED = "rule.updated"
     RULE_DELETED = "rule.deleted"
@@ -646,6 +648,24 @@ class CompanyRenamed(TypedDict):
     name: str
 
 
+class ContactMerged(TypedDict):
+    """Two contacts became one: ``merged`` (deleted) into ``contact``, with the number of
+    conversations that moved."""
+
+    contact: int
+    merged: int
+    conversations: int
+
+
+class CompanyMerged(TypedDict):
+    """Two companies became one: ``merged`` (deleted) into ``company``, with the number
+    of people who moved."""
+
+    company: int
+    merged: int
+    contacts: int
+
+
 class BusinessHoursChanged(TypedDict):
     """The inbox's business hours were set (its time zone, the number of opening spans
     in the week, the country of its public holidays and the number of its own closed
@@ -765,6 +785,8 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.CLIENT_NOTE_ADDED: (ClientNoteChanged, A.INBOX),
     E.CLIENT_NOTE_REMOVED: (ClientNoteChanged, A.INBOX),
     E.COMPANY_RENAMED: (CompanyRenamed, A.INBOX),
+    E.CONTACT_MERGED: (ContactMerged, A.WORKSPACE),
+    E.COMPANY_MERGED: (CompanyMerged, A.WORKSPACE),
     E.RULE_CREATED: (RuleChanged, A.WORKSPACE),
     E.RULE_UPDATED: (RuleChanged, A.WORKSPACE),
     E.RULE_DELETED: (RuleChanged, A.WORKSPACE),

@@ -571,6 +571,9 @@ POLICY: dict[str, Requirement] = {
     "do_add_client_note": _inbox(REPLY, gettext_lazy("pin notes on customers")),
     "do_remove_client_note": _inbox(REPLY, gettext_lazy("remove notes on customers")),
     "do_rename_company": _inbox(REPLY, gettext_lazy("rename companies")),
+    # Contacts and companies are shared by every inbox: owners and admins merge them.
+    "do_merge_contacts": _admin(gettext_lazy("merge contacts")),
+    "do_merge_companies": _admin(gettext_lazy("merge companies")),
     # A data subject's request: owners and admins answer it for the workspace.
     "do_forget_contact": _admin(gettext_lazy("erase or anonymise contacts")),
     "do_update_label": _admin(gettext_lazy("change labels")),

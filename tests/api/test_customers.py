@@ -85,3 +85,17 @@ def test_a_viewer_may_read_but_not_pin(world, api_as):
     refused = api.post(f"/contacts/{dan.pk}/notes", {"body": "mine"})
     assert refused.status_code == 403
     assert refused.json()["needed"] == "reply_on_behalf"
+
+
+def test_merging_through_the_api(world, api_as):
+    carol = world.bob_conversation.contact
+    dan = world.sales_conversation.contact
+    assert (
+        api_as(world.bob).post(f"/contacts/{carol.pk}/merge", {"contact": dan.pk}).status_code
+        == 404
+    )
+    missing = api_as(world.alice).post(f"/contacts/{carol.pk}/merge", {"contact": 999_999})
+    assert set(field_errors(missing)) == {"body.contact"}
+    merged = api_as(world.alice).post(f"/contacts/{carol.pk}/merge", {"contact": dan.pk})
+    assert merged.status_code == 200, merged.content
+    assert sorted(c["inbox"] for c in merged.json()["conversations"]) == ["sales", "support"]

@@ -42,6 +42,8 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/contacts/{contact_id}",
         "/api/v1/contacts/{contact_id}/notes",
         "/api/v1/contacts/{contact_id}/notes/{note_id}",
+        "/api/v1/contacts/{contact_id}/merge",
+        "/api/v1/companies/{company_id}/merge",
         "/api/v1/companies/{company_id}",
         "/api/v1/companies/{company_id}/notes",
         "/api/v1/companies/{company_id}/notes/{note_id}",

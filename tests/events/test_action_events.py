@@ -1759,6 +1759,41 @@ def test_client_notes_and_renaming_a_company(world):
     ]
 
 
+def test_merging_contacts_and_companies(world):
+    w = world
+    carol = w.bob_conversation.contact
+    work = actions.do_receive_message(
+        w.support,
+        actions.InboundMessage(sender="carol@carol-work.test", subject="From work", text="Hi"),
+    ).conversation
+    duplicate = work.contact.pk  # gone once merged
+    with written() as log:
+        actions.do_merge_contacts(work.contact, carol, actor=w.alice)
+        actions.do_merge_companies(
+            w.sales_conversation.contact.company, carol.company, actor=w.alice
+        )
+    assert log.tuples == [
+        ev(
+            "contact.merged",
+            w.alice,
+            None,
+            None,
+            {"contact": carol.pk, "merged": duplicate, "conversations": 1},
+        ),
+        ev(
+            "company.merged",
+            w.alice,
+            None,
+            None,
+            {
+                "company": carol.company_id,
+                "merged": w.sales_conversation.contact.company_id,
+                "contacts": 1,
+            },
+        ),
+    ]
+
+
 def test_business_hours_shifts_time_off_away_and_the_rota_feed(world, now):
     from datetime import date
 

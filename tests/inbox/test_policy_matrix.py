@@ -341,6 +341,14 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_rename_company": lambda s: Call(
         "post", f"/companies/{s.conversation.contact.company_id}/", {"name": "Renamed Ltd"}
     ),
+    "do_merge_contacts": lambda s: Call(
+        "post", f"/contacts/{s.conversation.contact_id}/", {"merge": "pat@customer.test"}
+    ),
+    "do_merge_companies": lambda s: Call(
+        "post",
+        f"/companies/{s.conversation.contact.company_id}/",
+        {"merge": "customer.test" if s.inbox.slug == "sales" else "prospect.test"},
+    ),
     "do_forget_contact": lambda s: Call(
         "post",
         f"/admin/contacts/{s.conversation.contact_id}/privacy/",
@@ -493,7 +501,25 @@ API: dict[str, Callable[[Scene], Call]] = {
     "do_rename_company": lambda s: Call(
         "patch", f"/companies/{s.conversation.contact.company_id}", {"name": "Renamed"}, ok=200
     ),
+    "do_merge_contacts": lambda s: Call(
+        "post",
+        f"/contacts/{s.conversation.contact_id}/merge",
+        {"contact": s.other.contact_id},
+        ok=200,
+    ),
+    "do_merge_companies": lambda s: Call(
+        "post",
+        f"/companies/{s.conversation.contact.company_id}/merge",
+        {"company": _other_company(s)},
+        ok=200,
+    ),
 }
+
+
+def _other_company(s: Scene) -> int:
+    other = s.world.sales_conversation if s.inbox.slug == "support" else s.world.bob_conversation
+    return other.contact.company_id
+
 
 REACHABLE = [
     name for name, rule in POLICY.items() if rule.scope not in (Scope.SYSTEM, Scope.REACTION)

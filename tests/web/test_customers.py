@@ -137,3 +137,47 @@ def test_forgetting_a_contact_takes_the_notes_pinned_on_them(world, mode):
     actions.do_forget_contact(carol, mode=mode, actor=world.alice)
     assert list(ClientNote.objects.values_list("body", flat=True)) == ["Reseller"]
     assert not Contact.objects.filter(pk=carol.pk, company__isnull=False).exists()
+
+
+def test_alice_merges_a_duplicate_contact_with_everything_moved(world):
+    carol = world.bob_conversation.contact
+    work = _from(world.support, "carol@carol-work.test", "From my work address")
+    duplicate = work.contact
+    actions.do_add_client_note(
+        "Prefers mail", inbox=world.support, contact=duplicate, actor=world.bob
+    )
+    response = _client(world.alice).post(
+        f"/contacts/{carol.pk}/", {"merge": "Carol@Carol-Work.test"}, follow=True
+    )
+    assert "Merged" in response.content.decode()
+    assert not Contact.objects.filter(pk=duplicate.pk).exists()
+    work.refresh_from_db()
+    assert work.contact_id == carol.pk
+    assert sorted(carol.identities.values_list("value", flat=True)) == [
+        "carol@carol-work.test",
+        "carol@customer.test",
+    ]
+    assert list(ClientNote.objects.values_list("contact_id", flat=True)) == [carol.pk]
+    # Mail from the other address now lands with Carol.
+    again = _from(world.support, "carol@carol-work.test", "Still me")
+    assert again.contact_id == carol.pk
+
+
+def test_merging_is_for_admins_and_an_unknown_address_is_named(world):
+    carol = world.bob_conversation.contact
+    _from(world.support, "pat@customer.test", "Hi")
+    refused = _client(world.bob).post(f"/contacts/{carol.pk}/", {"merge": "pat@customer.test"})
+    assert refused.status_code == 404
+    assert Contact.objects.filter(email="pat@customer.test").exists()
+    unknown = _client(world.alice).post(
+        f"/contacts/{carol.pk}/", {"merge": "nobody@nowhere.test"}, follow=True
+    )
+    assert "No contact has the address nobody@nowhere.test." in unknown.content.decode()
+
+
+def test_alice_merges_two_companies(world):
+    customer = world.bob_conversation.contact.company
+    prospect = world.sales_conversation.contact.company
+    _client(world.alice).post(f"/companies/{customer.pk}/", {"merge": "prospect.test"})
+    assert not Company.objects.filter(pk=prospect.pk).exists()
+    assert Contact.objects.get(email="dan@prospect.test").company_id == customer.pk

@@ -16,7 +16,15 @@ from postroom.core import clock
 from postroom.inbox.access import in_inboxes, require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
-from postroom.inbox.models import ClientNote, Company, Contact, Conversation, Inbox
+from postroom.inbox.models import (
+    ClientNote,
+    Company,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Inbox,
+    LegalHold,
+)
 
 MAX_NOTE = 5000
 
@@ -97,3 +105,59 @@ def do_rename_company(company: Company, name: str, *, inbox: Inbox, actor: Actor
         data={"company": company.pk, "name": name},
     )
     return company
+
+
+@transaction.atomic
+def do_merge_contacts(source: Contact, into: Contact, *, actor: Actor) -> Contact:
+    """One person known as two contacts (a private and a work address, say) becomes one:
+    ``source``'s addresses, conversations, pinned notes and legal hold move to ``into``,
+    which keeps its own name, address and company and takes ``source``'s where it has
+    none; ``source`` is deleted. Contacts are shared by every inbox: owners and admins
+    merge them."""
+    require(actor, "do_merge_contacts")
+    if source.pk == into.pk:
+        raise ValidationError({"into": _("A contact cannot be merged into itself.")})
+    moved = Conversation.objects.filter(contact=source).update(contact=into)
+    ContactIdentity.objects.filter(contact=source).update(contact=into)
+    ClientNote.objects.filter(contact=source).update(contact=into)
+    hold = LegalHold.objects.filter(contact=source).first()
+    if hold is not None:
+        if LegalHold.objects.filter(contact=into).exists():
+            hold.delete()  # the kept contact is on hold already
+        else:
+            hold.contact = into
+            hold.save(update_fields=["contact"])
+    into.name = into.name or source.name
+    into.email = into.email or source.email
+    into.company = into.company or source.company
+    into.save(update_fields=["name", "email", "company"])
+    source_pk = source.pk
+    source.delete()
+    record(
+        "contact.merged",
+        actor=actor,
+        target=into,
+        data={"contact": into.pk, "merged": source_pk, "conversations": moved},
+    )
+    return into
+
+
+@transaction.atomic
+def do_merge_companies(source: Company, into: Company, *, actor: Actor) -> Company:
+    """Two companies that are one (bigco.com and bigco.de): ``source``'s people and
+    pinned notes move to ``into``, and ``source`` is deleted. Its domain goes with it,
+    so a new contact from that domain starts a company again: merge again then."""
+    require(actor, "do_merge_companies")
+    if source.pk == into.pk:
+        raise ValidationError({"into": _("A company cannot be merged into itself.")})
+    moved = Contact.objects.filter(company=source).update(company=into)
+    ClientNote.objects.filter(company=source).update(company=into)
+    source_pk = source.pk
+    source.delete()
+    record(
+        "company.merged",
+        actor=actor,
+        target=into,
+        data={"company": into.pk, "merged": source_pk, "contacts": moved},
+    )
+    return into

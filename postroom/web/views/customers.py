@@ -49,7 +49,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
     return render(request, "web/contacts.html", context)
 
 
-def _pin_or_unpin(
+def _change(
     request: HttpRequest, *, contact: Contact | None = None, company: Company | None = None
 ) -> None:
     me = signed_in_user(request)
@@ -57,7 +57,9 @@ def _pin_or_unpin(
     if inbox is None:  # cannot happen: the caller found the client through access_*
         raise Http404
     try:
-        if "remove" in request.POST:
+        if "merge" in request.POST:
+            _merge(request, me, contact=contact, company=company)
+        elif "remove" in request.POST:
             note = ClientNote.objects.filter(
                 pk=int(request.POST["remove"]) if request.POST["remove"].isdecimal() else 0,
                 **({"contact": contact} if contact else {"company": company}),
@@ -79,6 +81,27 @@ def _pin_or_unpin(
         messages.error(request, " ".join(exc.messages))
 
 
+def _merge(
+    request: HttpRequest, me: User, *, contact: Contact | None, company: Company | None
+) -> None:
+    """Merge the contact with the address, or the company with the domain, given into
+    this one. For owners and admins; for anyone else the form does not exist (404)."""
+    if not me.is_admin:
+        raise Http404
+    wanted = request.POST["merge"].strip().lower()
+    if contact is not None:
+        other = Contact.objects.filter(identities__value=wanted).first()
+        if other is None:
+            raise ValidationError({"merge": _("No contact has the address %(a)s.") % {"a": wanted}})
+        actions.do_merge_contacts(other, contact, actor=me)
+    elif company is not None:
+        found = Company.objects.filter(domain=wanted.lstrip("@")).first()
+        if found is None:
+            raise ValidationError({"merge": _("No company has the domain %(d)s.") % {"d": wanted}})
+        actions.do_merge_companies(found, company, actor=me)
+    messages.success(request, _("Merged: everything of the other is here now."))
+
+
 def _may_note(
     me: User,
     levels: dict[int, int],
@@ -95,7 +118,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
     me = signed_in_user(request)
     found = access_contact(me, pk)
     if request.method == "POST":
-        _pin_or_unpin(request, contact=found)
+        _change(request, contact=found)
         return redirect("web:contact", pk=found.pk)
     levels = inbox_levels(me)
     context = page_context(
@@ -115,7 +138,7 @@ def company(request: HttpRequest, pk: int) -> HttpResponse:
     me = signed_in_user(request)
     found = access_company(me, pk)
     if request.method == "POST":
-        _pin_or_unpin(request, company=found)
+        _change(request, company=found)
         return redirect("web:company", pk=found.pk)
     levels = inbox_levels(me)
     context = page_context(
