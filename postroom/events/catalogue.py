@@ -98,6 +98,7 @@ class EventType(StrEnum):
     COMPANY_RENAMED = "company.renamed"
     CONTACT_MERGED = "contact.merged"
     COMPANY_MERGED = "company.merged"
+    CONTACTS_IMPORTED = "contacts.imported"
     RULE_CREATED = "rule.created"
     RULE_UPDATED = "rule.updated"
     RULE_DELETED = "rule.deleted"
@@ -666,6 +667,13 @@ class CompanyMerged(TypedDict):
     contacts: int
 
 
+class ContactsImported(TypedDict):
+    """Contacts were imported from a CSV file: how many were new, how many renamed."""
+
+    created: int
+    updated: int
+
+
 class BusinessHoursChanged(TypedDict):
     """The inbox's business hours were set (its time zone, the number of opening spans
     in the week, the country of its public holidays and the number of its own closed
@@ -787,6 +795,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.COMPANY_RENAMED: (CompanyRenamed, A.INBOX),
     E.CONTACT_MERGED: (ContactMerged, A.WORKSPACE),
     E.COMPANY_MERGED: (CompanyMerged, A.WORKSPACE),
+    E.CONTACTS_IMPORTED: (ContactsImported, A.WORKSPACE),
     E.RULE_CREATED: (RuleChanged, A.WORKSPACE),
     E.RULE_UPDATED: (RuleChanged, A.WORKSPACE),
     E.RULE_DELETED: (RuleChanged, A.WORKSPACE),

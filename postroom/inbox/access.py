@@ -574,6 +574,7 @@ POLICY: dict[str, Requirement] = {
     # Contacts and companies are shared by every inbox: owners and admins merge them.
     "do_merge_contacts": _admin(gettext_lazy("merge contacts")),
     "do_merge_companies": _admin(gettext_lazy("merge companies")),
+    "do_import_contacts": _admin(gettext_lazy("import contacts")),
     # A data subject's request: owners and admins answer it for the workspace.
     "do_forget_contact": _admin(gettext_lazy("erase or anonymise contacts")),
     "do_update_label": _admin(gettext_lazy("change labels")),

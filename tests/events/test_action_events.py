@@ -1794,6 +1794,18 @@ def test_merging_contacts_and_companies(world):
     ]
 
 
+def test_importing_contacts(world):
+    rows = [
+        {"email": "carol@customer.test", "name": "Carol C."},
+        {"email": "NEW@lead.test", "name": ""},
+    ]
+    with written() as log:
+        actions.do_import_contacts(rows, actor=world.alice)
+    assert log.tuples == [
+        ev("contacts.imported", world.alice, None, None, {"created": 1, "updated": 1})
+    ]
+
+
 def test_business_hours_shifts_time_off_away_and_the_rota_feed(world, now):
     from datetime import date
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import ERROR, get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from postroom.accounts.models import Team, User
@@ -348,6 +349,11 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         "post",
         f"/companies/{s.conversation.contact.company_id}/",
         {"merge": "customer.test" if s.inbox.slug == "sales" else "prospect.test"},
+    ),
+    "do_import_contacts": lambda s: Call(
+        "post",
+        "/contacts/import/",
+        {"file": SimpleUploadedFile("c.csv", b"email,name\nnew@lead.test,New Lead\n")},
     ),
     "do_forget_contact": lambda s: Call(
         "post",

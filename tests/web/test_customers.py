@@ -5,6 +5,7 @@ through conversations one may see (web pages, lists, the conversation sidebar)."
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from postroom.inbox import actions
@@ -181,3 +182,48 @@ def test_alice_merges_two_companies(world):
     _client(world.alice).post(f"/companies/{customer.pk}/", {"merge": "prospect.test"})
     assert not Company.objects.filter(pk=prospect.pk).exists()
     assert Contact.objects.get(email="dan@prospect.test").company_id == customer.pk
+
+
+def _upload(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("contacts.csv", text.encode(), content_type="text/csv")
+
+
+def test_alice_imports_contacts_from_csv(world):
+    csv_text = "Email,Name,Phone\ncarol@customer.test,Carol C.,1\nlee@newco.test,Lee New,2\n"
+    response = _client(world.alice).post(
+        "/contacts/import/", {"file": _upload(csv_text)}, follow=True
+    )
+    assert "Imported: 1 new contacts, 1 renamed." in response.content.decode()
+    lee = Contact.objects.get(email="lee@newco.test")
+    assert (lee.name, lee.company.domain) == ("Lee New", "newco.test")
+    assert Contact.objects.get(email="carol@customer.test").name == "Carol C."
+
+
+def test_a_wrong_row_stops_the_import_and_is_named(world):
+    csv_text = "email,name\nok@fine.test,Ok\nnot-an-address,Bad\n"
+    response = _client(world.alice).post(
+        "/contacts/import/", {"file": _upload(csv_text)}, follow=True
+    )
+    assert "Line 3: not-an-address is not an email address." in response.content.decode()
+    assert not Contact.objects.filter(email="ok@fine.test").exists()  # all or nothing
+    no_column = _client(world.alice).post(
+        "/contacts/import/", {"file": _upload("name\nX\n")}, follow=True
+    )
+    assert "The first line must name an “email” column." in no_column.content.decode()
+    assert (
+        _client(world.bob).post("/contacts/import/", {"file": _upload(csv_text)}).status_code == 404
+    )
+
+
+def test_the_export_holds_only_the_customers_one_sees(world):
+    actions.do_receive_message(
+        world.sales,
+        actions.InboundMessage(
+            sender="=cmd@evil.test", sender_name="=HYPERLINK()", subject="x", text="x"
+        ),
+    )
+    rows = _client(world.dora).get("/contacts/export.csv").content.decode().splitlines()
+    assert rows[0] == "name,email,addresses,company,company_domain"
+    assert "Dan Prospect,dan@prospect.test,dan@prospect.test,Prospect,prospect.test" in rows
+    assert not any("carol" in row for row in rows)  # Support's customer
+    assert any(row.startswith("'=HYPERLINK()") for row in rows)  # not a formula

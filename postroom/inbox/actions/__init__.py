@@ -30,6 +30,7 @@ from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.actions.contacts import do_add_contact_identity, do_forget_contact
 from postroom.inbox.actions.customers import (
     do_add_client_note,
+    do_import_contacts,
     do_merge_companies,
     do_merge_contacts,
     do_remove_client_note,
@@ -133,6 +134,7 @@ __all__ = [
     "do_forget_contact",
     "do_forward",
     "do_grant_access",
+    "do_import_contacts",
     "do_merge_companies",
     "do_merge_contacts",
     "do_merge_conversations",

@@ -8,6 +8,7 @@ client has a conversation there (the entry point picks it: ``access.client_inbox
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from postroom.accounts.models import User
 from postroom.core import clock
 from postroom.inbox.access import in_inboxes, require
 from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.contacts import contact_for
 from postroom.inbox.actors import Actor
 from postroom.inbox.models import (
     ClientNote,
@@ -22,6 +24,7 @@ from postroom.inbox.models import (
     Contact,
     ContactIdentity,
     Conversation,
+    IdentityKind,
     Inbox,
     LegalHold,
 )
@@ -161,3 +164,49 @@ def do_merge_companies(source: Company, into: Company, *, actor: Actor) -> Compa
         data={"company": into.pk, "merged": source_pk, "contacts": moved},
     )
     return into
+
+
+MAX_IMPORT_ROWS = 10_000
+
+
+@transaction.atomic
+def do_import_contacts(rows: list[dict[str, str]], *, actor: Actor) -> dict[str, int]:
+    """Contacts from a spreadsheet: each row's ``email`` makes a contact (or finds the one
+    with that address) and its ``name``, when given, names it. All rows or none: a row
+    whose address is not one refuses the import, naming the row (line 2 is the first
+    after the header). Returns the counts."""
+    require(actor, "do_import_contacts")
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationError({"file": _("At most %(n)d rows at a time.") % {"n": MAX_IMPORT_ROWS}})
+    checked: list[tuple[str, str]] = []
+    for line, row in enumerate(rows, start=2):
+        email = (row.get("email") or "").strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"file": _("Line %(line)d: %(value)s is not an email address.")
+                 % {"line": line, "value": email or _("(empty)")}}
+            ) from exc  # fmt: skip
+        checked.append((email, (row.get("name") or "").strip()[:200]))
+    known = set(
+        ContactIdentity.objects.filter(
+            kind=IdentityKind.EMAIL, value__in=[e for e, _n in checked]
+        ).values_list("value", flat=True)
+    )
+    counts = {"created": 0, "updated": 0}
+    for email, name in checked:
+        contact = contact_for(IdentityKind.EMAIL, email)
+        if email in known:
+            if name and contact.name != name:
+                contact.name = name
+                contact.save(update_fields=["name"])
+                counts["updated"] += 1
+        else:
+            known.add(email)
+            counts["created"] += 1
+            if name:
+                contact.name = name
+                contact.save(update_fields=["name"])
+    record("contacts.imported", actor=actor, data=dict(counts))
+    return counts

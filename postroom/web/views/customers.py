@@ -4,6 +4,9 @@ with no conversation the viewer sees does not exist for them)."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -151,3 +154,68 @@ def company(request: HttpRequest, pk: int) -> HttpResponse:
         may_note=_may_note(me, levels, company=found),
     )
     return render(request, "web/company.html", context)
+
+
+CSV_COLUMNS = ["name", "email", "addresses", "company", "company_domain"]
+
+
+@login_required
+def contacts_export(request: HttpRequest) -> HttpResponse:
+    """The customers the viewer may see, as CSV (one row each; every address in one
+    cell, separated by spaces)."""
+    me = signed_in_user(request)
+    found = (
+        visible_contacts(me)
+        .select_related("company")
+        .prefetch_related("identities")
+        .order_by("name", "email", "pk")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for c in found.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                _cell(c.name),
+                c.email,
+                " ".join(sorted(i.value for i in c.identities.all())),
+                _cell(c.company.name) if c.company else "",
+                c.company.domain if c.company else "",
+            ]
+        )
+    return response
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@login_required
+def contacts_import(request: HttpRequest) -> HttpResponse:
+    """An owner's or admin's CSV with an ``email`` column (and optionally ``name``)."""
+    me = signed_in_user(request)
+    if not me.is_admin or request.method != "POST":
+        raise Http404
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": _("Choose a CSV file.")})
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError({"file": _("The file is not UTF-8 text.")}) from exc
+        reader = csv.DictReader(io.StringIO(text))
+        columns = [c.strip().lower() for c in reader.fieldnames or []]
+        if "email" not in columns:
+            raise ValidationError({"file": _("The first line must name an “email” column.")})
+        reader.fieldnames = columns
+        counts = actions.do_import_contacts(list(reader), actor=me)
+        messages.success(
+            request,
+            _("Imported: %(created)d new contacts, %(updated)d renamed.") % counts,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("web:contacts")
