@@ -23,6 +23,7 @@ PERSONAS = ("alice", "bob", "dora", "charlie")
 SIGNED_IN_ONLY = {p: 200 for p in PERSONAS}
 ADMINS = {"alice": 200, "bob": 404, "dora": 404, "charlie": 404}
 SUPPORT_MANAGERS = {"alice": 200, "bob": 403, "dora": 404, "charlie": 404}
+CAROL = {"alice": 200, "bob": 200, "dora": 404, "charlie": 404}  # Support's customer
 
 
 def _support(world: Any) -> dict[str, int]:
@@ -115,6 +116,12 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "admin_mail": (lambda w: {}, ADMINS),
     "admin_audit": (lambda w: {}, ADMINS),
     "contact_privacy": (lambda w: {"pk": w.bob_conversation.contact_id}, ADMINS),
+    # Customers: seen through one's conversations (Carol writes to Support only).
+    "contacts": (lambda w: {}, SIGNED_IN_ONLY),
+    "contacts_export": (lambda w: {}, SIGNED_IN_ONLY),
+    "contacts_import": (lambda w: {}, {p: 404 for p in PERSONAS}),  # a form's target: POST
+    "contact": (lambda w: {"pk": w.bob_conversation.contact_id}, CAROL),
+    "company": (lambda w: {"pk": w.bob_conversation.contact.company_id}, CAROL),
     "admin_background": (lambda w: {}, ADMINS),
     "admin_raw": (lambda w: {"pk": w.raw.pk}, ADMINS),
     "inbox_hours": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
@@ -247,6 +254,12 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
     "/me/shifts": (lambda w: "/me/shifts", SIGNED_IN_ONLY),
+    "/contacts": (lambda w: "/contacts", SIGNED_IN_ONLY),  # each the customers they see
+    "/contacts/{contact_id}": (lambda w: f"/contacts/{w.bob_conversation.contact_id}", CAROL),
+    "/companies/{company_id}": (
+        lambda w: f"/companies/{w.bob_conversation.contact.company_id}",
+        CAROL,
+    ),
     "/conversations/{conversation_id}/tasks": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/tasks",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
