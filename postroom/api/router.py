@@ -14,6 +14,7 @@ from postroom.api import (
     following,
     inboxes,
     notes,
+    ratings,
     replies,
     rules,
     schedules,
@@ -36,6 +37,7 @@ api.add_router("/conversations", notes.router)
 api.add_router("/conversations", following.router)
 api.add_router("/conversations", replies.router)
 api.add_router("/conversations", tasks.router)
+api.add_router("/conversations", ratings.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/rules", rules.router)
 api.add_router("/macros", rules.macros)
