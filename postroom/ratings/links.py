@@ -1,9 +1,10 @@
 """The rating links in our mail: signed tokens naming a conversation and one of its
 outbound messages, and the footer that carries them.
 
-A token is ``django.core.signing`` over (conversation, message) with its own salt: it
-cannot be guessed or altered without the secret key, and the same message always gets
-the same token, so every send attempt of a reply is the same mail. It expires
+A token is a ``django.core.signing.Signer`` signature over (conversation, message) with
+its own salt and no timestamp: it cannot be guessed or altered without the secret key,
+and the same message always gets the same token, so every send attempt of a reply is
+the same mail. It expires
 :data:`VALID_DAYS` after the message was written (read from the message, not the token).
 """
 
@@ -27,7 +28,7 @@ VALID_DAYS = 60
 
 
 def token_for(message: Message) -> str:
-    return signing.dumps({"c": message.conversation_id, "m": message.pk}, salt=SALT)
+    return signing.Signer(salt=SALT).sign_object({"c": message.conversation_id, "m": message.pk})
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Rated:
 def read_token(token: str) -> Rated | None:
     """What ``token`` names, or None when it was not made here (tampered, truncated)."""
     try:
-        value = signing.loads(token, salt=SALT)
+        value = signing.Signer(salt=SALT).unsign_object(token)
     except signing.BadSignature:
         return None
     if not isinstance(value, dict):
