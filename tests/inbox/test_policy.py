@@ -158,6 +158,7 @@ MANAGING = {
     "do_save_sla_policy",
     "do_delete_sla_policy",
     "do_set_business_hours",
+    "do_set_rating_mode",
 }
 
 
