@@ -597,14 +597,14 @@ class RatingRequested(TypedDict):
 
 
 class RatingRecorded(TypedDict):
-    """The customer rated our ``message`` (``good``, ``okay`` or ``bad``), with an optional
-    comment (at most 300 characters of it here; the rating keeps all); ``rating.changed``:
-    a later rating of the same message replaced ``previous``."""
+    """The customer rated our ``message`` (``good``, ``okay`` or ``bad``), ``commented``
+    or not (the comment itself is on the rating only); ``rating.changed``: a later rating
+    of the same message replaced ``previous``."""
 
     rating: int
     message: int
     score: str
-    comment: str
+    commented: bool
     previous: NotRequired[str]
 
 

@@ -2110,9 +2110,9 @@ def test_record_and_change_a_rating(world):
     base = {"rating": rating.pk, "message": reply.pk}
     assert log.tuples == [
         ("rating.recorded", CUSTOMER, contact, w.support.pk, conversation.pk, None,
-         base | {"score": "okay", "comment": ""}),
+         base | {"score": "okay", "commented": False}),
         ("rating.changed", CUSTOMER, contact, w.support.pk, conversation.pk, None,
-         base | {"score": "good", "comment": "Quick, thanks", "previous": "okay"}),
+         base | {"score": "good", "commented": True, "previous": "okay"}),
     ]  # fmt: skip
     assert log.verbs == ["rating.recorded", "rating.changed"]
     assert Rating.objects.get().score == "good"

@@ -24,8 +24,9 @@ from postroom.outbound.models import ComposeMode
 # 22: the audit trail records the read (a savepoint, the chain's head locked, the entry,
 # the head moved on, the savepoint released: postroom/audit/trail.py).
 # 23: the macros offered (postroom.inbox.access.usable_macros); 24: the viewer's
-# reminders on it; 25: its tasks with their assignees; 26: its running reply-time targets.
-PAGE_QUERIES = 26
+# reminders on it; 25: its tasks with their assignees; 26: its running reply-time targets;
+# 27: the customer's ratings of its replies.
+PAGE_QUERIES = 27
 
 
 def _grow(world, messages: int):

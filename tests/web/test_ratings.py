@@ -159,3 +159,36 @@ def test_only_managers_change_the_setting(world, client_for):
     assert client_for(world.bob).post(url, {"mode": "on_close"}).status_code == 403
     assert client_for(world.charlie).post(url, {"mode": "on_close"}).status_code == 404
     assert not RatingSettings.objects.exists()
+
+
+def test_a_merged_conversation_keeps_its_ratings(world, reply, client_for):
+    _rate(world.bob_conversation, reply, "good", "Thanks")
+    target = actions.do_receive_message(
+        world.support,
+        actions.InboundMessage(
+            sender="carol@customer.test", subject="Another question", text="And this?"
+        ),
+    ).conversation
+    actions.do_merge_conversations(target, world.bob_conversation, actor=world.alice)
+    rating = Rating.objects.get()
+    assert rating.conversation_id == target.pk
+    body = client_for(world.alice).get(f"/c/{target.pk}/").content.decode()
+    assert "The customer rated the reply: Good — “Thanks”" in body
+
+
+def test_the_older_answer_shows_no_comment_and_the_log_holds_none(world, reply, client_for):
+    _rate(world.bob_conversation, reply, "bad", "Slow and rude")
+    _rate(world.bob_conversation, reply, "good", "Sorted in the end")
+    body = client_for(world.alice).get(f"/c/{world.bob_conversation.pk}/").content.decode()
+    assert "Slow and rude" not in body
+    assert body.count("Sorted in the end") == 1
+    assert "The customer rated the reply: Bad</span>" in body
+    for activity in Activity.objects.filter(verb__startswith="rating."):
+        assert "Slow" not in str(activity.data) and "Sorted" not in str(activity.data)
+
+
+def test_anonymising_the_customer_forgets_the_comment_keeps_the_score(world, reply):
+    _rate(world.bob_conversation, reply, "okay", "Call me on 555-0100")
+    actions.do_forget_contact(world.bob_conversation.contact, mode="anonymise", actor=world.alice)
+    rating = Rating.objects.get()
+    assert (rating.score, rating.comment) == ("okay", "")

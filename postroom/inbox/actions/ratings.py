@@ -34,8 +34,6 @@ from postroom.ratings.links import footer, mode_of
 from postroom.ratings.models import Rating, RatingMode, RatingSettings, Score
 
 MAX_COMMENT = 2000
-# The part of a comment the activity row and the event carry (the rating keeps all).
-COMMENT_IN_LOG = 300
 
 
 @transaction.atomic
@@ -74,7 +72,8 @@ def do_record_rating(message: Message, score: str, comment: str = "", *, actor: 
     conversation = message.conversation
     now = clock.now()
     rating = Rating.objects.select_for_update().filter(message=message).first()
-    data: dict[str, object] = {"score": score, "comment": comment[:COMMENT_IN_LOG]}
+    # The comment is the customer's own words: kept on the rating, never in the log.
+    data: dict[str, object] = {"score": score, "commented": bool(comment)}
     if rating is None:
         rating = Rating.objects.create(
             message=message,
