@@ -15,6 +15,7 @@ from postroom.api import (
     following,
     inboxes,
     notes,
+    ratings,
     replies,
     rules,
     schedules,
@@ -37,6 +38,7 @@ api.add_router("/conversations", notes.router)
 api.add_router("/conversations", following.router)
 api.add_router("/conversations", replies.router)
 api.add_router("/conversations", tasks.router)
+api.add_router("/conversations", ratings.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/contacts", customers.contacts)
 api.add_router("/companies", customers.companies)

@@ -365,6 +365,18 @@ class TaskOut(Schema):
     position: int
 
 
+class RatingOut(Schema):
+    id: int
+    conversation_id: int
+    message_id: int
+    inbox: str  # the slug of the inbox it was rated in
+    contact_id: int | None
+    score: str  # good, okay or bad
+    comment: str
+    created_at: UtcDateTime
+    updated_at: UtcDateTime  # the latest rating of the message replaced earlier ones
+
+
 class AttachmentIn(BodyIn):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=150)

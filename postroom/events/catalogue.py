@@ -124,6 +124,10 @@ class EventType(StrEnum):
     USER_TIME_OFF_REMOVED = "user.time_off_removed"
     USER_AWAY = "user.away"
     USER_ROTA_TOKEN = "user.rota_token"
+    INBOX_RATING_MODE = "inbox.rating_mode"
+    RATING_REQUESTED = "rating.requested"
+    RATING_RECORDED = "rating.recorded"
+    RATING_CHANGED = "rating.changed"
 
 
 # Payload schemas. Keys are the JSON keys stored (some, like "from", are Python keywords,
@@ -584,6 +588,32 @@ class TaskDue(TypedDict):
     assignee: int
 
 
+class RatingModeChanged(TypedDict):
+    """How the inbox asks customers for ratings: ``off``, ``every_reply`` (links in each
+    reply) or ``on_close`` (one message when a conversation is closed)."""
+
+    mode: str
+
+
+class RatingRequested(TypedDict):
+    """The "How did we do?" message was queued to ``to`` as the conversation closed."""
+
+    message: int
+    to: list[str]
+
+
+class RatingRecorded(TypedDict):
+    """The customer rated our ``message`` (``good``, ``okay`` or ``bad``), ``commented``
+    or not (the comment itself is on the rating only); ``rating.changed``: a later rating
+    of the same message replaced ``previous``."""
+
+    rating: int
+    message: int
+    score: str
+    commented: bool
+    previous: NotRequired[str]
+
+
 class SlaPolicyChanged(TypedDict):
     """An SLA policy (reply-time targets) was created, changed or deleted."""
 
@@ -821,6 +851,10 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.USER_TIME_OFF_REMOVED: (TimeOffChanged, A.WORKSPACE),
     E.USER_AWAY: (AwayChanged, A.WORKSPACE),
     E.USER_ROTA_TOKEN: (RotaTokenReset, A.WORKSPACE),
+    E.INBOX_RATING_MODE: (RatingModeChanged, A.INBOX),
+    E.RATING_REQUESTED: (RatingRequested, A.INBOX),
+    E.RATING_RECORDED: (RatingRecorded, A.INBOX),
+    E.RATING_CHANGED: (RatingRecorded, A.INBOX),
 }
 
 

@@ -119,6 +119,12 @@ REACTORS: list[Reactor] = [
             }
         ),
     ),
+    # Satisfaction ratings: "How did we do?" when a conversation is closed (docs/ratings.md).
+    Reactor(
+        "ratings",
+        "postroom.ratings.reactor:ask_on_close",
+        frozenset({EventType.CONVERSATION_STATUS}),
+    ),
     # What the audit trail keeps of the log: who changed people, access, settings, or
     # deleted something (docs/audit.md).
     Reactor(

@@ -550,6 +550,7 @@ POLICY: dict[str, Requirement] = {
     "do_delete_sla_policy": _inbox(MANAGE, gettext_lazy("change the inbox's reply-time targets")),
     # On the conversation's inboxes; a contact's hold needs manage on every inbox.
     "do_set_legal_hold": _inbox(MANAGE, gettext_lazy("place legal holds")),
+    "do_set_rating_mode": _inbox(MANAGE, gettext_lazy("change how the inbox asks for ratings")),
     "do_set_business_hours": _inbox(MANAGE, gettext_lazy("change the inbox's business hours")),
     # The workspace.
     "do_create_user": _admin(gettext_lazy("add people")),
@@ -618,6 +619,9 @@ POLICY: dict[str, Requirement] = {
     "do_apply_retention": _system(gettext_lazy("apply retention policies")),
     "do_fire_reminders": _system(gettext_lazy("send due reminders")),
     "do_fire_due_tasks": _system(gettext_lazy("announce due tasks")),
+    # Ratings: the customer's answer on the public page, and the message on closing.
+    "do_record_rating": _system(gettext_lazy("record customers' ratings")),
+    "do_send_rating_request": _system(gettext_lazy("ask customers for ratings")),
     "do_check_sla": _system(gettext_lazy("warn about and record missed reply times")),
 }
 

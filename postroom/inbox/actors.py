@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from postroom.accounts.models import User
-from postroom.inbox.models import ActorKind
+from postroom.inbox.models import ActorKind, Contact
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,11 @@ def actor_ref(actor: Actor) -> tuple[str, int | None]:
     if isinstance(actor, User):
         return str(ActorKind.USER), actor.pk
     return str(actor.kind), actor.id
+
+
+def contact_actor(contact: Contact | None) -> NonUserActor:
+    """The customer as the actor of what they do themselves (a rating on the public page):
+    the contact's id in the log, their name in the activity."""
+    if contact is None:
+        return CUSTOMER
+    return NonUserActor(ActorKind.CUSTOMER, contact.name or contact.email, id=contact.pk)

@@ -434,6 +434,8 @@ _TIMELINE_VERBS = (
     "task.added",
     "task.checked",
     "task.deleted",
+    "rating.recorded",
+    "rating.changed",
 )
 
 

@@ -24,6 +24,8 @@ from postroom.core import clock
 from postroom.inbox.models import Conversation, Inbox, Message
 from postroom.outbound.config import undo_seconds
 from postroom.outbound.models import ComposeMode, Draft, OutboxItem
+from postroom.ratings.links import mode_of, with_footer
+from postroom.ratings.models import RatingMode
 
 # Set when something became due at once (a retry, "send now"), so the loop wakes early.
 outbox_wakeup = threading.Event()
@@ -69,8 +71,16 @@ def enqueue(
     inbox); call inside the transaction that created it.
 
     Automatic mail (``auto_submitted``) skips the undo window: nobody is there to undo it.
+    A reply through an inbox that asks for a rating in every reply gets the rating
+    footer here, so the stored bodies are what every attempt sends (docs/ratings.md).
     """
     inbox = inbox or message.conversation.inbox
+    if (
+        mode in (ComposeMode.REPLY, ComposeMode.REPLY_ALL)
+        and not auto_submitted
+        and mode_of(inbox) == RatingMode.EVERY_REPLY
+    ):
+        sent_text, sent_html = with_footer(sent_text, sent_html, message)
     now = clock.now()
     undo_until = now if auto_submitted else now + timedelta(seconds=undo_seconds(inbox))
     due = max(undo_until, send_at) if send_at is not None else undo_until

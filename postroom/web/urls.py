@@ -16,6 +16,7 @@ from postroom.web.views import (
     notifications,
     outbox,
     privacy,
+    ratings,
     rules,
     schedules,
     search,
@@ -67,6 +68,9 @@ urlpatterns = [
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
     path("admin/inboxes/<slug:slug>/hours/", schedules.inbox_hours, name="inbox_hours"),
+    path("admin/inboxes/<slug:slug>/ratings/", ratings.inbox_ratings, name="inbox_ratings"),
+    # A customer's rating of a reply: the signed token in the address is the key.
+    path("rate/<str:token>/", ratings.rate, name="rate"),
     path("settings/shifts/", schedules.my_shifts, name="my_shifts"),
     path("on-duty/", schedules.on_duty, name="on_duty"),
     # The rota for calendar apps: the secret in the address is the key (no session).

@@ -33,6 +33,7 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/conversations/{conversation_id}/follow",
         "/api/v1/conversations/{conversation_id}/tasks",
         "/api/v1/conversations/{conversation_id}/tasks/{task_id}",
+        "/api/v1/conversations/{conversation_id}/ratings",
         "/api/v1/conversations/{conversation_id}/replies",
         "/api/v1/conversations/{conversation_id}/replies/{message_id}",
         "/api/v1/conversations/{conversation_id}/replies/{message_id}/cancel",

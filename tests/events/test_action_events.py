@@ -2151,6 +2151,77 @@ def test_send_auto_reply(world):
         actions.do_send_auto_reply(inbound, "Thanks", rule=rule, actor=w.alice)
 
 
+# Satisfaction ratings ---------------------------------------------------------------------
+
+
+def test_set_rating_mode(world):
+    w = world
+    with written() as log:
+        actions.do_set_rating_mode(w.support, "every_reply", actor=w.alice)
+        actions.do_set_rating_mode(w.support, "every_reply", actor=w.alice)  # the same: nothing
+    assert log.tuples == [
+        ev("inbox.rating_mode", w.alice, w.support, None, {"mode": "every_reply"}),
+    ]
+    assert log.verbs == ["inbox.rating_mode"]
+    with pytest.raises(NotAllowed):  # bob replies in support@ but does not manage it
+        actions.do_set_rating_mode(w.support, "off", actor=w.bob)
+    with pytest.raises(ValidationError):
+        actions.do_set_rating_mode(w.support, "sometimes", actor=w.alice)
+
+
+def test_record_and_change_a_rating(world):
+    from postroom.inbox.actors import contact_actor
+    from postroom.ratings.models import Rating
+
+    w = world
+    conversation = w.bob_conversation
+    reply = actions.do_reply(conversation, "Fixed.", actor=w.bob)
+    customer = contact_actor(conversation.contact)
+    with written() as log:
+        rating = actions.do_record_rating(reply, "okay", "", actor=customer)
+        actions.do_record_rating(reply, "good", " Quick, thanks ", actor=customer)
+        actions.do_record_rating(reply, "good", "Quick, thanks", actor=customer)  # the same
+    contact = conversation.contact_id
+    base = {"rating": rating.pk, "message": reply.pk}
+    assert log.tuples == [
+        ("rating.recorded", CUSTOMER, contact, w.support.pk, conversation.pk, None,
+         base | {"score": "okay", "commented": False}),
+        ("rating.changed", CUSTOMER, contact, w.support.pk, conversation.pk, None,
+         base | {"score": "good", "commented": True, "previous": "okay"}),
+    ]  # fmt: skip
+    assert log.verbs == ["rating.recorded", "rating.changed"]
+    assert Rating.objects.get().score == "good"
+    with pytest.raises(NotAllowed):  # a person never rates for the customer
+        actions.do_record_rating(reply, "bad", actor=w.alice)
+
+
+def test_send_rating_request_on_close(world):
+    from postroom.events.reactors import drain
+    from postroom.ratings.models import Rating
+
+    w = world
+    conversation = w.bob_conversation
+    actions.do_set_rating_mode(w.support, "on_close", actor=w.alice)
+    actions.do_reply(conversation, "Fixed.", actor=w.bob)
+    drain()
+    with written() as log:
+        actions.do_change_status(conversation, "closed", actor=w.bob)
+        drain()
+    request = Message.objects.get(conversation=conversation, kind=MessageKind.AUTO_REPLY)
+    assert [e for e in log.tuples if e[0] == "rating.requested"] == [
+        ev("rating.requested", SYS, w.support, conversation,
+           {"message": request.pk, "to": ["carol@customer.test"]}),
+    ]  # fmt: skip
+    with written() as log:  # asked once per conversation: closing again asks nothing
+        actions.do_change_status(conversation, "open", actor=w.bob)
+        actions.do_change_status(conversation, "closed", actor=w.bob)
+        drain()
+    assert [e for e in log.tuples if e[0] == "rating.requested"] == []
+    assert not Rating.objects.exists()
+    with pytest.raises(NotAllowed):
+        actions.do_send_rating_request(conversation, actor=w.alice)
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

@@ -400,6 +400,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         "post", "/settings/", {"action": "notifications", "email_mode": "off"}
     ),
     "do_mark_read": lambda s: Call("post", "/notifications/", {}, writes=False),
+    "do_set_rating_mode": lambda s: Call(
+        "post", f"/admin/inboxes/{s.inbox.slug}/ratings/", {"mode": "every_reply"}
+    ),
     "do_set_business_hours": lambda s: Call(
         "post",
         f"/admin/inboxes/{s.inbox.slug}/hours/",

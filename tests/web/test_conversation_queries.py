@@ -26,8 +26,9 @@ from postroom.outbound.models import ComposeMode
 # 23: the macros offered (postroom.inbox.access.usable_macros); 24: the viewer's
 # reminders on it; 25: its tasks with their assignees; 26: its running reply-time targets;
 # 27: the notes pinned on its customer and their company; 28: the customer's other
-# conversations the viewer sees (postroom/inbox/clients.py).
-PAGE_QUERIES = 28
+# conversations the viewer sees (postroom/inbox/clients.py); 29: the customer's ratings
+# of its replies.
+PAGE_QUERIES = 29
 
 
 def _grow(world, messages: int):

@@ -125,6 +125,10 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "admin_background": (lambda w: {}, ADMINS),
     "admin_raw": (lambda w: {"pk": w.raw.pk}, ADMINS),
     "inbox_hours": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    "inbox_ratings": (lambda w: {"slug": "support"}, SUPPORT_MANAGERS),
+    # A customer's rating page: the signed link is the key, session or not (a made-up
+    # one: 404 for everyone; tests/web/test_ratings.py).
+    "rate": (lambda w: {"token": "made-up"}, {p: 404 for p in PERSONAS}),
     "my_shifts": (lambda w: {}, SIGNED_IN_ONLY),
     "on_duty": (lambda w: {}, SIGNED_IN_ONLY),
     # The rota's calendar feeds: the secret in the address is the key, session or not
@@ -221,6 +225,7 @@ def test_each_persona_gets_what_the_permission_table_allows(world):
             "passkey",
             "rota_feed",  # for calendar apps, which have no session
             "team_rota_feed",
+            "rate",  # for customers, who have no account
         )
         got = anonymous.get(url).status_code
         if not public and got != 302:
@@ -262,6 +267,10 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     ),
     "/conversations/{conversation_id}/tasks": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/tasks",
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "/conversations/{conversation_id}/ratings": (
+        lambda w: f"/conversations/{w.sales_conversation.pk}/ratings",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
     ),
     "/conversations/{conversation_id}/macros": (

@@ -54,6 +54,11 @@ from postroom.inbox.actions.messages import (
     do_start_conversation,
 )
 from postroom.inbox.actions.notes import do_add_note
+from postroom.inbox.actions.ratings import (
+    do_record_rating,
+    do_send_rating_request,
+    do_set_rating_mode,
+)
 from postroom.inbox.actions.reminders import (
     do_cancel_reminder,
     do_fire_reminders,
@@ -141,6 +146,7 @@ __all__ = [
     "do_move_conversation",
     "do_purge_trash",
     "do_receive_message",
+    "do_record_rating",
     "do_remove_client_note",
     "do_remove_label",
     "do_remove_security_key",
@@ -154,10 +160,12 @@ __all__ = [
     "do_save_rule",
     "do_save_sla_policy",
     "do_send_auto_reply",
+    "do_send_rating_request",
     "do_set_away",
     "do_set_business_hours",
     "do_set_legal_hold",
     "do_set_priority",
+    "do_set_rating_mode",
     "do_set_reminder",
     "do_set_retention",
     "do_set_shifts",

@@ -9,6 +9,7 @@ from django.db import transaction
 from postroom.inbox.models import Activity, Attachment, Conversation, Message
 from postroom.inbox.privacy import ERASED
 from postroom.mail.models import RawMessage
+from postroom.ratings.models import Rating
 
 
 def _delete_files(names: list[str]) -> None:
@@ -32,6 +33,7 @@ def remove_conversations(conversation_ids: list[int], *, erase: bool) -> dict[st
         "raw_messages": raw.count(),
     }
     raw.delete()
+    _forget_rating_comments(conversation_ids)
     files = [a.file.name for a in attachments if a.file.name]
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
     transaction.on_commit(lambda: _delete_files(files))  # once the rows are surely gone
@@ -48,3 +50,11 @@ def remove_conversations(conversation_ids: list[int], *, erase: bool) -> dict[st
             subject=ERASED, subject_key="", preview=ERASED
         )
     return counts
+
+
+def _forget_rating_comments(conversation_ids: list[int]) -> None:
+    """The customer's words in their ratings go; the scores stay for reports. (The
+    activity rows and events of a rating never hold the comment.)"""
+    Rating.objects.filter(conversation_id__in=conversation_ids).exclude(comment="").update(
+        comment=""
+    )

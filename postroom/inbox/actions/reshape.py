@@ -28,6 +28,7 @@ from postroom.inbox.models import (
     Note,
 )
 from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
+from postroom.ratings.models import Rating
 
 
 def refresh_counters(conversation: Conversation) -> None:
@@ -75,6 +76,8 @@ def do_merge_conversations(
     Message.objects.filter(conversation=source).update(conversation=target)
     Note.objects.filter(conversation=source).update(conversation=target)
     Activity.objects.filter(conversation=source).update(conversation=target)
+    # Ratings follow their messages (their conversation is a copy kept for reports).
+    Rating.objects.filter(conversation=source).update(conversation=target)
     have_labels = set(
         ConversationLabel.objects.filter(conversation=target).values_list("label_id", flat=True)
     )

@@ -66,3 +66,11 @@ def has_remote_images(html: str) -> bool:
     from postroom.web.email_html import has_remote_images as check
 
     return check(html or "")
+
+
+@register.filter
+def score_label(value: str) -> str:
+    """A rating's word (Good, Okay, Bad) in the viewer's language."""
+    from postroom.ratings.models import Score
+
+    return str(Score(value).label) if value in Score.values else value

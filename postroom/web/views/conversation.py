@@ -66,6 +66,7 @@ from postroom.mail.queries import cut_short
 from postroom.notifications.models import Follower
 from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
+from postroom.ratings.models import Rating
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.views.compose import composer_context, send_from_conversation
 from postroom.web.views.outbox import may_change
@@ -428,6 +429,15 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         if isinstance(e.item, Activity) and e.item.verb == "task.added" and e.item.data["assignee"]
     }
     people = _people(convo, mentioned, viewer=user)
+    # The ratings of its replies: the comment shows on each rating's newest activity
+    # row (an earlier answer's comment was replaced with it), the newest in the badge.
+    ratings = {r.pk: r for r in Rating.objects.filter(conversation=convo)}
+    rating_comments = {
+        e.item.target_id: e.item.pk
+        for e in timeline
+        if isinstance(e.item, Activity) and e.item.verb in ("rating.recorded", "rating.changed")
+    }
+    newest = max(ratings.values(), key=lambda r: (r.updated_at, r.pk), default=None)
     can = allowed_actions(level)
     can_reply = "do_reply" in can
     # Its inboxes (the home first); the page stands in the first the viewer sees.
@@ -469,6 +479,12 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         sla_clocks=sla_clocks,
         client_notes=client_notes,
         client_others=client_others,
+        latest_rating=newest,
+        rating_comments={
+            activity: ratings[pk].comment
+            for pk, activity in rating_comments.items()
+            if pk in ratings and ratings[pk].comment
+        },
         timeline=timeline,
         names=people.names,
         assignees=people.assignees,

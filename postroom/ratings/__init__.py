@@ -1,0 +1,1 @@
+"""Customer satisfaction ratings of replies (docs/ratings.md)."""
