@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "postroom.notifications",
     "postroom.automation",
     "postroom.schedules",
+    "postroom.saved",
     "postroom.web",
 ]
 

@@ -16,6 +16,7 @@ from postroom.web.views import (
     outbox,
     privacy,
     rules,
+    saved_replies,
     schedules,
     search,
     security_keys,
@@ -67,6 +68,13 @@ urlpatterns = [
     path("admin/inboxes/<slug:slug>/", admin.inbox_settings, name="admin_inbox"),
     path("admin/inboxes/<slug:slug>/hours/", schedules.inbox_hours, name="inbox_hours"),
     path("settings/shifts/", schedules.my_shifts, name="my_shifts"),
+    path("settings/saved-replies/", saved_replies.saved_replies, name="saved_replies"),
+    path("c/<int:pk>/saved-replies/", saved_replies.usable, name="saved_replies_usable"),
+    path(
+        "c/<int:pk>/saved-replies/<int:saved_pk>/use/",
+        saved_replies.use,
+        name="saved_reply_use",
+    ),
     path("on-duty/", schedules.on_duty, name="on_duty"),
     # The rota for calendar apps: the secret in the address is the key (no session).
     path("rota/<str:token>.ics", schedules.rota_feed, name="rota_feed"),

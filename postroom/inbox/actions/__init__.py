@@ -63,6 +63,11 @@ from postroom.inbox.actions.retention import (
     do_set_retention,
 )
 from postroom.inbox.actions.rules import do_delete_rule, do_save_rule
+from postroom.inbox.actions.saved_replies import (
+    do_delete_saved_reply,
+    do_record_saved_reply_use,
+    do_save_saved_reply,
+)
 from postroom.inbox.actions.schedules import (
     do_add_time_off,
     do_remove_time_off,
@@ -116,6 +121,7 @@ __all__ = [
     "do_delete_label",
     "do_delete_macro",
     "do_delete_rule",
+    "do_delete_saved_reply",
     "do_delete_sla_policy",
     "do_delete_task",
     "do_disable_two_factor",
@@ -129,6 +135,7 @@ __all__ = [
     "do_move_conversation",
     "do_purge_trash",
     "do_receive_message",
+    "do_record_saved_reply_use",
     "do_remove_label",
     "do_remove_security_key",
     "do_remove_time_off",
@@ -138,6 +145,7 @@ __all__ = [
     "do_revoke_api_token",
     "do_save_macro",
     "do_save_rule",
+    "do_save_saved_reply",
     "do_save_sla_policy",
     "do_send_auto_reply",
     "do_set_away",
