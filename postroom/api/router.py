@@ -16,6 +16,7 @@ from postroom.api import (
     notes,
     replies,
     rules,
+    saved_replies,
     schedules,
     tasks,
     triage,
@@ -42,3 +43,5 @@ api.add_router("/macros", rules.macros)
 api.add_router("/sla-policies", rules.sla_policies)
 api.add_router("", schedules.router)
 api.add_router("/conversations", rules.applying)
+api.add_router("/saved-replies", saved_replies.router)
+api.add_router("/conversations", saved_replies.on_conversations)
