@@ -2080,7 +2080,7 @@ def test_save_use_and_delete_saved_replies(world):
     w = world
     with written() as log:
         saved = actions.do_save_saved_reply(
-            None, title="Refund", body="Hi {{ contact.first_name }}", scope="everyone", actor=w.alice
+            None, title="Refund", body="Hi {{ contact.name }}", scope="everyone", actor=w.alice
         )
     pk = saved.pk
     assert log.tuples == [

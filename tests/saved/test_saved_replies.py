@@ -136,9 +136,7 @@ def test_the_picker_renders_for_the_conversation_and_names_what_is_missing(
     found = client_for(world.bob).get(f"/c/{world.bob_conversation.pk}/saved-replies/").json()
     night_shift = found["saved_replies"][1]
     assert night_shift["missing"] == ["contact.first_name"]
-    assert night_shift["rendered"] == (
-        "Hi {{ contact.first_name }}, Bob from the night shift."
-    )
+    assert night_shift["rendered"] == ("Hi {{ contact.first_name }}, Bob from the night shift.")
 
 
 def test_a_reply_limited_to_an_inbox_is_offered_only_there(world, client_for):
