@@ -40,6 +40,7 @@ def test_pick_a_saved_reply_with_slash_and_send_it(world, page_for):
     expect(options.first).to_contain_text("Invoice corrected")  # like "my invoice is wrong"
     search.fill("corrected")
     expect(options).to_have_count(1)
+    bob.screenshot(path=str(ARTIFACTS / "saved-reply-picker.png"), full_page=True)
     search.press("Enter")
     expect(body).to_have_value("Hi Carol,\n\nwe corrected your invoice.\n\nBob")
     expect(bob.get_by_test_id("saved-missing")).to_be_hidden()
@@ -56,6 +57,6 @@ def test_pick_a_saved_reply_with_slash_and_send_it(world, page_for):
     expect(bob.locator(".timeline, main").first).to_contain_text("we corrected your invoice.")
     bob.screenshot(path=str(ARTIFACTS / "saved-reply-sent.png"), full_page=True)
     sent = Message.objects.get(conversation=conversation, direction=Direction.OUTBOUND)
-    assert sent.text.startswith("Hi Carol,\n\nwe corrected your invoice.\n\nBob")
+    assert sent.text.replace("\r\n", "\n") == "Hi Carol,\n\nwe corrected your invoice.\n\nBob\n"
     assert SavedReply.objects.get(pk=invoice.pk).usage_count == 1
     assert bob.js_errors == []
