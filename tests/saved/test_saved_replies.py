@@ -316,3 +316,26 @@ def test_a_use_is_counted(world, everyone_reply, client_for):
     everyone_reply.refresh_from_db()
     assert everyone_reply.usage_count == 2
     assert everyone_reply.last_used_at is not None
+
+
+def test_the_offered_list_reads_a_fixed_number_of_queries(world, django_assert_num_queries):
+    from postroom.inbox.models import Conversation
+    from postroom.saved.queries import offered
+
+    def count(n: int) -> int:
+        for i in range(n):
+            actions.do_save_saved_reply(
+                None,
+                title=f"Reply {i}",
+                body="Hi {{ contact.name }}",
+                scope="everyone",
+                inboxes=[world.support],
+                actor=world.alice,
+            )
+        conversation = Conversation.objects.get(pk=world.bob_conversation.pk)
+        with django_assert_num_queries(5) as captured:
+            found = offered(world.bob, conversation)
+        assert len(found) == SavedReply.objects.count()
+        return len(captured)
+
+    assert count(1) == count(4) == 5
