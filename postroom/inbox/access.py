@@ -262,9 +262,12 @@ def access_saved_reply(user: User | AnonymousUser, pk: int) -> SavedReply:
     return found
 
 
-def may_write_saved_reply(user: User | AnonymousUser, shared: SavedReply) -> bool:
+def may_write_saved_reply(
+    user: User | AnonymousUser, shared: SavedReply, *, team_ids: set[int] | None = None
+) -> bool:
     """Personal: its owner; a team's: that team's members (any role from agent up);
-    everyone's: owners and admins."""
+    everyone's: owners and admins. ``team_ids``: the user's teams, for a page that asks
+    about many (read on this request)."""
     member = _active(user)
     if member is None:
         return False
@@ -272,7 +275,11 @@ def may_write_saved_reply(user: User | AnonymousUser, shared: SavedReply) -> boo
         case Sharing.PERSONAL:
             return shared.owner_id == member.pk
         case Sharing.TEAM:
-            return shared.team_id is not None and member.teams.filter(pk=shared.team_id).exists()
+            if shared.team_id is None:
+                return False
+            if team_ids is not None:
+                return shared.team_id in team_ids
+            return member.teams.filter(pk=shared.team_id).exists()
         case _:
             return member.is_admin
 

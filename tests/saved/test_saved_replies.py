@@ -233,7 +233,9 @@ def test_the_page_reports_a_field_error(world, client_for):
         {"action": "save", "title": "", "body": "Hi", "scope": "personal"},
     )
     assert response.status_code == 200
-    assert "title: A saved reply needs a title" in response.content.decode()
+    page = response.content.decode()
+    assert "title: A saved reply needs a title" in page
+    assert "<textarea name=\"body\" rows=\"8\" required>Hi</textarea>" in page  # kept
     assert SavedReply.objects.count() == 0
 
 

@@ -4,6 +4,8 @@ use). See docs/saved-replies.md."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -53,6 +55,19 @@ def _save(request: HttpRequest, me: User, saved: SavedReply | None) -> SavedRepl
     )
 
 
+def _form_of(saved: SavedReply | None) -> dict[str, Any]:
+    if saved is None:
+        return {"scope": "personal", "inboxes": set()}
+    return {
+        "title": saved.title,
+        "folder": saved.folder,
+        "body": saved.body,
+        "scope": saved.scope,
+        "team_id": saved.team_id,
+        "inboxes": {i.pk for i in saved.inboxes.all()},
+    }
+
+
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
 
@@ -62,6 +77,7 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
     me = signed_in_user(request)
     back = reverse("web:saved_replies")
     editing: SavedReply | None = None
+    posted: dict[str, Any] | None = None
     if request.GET.get("edit"):
         editing = access_saved_reply(me, _int(request.GET.get("edit")))
     if request.method == "POST":
@@ -83,20 +99,31 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
                 for text in errors:
                     messages.error(request, f"{field}: {text}")
             editing = saved
+            posted = {
+                "title": post.get("title", ""),
+                "folder": post.get("folder", ""),
+                "body": post.get("body", ""),
+                "scope": post.get("scope", ""),
+                "team_id": _int(post.get("team")),
+                "inboxes": {_int(v) for v in post.getlist("inboxes")},
+            }
     replies = list(
         visible_saved_replies(me).select_related("team", "owner").prefetch_related("inboxes")
     )
+    teams = list(me.teams.all())
+    team_ids = {t.pk for t in teams}
     folders: dict[str, list[SavedReply]] = {}
     for reply in replies:
-        reply.writable = may_write_saved_reply(me, reply)  # type: ignore[attr-defined]
+        writable = may_write_saved_reply(me, reply, team_ids=team_ids)
+        reply.writable = writable  # type: ignore[attr-defined]
         folders.setdefault(reply.folder, []).append(reply)
     seen = inbox_levels(me)
     context = page_context(
         request,
         folders=sorted(folders.items(), key=lambda item: (item[0] == "", item[0].casefold())),
         editing=editing,
-        editing_inboxes={i.pk for i in editing.inboxes.all()} if editing is not None else set(),
-        teams=list(me.teams.all()),
+        form=posted or _form_of(editing),
+        teams=teams,
         inboxes=list(Inbox.objects.filter(pk__in=list(seen)).order_by("name")),
         scopes=Scope.choices,
         may_share=me.is_admin,
