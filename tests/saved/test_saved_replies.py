@@ -235,7 +235,7 @@ def test_the_page_reports_a_field_error(world, client_for):
     assert response.status_code == 200
     page = response.content.decode()
     assert "title: A saved reply needs a title" in page
-    assert "<textarea name=\"body\" rows=\"8\" required>Hi</textarea>" in page  # kept
+    assert '<textarea name="body" rows="8" required>Hi</textarea>' in page  # kept
     assert SavedReply.objects.count() == 0
 
 
