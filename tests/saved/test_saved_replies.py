@@ -341,3 +341,16 @@ def test_the_offered_list_reads_a_fixed_number_of_queries(world, django_assert_n
         return len(captured)
 
     assert count(1) == count(4) == 5
+
+
+@pytest.mark.django_db
+def test_the_demo_has_saved_replies_of_each_kind():
+    from postroom.demo import load_demo_data
+
+    assert load_demo_data(per_inbox=1)
+    assert sorted(SavedReply.objects.values_list("scope", "title")) == [
+        ("everyone", "Invoice corrected"),
+        ("everyone", "We're on it"),
+        ("personal", "My sign-off"),
+        ("team", "Quote follow-up"),
+    ]
