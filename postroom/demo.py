@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from postroom.accounts.models import Role, User
+from postroom.accounts.models import Role, Team, User
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
@@ -240,12 +240,53 @@ def load_demo_data(seed: int = 7, per_inbox: int = 40) -> bool:
                 name="VIP", color="#7c3aed", icon="⭐", teams=[team], actor=SYSTEM
             ),
         ]
+        _demo_saved_replies(people, team, sales)
     now = clock.now()
     for inbox in (support, sales, info):
         agents = [people["alice"], people["erin"]] + ([people["bob"]] if inbox is support else [])
         for i in range(per_inbox):
             _demo_conversation(rng, inbox, i, agents, labels, now)
     return True
+
+
+def _demo_saved_replies(people: dict[str, User], team: Team, sales: Inbox) -> None:
+    alice, erin, bob = people["alice"], people["erin"], people["bob"]
+    for title, folder, body in [
+        (
+            "We're on it",
+            "General",
+            "Hi {{ contact.first_name }},\n\nthanks for writing to {{ inbox.name }}. "
+            "We are looking into it and will be back within a day.\n\n{{ agent.first_name }}",
+        ),
+        (
+            "Invoice corrected",
+            "Billing",
+            "Hi {{ contact.first_name }},\n\nwe corrected your invoice; the new one is "
+            "attached to this conversation (#{{ conversation.number }}).\n\n"
+            "{{ agent.first_name }}",
+        ),
+    ]:
+        actions.do_save_saved_reply(
+            None, title=title, body=body, folder=folder, scope="everyone", actor=alice
+        )
+    actions.do_save_saved_reply(
+        None,
+        title="Quote follow-up",
+        folder="Sales",
+        body="Hi {{ contact.first_name }},\n\nhere is the quote we talked about.\n\n"
+        "{{ agent.name }}, {{ inbox.name }}",
+        scope="team",
+        team=team,
+        inboxes=[sales],
+        actor=erin,
+    )
+    actions.do_save_saved_reply(
+        None,
+        title="My sign-off",
+        body="Have a good day,\n{{ agent.first_name }}",
+        scope="personal",
+        actor=bob,
+    )
 
 
 def _demo_conversation(

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "postroom.automation",
     "postroom.schedules",
     "postroom.ratings",
+    "postroom.saved",
     "postroom.web",
 ]
 

@@ -18,6 +18,7 @@ from postroom.api import (
     ratings,
     replies,
     rules,
+    saved_replies,
     schedules,
     tasks,
     triage,
@@ -47,3 +48,5 @@ api.add_router("/macros", rules.macros)
 api.add_router("/sla-policies", rules.sla_policies)
 api.add_router("", schedules.router)
 api.add_router("/conversations", rules.applying)
+api.add_router("/saved-replies", saved_replies.router)
+api.add_router("/conversations", saved_replies.on_conversations)

@@ -594,6 +594,51 @@ class MacroAppliedOut(Schema):
     errors: list[str] = Field(description="Steps that were refused, with why; empty: all taken.")
 
 
+SharingName = Literal["personal", "team", "everyone"]
+
+
+class SavedReplyIn(BodyIn):
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field(
+        min_length=1,
+        max_length=50_000,
+        description="Markdown, with variables such as `{{ contact.first_name }}`.",
+    )
+    folder: str = Field(default="", max_length=80)
+    scope: SharingName = Field(
+        description="personal: only the caller; team: the members of `team`; everyone: all "
+        "users (owners and admins only)."
+    )
+    team: int | None = Field(default=None, ge=1, le=MAX_ID, description="With scope team.")
+    inboxes: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Inbox slugs it is offered in; empty: every inbox.",
+    )
+
+
+class SavedReplyOut(Schema):
+    id: int
+    title: str
+    body: str
+    folder: str
+    scope: SharingName
+    owner: int | None = Field(description="The owner's id, for a personal one.")
+    team: int | None
+    inboxes: list[str]
+    usage_count: int
+    last_used_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OfferedSavedReplyOut(SavedReplyOut):
+    rendered: str = Field(description="The body with this conversation's variables filled in.")
+    missing: list[str] = Field(
+        description="Variables with no value here: left as written, and refused when sent."
+    )
+
+
 class SlaPolicyIn(BodyIn):
     inbox: str | None = Field(
         default=None, max_length=50, description="The inbox's slug; omitted: every inbox."

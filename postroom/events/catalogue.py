@@ -106,6 +106,10 @@ class EventType(StrEnum):
     MACRO_UPDATED = "macro.updated"
     MACRO_DELETED = "macro.deleted"
     MACRO_APPLIED = "macro.applied"
+    SAVED_REPLY_CREATED = "saved_reply.created"
+    SAVED_REPLY_UPDATED = "saved_reply.updated"
+    SAVED_REPLY_DELETED = "saved_reply.deleted"
+    SAVED_REPLY_USED = "saved_reply.used"
     REMINDER_SET = "reminder.set"
     REMINDER_DONE = "reminder.done"
     TASK_ADDED = "task.added"
@@ -539,6 +543,21 @@ class MacroApplied(TypedDict):
     errors: list[str]
 
 
+class SavedReplyChanged(TypedDict):
+    """A saved reply was created, changed or deleted; ``scope``: personal, team or
+    everyone."""
+
+    saved_reply: int
+    title: str
+    scope: str
+
+
+class SavedReplyUsed(TypedDict):
+    """A person started a reply on the conversation from a saved reply."""
+
+    saved_reply: int
+
+
 class ReminderSet(TypedDict):
     """A person asked to be reminded of the conversation at ``due_at`` (only if the
     customer has not replied by then, with ``unless_replied``)."""
@@ -833,6 +852,10 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MACRO_UPDATED: (MacroChanged, A.WORKSPACE),
     E.MACRO_DELETED: (MacroChanged, A.WORKSPACE),
     E.MACRO_APPLIED: (MacroApplied, A.INBOX),
+    E.SAVED_REPLY_CREATED: (SavedReplyChanged, A.WORKSPACE),
+    E.SAVED_REPLY_UPDATED: (SavedReplyChanged, A.WORKSPACE),
+    E.SAVED_REPLY_DELETED: (SavedReplyChanged, A.WORKSPACE),
+    E.SAVED_REPLY_USED: (SavedReplyUsed, A.INBOX),
     E.REMINDER_SET: (ReminderSet, A.INBOX),
     E.REMINDER_DONE: (ReminderDone, A.INBOX),
     E.TASK_ADDED: (TaskChanged, A.INBOX),

@@ -42,6 +42,8 @@ from postroom.inbox.models import (
     Message,
     Task,
 )
+from postroom.saved.models import SavedReply
+from postroom.saved.models import Scope as Sharing
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -222,6 +224,67 @@ def usable_macros(
     read already) and the workspace's. Applying one needs reply on behalf."""
     places = conversation_inbox_ids(conversation) if inbox_ids is None else inbox_ids
     return Macro.objects.filter(Q(inbox__isnull=True) | Q(inbox_id__in=places))
+
+
+# --- Saved replies ---------------------------------------------------------------------
+#
+# Seen by whom they are for: personal ones by their owner, a team's by its members,
+# everyone's by every user; one limited to inboxes is offered only when composing in one
+# of them. Anyone else gets 404 (nothing hints that it exists).
+
+
+def visible_saved_replies(user: User | AnonymousUser) -> QuerySet[SavedReply]:
+    member = _active(user)
+    if member is None:
+        return SavedReply.objects.none()
+    return SavedReply.objects.filter(
+        Q(scope=Sharing.EVERYONE)
+        | Q(scope=Sharing.PERSONAL, owner=member)
+        | Q(scope=Sharing.TEAM, team__in=member.teams.values("pk"))
+    )
+
+
+def usable_saved_replies(
+    user: User | AnonymousUser, conversation: Conversation, *, inbox_ids: list[int] | None = None
+) -> QuerySet[SavedReply]:
+    """The saved replies ``user`` may start a reply from on ``conversation``: those they
+    see, unlimited or limited to one of its inboxes (``inbox_ids``, when read already)."""
+    places = conversation_inbox_ids(conversation) if inbox_ids is None else inbox_ids
+    limited = SavedReply.inboxes.through.objects.filter(savedreply_id=OuterRef("pk"))
+    return (
+        visible_saved_replies(user)
+        .annotate(limited=Exists(limited), here=Exists(limited.filter(inbox_id__in=places)))
+        .filter(Q(limited=False) | Q(here=True))
+    )
+
+
+def access_saved_reply(user: User | AnonymousUser, pk: int) -> SavedReply:
+    found = visible_saved_replies(user).select_related("team", "owner").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def may_write_saved_reply(
+    user: User | AnonymousUser, shared: SavedReply, *, team_ids: set[int] | None = None
+) -> bool:
+    """Personal: its owner; a team's: that team's members (any role from agent up);
+    everyone's: owners and admins. ``team_ids``: the user's teams, for a page that asks
+    about many (read on this request)."""
+    member = _active(user)
+    if member is None:
+        return False
+    match shared.scope:
+        case Sharing.PERSONAL:
+            return shared.owner_id == member.pk
+        case Sharing.TEAM:
+            if shared.team_id is None:
+                return False
+            if team_ids is not None:
+                return shared.team_id in team_ids
+            return member.teams.filter(pk=shared.team_id).exists()
+        case _:
+            return member.is_admin
 
 
 # --- Conversations, in every inbox they are in ------------------------------------------
@@ -435,6 +498,8 @@ class Scope(StrEnum):
     OWN_ACCOUNT_OR_ADMIN = "own_account_or_admin"
     SYSTEM = "system"  # Postroom itself only: the digest, the outbox loop, timers
     REACTION = "reaction"  # a reactor's follow-up to an action that was checked
+    # as the saved reply is shared: its owner, its team's members, or owners and admins
+    SAVED_REPLY = "saved_reply"
 
 
 @dataclass(frozen=True)
@@ -479,6 +544,10 @@ def _system(what: Promise) -> Requirement:
 
 def _reaction(what: Promise) -> Requirement:
     return Requirement(Scope.REACTION, what)
+
+
+def _shared(what: Promise) -> Requirement:
+    return Requirement(Scope.SAVED_REPLY, what)
 
 
 VIEW, REPLY, MANAGE = AccessLevel.VIEW, AccessLevel.REPLY_ON_BEHALF, AccessLevel.MANAGE
@@ -623,6 +692,11 @@ POLICY: dict[str, Requirement] = {
     "do_record_rating": _system(gettext_lazy("record customers' ratings")),
     "do_send_rating_request": _system(gettext_lazy("ask customers for ratings")),
     "do_check_sla": _system(gettext_lazy("warn about and record missed reply times")),
+    # Saved replies: as each is shared (may_write_saved_reply); using one is part of
+    # writing a reply.
+    "do_save_saved_reply": _shared(gettext_lazy("change this saved reply")),
+    "do_delete_saved_reply": _shared(gettext_lazy("delete this saved reply")),
+    "do_record_saved_reply_use": _inbox(REPLY, gettext_lazy("use saved replies")),
 }
 
 
@@ -637,10 +711,24 @@ class NotAllowed(PermissionDenied):
         self.inbox = inbox
 
 
-def _refuse(action: str, rule: Requirement, inbox_id: int | None = None) -> NotAllowed:
+def _refuse(
+    action: str, rule: Requirement, inbox_id: int | None = None, shared: SavedReply | None = None
+) -> NotAllowed:
     what = str(rule.what)
     slug = None
+    needed = rule.needed
     match rule.scope:
+        case Scope.SAVED_REPLY:
+            assert shared is not None
+            if shared.scope == Sharing.PERSONAL:
+                needed = "owner"
+                message = _("Only its owner may %(what)s.") % {"what": what}
+            elif shared.scope == Sharing.TEAM:
+                needed = "team_member"
+                message = _("Only members of its team may %(what)s.") % {"what": what}
+            else:
+                needed = "workspace_admin"
+                message = _("Only owners and admins may %(what)s.") % {"what": what}
         case Scope.INBOX:
             assert inbox_id is not None and rule.level is not None
             inbox = Inbox.objects.filter(pk=inbox_id).first()
@@ -660,14 +748,21 @@ def _refuse(action: str, rule: Requirement, inbox_id: int | None = None) -> NotA
             }
         case _:
             message = _("Only Postroom itself may %(what)s.") % {"what": what}
-    return NotAllowed(action, message, needed=rule.needed, inbox=slug)
+    return NotAllowed(action, message, needed=needed, inbox=slug)
 
 
-def require(actor: Actor, action: str, *inbox_ids: int, account: User | None = None) -> int:
+def require(
+    actor: Actor,
+    action: str,
+    *inbox_ids: int,
+    account: User | None = None,
+    shared: SavedReply | None = None,
+) -> int:
     """Raise :class:`NotAllowed` unless ``actor`` may run ``action`` (a key of POLICY).
 
     ``inbox_ids``: every inbox the action touches (a move names both), for rows scoped to
-    an inbox; ``account``: the user whose own things are changed, for own-account rows.
+    an inbox; ``account``: the user whose own things are changed, for own-account rows;
+    ``shared``: the saved reply as it is (or will be) shared, for saved-reply rows.
     Returns the actor's lowest level on those inboxes (MANAGE for a non-user actor), so a
     reply can choose its sender identity without reading it again.
 
@@ -705,6 +800,11 @@ def require(actor: Actor, action: str, *inbox_ids: int, account: User | None = N
                 raise ValueError(f"{action} needs the account it changes")
             if member is None or (member.pk != account.pk and not member.is_admin):
                 raise _refuse(action, rule)
+        case Scope.SAVED_REPLY:
+            if shared is None:
+                raise ValueError(f"{action} needs the saved reply it changes")
+            if not may_write_saved_reply(actor, shared):
+                raise _refuse(action, rule, shared=shared)
         case _:
             raise _refuse(action, rule)
     return 0

@@ -18,6 +18,7 @@ from postroom.web.views import (
     privacy,
     ratings,
     rules,
+    saved_replies,
     schedules,
     search,
     security_keys,
@@ -72,6 +73,13 @@ urlpatterns = [
     # A customer's rating of a reply: the signed token in the address is the key.
     path("rate/<str:token>/", ratings.rate, name="rate"),
     path("settings/shifts/", schedules.my_shifts, name="my_shifts"),
+    path("settings/saved-replies/", saved_replies.saved_replies, name="saved_replies"),
+    path("c/<int:pk>/saved-replies/", saved_replies.usable, name="saved_replies_usable"),
+    path(
+        "c/<int:pk>/saved-replies/<int:saved_pk>/use/",
+        saved_replies.use,
+        name="saved_reply_use",
+    ),
     path("on-duty/", schedules.on_duty, name="on_duty"),
     # The rota for calendar apps: the secret in the address is the key (no session).
     path("rota/<str:token>.ics", schedules.rota_feed, name="rota_feed"),

@@ -30,6 +30,10 @@ CASES = 20  # per operation and mode
 SEMANTIC_REFUSALS: dict[str, set[str]] = {
     "PUT /api/v1/me/shifts": {"week", "inboxes", "team"},
     "PUT /api/v1/inboxes/{slug}/business-hours": {"week", "time_zone", "country", "subdivision"},
+    # A blank title, an unknown {{ variable }}, a team without scope team (or none with
+    # it), an inbox the caller does not work in.
+    "POST /api/v1/saved-replies": {"title", "body", "team", "inboxes"},
+    "PUT /api/v1/saved-replies/{saved_reply_id}": {"title", "body", "team", "inboxes"},
 }
 
 

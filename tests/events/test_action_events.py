@@ -2222,6 +2222,39 @@ def test_send_rating_request_on_close(world):
         actions.do_send_rating_request(conversation, actor=w.alice)
 
 
+def test_save_use_and_delete_saved_replies(world):
+    w = world
+    with written() as log:
+        saved = actions.do_save_saved_reply(
+            None, title="Refund", body="Hi {{ contact.name }}", scope="everyone", actor=w.alice
+        )
+    pk = saved.pk
+    assert log.tuples == [
+        ev("saved_reply.created", w.alice, None, None,
+           {"saved_reply": pk, "title": "Refund", "scope": "everyone"}),
+    ]  # fmt: skip
+    assert log.verbs == ["saved_reply.created"]
+    with written() as log:
+        actions.do_record_saved_reply_use(w.bob_conversation, saved, actor=w.bob)
+    assert log.tuples == [
+        ev("saved_reply.used", w.bob, w.support, w.bob_conversation, {"saved_reply": pk})
+    ]
+    with written() as log:
+        actions.do_save_saved_reply(
+            saved, title="Refunds", body="Hello", scope="everyone", actor=w.alice
+        )
+        actions.do_delete_saved_reply(saved, actor=w.alice)
+    assert log.tuples == [
+        ev("saved_reply.updated", w.alice, None, None,
+           {"saved_reply": pk, "title": "Refunds", "scope": "everyone"}),
+        ev("saved_reply.deleted", w.alice, None, None,
+           {"saved_reply": pk, "title": "Refunds", "scope": "everyone"}),
+    ]  # fmt: skip
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_save_saved_reply(None, title="Mine", body="x", scope="everyone", actor=w.bob)
+    assert log.tuples == []
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

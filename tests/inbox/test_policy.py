@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 102
+    assert len(ACTIONS) == 105
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -132,6 +132,7 @@ TRIAGE = {
 }
 WRITING = {
     "do_reply",
+    "do_record_saved_reply_use",
     "do_forward",
     "do_start_conversation",
     "do_save_draft",

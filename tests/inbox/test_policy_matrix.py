@@ -44,6 +44,7 @@ from postroom.inbox.models import (
 )
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.outbound.models import Draft, OutboxItem, OutboxState
+from postroom.saved.models import SavedReply
 from tests.api.conftest import ApiClient, token_for
 from tests.conftest import make_user
 
@@ -75,6 +76,7 @@ class Scene:
     sla: SlaPolicy  # the inbox's, to delete
     task: Task  # open, on the conversation
     client_note: ClientNote  # pinned on the conversation's contact
+    saved_reply: SavedReply  # everyone's, by alice
 
     @property
     def page(self) -> str:
@@ -144,6 +146,9 @@ def build_scene(world, inbox_slug: str) -> Scene:
         task=actions.do_add_task(conversation, "Export the PDF", actor=world.alice),
         client_note=actions.do_add_client_note(
             "Key client", inbox=inbox, contact=conversation.contact, actor=world.alice
+        ),
+        saved_reply=actions.do_save_saved_reply(
+            None, title="Thanks", body="Thank you!", scope="everyone", actor=world.alice
         ),
         sla=actions.do_save_sla_policy(
             None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
@@ -287,6 +292,24 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         {"macro": s.macro.pk, "action": "delete"},
     ),
     "do_apply_macro": lambda s: Call("post", s.page, {"action": "macro", "macro": s.macro.pk}),
+    # Everyone's saved reply: owners and admins change it; the others see it (403).
+    "do_save_saved_reply": lambda s: Call(
+        "post",
+        "/settings/saved-replies/",
+        {
+            "saved_reply": s.saved_reply.pk,
+            "action": "save",
+            "title": "Thanks a lot",
+            "body": "Thank you, {{ contact.first_name }}!",
+            "scope": "everyone",
+        },
+    ),
+    "do_delete_saved_reply": lambda s: Call(
+        "post", "/settings/saved-replies/", {"saved_reply": s.saved_reply.pk, "action": "delete"}
+    ),
+    "do_record_saved_reply_use": lambda s: Call(
+        "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204
+    ),
     "do_set_reminder": lambda s: Call("post", s.page, {"action": "remind", "in": "3d"}),
     "do_add_task": lambda s: Call("post", s.page, {"action": "add_task", "title": "Call back"}),
     "do_update_task": lambda s: Call(
@@ -488,6 +511,9 @@ API: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_delete_macro": lambda s: Call("delete", f"/macros/{s.macro.pk}", ok=204),
     "do_apply_macro": lambda s: Call("post", f"{s.api}/macros/{s.macro.pk}", ok=200),
+    "do_record_saved_reply_use": lambda s: Call(
+        "post", f"{s.api}/saved-replies/{s.saved_reply.pk}/use", ok=200
+    ),
     "do_save_sla_policy": lambda s: Call(
         "post",
         "/sla-policies",
@@ -554,6 +580,8 @@ def expected(user: User, action: str, scene: Scene, call: Call) -> int | str:
         return "ok"  # the page changes the persona's own
     if rule.scope == Scope.WORKSPACE:
         return "ok" if user.is_admin else 404  # the pages do not exist for agents
+    if rule.scope == Scope.SAVED_REPLY:
+        return "ok" if user.is_admin else 403  # everyone's: seen by all, changed by admins
     levels = inbox_levels(user)
     touched = [scene.inbox] + ([scene.other_inbox] if call.inboxes == "both" else [])
     if any(inbox.pk not in levels for inbox in touched):

@@ -130,6 +130,17 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     # one: 404 for everyone; tests/web/test_ratings.py).
     "rate": (lambda w: {"token": "made-up"}, {p: 404 for p in PERSONAS}),
     "my_shifts": (lambda w: {}, SIGNED_IN_ONLY),
+    # Saved replies: each sees their own list; the composer's list is the conversation's
+    # readers'; a use is recorded by POST only.
+    "saved_replies": (lambda w: {}, SIGNED_IN_ONLY),
+    "saved_replies_usable": (
+        lambda w: {"pk": w.sales_conversation.pk},
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "saved_reply_use": (
+        lambda w: {"pk": w.bob_conversation.pk, "saved_pk": w.night_reply.pk},
+        {p: 405 for p in PERSONAS},
+    ),
     "on_duty": (lambda w: {}, SIGNED_IN_ONLY),
     # The rota's calendar feeds: the secret in the address is the key, session or not
     # (a made-up one: 404 for everyone; tests/schedules/test_pages.py).
@@ -181,6 +192,10 @@ def _scene(world: Any) -> None:
     )
     world.everywhere = actions.do_save_rule(
         None, inbox=None, name="Everywhere", actor=world.alice, **rule
+    )
+    night = actions.do_create_team(name="Night", members=[world.bob], actor=world.alice)
+    world.night_reply = actions.do_save_saved_reply(
+        None, title="Night", body="Hello", scope="team", team=night, actor=world.bob
     )
 
 
@@ -275,6 +290,16 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     ),
     "/conversations/{conversation_id}/macros": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/macros",
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "/saved-replies": (lambda w: "/saved-replies", SIGNED_IN_ONLY),  # each the ones they see
+    # The Night team's (bob's): nobody else learns of it, the owner neither.
+    "/saved-replies/{saved_reply_id}": (
+        lambda w: f"/saved-replies/{w.night_reply.pk}",
+        {"alice": 404, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "/conversations/{conversation_id}/saved-replies": (
+        lambda w: f"/conversations/{w.sales_conversation.pk}/saved-replies",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
     ),
 }

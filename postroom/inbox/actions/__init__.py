@@ -76,6 +76,11 @@ from postroom.inbox.actions.retention import (
     do_set_retention,
 )
 from postroom.inbox.actions.rules import do_delete_rule, do_save_rule
+from postroom.inbox.actions.saved_replies import (
+    do_delete_saved_reply,
+    do_record_saved_reply_use,
+    do_save_saved_reply,
+)
 from postroom.inbox.actions.schedules import (
     do_add_time_off,
     do_remove_time_off,
@@ -130,6 +135,7 @@ __all__ = [
     "do_delete_label",
     "do_delete_macro",
     "do_delete_rule",
+    "do_delete_saved_reply",
     "do_delete_sla_policy",
     "do_delete_task",
     "do_disable_two_factor",
@@ -147,6 +153,7 @@ __all__ = [
     "do_purge_trash",
     "do_receive_message",
     "do_record_rating",
+    "do_record_saved_reply_use",
     "do_remove_client_note",
     "do_remove_label",
     "do_remove_security_key",
@@ -158,6 +165,7 @@ __all__ = [
     "do_revoke_api_token",
     "do_save_macro",
     "do_save_rule",
+    "do_save_saved_reply",
     "do_save_sla_policy",
     "do_send_auto_reply",
     "do_send_rating_request",

@@ -47,6 +47,7 @@ from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
 from postroom.outbound import compose
 from postroom.outbound.models import ComposeMode
 from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue, keep_draft
+from postroom.saved.variables import unfilled
 
 MAX_REPLY_LENGTH = 100_000
 
@@ -318,6 +319,15 @@ def _check_body(body: str, *, required: bool = True) -> None:
         raise ValidationError({"body": _("The reply is empty.")})
     if len(body) > MAX_REPLY_LENGTH:
         raise ValidationError({"body": _("The reply is too long.")})
+    # A saved reply's variable with no value is never sent, blank or as written.
+    left = unfilled(body)
+    if left:
+        raise ValidationError(
+            {
+                "body": _("Fill in or remove {{ %(name)s }}: it has no value here.")
+                % {"name": left[0]}
+            }
+        )
 
 
 def _check_attachments(attachments: list[NewAttachment]) -> None:

@@ -5,7 +5,8 @@
   var HELP = [
     ["j / k", "next / previous conversation"], ["Enter", "open the selected conversation"],
     ["r", "reply"], ["n", "note"], ["a", "assign"], ["l", "label"], ["e", "close"],
-    ["s", "snooze"], ["m", "macro (type its name, Enter applies it)"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
+    ["s", "snooze"], ["m", "macro (type its name, Enter applies it)"],
+    ["/ or Ctrl+/ in a reply", "saved replies (at the start of a line)"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
   ];
   var selected = -1;
 

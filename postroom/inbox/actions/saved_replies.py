@@ -1,0 +1,134 @@
+"""Saved replies: saving and deleting them (as each is shared: its owner, its team's
+members, or owners and admins for everyone's) and recording a use in a conversation
+(reply on behalf there). See docs/saved-replies.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from postroom.accounts.models import Team, User
+from postroom.core import clock
+from postroom.inbox.access import inbox_levels, require, require_on, usable_saved_replies
+from postroom.inbox.actions.activity import record
+from postroom.inbox.models import Conversation, Inbox
+from postroom.saved.models import SavedReply, Scope
+from postroom.saved.variables import VARIABLES, unfilled
+
+MAX_TITLE = 120
+MAX_FOLDER = 80
+MAX_BODY = 50_000
+
+
+def _check(title: str, body: str, folder: str, scope: str, team: Team | None) -> None:
+    errors: dict[str, str] = {}
+    if not title or len(title) > MAX_TITLE:
+        errors["title"] = _("A saved reply needs a title (at most 120 characters).")
+    if not body.strip():
+        errors["body"] = _("A saved reply needs a text.")
+    elif len(body) > MAX_BODY:
+        errors["body"] = _("The text is too long.")
+    else:
+        unknown = [name for name in unfilled(body) if name not in VARIABLES]
+        if unknown:
+            errors["body"] = _("Unknown variable: {{ %(name)s }}. Known: %(known)s.") % {
+                "name": unknown[0],
+                "known": ", ".join(VARIABLES),
+            }
+    if len(folder) > MAX_FOLDER:
+        errors["folder"] = _("A folder name has at most 80 characters.")
+    if scope not in Scope.values:
+        errors["scope"] = _("Share it with: personal, team or everyone.")
+    elif (scope == Scope.TEAM) != (team is not None):
+        errors["team"] = _("Choose the team, for a team's saved reply only.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def do_save_saved_reply(
+    saved_reply: SavedReply | None,
+    *,
+    title: str,
+    body: str,
+    folder: str = "",
+    scope: str,
+    team: Team | None = None,
+    inboxes: Iterable[Inbox] = (),
+    actor: User,
+) -> SavedReply:
+    """Create (``saved_reply`` None) or change a saved reply. The actor must be allowed
+    to write it as it is shared now and as it will be; ``inboxes`` (empty: every inbox)
+    must be ones the actor sees."""
+    if saved_reply is not None:
+        require(actor, "do_save_saved_reply", shared=saved_reply)
+    title, folder = title.strip(), folder.strip()
+    _check(title, body, folder, scope, team)
+    owner: User | None = None
+    if scope == Scope.PERSONAL:
+        keeps = saved_reply is not None and saved_reply.scope == Scope.PERSONAL
+        owner = saved_reply.owner if keeps and saved_reply is not None else actor
+    require(actor, "do_save_saved_reply", shared=SavedReply(scope=scope, owner=owner, team=team))
+    places = list(dict.fromkeys(inboxes))
+    seen = inbox_levels(actor)
+    if any(inbox.pk not in seen for inbox in places):
+        raise ValidationError({"inboxes": _("Limit it to inboxes you work in.")})
+    now = clock.now()
+    created = saved_reply is None
+    if saved_reply is None:
+        saved_reply = SavedReply(created_at=now, created_by=actor)
+    saved_reply.title, saved_reply.body, saved_reply.folder = title, body, folder
+    saved_reply.scope, saved_reply.owner, saved_reply.team = scope, owner, team
+    saved_reply.updated_at = now
+    saved_reply.save()
+    saved_reply.inboxes.set(places)
+    record(
+        "saved_reply.created" if created else "saved_reply.updated",
+        actor=actor,
+        target=saved_reply,
+        data={"saved_reply": saved_reply.pk, "title": title, "scope": scope},
+    )
+    return saved_reply
+
+
+@transaction.atomic
+def do_delete_saved_reply(saved_reply: SavedReply, *, actor: User) -> None:
+    require(actor, "do_delete_saved_reply", shared=saved_reply)
+    record(
+        "saved_reply.deleted",
+        actor=actor,
+        data={
+            "saved_reply": saved_reply.pk,
+            "title": saved_reply.title,
+            "scope": saved_reply.scope,
+        },
+    )
+    saved_reply.delete()
+
+
+@transaction.atomic
+def do_record_saved_reply_use(
+    conversation: Conversation, saved_reply: SavedReply, *, actor: User
+) -> SavedReply:
+    """Count that ``actor`` started a reply on ``conversation`` from ``saved_reply``
+    (one they may use there: else a ValidationError naming ``saved_reply``)."""
+    require_on(actor, "do_record_saved_reply_use", conversation)
+    if not usable_saved_replies(actor, conversation).filter(pk=saved_reply.pk).exists():
+        raise ValidationError({"saved_reply": _("This saved reply is not offered here.")})
+    now = clock.now()
+    SavedReply.objects.filter(pk=saved_reply.pk).update(
+        usage_count=F("usage_count") + 1, last_used_at=now
+    )
+    saved_reply.refresh_from_db(fields=["usage_count", "last_used_at"])
+    record(
+        "saved_reply.used",
+        actor=actor,
+        conversation=conversation,
+        target=saved_reply,
+        data={"saved_reply": saved_reply.pk},
+    )
+    return saved_reply

@@ -1,0 +1,46 @@
+"""A saved reply: a title, a Markdown body with variables, and who it is for."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from postroom.accounts.models import Team, User
+from postroom.inbox.models import Inbox
+
+
+class Scope(models.TextChoices):
+    PERSONAL = "personal", _("Only me")
+    TEAM = "team", _("A team")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class SavedReply(models.Model):
+    """Personal (``owner``), a team's (``team``) or everyone's; with ``inboxes``, offered
+    only when composing in one of them. Invariant (checked by ``do_save_saved_reply``):
+    ``owner`` is set exactly for personal ones, ``team`` exactly for team ones."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("body"))  # Markdown, with {{ variables }}
+    folder = models.CharField(_("folder"), max_length=80, blank=True, default="")
+    scope = models.CharField(_("shared with"), max_length=10, choices=Scope.choices)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_replies"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_replies"
+    )
+    inboxes = models.ManyToManyField(Inbox, blank=True, related_name="saved_replies")
+    usage_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("folder", "title", "id")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,61 @@
+"""Saved replies offered on a conversation: rendered for it and ranked (read only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from postroom.accounts.models import User
+from postroom.inbox.access import usable_saved_replies
+from postroom.inbox.models import Conversation, Direction, Inbox, Message, MessageKind
+from postroom.saved.models import SavedReply
+from postroom.saved.ranking import Candidate, rank
+from postroom.saved.variables import Rendered, render, values_of
+
+
+@dataclass(frozen=True)
+class Offered:
+    saved_reply: SavedReply
+    rendered: Rendered
+
+
+def render_for(
+    body: str, conversation: Conversation, agent: User, inbox: Inbox | None = None
+) -> Rendered:
+    """``body`` with the variables of ``conversation`` (written from ``inbox``, by
+    default its home) and ``agent`` filled in."""
+    contact = conversation.contact
+    values = values_of(
+        contact_name=contact.name if contact is not None else "",
+        contact_email=contact.email if contact is not None else "",
+        agent_name=agent.name,
+        inbox_name=(inbox or conversation.inbox).name,
+        conversation_number=conversation.pk,
+    )
+    return render(body, values)
+
+
+def latest_customer_text(conversation: Conversation) -> str:
+    message = (
+        Message.objects.filter(
+            conversation=conversation, direction=Direction.INBOUND, kind=MessageKind.NORMAL
+        )
+        .order_by("-created_at", "-id")
+        .only("subject", "visible_text", "text")
+        .first()
+    )
+    if message is None:
+        return conversation.subject
+    return f"{message.subject}\n{message.visible_text or message.text}"
+
+
+def offered(user: User, conversation: Conversation, *, inbox: Inbox | None = None) -> list[Offered]:
+    """The saved replies ``user`` may use on ``conversation``, most similar to the
+    customer's latest message first, then the most used; each rendered for it. Two
+    queries, however many there are."""
+    found = list(usable_saved_replies(user, conversation).select_related("team"))
+    query = latest_customer_text(conversation)
+    order = rank(query, [Candidate(r.pk, f"{r.title}\n{r.body}", r.usage_count) for r in found])
+    by_pk = {r.pk: r for r in found}
+    return [
+        Offered(by_pk[pk], render_for(by_pk[pk].body, conversation, user, inbox)) for pk in order
+    ]

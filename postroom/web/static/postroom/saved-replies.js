@@ -1,0 +1,182 @@
+// Saved replies in the reply composer: "/" at the start of a line, Ctrl+/ (Cmd+/), or the
+// "Saved replies" button opens a picker searching titles and texts; choosing one inserts
+// its text (variables filled on the server) at the caret and records the use. Variables
+// left without a value are named next to Send; the server refuses to send them.
+(function () {
+  "use strict";
+
+  var PLACEHOLDER = /\{\{\s*([^{}\n]*?)\s*\}\}/g;
+  var cache = {};
+
+  function missingIn(text) {
+    var found = [], m;
+    PLACEHOLDER.lastIndex = 0;
+    while ((m = PLACEHOLDER.exec(text)) !== null) {
+      if (found.indexOf(m[1]) < 0) found.push(m[1]);
+    }
+    return found;
+  }
+
+  function warn(area) {
+    var box = area.form && area.form.querySelector("[data-saved-missing]");
+    if (!box) return;
+    var names = missingIn(area.value);
+    box.hidden = !names.length;
+    box.textContent = names.length
+      ? box.dataset.label + " " + names.map(function (n) { return "{{ " + n + " }}"; }).join(", ")
+      : "";
+  }
+
+  function load(area) {
+    var url = area.dataset.savedReplies;
+    var from = area.form.querySelector("select[name=from_inbox]");
+    if (from && from.selectedOptions[0] && from.selectedOptions[0].dataset.inbox) {
+      url += "?inbox=" + from.selectedOptions[0].dataset.inbox;
+    }
+    if (!cache[url]) {
+      cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { saved_replies: [] }; })
+        .then(function (data) { return data.saved_replies; });
+    }
+    return cache[url];
+  }
+
+  function close(picker, area, restoreSlash) {
+    if (!picker) return;
+    if (restoreSlash && picker.dataset.slash === "1") insert(area, "/", Number(picker.dataset.at));
+    picker.remove();
+    area.focus();
+  }
+
+  function insert(area, text, at) {
+    var before = area.value.slice(0, at), after = area.value.slice(at);
+    area.value = before + text + after;
+    var caret = at + text.length;
+    area.setSelectionRange(caret, caret);
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function choose(area, item, at) {
+    insert(area, item.rendered, at);
+    var token = area.form.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(item.use, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.value : "" }
+    });
+    warn(area);
+  }
+
+  function open(area, slash) {
+    var existing = document.getElementById("saved-reply-picker");
+    if (existing) existing.remove();
+    var at = area.selectionStart;
+    var picker = document.createElement("div");
+    picker.id = "saved-reply-picker";
+    picker.className = "saved-picker";
+    picker.setAttribute("role", "dialog");
+    picker.dataset.at = String(at);
+    picker.dataset.slash = slash ? "1" : "0";
+    var search = document.createElement("input");
+    search.type = "search";
+    search.placeholder = area.dataset.pickerSearch || "Search saved replies";
+    search.setAttribute("aria-label", search.placeholder);
+    search.dataset.testid = "saved-reply-search";
+    search.setAttribute("data-testid", "saved-reply-search");
+    var list = document.createElement("ul");
+    list.setAttribute("role", "listbox");
+    list.setAttribute("data-testid", "saved-reply-options");
+    picker.appendChild(search);
+    picker.appendChild(list);
+    area.insertAdjacentElement("afterend", picker);
+    var items = [], shown = [], active = 0;
+
+    function paint() {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      shown = items.filter(function (it) {
+        var hay = (it.title + " " + it.body).toLowerCase();
+        return words.every(function (w) { return hay.indexOf(w) >= 0; });
+      });
+      active = Math.min(active, Math.max(0, shown.length - 1));
+      list.innerHTML = "";
+      if (!shown.length) {
+        var none = document.createElement("li");
+        none.className = "muted";
+        none.textContent = area.dataset.pickerEmpty || "No saved reply matches.";
+        list.appendChild(none);
+      }
+      shown.forEach(function (it, i) {
+        var li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", i === active ? "true" : "false");
+        li.className = i === active ? "active" : "";
+        var title = document.createElement("strong");
+        title.textContent = it.title;
+        var text = document.createElement("span");
+        text.className = "muted";
+        text.textContent = " " + it.rendered.slice(0, 90);
+        li.appendChild(title);
+        li.appendChild(text);
+        if (it.missing.length) {
+          var flag = document.createElement("span");
+          flag.className = "missing";
+          flag.textContent = " ⚠ " + it.missing.join(", ");
+          li.appendChild(flag);
+        }
+        li.addEventListener("mousedown", function (e) {
+          e.preventDefault();
+          picker.remove();
+          choose(area, it, at);
+          area.focus();
+        });
+        list.appendChild(li);
+      });
+    }
+
+    search.addEventListener("input", function () { active = 0; paint(); });
+    search.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") { active = Math.min(active + 1, shown.length - 1); paint(); e.preventDefault(); }
+      else if (e.key === "ArrowUp") { active = Math.max(active - 1, 0); paint(); e.preventDefault(); }
+      else if (e.key === "Enter") {
+        e.preventDefault();
+        if (shown[active]) { picker.remove(); choose(area, shown[active], at); area.focus(); }
+      } else if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(picker, area, true); }
+    });
+    search.addEventListener("blur", function () {
+      setTimeout(function () { if (picker.isConnected) close(picker, area, true); }, 150);
+    });
+    load(area).then(function (found) { items = found; paint(); });
+    search.focus();
+  }
+
+  document.addEventListener("keydown", function (e) {
+    var area = e.target;
+    if (!area || !area.matches || !area.matches("textarea[data-saved-replies]")) return;
+    var shortcut = e.key === "/" && (e.ctrlKey || e.metaKey);
+    var atLineStart = e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey &&
+      area.selectionStart === area.selectionEnd &&
+      (area.selectionStart === 0 || area.value[area.selectionStart - 1] === "\n");
+    if (shortcut || atLineStart) {
+      e.preventDefault();
+      open(area, atLineStart);
+    }
+  });
+
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.matches && e.target.matches("textarea[data-saved-replies]")) warn(e.target);
+  });
+
+  document.addEventListener("click", function (e) {
+    var button = e.target && e.target.closest && e.target.closest("[data-open-saved-replies]");
+    if (!button) return;
+    e.preventDefault();
+    var area = button.form && button.form.querySelector("textarea[data-saved-replies]");
+    if (area) { area.focus(); open(area, false); }
+  });
+
+  function scan() {
+    document.querySelectorAll("textarea[data-saved-replies]").forEach(warn);
+  }
+  document.addEventListener("DOMContentLoaded", scan);
+  document.addEventListener("htmx:afterSettle", scan);
+})();
