@@ -24,9 +24,12 @@ def render_for(
     """``body`` with the variables of ``conversation`` (written from ``inbox``, by
     default its home) and ``agent`` filled in."""
     contact = conversation.contact
+    # Read only when asked for: the company is another query unless it was selected.
+    company = contact.company if contact is not None and "company." in body else None
     values = values_of(
         contact_name=contact.name if contact is not None else "",
         contact_email=contact.email if contact is not None else "",
+        company_name=company.name if company is not None else "",
         agent_name=agent.name,
         inbox_name=(inbox or conversation.inbox).name,
         conversation_number=conversation.pk,

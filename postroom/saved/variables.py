@@ -18,6 +18,7 @@ VARIABLES = (
     "contact.first_name",
     "contact.name",
     "contact.email",
+    "company.name",
     "agent.name",
     "agent.first_name",
     "inbox.name",
@@ -41,6 +42,7 @@ def values_of(
     contact_name: str,
     contact_email: str,
     agent_name: str,
+    company_name: str = "",
     inbox_name: str,
     conversation_number: int | None,
 ) -> dict[str, str]:
@@ -49,6 +51,7 @@ def values_of(
         "contact.first_name": first_name(contact_name),
         "contact.name": contact_name.strip(),
         "contact.email": contact_email.strip(),
+        "company.name": company_name.strip(),
         "agent.name": agent_name.strip(),
         "agent.first_name": first_name(agent_name),
         "inbox.name": inbox_name.strip(),
@@ -71,6 +74,17 @@ def render(body: str, values: Mapping[str, str]) -> Rendered:
         return match.group(0)
 
     return Rendered(PLACEHOLDER.sub(fill, body), missing)
+
+
+# What a variable's name starts with; ``{{ order.id }}`` or ``{{ user }}`` in a reply
+# (a template a customer asked about, say) is their text, not ours to refuse.
+NAMESPACES = frozenset(name.partition(".")[0] for name in VARIABLES)
+
+
+def left_to_fill(text: str) -> list[str]:
+    """The placeholders in a reply about to be sent that are saved-reply variables (or
+    look like one: ``{{ contact.phone }}``, an empty ``{{ }}``), each once."""
+    return [n for n in unfilled(text) if n == "" or n.partition(".")[0] in NAMESPACES]
 
 
 def unfilled(text: str) -> list[str]:

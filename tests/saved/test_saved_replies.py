@@ -248,7 +248,7 @@ def test_the_api_names_the_field_it_refuses(world, api_as):
         bob.post("/saved-replies", {"title": "X", "body": "{{ nope }}", "scope": "personal"})
     ) == {
         "body.body": "Unknown variable: {{ nope }}. Known: contact.first_name, contact.name, "
-        "contact.email, agent.name, agent.first_name, inbox.name, conversation.number."
+        "contact.email, company.name, agent.name, agent.first_name, inbox.name, conversation.number."
     }
     assert list(
         field_errors(bob.post("/saved-replies", {"title": "X", "body": "Hi", "scope": "team"}))
@@ -354,3 +354,14 @@ def test_the_demo_has_saved_replies_of_each_kind():
         ("personal", "My sign-off"),
         ("team", "Quote follow-up"),
     ]
+
+
+def test_the_company_variable_is_the_contacts_company(world):
+    from postroom.saved.queries import render_for
+
+    rendered = render_for("Hello {{ company.name }} team", world.bob_conversation, world.bob)
+    assert (rendered.text, rendered.missing) == ("Hello Customer team", [])
+    gmail = actions.do_receive_message(
+        world.support, actions.InboundMessage(sender="zoe@gmail.com", subject="Hi", text="Hi")
+    ).conversation
+    assert render_for("{{ company.name }}", gmail, world.bob).missing == ["company.name"]

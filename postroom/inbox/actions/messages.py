@@ -47,7 +47,7 @@ from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
 from postroom.outbound import compose
 from postroom.outbound.models import ComposeMode
 from postroom.outbound.outbox import Threading, check_send_at, consume_draft, enqueue, keep_draft
-from postroom.saved.variables import unfilled
+from postroom.saved.variables import left_to_fill
 
 MAX_REPLY_LENGTH = 100_000
 
@@ -320,7 +320,7 @@ def _check_body(body: str, *, required: bool = True) -> None:
     if len(body) > MAX_REPLY_LENGTH:
         raise ValidationError({"body": _("The reply is too long.")})
     # A saved reply's variable with no value is never sent, blank or as written.
-    left = unfilled(body)
+    left = left_to_fill(body)
     if left:
         raise ValidationError(
             {
