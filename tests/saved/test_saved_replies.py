@@ -248,7 +248,8 @@ def test_the_api_names_the_field_it_refuses(world, api_as):
         bob.post("/saved-replies", {"title": "X", "body": "{{ nope }}", "scope": "personal"})
     ) == {
         "body.body": "Unknown variable: {{ nope }}. Known: contact.first_name, contact.name, "
-        "contact.email, company.name, agent.name, agent.first_name, inbox.name, conversation.number."
+        "contact.email, company.name, agent.name, agent.first_name, inbox.name, "
+        "conversation.number."
     }
     assert list(
         field_errors(bob.post("/saved-replies", {"title": "X", "body": "Hi", "scope": "team"}))
