@@ -21,8 +21,12 @@ from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import AccessLevel, Conversation, Inbox, Label
+from tests import db_reset
 
 PASSWORD = "correct horse battery staple"
+
+# Tests that commit are followed by a quick, complete emptying of the tables (PostgreSQL).
+db_reset.install()
 
 
 @dataclass
