@@ -41,11 +41,11 @@ def tables_with_rows(connection: Any, tables: list[str]) -> list[str]:
     )
     with connection.cursor() as cursor:
         cursor.execute(probe, tables)
-        return [row[0] for row in cursor.fetchall()]
+        return sorted(row[0] for row in cursor.fetchall())
 
 
-def empty_every_table(connection: Any) -> int:
-    """Delete every row of every Django table; the number of tables that had rows."""
+def empty_every_table(connection: Any) -> list[str]:
+    """Delete every row of every Django table; the tables that had rows, sorted."""
     tables = sorted(connection.introspection.django_table_names(only_existing=True))
     quote = connection.ops.quote_name
     emptied: set[str] = set()
@@ -53,7 +53,7 @@ def empty_every_table(connection: Any) -> int:
         for _ in range(ROUNDS):
             found = tables_with_rows(connection, tables)
             if not found:
-                return len(emptied)
+                return sorted(emptied)
             with connection.cursor() as cursor:
                 for table in found:
                     cursor.execute(f"DELETE FROM {quote(table)}")
