@@ -21,8 +21,13 @@ from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import AccessLevel, Conversation, Inbox, Label
+from tests import db_reset
+from tests.procs_db import migrated_template  # noqa: F401  (a fixture)
 
 PASSWORD = "correct horse battery staple"
+
+# Tests that commit are followed by a quick, complete emptying of the tables (PostgreSQL).
+db_reset.install()
 
 
 @dataclass

@@ -5,7 +5,6 @@ or a new PostgreSQL database) that only its child processes open."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,40 +12,27 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
+
+from tests.procs_db import admin, child_environment, database_url, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 @pytest.fixture
-def env(tmp_path) -> Iterator[dict[str, str]]:
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "postroom.settings",
-        "POSTROOM_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-    }
-    environment.pop("REDIS_URL", None)
-    name = None
-    if ON_POSTGRES:
-        db = settings.DATABASES["default"]
-        name = f"procs_{uuid.uuid4().hex[:10]}"
-        server = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']}"
-        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        environment["DATABASE_URL"] = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-        )
-    else:
-        environment.pop("DATABASE_URL", None)
-    run(environment, "-m", "postroom.cli", "migrate")
+def env(tmp_path, migrated_template: str | None) -> Iterator[dict[str, str]]:
+    environment = child_environment(tmp_path)
+    if migrated_template is None:  # SQLite: a new file in tmp_path
+        migrate(environment)
+        yield environment
+        return
+    name = f"procs_{uuid.uuid4().hex[:10]}"
+    admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    environment["DATABASE_URL"] = database_url(name)
     yield environment
-    if name is not None:
-        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def run(env: dict[str, str], *args: str) -> str:
