@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "postroom.schedules",
     "postroom.ratings",
     "postroom.saved",
+    "postroom.knowledge",
     "postroom.web",
 ]
 

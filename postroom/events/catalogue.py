@@ -110,6 +110,11 @@ class EventType(StrEnum):
     SAVED_REPLY_UPDATED = "saved_reply.updated"
     SAVED_REPLY_DELETED = "saved_reply.deleted"
     SAVED_REPLY_USED = "saved_reply.used"
+    ARTICLE_CREATED = "article.created"
+    ARTICLE_UPDATED = "article.updated"
+    ARTICLE_DELETED = "article.deleted"
+    CATEGORY_CREATED = "category.created"
+    CATEGORY_UPDATED = "category.updated"
     REMINDER_SET = "reminder.set"
     REMINDER_DONE = "reminder.done"
     TASK_ADDED = "task.added"
@@ -558,6 +563,22 @@ class SavedReplyUsed(TypedDict):
     saved_reply: int
 
 
+class ArticleChanged(TypedDict):
+    """A knowledge-base article was created, changed or deleted; ``category``: its
+    category's name."""
+
+    article: int
+    title: str
+    category: str
+
+
+class CategoryChanged(TypedDict):
+    """A knowledge-base category was created or renamed."""
+
+    category: int
+    name: str
+
+
 class ReminderSet(TypedDict):
     """A person asked to be reminded of the conversation at ``due_at`` (only if the
     customer has not replied by then, with ``unless_replied``)."""
@@ -856,6 +877,11 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.SAVED_REPLY_UPDATED: (SavedReplyChanged, A.WORKSPACE),
     E.SAVED_REPLY_DELETED: (SavedReplyChanged, A.WORKSPACE),
     E.SAVED_REPLY_USED: (SavedReplyUsed, A.INBOX),
+    E.ARTICLE_CREATED: (ArticleChanged, A.WORKSPACE),
+    E.ARTICLE_UPDATED: (ArticleChanged, A.WORKSPACE),
+    E.ARTICLE_DELETED: (ArticleChanged, A.WORKSPACE),
+    E.CATEGORY_CREATED: (CategoryChanged, A.WORKSPACE),
+    E.CATEGORY_UPDATED: (CategoryChanged, A.WORKSPACE),
     E.REMINDER_SET: (ReminderSet, A.INBOX),
     E.REMINDER_DONE: (ReminderDone, A.INBOX),
     E.TASK_ADDED: (TaskChanged, A.INBOX),

@@ -42,6 +42,7 @@ from postroom.inbox.models import (
     Message,
     Task,
 )
+from postroom.knowledge.models import Article
 from postroom.saved.models import SavedReply
 from postroom.saved.models import Scope as Sharing
 
@@ -287,6 +288,47 @@ def may_write_saved_reply(
             return member.is_admin
 
 
+# --- Knowledge-base articles ------------------------------------------------------------
+#
+# Read by anyone signed in when unlimited, else by those who can view one of its inboxes;
+# anyone else gets 404. Written by owners and admins, and by those with manage on every
+# inbox it is limited to (require with Scope.ARTICLE).
+
+
+def visible_articles(user: User | AnonymousUser) -> QuerySet[Article]:
+    member = _active(user)
+    if member is None:
+        return Article.objects.none()
+    if member.is_admin:
+        return Article.objects.all()
+    limited = Article.inboxes.through.objects.filter(article_id=OuterRef("pk"))
+    seen = list(inbox_levels(member))
+    return Article.objects.annotate(
+        limited=Exists(limited), seen=Exists(limited.filter(inbox_id__in=seen))
+    ).filter(Q(limited=False) | Q(seen=True))
+
+
+def access_article(user: User | AnonymousUser, pk: int) -> Article:
+    found = visible_articles(user).select_related("category").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def may_write_article(user: User | AnonymousUser, inbox_ids: list[int]) -> bool:
+    """Owners and admins; for one limited to ``inbox_ids``, also whoever has manage on
+    every one of them."""
+    member = _active(user)
+    if member is None:
+        return False
+    if member.is_admin:
+        return True
+    if not inbox_ids:
+        return False
+    levels = inbox_levels(member)
+    return all(levels.get(pk, 0) >= MANAGE for pk in inbox_ids)
+
+
 # --- Conversations, in every inbox they are in ------------------------------------------
 #
 # A conversation is in its home inbox (``Conversation.inbox``) and in any other inbox it
@@ -500,6 +542,8 @@ class Scope(StrEnum):
     REACTION = "reaction"  # a reactor's follow-up to an action that was checked
     # as the saved reply is shared: its owner, its team's members, or owners and admins
     SAVED_REPLY = "saved_reply"
+    # owners and admins, or manage on every inbox the article is limited to
+    ARTICLE = "article"
 
 
 @dataclass(frozen=True)
@@ -548,6 +592,10 @@ def _reaction(what: Promise) -> Requirement:
 
 def _shared(what: Promise) -> Requirement:
     return Requirement(Scope.SAVED_REPLY, what)
+
+
+def _article(what: Promise) -> Requirement:
+    return Requirement(Scope.ARTICLE, what)
 
 
 VIEW, REPLY, MANAGE = AccessLevel.VIEW, AccessLevel.REPLY_ON_BEHALF, AccessLevel.MANAGE
@@ -697,6 +745,11 @@ POLICY: dict[str, Requirement] = {
     "do_save_saved_reply": _shared(gettext_lazy("change this saved reply")),
     "do_delete_saved_reply": _shared(gettext_lazy("delete this saved reply")),
     "do_record_saved_reply_use": _inbox(REPLY, gettext_lazy("use saved replies")),
+    # Knowledge base: articles as each is limited (may_write_article; inbox_ids: the
+    # inboxes it is and will be limited to); categories by owners and admins.
+    "do_save_article": _article(gettext_lazy("change this article")),
+    "do_delete_article": _article(gettext_lazy("delete this article")),
+    "do_save_category": _admin(gettext_lazy("change knowledge-base categories")),
 }
 
 
@@ -729,6 +782,15 @@ def _refuse(
             else:
                 needed = "workspace_admin"
                 message = _("Only owners and admins may %(what)s.") % {"what": what}
+        case Scope.ARTICLE:
+            if inbox_id is None:
+                needed = "workspace_admin"
+                message = _("Only owners and admins may %(what)s.") % {"what": what}
+            else:
+                needed = "manage"
+                message = _(
+                    "Only owners, admins and those who manage each of its inboxes may %(what)s."
+                ) % {"what": what}
         case Scope.INBOX:
             assert inbox_id is not None and rule.level is not None
             inbox = Inbox.objects.filter(pk=inbox_id).first()
@@ -805,6 +867,9 @@ def require(
                 raise ValueError(f"{action} needs the saved reply it changes")
             if not may_write_saved_reply(actor, shared):
                 raise _refuse(action, rule, shared=shared)
+        case Scope.ARTICLE:
+            if not may_write_article(actor, list(inbox_ids)):
+                raise _refuse(action, rule, inbox_ids[0] if inbox_ids else None)
         case _:
             raise _refuse(action, rule)
     return 0

@@ -2255,6 +2255,40 @@ def test_save_use_and_delete_saved_replies(world):
     assert log.tuples == []
 
 
+def test_save_and_delete_articles_and_categories(world):
+    w = world
+    with written() as log:
+        category = actions.do_save_category(None, name="Billing", actor=w.alice)
+        actions.do_save_category(category, name="Money", actor=w.alice)
+    cpk = category.pk
+    assert log.tuples == [
+        ev("category.created", w.alice, None, None, {"category": cpk, "name": "Billing"}),
+        ev("category.updated", w.alice, None, None, {"category": cpk, "name": "Money"}),
+    ]
+    with written() as log:
+        article = actions.do_save_article(
+            None, title="Refunds", body="*How*", category=category, actor=w.alice
+        )
+        pk = article.pk
+        actions.do_save_article(
+            article, title="Refunds!", body="How", category=category, actor=w.alice
+        )
+        actions.do_delete_article(article, actor=w.alice)
+    assert log.tuples == [
+        ev("article.created", w.alice, None, None,
+           {"article": pk, "title": "Refunds", "category": "Money"}),
+        ev("article.updated", w.alice, None, None,
+           {"article": pk, "title": "Refunds!", "category": "Money"}),
+        ev("article.deleted", w.alice, None, None,
+           {"article": pk, "title": "Refunds!", "category": "Money"}),
+    ]  # fmt: skip
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_save_article(None, title="Mine", body="x", category=category, actor=w.bob)
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_save_category(None, name="Mine", actor=w.bob)
+    assert log.tuples == []
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

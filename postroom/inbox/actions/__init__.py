@@ -70,6 +70,7 @@ from postroom.inbox.actions.reshape import (
     do_move_conversation,
     do_split_message,
 )
+from postroom.inbox.actions.knowledge import do_delete_article, do_save_article, do_save_category
 from postroom.inbox.actions.retention import (
     do_apply_retention,
     do_set_legal_hold,
@@ -132,6 +133,7 @@ __all__ = [
     "do_create_team",
     "do_create_user",
     "do_create_user_from_sign_on",
+    "do_delete_article",
     "do_delete_label",
     "do_delete_macro",
     "do_delete_rule",
@@ -163,6 +165,8 @@ __all__ = [
     "do_reset_rota_token",
     "do_revoke_access",
     "do_revoke_api_token",
+    "do_save_article",
+    "do_save_category",
     "do_save_macro",
     "do_save_rule",
     "do_save_saved_reply",
