@@ -295,14 +295,17 @@ def may_write_saved_reply(
 # inbox it is limited to (require with Scope.ARTICLE).
 
 
-def visible_articles(user: User | AnonymousUser) -> QuerySet[Article]:
+def visible_articles(
+    user: User | AnonymousUser, *, levels: dict[int, int] | None = None
+) -> QuerySet[Article]:
+    """``levels``: the user's (:func:`inbox_levels`), when read already."""
     member = _active(user)
     if member is None:
         return Article.objects.none()
     if member.is_admin:
         return Article.objects.all()
     limited = Article.inboxes.through.objects.filter(article_id=OuterRef("pk"))
-    seen = list(inbox_levels(member))
+    seen = list(inbox_levels(member) if levels is None else levels)
     return Article.objects.annotate(
         limited=Exists(limited), seen=Exists(limited.filter(inbox_id__in=seen))
     ).filter(Q(limited=False) | Q(seen=True))

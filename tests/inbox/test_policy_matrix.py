@@ -33,6 +33,7 @@ from postroom.inbox import actions
 from postroom.inbox.access import POLICY, Scope, allowed_at, inbox_levels
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import (
+    AccessLevel,
     Activity,
     ClientNote,
     Conversation,
@@ -42,6 +43,7 @@ from postroom.inbox.models import (
     Message,
     Task,
 )
+from postroom.knowledge.models import Article
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.outbound.models import Draft, OutboxItem, OutboxState
 from postroom.saved.models import SavedReply
@@ -77,6 +79,7 @@ class Scene:
     task: Task  # open, on the conversation
     client_note: ClientNote  # pinned on the conversation's contact
     saved_reply: SavedReply  # everyone's, by alice
+    article: Article  # limited to the inbox, by alice
 
     @property
     def page(self) -> str:
@@ -149,6 +152,14 @@ def build_scene(world, inbox_slug: str) -> Scene:
         ),
         saved_reply=actions.do_save_saved_reply(
             None, title="Thanks", body="Thank you!", scope="everyone", actor=world.alice
+        ),
+        article=actions.do_save_article(
+            None,
+            title="Refunds",
+            body="Ask first.",
+            category=actions.do_save_category(None, name="How to", actor=world.alice),
+            inboxes=[inbox],
+            actor=world.alice,
         ),
         sla=actions.do_save_sla_policy(
             None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
@@ -307,6 +318,19 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_delete_saved_reply": lambda s: Call(
         "post", "/settings/saved-replies/", {"saved_reply": s.saved_reply.pk, "action": "delete"}
     ),
+    # An article limited to the inbox: owners, admins and its managers change it.
+    "do_save_article": lambda s: Call(
+        "post",
+        f"/knowledge/{s.article.pk}/edit/",
+        {
+            "title": "Refunds, again",
+            "body": "Ask twice.",
+            "category": s.article.category_id,
+            "inboxes": [s.inbox.pk],
+        },
+    ),
+    "do_delete_article": lambda s: Call("post", f"/knowledge/{s.article.pk}/delete/"),
+    "do_save_category": lambda s: Call("post", "/knowledge/categories/", {"name": "Shipping"}),
     "do_record_saved_reply_use": lambda s: Call(
         "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204
     ),
@@ -583,6 +607,10 @@ def expected(user: User, action: str, scene: Scene, call: Call) -> int | str:
     if rule.scope == Scope.SAVED_REPLY:
         return "ok" if user.is_admin else 403  # everyone's: seen by all, changed by admins
     levels = inbox_levels(user)
+    if rule.scope == Scope.ARTICLE:  # limited to the inbox: read there, managed there
+        if scene.inbox.pk not in levels:
+            return 404
+        return "ok" if levels[scene.inbox.pk] >= AccessLevel.MANAGE else 403
     touched = [scene.inbox] + ([scene.other_inbox] if call.inboxes == "both" else [])
     if any(inbox.pk not in levels for inbox in touched):
         return 404
@@ -602,7 +630,11 @@ def _send(client: Any, call: Call) -> Any:
 CASES = [
     (persona, action, slug)
     for action in sorted(WEB)
-    for slug in (["support", "sales"] if POLICY[action].scope == Scope.INBOX else ["support"])
+    for slug in (
+        ["support", "sales"]
+        if POLICY[action].scope in (Scope.INBOX, Scope.ARTICLE)
+        else ["support"]
+    )
     for persona in PERSONAS
 ]
 

@@ -37,6 +37,7 @@ from postroom.inbox.actions.customers import (
     do_rename_company,
 )
 from postroom.inbox.actions.delivery import do_send_auto_reply
+from postroom.inbox.actions.knowledge import do_delete_article, do_save_article, do_save_category
 from postroom.inbox.actions.labels import (
     do_add_label,
     do_create_label,
@@ -70,7 +71,6 @@ from postroom.inbox.actions.reshape import (
     do_move_conversation,
     do_split_message,
 )
-from postroom.inbox.actions.knowledge import do_delete_article, do_save_article, do_save_category
 from postroom.inbox.actions.retention import (
     do_apply_retention,
     do_set_legal_hold,

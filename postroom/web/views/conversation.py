@@ -41,6 +41,7 @@ from postroom.inbox.access import (
     inbox_levels,
     task_on,
     usable_macros,
+    visible_articles,
     visible_labels,
 )
 from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
@@ -62,6 +63,7 @@ from postroom.inbox.models import (
     Task,
 )
 from postroom.inbox.queries import conversation_timeline
+from postroom.knowledge.queries import processes_for
 from postroom.mail.queries import cut_short
 from postroom.notifications.models import Follower
 from postroom.outbound.models import Draft
@@ -459,6 +461,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     sla_clocks = list(
         SlaClock.objects.filter(conversation=convo, met_at__isnull=True).select_related("policy")
     )
+    processes = processes_for(visible_articles(user, levels=levels), places)
     client = convo.contact
     client_notes, client_others = [], []
     if client is not None:
@@ -479,6 +482,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         sla_clocks=sla_clocks,
         client_notes=client_notes,
         client_others=client_others,
+        processes=processes,
         latest_rating=newest,
         rating_comments={
             activity: ratings[pk].comment
