@@ -14,6 +14,7 @@ from postroom.api import (
     errors,
     following,
     inboxes,
+    knowledge,
     notes,
     ratings,
     replies,
@@ -49,4 +50,5 @@ api.add_router("/sla-policies", rules.sla_policies)
 api.add_router("", schedules.router)
 api.add_router("/conversations", rules.applying)
 api.add_router("/saved-replies", saved_replies.router)
+api.add_router("/articles", knowledge.router)
 api.add_router("/conversations", saved_replies.on_conversations)

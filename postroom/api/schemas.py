@@ -632,6 +632,35 @@ class SavedReplyOut(Schema):
     updated_at: datetime
 
 
+class ArticleIn(BodyIn):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=200_000, description="Markdown.")
+    category: int = Field(ge=1, le=MAX_ID, description="The category's id.")
+    inboxes: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Inbox slugs it is limited to; empty: every inbox.",
+    )
+    process: bool = Field(
+        default=False, description="A documented process, shown on those inboxes' conversations."
+    )
+
+
+class ArticleOut(Schema):
+    id: int
+    title: str
+    body: str
+    body_html: str = Field(description="The body rendered and sanitised.")
+    category: int
+    category_name: str
+    inboxes: list[str]
+    process: bool
+    created_by: int | None
+    updated_by: int | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
 class OfferedSavedReplyOut(SavedReplyOut):
     rendered: str = Field(description="The body with this conversation's variables filled in.")
     missing: list[str] = Field(

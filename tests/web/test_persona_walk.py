@@ -24,6 +24,7 @@ SIGNED_IN_ONLY = {p: 200 for p in PERSONAS}
 ADMINS = {"alice": 200, "bob": 404, "dora": 404, "charlie": 404}
 SUPPORT_MANAGERS = {"alice": 200, "bob": 403, "dora": 404, "charlie": 404}
 CAROL = {"alice": 200, "bob": 200, "dora": 404, "charlie": 404}  # Support's customer
+SUPPORT_READERS = {"alice": 200, "bob": 200, "dora": 404, "charlie": 404}
 
 
 def _support(world: Any) -> dict[str, int]:
@@ -141,6 +142,14 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
         lambda w: {"pk": w.bob_conversation.pk, "saved_pk": w.night_reply.pk},
         {p: 405 for p in PERSONAS},
     ),
+    # The knowledge base: an article limited to Support is read by those who see Support;
+    # the forms' targets are POST only.
+    "knowledge": (lambda w: {}, SIGNED_IN_ONLY),
+    "knowledge_categories": (lambda w: {}, {p: 405 for p in PERSONAS}),
+    "article_new": (lambda w: {}, SIGNED_IN_ONLY),
+    "article": (lambda w: {"pk": w.support_article.pk}, SUPPORT_READERS),
+    "article_edit": (lambda w: {"pk": w.support_article.pk}, SUPPORT_READERS),
+    "article_delete": (lambda w: {"pk": w.support_article.pk}, {p: 405 for p in PERSONAS}),
     "on_duty": (lambda w: {}, SIGNED_IN_ONLY),
     # The rota's calendar feeds: the secret in the address is the key, session or not
     # (a made-up one: 404 for everyone; tests/schedules/test_pages.py).
@@ -196,6 +205,15 @@ def _scene(world: Any) -> None:
     night = actions.do_create_team(name="Night", members=[world.bob], actor=world.alice)
     world.night_reply = actions.do_save_saved_reply(
         None, title="Night", body="Hello", scope="team", team=night, actor=world.bob
+    )
+    world.support_article = actions.do_save_article(
+        None,
+        title="Refunds",
+        body="Ask first.",
+        category=actions.do_save_category(None, name="Billing", actor=world.alice),
+        inboxes=[world.support],
+        process=True,
+        actor=world.alice,
     )
 
 
@@ -301,6 +319,11 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     "/conversations/{conversation_id}/saved-replies": (
         lambda w: f"/conversations/{w.sales_conversation.pk}/saved-replies",
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "/articles": (lambda w: "/articles", SIGNED_IN_ONLY),  # each the ones they may read
+    "/articles/{article_id}": (
+        lambda w: f"/articles/{w.support_article.pk}",
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
 }
 
