@@ -27,8 +27,8 @@ from postroom.outbound.models import ComposeMode
 # reminders on it; 25: its tasks with their assignees; 26: its running reply-time targets;
 # 27: the notes pinned on its customer and their company; 28: the customer's other
 # conversations the viewer sees (postroom/inbox/clients.py); 29: the customer's ratings
-# of its replies.
-PAGE_QUERIES = 29
+# of its replies; 30: the process articles of its inboxes (postroom/knowledge/queries.py).
+PAGE_QUERIES = 30
 
 
 def _grow(world, messages: int):
