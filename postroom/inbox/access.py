@@ -826,7 +826,8 @@ def require(
     """Raise :class:`NotAllowed` unless ``actor`` may run ``action`` (a key of POLICY).
 
     ``inbox_ids``: every inbox the action touches (a move names both), for rows scoped to
-    an inbox; ``account``: the user whose own things are changed, for own-account rows;
+    an inbox, and the inboxes an article is (or will be) limited to, for article rows;
+    ``account``: the user whose own things are changed, for own-account rows;
     ``shared``: the saved reply as it is (or will be) shared, for saved-reply rows.
     Returns the actor's lowest level on those inboxes (MANAGE for a non-user actor), so a
     reply can choose its sender identity without reading it again.
