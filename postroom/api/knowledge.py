@@ -7,7 +7,8 @@ An article one may not read is a 404; one read but not to be changed by the call
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from postroom.accounts.models import User
 from postroom.api.auth import member
@@ -40,12 +41,16 @@ def article_out(article: Article) -> ArticleOut:
     )
 
 
+class ArticleQuery(Schema):
+    q: str = Field(default="", max_length=200, description="Words the title or text holds.")
+
+
 @router.get("", response={200: list[ArticleOut], **ERROR_RESPONSES}, summary="List articles")
-def list_articles(request: HttpRequest, q: str = "") -> list[ArticleOut]:
+def list_articles(request: HttpRequest, filters: Query[ArticleQuery]) -> list[ArticleOut]:
     """Those the caller may read, by title; ``q``: only those whose title or text holds
     every word of it."""
     found = visible_articles(member(request)).select_related("category")
-    found = search(found, q).prefetch_related("inboxes")
+    found = search(found, filters.q).prefetch_related("inboxes")
     return [article_out(a) for a in found]
 
 

@@ -34,6 +34,9 @@ SEMANTIC_REFUSALS: dict[str, set[str]] = {
     # it), an inbox the caller does not work in.
     "POST /api/v1/saved-replies": {"title", "body", "team", "inboxes"},
     "PUT /api/v1/saved-replies/{saved_reply_id}": {"title", "body", "team", "inboxes"},
+    # A category or an inbox that does not exist (or that the caller does not work in).
+    "POST /api/v1/articles": {"category", "inboxes"},
+    "PUT /api/v1/articles/{article_id}": {"category", "inboxes"},
 }
 
 
