@@ -96,6 +96,12 @@ class EventType(StrEnum):
     CLIENT_NOTE_ADDED = "client_note.added"
     CLIENT_NOTE_REMOVED = "client_note.removed"
     COMPANY_RENAMED = "company.renamed"
+    CONVERSATION_FIELDS_CHANGED = "conversation.fields_changed"
+    CONTACT_FIELDS_CHANGED = "contact.fields_changed"
+    COMPANY_FIELDS_CHANGED = "company.fields_changed"
+    FIELD_CREATED = "field.created"
+    FIELD_CHANGED = "field.changed"
+    FIELD_ARCHIVED = "field.archived"
     CONTACT_MERGED = "contact.merged"
     COMPANY_MERGED = "company.merged"
     CONTACTS_IMPORTED = "contacts.imported"
@@ -719,6 +725,36 @@ class CompanyRenamed(TypedDict):
     name: str
 
 
+class ConversationFieldsChanged(TypedDict):
+    """Custom fields of the conversation were filled in or cleared: their keys (the
+    values are the customer's data and stay on the conversation)."""
+
+    keys: list[str]
+
+
+class ContactFieldsChanged(TypedDict):
+    """Custom fields of a contact were filled in or cleared: their keys."""
+
+    contact: int
+    keys: list[str]
+
+
+class CompanyFieldsChanged(TypedDict):
+    """Custom fields of a company were filled in or cleared: their keys."""
+
+    company: int
+    keys: list[str]
+
+
+class FieldChanged(TypedDict):
+    """A custom field was defined, changed or archived; ``target``: conversation,
+    contact or company."""
+
+    field: int
+    target: str
+    key: str
+
+
 class ContactMerged(TypedDict):
     """Two contacts became one: ``merged`` (deleted) into ``contact``, with the number of
     conversations that moved."""
@@ -863,6 +899,12 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.CLIENT_NOTE_ADDED: (ClientNoteChanged, A.INBOX),
     E.CLIENT_NOTE_REMOVED: (ClientNoteChanged, A.INBOX),
     E.COMPANY_RENAMED: (CompanyRenamed, A.INBOX),
+    E.CONVERSATION_FIELDS_CHANGED: (ConversationFieldsChanged, A.INBOX),
+    E.CONTACT_FIELDS_CHANGED: (ContactFieldsChanged, A.INBOX),
+    E.COMPANY_FIELDS_CHANGED: (CompanyFieldsChanged, A.INBOX),
+    E.FIELD_CREATED: (FieldChanged, A.WORKSPACE),
+    E.FIELD_CHANGED: (FieldChanged, A.WORKSPACE),
+    E.FIELD_ARCHIVED: (FieldChanged, A.WORKSPACE),
     E.CONTACT_MERGED: (ContactMerged, A.WORKSPACE),
     E.COMPANY_MERGED: (CompanyMerged, A.WORKSPACE),
     E.CONTACTS_IMPORTED: (ContactsImported, A.WORKSPACE),

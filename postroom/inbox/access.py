@@ -628,6 +628,7 @@ POLICY: dict[str, Requirement] = {
     "do_remove_label": _inbox(REPLY, gettext_lazy("label conversations")),
     "do_change_status": _inbox(REPLY, gettext_lazy("change the status of conversations")),
     "do_set_priority": _inbox(REPLY, gettext_lazy("change the priority of conversations")),
+    "do_set_conversation_fields": _inbox(REPLY, gettext_lazy("fill in conversations' fields")),
     "do_snooze": _inbox(REPLY, gettext_lazy("snooze conversations")),
     # Tasks: anyone who may reply adds, changes, checks off and deletes them.
     "do_add_task": _inbox(REPLY, gettext_lazy("add tasks")),
@@ -684,6 +685,8 @@ POLICY: dict[str, Requirement] = {
     "do_set_team_members": _admin(gettext_lazy("change teams")),
     "do_create_inbox": _admin(gettext_lazy("create inboxes")),
     "do_create_label": _admin(gettext_lazy("create labels")),
+    "do_save_field": _admin(gettext_lazy("define custom fields")),
+    "do_archive_field": _admin(gettext_lazy("archive custom fields")),
     # Contacts are shared by every inbox; until contact pages exist, administrators
     # (and the connectors, as the system) add their identities.
     "do_add_contact_identity": _admin(gettext_lazy("add addresses to contacts")),
@@ -692,6 +695,7 @@ POLICY: dict[str, Requirement] = {
     "do_add_client_note": _inbox(REPLY, gettext_lazy("pin notes on customers")),
     "do_remove_client_note": _inbox(REPLY, gettext_lazy("remove notes on customers")),
     "do_rename_company": _inbox(REPLY, gettext_lazy("rename companies")),
+    "do_set_client_fields": _inbox(REPLY, gettext_lazy("fill in customers' fields")),
     # Contacts and companies are shared by every inbox: owners and admins merge them.
     "do_merge_contacts": _admin(gettext_lazy("merge contacts")),
     "do_merge_companies": _admin(gettext_lazy("merge companies")),

@@ -37,6 +37,12 @@ from postroom.inbox.actions.customers import (
     do_rename_company,
 )
 from postroom.inbox.actions.delivery import do_send_auto_reply
+from postroom.inbox.actions.fields import (
+    do_archive_field,
+    do_save_field,
+    do_set_client_fields,
+    do_set_conversation_fields,
+)
 from postroom.inbox.actions.knowledge import do_delete_article, do_save_article, do_save_category
 from postroom.inbox.actions.labels import (
     do_add_label,
@@ -122,6 +128,7 @@ __all__ = [
     "do_add_to_inbox",
     "do_apply_macro",
     "do_apply_retention",
+    "do_archive_field",
     "do_assign",
     "do_cancel_reminder",
     "do_change_status",
@@ -167,6 +174,7 @@ __all__ = [
     "do_revoke_api_token",
     "do_save_article",
     "do_save_category",
+    "do_save_field",
     "do_save_macro",
     "do_save_rule",
     "do_save_saved_reply",
@@ -175,6 +183,8 @@ __all__ = [
     "do_send_rating_request",
     "do_set_away",
     "do_set_business_hours",
+    "do_set_client_fields",
+    "do_set_conversation_fields",
     "do_set_legal_hold",
     "do_set_priority",
     "do_set_rating_mode",

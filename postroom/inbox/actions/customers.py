@@ -32,7 +32,7 @@ from postroom.inbox.models import (
 MAX_NOTE = 5000
 
 
-def _check_client_in(inbox: Inbox, contact: Contact | None, company: Company | None) -> None:
+def check_client_in(inbox: Inbox, contact: Contact | None, company: Company | None) -> None:
     found = Conversation.objects.filter(in_inboxes([inbox.pk]))
     found = found.filter(contact=contact) if contact else found.filter(contact__company=company)
     if not found.exists():
@@ -61,7 +61,7 @@ def do_add_client_note(
         raise ValidationError({"body": _("Write the note.")})
     if len(body) > MAX_NOTE:
         raise ValidationError({"body": _("A note has at most %(n)d characters.") % {"n": MAX_NOTE}})
-    _check_client_in(inbox, contact, company)
+    check_client_in(inbox, contact, company)
     note = ClientNote.objects.create(
         contact=contact,
         company=company,
@@ -84,7 +84,7 @@ def do_remove_client_note(note: ClientNote, *, inbox: Inbox, actor: Actor) -> No
     """Unpin a note. The notes are the team's, like a conversation's: anyone who may
     pin one may take one down (the event keeps who did)."""
     require(actor, "do_remove_client_note", inbox.pk)
-    _check_client_in(inbox, note.contact, note.company)
+    check_client_in(inbox, note.contact, note.company)
     data = {"note": note.pk, **_client_data(note.contact, note.company)}
     note.delete()
     record("client_note.removed", actor=actor, inbox=inbox, data=data)
@@ -97,7 +97,7 @@ def do_rename_company(company: Company, name: str, *, inbox: Inbox, actor: Actor
     name = name.strip()
     if not name or len(name) > 200:
         raise ValidationError({"name": _("Give the company a name of at most 200 characters.")})
-    _check_client_in(inbox, None, company)
+    check_client_in(inbox, None, company)
     company.name = name
     company.save(update_fields=["name"])
     record(

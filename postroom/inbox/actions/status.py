@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from postroom.core import clock
 from postroom.inbox.access import require_on
 from postroom.inbox.actions.activity import record
+from postroom.inbox.actions.fields import check_fields_to_close
 from postroom.inbox.actions.tasks import check_close_allowed
 from postroom.inbox.actors import SYSTEM, Actor
 from postroom.inbox.models import Activity, Conversation, Priority, Status
@@ -42,7 +43,8 @@ def _set_status(
 @transaction.atomic
 def do_change_status(conversation: Conversation, status: str, *, actor: Actor) -> None:
     """Open, pending, closed, spam or trash. Snoozing has its own action (it needs a time).
-    Closing is refused while the conversation has open tasks, if its inbox says so."""
+    Closing is refused while the conversation has open tasks, if its inbox says so,
+    and while a field required to close is empty."""
     require_on(actor, "do_change_status", conversation)
     if status not in Status.values or status == Status.SNOOZED:
         raise ValidationError({"status": _("Choose open, pending, closed, spam or trash.")})
@@ -50,6 +52,7 @@ def do_change_status(conversation: Conversation, status: str, *, actor: Actor) -
         return
     if status == Status.CLOSED:
         check_close_allowed(conversation)
+        check_fields_to_close(conversation)
     _set_status(conversation, status, actor=actor)
 
 

@@ -18,6 +18,7 @@ from postroom.inbox.models.conversation import (
     Priority,
     Status,
 )
+from postroom.inbox.models.fields import CustomField, FieldKind, FieldTarget
 from postroom.inbox.models.inbox import AccessLevel, Inbox, InboxAccess, InboxAddress
 from postroom.inbox.models.message import (
     Attachment,
@@ -45,8 +46,11 @@ __all__ = [
     "ConversationAssignee",
     "ConversationInbox",
     "ConversationLabel",
+    "CustomField",
     "DeliveryStatus",
     "Direction",
+    "FieldKind",
+    "FieldTarget",
     "IdentityKind",
     "Inbox",
     "InboxAccess",

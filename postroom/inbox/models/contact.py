@@ -64,6 +64,8 @@ class Company(models.Model):
     # Lower-cased, without "@"; unique, so a domain makes one company.
     domain = models.CharField(_("domain"), max_length=253, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Custom field values by key (postroom.inbox.models.fields).
+    fields = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "companies"
@@ -82,6 +84,8 @@ class Contact(models.Model):
         Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Custom field values by key (postroom.inbox.models.fields).
+    fields = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

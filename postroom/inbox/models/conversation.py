@@ -59,6 +59,8 @@ class Conversation(models.Model):
     snoozed_until = models.DateTimeField(null=True, blank=True)
     trashed_at = models.DateTimeField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # Custom field values by key (postroom.inbox.models.fields).
+    fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     # The list order: newest message (in or out) first. Notes do not reorder the list.
     last_activity_at = models.DateTimeField()
