@@ -10,6 +10,7 @@ not stored at all, so "is set" is "the key is there".
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -171,3 +172,32 @@ def field_filter(field: CustomField, raw: str, path: str = "fields") -> Q:
             # their own): the same test on SQLite, which has no JSON containment.
             return Q(**{f"{lookup}__icontains": f'"{value[0]}"'})
     return Q(**{lookup: value})
+
+
+@dataclass(frozen=True)
+class SidebarFields:
+    conversation: list[CustomField]
+    contact: list[CustomField]
+    company: list[CustomField]
+
+
+def sidebar_fields(inbox_ids: Iterable[int]) -> SidebarFields:
+    """Every field a conversation page shows, in one query: the conversation's (those of
+    its inboxes), its contact's and its company's."""
+    ids = list(inbox_ids)
+    found = (
+        CustomField.objects.filter(archived_at__isnull=True)
+        .filter(
+            ~Q(target=FieldTarget.CONVERSATION) | Q(inboxes__isnull=True) | Q(inboxes__in=ids)
+        )
+        .distinct()
+        .order_by("position", "pk")
+    )
+    by_target: dict[str, list[CustomField]] = {t: [] for t in FieldTarget.values}
+    for field in found:
+        by_target[field.target].append(field)
+    return SidebarFields(
+        by_target[FieldTarget.CONVERSATION],
+        by_target[FieldTarget.CONTACT],
+        by_target[FieldTarget.COMPANY],
+    )

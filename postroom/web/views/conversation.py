@@ -47,6 +47,7 @@ from postroom.inbox.access import (
 from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
 from postroom.inbox.actions.notifications import do_follow, do_unfollow
 from postroom.inbox.actions.retention import do_set_legal_hold
+from postroom.inbox.fields import fields_for_inboxes, shown, sidebar_fields
 from postroom.inbox.clients import SIDEBAR_CONVERSATIONS, client_conversations, pinned_notes
 from postroom.inbox.models import (
     Activity,
@@ -70,6 +71,7 @@ from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
 from postroom.ratings.models import Rating
 from postroom.web.context import page_context, signed_in_user
+from postroom.web.fields import posted_fields
 from postroom.web.views.compose import composer_context, send_from_conversation
 from postroom.web.views.outbox import may_change
 
@@ -158,6 +160,14 @@ def _priority(request: HttpRequest, user: User, conversation: Conversation) -> N
     except ValueError as exc:
         raise ValidationError({"priority": _("Choose low, normal, high or urgent.")}) from exc
     actions.do_set_priority(conversation, priority, actor=user)
+
+
+def _fields(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    fields = fields_for_inboxes(conversation_inbox_ids(conversation))
+    actions.do_set_conversation_fields(
+        conversation, posted_fields(request.POST, fields), actor=user
+    )
+    messages.success(request, _("Fields saved."))
 
 
 def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> None:
@@ -370,6 +380,7 @@ HANDLERS: dict[str, Handler] = {
     "note": _note,
     "status": _status,
     "priority": _priority,
+    "fields": _fields,
     "snooze": _snooze,
     "reply": _reply,
     "merge": _merge,
@@ -462,6 +473,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         SlaClock.objects.filter(conversation=convo, met_at__isnull=True).select_related("policy")
     )
     processes = processes_for(visible_articles(user, levels=levels), places)
+    fields = sidebar_fields(places)
     client = convo.contact
     client_notes, client_others = [], []
     if client is not None:
@@ -483,6 +495,12 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         client_notes=client_notes,
         client_others=client_others,
         processes=processes,
+        conversation_fields=shown(fields.conversation, convo.fields),
+        may_fill_fields="do_set_conversation_fields" in can,
+        contact_fields=shown(fields.contact, client.fields) if client else [],
+        company_fields=shown(fields.company, client.company.fields)
+        if client and client.company
+        else [],
         latest_rating=newest,
         rating_comments={
             activity: ratings[pk].comment

@@ -27,8 +27,10 @@ from postroom.inbox.access import (
     visible_contacts,
 )
 from postroom.inbox.clients import client_conversations, pinned_notes
-from postroom.inbox.models import ClientNote, Company, Contact
+from postroom.inbox.fields import active_fields, shown
+from postroom.inbox.models import ClientNote, Company, Contact, FieldTarget
 from postroom.web.context import page_context, signed_in_user
+from postroom.web.fields import filters_from, posted_fields
 
 LIST_SIZE = 100
 
@@ -46,9 +48,22 @@ def contacts(request: HttpRequest) -> HttpResponse:
             | Q(identities__value__icontains=query)
             | Q(company__name__icontains=query)
         ).distinct()
-    rows = list(found.order_by("name", "email", "pk")[:LIST_SIZE])
+    columns = list(active_fields(FieldTarget.CONTACT))
+    try:
+        condition, filtered = filters_from(request.GET, columns, "fields")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        condition, filtered = Q(pk__in=[]), {}
+    rows = list(found.filter(condition).order_by("name", "email", "pk")[:LIST_SIZE])
     companies = list(visible_companies(me).order_by("name")[:LIST_SIZE])
-    context = page_context(request, rows=rows, companies=companies, query=query)
+    context = page_context(
+        request,
+        rows=[(row, shown(columns, row.fields)) for row in rows],
+        columns=columns,
+        filtered=filtered,
+        companies=companies,
+        query=query,
+    )
     return render(request, "web/contacts.html", context)
 
 
@@ -71,6 +86,13 @@ def _change(
                 raise ValidationError({"note": _("That note is not on this customer.")})
             actions.do_remove_client_note(note, inbox=inbox, actor=me)
             messages.success(request, _("Note removed."))
+        elif "fields" in request.POST:
+            target = FieldTarget.CONTACT if contact is not None else FieldTarget.COMPANY
+            changes = posted_fields(request.POST, active_fields(target))
+            actions.do_set_client_fields(
+                changes, inbox=inbox, contact=contact, company=company, actor=me
+            )
+            messages.success(request, _("Fields saved."))
         elif "name" in request.POST and company is not None:
             actions.do_rename_company(company, request.POST["name"], inbox=inbox, actor=me)
             messages.success(request, _("Company renamed."))
@@ -132,6 +154,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
         notes=pinned_notes(found),
         conversations=list(client_conversations(levels, contact=found)[:LIST_SIZE]),
         may_note=_may_note(me, levels, contact=found),
+        fields=shown(active_fields(FieldTarget.CONTACT), found.fields),
     )
     return render(request, "web/contact.html", context)
 
@@ -152,6 +175,7 @@ def company(request: HttpRequest, pk: int) -> HttpResponse:
         notes=pinned_notes(None, found),
         conversations=list(client_conversations(levels, company=found)[:LIST_SIZE]),
         may_note=_may_note(me, levels, company=found),
+        fields=shown(active_fields(FieldTarget.COMPANY), found.fields),
     )
     return render(request, "web/company.html", context)
 
