@@ -29,6 +29,8 @@ from postroom.api.schemas import (
     CustomerDetailOut,
     CustomerOut,
     EmptyIn,
+    FieldValues,
+    FieldValuesIn,
     Id,
     StatusName,
 )
@@ -60,7 +62,11 @@ def _company(company: Company | None) -> CompanyRef | None:
 
 def _customer(contact: Contact) -> CustomerOut:
     return CustomerOut(
-        id=contact.pk, name=contact.name, email=contact.email, company=_company(contact.company)
+        id=contact.pk,
+        name=contact.name,
+        email=contact.email,
+        company=_company(contact.company),
+        fields=dict(contact.fields),
     )
 
 
@@ -175,6 +181,7 @@ def _company_detail(request: HttpRequest, company: Company) -> CompanyDetailOut:
         id=company.pk,
         name=company.name,
         domain=company.domain,
+        fields=dict(company.fields),
         people=[_customer(p) for p in people.order_by("name", "email")[:LIMIT]],
         notes=[_note(n) for n in pinned_notes(None, company)],
         conversations=_conversations(list(found[:LIMIT])),
@@ -268,3 +275,33 @@ def merge_company(
         raise ValidationError({"company": "No company has this id."})
     actions.do_merge_companies(source, into, actor=user)
     return _company_detail(request, into)
+
+
+@contacts.patch(
+    "/{contact_id}/fields",
+    response={200: FieldValues, **ACTION_RESPONSES},
+    summary="Fill in a contact's fields",
+)
+def set_contact_fields(request: HttpRequest, contact_id: Id, payload: FieldValuesIn) -> FieldValues:
+    """Returns every value set on the contact afterwards."""
+    contact = access_contact(member(request), contact_id)
+    inbox = _inbox_for(request, contact=contact)
+    actions.do_set_client_fields(
+        payload.values, inbox=inbox, contact=contact, actor=member(request)
+    )
+    return dict(contact.fields)
+
+
+@companies.patch(
+    "/{company_id}/fields",
+    response={200: FieldValues, **ACTION_RESPONSES},
+    summary="Fill in a company's fields",
+)
+def set_company_fields(request: HttpRequest, company_id: Id, payload: FieldValuesIn) -> FieldValues:
+    """Returns every value set on the company afterwards."""
+    company = access_company(member(request), company_id)
+    inbox = _inbox_for(request, company=company)
+    actions.do_set_client_fields(
+        payload.values, inbox=inbox, company=company, actor=member(request)
+    )
+    return dict(company.fields)

@@ -108,6 +108,7 @@ def conversation_out(c: Conversation) -> ConversationOut:
         if c.assigned_team is not None
         else None,
         labels=[_label_out(label) for label in c.labels.all()],
+        fields=dict(c.fields),
         message_count=c.message_count,
         snoozed_until=c.snoozed_until,
         created_at=c.created_at,

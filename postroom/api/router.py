@@ -12,6 +12,7 @@ from postroom.api import (
     conversations,
     customers,
     errors,
+    fields,
     following,
     inboxes,
     knowledge,
@@ -52,3 +53,5 @@ api.add_router("/conversations", rules.applying)
 api.add_router("/saved-replies", saved_replies.router)
 api.add_router("/articles", knowledge.router)
 api.add_router("/conversations", saved_replies.on_conversations)
+api.add_router("/fields", fields.router)
+api.add_router("/conversations", fields.on_conversations)

@@ -44,6 +44,13 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 LevelName = Literal["view", "reply_on_behalf", "send_as", "manage"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
+# A custom field's value: text, a choice or a date (YYYY-MM-DD) as a string, a number,
+# a checkbox as true, a multiple choice as a list of options; null or "" clears it.
+FieldValue = str | int | float | bool | list[str] | None
+FieldValues = dict[str, FieldValue]
+FIELD_VALUES = "Custom field values by key (only those set; see /fields)."
+
+
 StatusName = Literal["open", "pending", "snoozed", "closed", "spam", "trash"]
 # Snoozing needs a time, so it has its own endpoint.
 SettableStatus = Literal["open", "pending", "closed", "spam", "trash"]
@@ -145,6 +152,7 @@ class ConversationOut(Schema):
     assignees: list[UserRef]
     team: TeamRef | None
     labels: list[LabelOut] = Field(description="Only the labels the caller may see.")
+    fields: FieldValues = Field(description=FIELD_VALUES)
     message_count: int
     snoozed_until: UtcDateTime | None
     created_at: UtcDateTime
@@ -809,6 +817,7 @@ class CustomerOut(Schema):
     name: str
     email: str
     company: CompanyRef | None
+    fields: FieldValues = Field(description=FIELD_VALUES)
 
 
 class CustomerDetailOut(CustomerOut):
@@ -820,6 +829,7 @@ class CustomerDetailOut(CustomerOut):
 
 
 class CompanyDetailOut(CompanyRef):
+    fields: FieldValues = Field(description=FIELD_VALUES)
     people: list[CustomerOut] = Field(description="Those the caller may see.")
     notes: list[ClientNoteOut]
     conversations: list[ClientConversationOut]
@@ -835,3 +845,52 @@ class ContactMergeIn(BodyIn):
 
 class CompanyMergeIn(BodyIn):
     company: Id = Field(description="The duplicate: it moves into this one and is deleted.")
+
+
+# --- custom fields ------------------------------------------------------------------------
+
+FieldTargetName = Literal["conversation", "contact", "company"]
+FieldKindName = Literal["text", "number", "date", "choice", "multi_choice", "checkbox"]
+FIELD_KEY = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class CustomFieldOut(Schema):
+    id: int
+    target: FieldTargetName
+    key: str = Field(description="Names the field in values, filters and rules; fixed.")
+    label: str
+    kind: FieldKindName
+    choices: list[str] = Field(description="The options of a choice or multi_choice field.")
+    help_text: str
+    required_on_close: bool = Field(description="A conversation is not closed while empty.")
+    inboxes: list[str] = Field(
+        description="Conversation fields: the inboxes where it applies (none: every inbox)."
+    )
+
+
+class CustomFieldChangeIn(BodyIn):
+    label: str | None = Field(default=None, min_length=1, max_length=80)
+    choices: list[str] | None = Field(
+        default=None, max_length=100, description="Every option; those in use stay."
+    )
+    help_text: str | None = Field(default=None, max_length=200)
+    required_on_close: bool | None = None
+    inboxes: list[str] | None = Field(default=None, description="Inbox slugs; [] for all.")
+
+
+class CustomFieldIn(BodyIn):
+    target: FieldTargetName
+    key: str = Field(pattern=FIELD_KEY, description="Lower-case letters, digits and _.")
+    label: str = Field(min_length=1, max_length=80)
+    kind: FieldKindName
+    choices: list[str] = Field(default_factory=list, max_length=100)
+    help_text: str = Field(default="", max_length=200)
+    required_on_close: bool = False
+    inboxes: list[str] = Field(default_factory=list, description="Inbox slugs; [] for all.")
+
+
+class FieldValuesIn(BodyIn):
+    values: FieldValues = Field(
+        description="The fields to change, by key; the others keep their values. "
+        "null or an empty value clears one."
+    )

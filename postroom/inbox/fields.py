@@ -10,8 +10,8 @@ not stored at all, so "is set" is "the key is there".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -187,9 +187,7 @@ def sidebar_fields(inbox_ids: Iterable[int]) -> SidebarFields:
     ids = list(inbox_ids)
     found = (
         CustomField.objects.filter(archived_at__isnull=True)
-        .filter(
-            ~Q(target=FieldTarget.CONVERSATION) | Q(inboxes__isnull=True) | Q(inboxes__in=ids)
-        )
+        .filter(~Q(target=FieldTarget.CONVERSATION) | Q(inboxes__isnull=True) | Q(inboxes__in=ids))
         .distinct()
         .order_by("position", "pk")
     )

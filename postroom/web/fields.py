@@ -30,7 +30,9 @@ def posted_fields(post: QueryDict, fields: Iterable[CustomField]) -> dict[str, o
     return values
 
 
-def filters_from(query: Mapping[str, str], fields: Iterable[CustomField], path: str) -> tuple[Q, dict[str, str]]:
+def filters_from(
+    query: Mapping[str, str], fields: Iterable[CustomField], path: str
+) -> tuple[Q, dict[str, str]]:
     """The filter of the ``field.<key>`` parameters that name one of ``fields`` (the
     others are ignored, as an unknown parameter is), and those parameters, to keep in
     the list's links and its filter form."""

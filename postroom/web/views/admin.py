@@ -31,7 +31,7 @@ from postroom.mail.models import AfterImport, ImapAccount, Security
 from postroom.web.context import page_context
 
 
-def _run(request: HttpRequest, work: Callable[[], object], done: str) -> bool:
+def run_action(request: HttpRequest, work: Callable[[], object], done: str) -> bool:
     """Run an action; report its outcome with messages. Returns True on success."""
     try:
         work()
@@ -60,7 +60,7 @@ def people(request: HttpRequest) -> HttpResponse:
         post = request.POST
         match post.get("action"):
             case "create":
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_create_user(
                         email=post.get("email", ""),
@@ -74,21 +74,21 @@ def people(request: HttpRequest) -> HttpResponse:
                 )
             case "deactivate" | "activate" as verb:
                 target = _user(post.get("user", ""))
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_set_user_active(target, verb == "activate", actor=me),
                     _("Saved."),
                 )
             case "unlock":
                 target = _user(post.get("user", ""))
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_unlock_sign_in(target, actor=me),
                     _("%(name)s can sign in again.") % {"name": target.name},
                 )
             case "role":
                 target = _user(post.get("user", ""))
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_set_user_role(target, post.get("role", ""), actor=me),
                     _("Saved."),
@@ -117,7 +117,7 @@ def teams(request: HttpRequest) -> HttpResponse:
             pk__in=[int(v) for v in post.getlist("members") if v.isdecimal()]
         )
         if post.get("action") == "create":
-            _run(
+            run_action(
                 request,
                 lambda: actions.do_create_team(
                     name=post.get("name", ""), members=members, actor=me
@@ -126,7 +126,7 @@ def teams(request: HttpRequest) -> HttpResponse:
             )
         elif post.get("action") == "members":
             team = get_object_or_404(Team, pk=post.get("team") or 0)
-            _run(
+            run_action(
                 request,
                 lambda: actions.do_set_team_members(team, members, actor=me),
                 _("Members saved."),
@@ -150,7 +150,7 @@ def inboxes(request: HttpRequest) -> HttpResponse:
     me = require_admin(request.user)
     if request.method == "POST":
         post = request.POST
-        if _run(
+        if run_action(
             request,
             lambda: actions.do_create_inbox(
                 name=post.get("name", ""),
@@ -181,7 +181,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
         post = request.POST
         match post.get("action"):
             case "update":
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_update_inbox(
                         inbox,
@@ -200,7 +200,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 user = User.objects.filter(pk=pk).first() if kind == "user" and number else None
                 team = Team.objects.filter(pk=pk).first() if kind == "team" and number else None
                 level = int(post["level"]) if post.get("level", "").isdecimal() else 0
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_grant_access(
                         inbox, user=user, team=team, level=level, actor=me
@@ -208,7 +208,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                     _("Access granted."),
                 )
             case "imap":
-                _run(
+                run_action(
                     request,
                     lambda: do_configure_imap(
                         inbox,
@@ -231,7 +231,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             case "retention":
                 days = post.get("days", "").strip()
-                _run(
+                run_action(
                     request,
                     lambda: do_set_retention(
                         inbox,
@@ -243,7 +243,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             case "revoke":
                 grant = get_object_or_404(InboxAccess, pk=post.get("grant") or 0, inbox=inbox)
-                _run(
+                run_action(
                     request, lambda: actions.do_revoke_access(grant, actor=me), _("Access removed.")
                 )
             case _:
@@ -288,7 +288,7 @@ def labels(request: HttpRequest) -> HttpResponse:
         )
         match post.get("action"):
             case "create":
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_create_label(
                         name=post.get("name", ""),
@@ -301,7 +301,7 @@ def labels(request: HttpRequest) -> HttpResponse:
                 )
             case "update":
                 label = get_object_or_404(Label, pk=post.get("label") or 0)
-                _run(
+                run_action(
                     request,
                     lambda: actions.do_update_label(
                         label,
@@ -315,7 +315,9 @@ def labels(request: HttpRequest) -> HttpResponse:
                 )
             case "delete":
                 label = get_object_or_404(Label, pk=post.get("label") or 0)
-                _run(request, lambda: actions.do_delete_label(label, actor=me), _("Label deleted."))
+                run_action(
+                    request, lambda: actions.do_delete_label(label, actor=me), _("Label deleted.")
+                )
             case _:
                 raise Http404
         return redirect("web:admin_labels")

@@ -47,8 +47,8 @@ from postroom.inbox.access import (
 from postroom.inbox.actions.drafts import do_discard_draft, do_take_over_draft
 from postroom.inbox.actions.notifications import do_follow, do_unfollow
 from postroom.inbox.actions.retention import do_set_legal_hold
-from postroom.inbox.fields import fields_for_inboxes, shown, sidebar_fields
 from postroom.inbox.clients import SIDEBAR_CONVERSATIONS, client_conversations, pinned_notes
+from postroom.inbox.fields import fields_for_inboxes, shown, sidebar_fields
 from postroom.inbox.models import (
     Activity,
     Conversation,
