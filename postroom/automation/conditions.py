@@ -36,6 +36,12 @@ class Facts:
     has_attachment: bool = False
     contact_name: str = ""
     contact_email: str = ""
+    company_name: str = ""
+    company_domain: str = ""
+    # Custom field values by key: the conversation's, its contact's, their company's.
+    fields: dict[str, Any] = field(default_factory=dict)
+    contact_fields: dict[str, Any] = field(default_factory=dict)
+    company_fields: dict[str, Any] = field(default_factory=dict)
     at: datetime | None = None  # local time of the event, for weekday and time
     open_now: bool | None = None  # inside the inbox's business hours (when a rule asks)
     message: int | None = None  # the message the message fields are about
@@ -172,6 +178,16 @@ def _condition(item: dict[str, Any], facts: Facts) -> bool:
             )
         case "header":
             return _header(facts.headers, item["name"], operator, value)
+        case "company_name":
+            return _text(facts.company_name, operator, value)
+        case "company_domain":
+            return _text(facts.company_domain, operator, value)
+        case "conversation_field":
+            return _custom(facts.fields.get(item["name"]), operator, value)
+        case "contact_field":
+            return _custom(facts.contact_fields.get(item["name"]), operator, value)
+        case "company_field":
+            return _custom(facts.company_fields.get(item["name"]), operator, value)
         case "language":
             # Unknown (no text, or too little to tell): neither "is" nor "is not" holds,
             # so "not English" does not catch a message with nothing in it.
@@ -248,6 +264,57 @@ def _header(headers: tuple[tuple[str, str], ...], name: str, operator: str, valu
         return not _header(headers, name, negative[operator], value)
     wanted = name.lower()
     return any(_text(text, operator, value) for key, text in headers if key == wanted)
+
+
+def _custom(stored: Any, operator: str, value: Any) -> bool:
+    """A custom field's stored value (postroom.inbox.fields: empty values are not
+    stored) against a condition. Negative operators hold when the field is empty."""
+    negative = {"is_not": "is", "not_contains": "contains", "is_not_set": "is_set"}
+    if operator in negative:
+        return not _custom(stored, negative[operator], value)
+    if operator == "is_set":
+        return stored is not None
+    if stored is None:
+        return False
+    if isinstance(stored, list):  # a multiple choice: any chosen option
+        return any(_custom(item, operator, value) for item in stored)
+    if isinstance(stored, bool):  # a ticked box ("true" as the editor types it)
+        wanted = value if isinstance(value, bool) else str(value).casefold() in ("true", "yes")
+        return operator == "is" and stored == wanted
+    if isinstance(value, bool):
+        return False
+    if isinstance(stored, int | float):
+        number = _as_number(value)
+        if number is None:
+            return False
+        match operator:
+            case "is":
+                return stored == number
+            case "at_least":
+                return stored >= number
+            case "at_most":
+                return stored <= number
+        return False
+    text, wanted = str(stored).casefold(), str(value).casefold()
+    match operator:
+        case "is":
+            return text == wanted
+        case "contains":
+            return wanted in text
+        case "at_least":  # dates: YYYY-MM-DD compares as text
+            return text >= wanted
+        case "at_most":
+            return text <= wanted
+    return False
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _number(number: int, operator: str, value: int) -> bool:

@@ -70,11 +70,13 @@ def facts_now(event: LoggedEvent) -> tuple[Conversation, Facts] | None:
         return None
     conversation = (
         Conversation.objects.filter(pk=event.conversation_id)
-        .select_related("contact", "inbox")
+        .select_related("contact__company", "inbox")
         .first()
     )
     if conversation is None:
         return None  # merged away or purged since
+    contact = conversation.contact
+    company = contact.company if contact else None
     inbox_ids = frozenset(
         {conversation.inbox_id}
         | set(
@@ -98,8 +100,13 @@ def facts_now(event: LoggedEvent) -> tuple[Conversation, Facts] | None:
             )
         ),
         team=conversation.assigned_team_id,
-        contact_name=conversation.contact.name if conversation.contact else "",
-        contact_email=conversation.contact.email if conversation.contact else "",
+        contact_name=contact.name if contact else "",
+        contact_email=contact.email if contact else "",
+        company_name=company.name if company else "",
+        company_domain=company.domain if company else "",
+        fields=conversation.fields,
+        contact_fields=contact.fields if contact else {},
+        company_fields=company.fields if company else {},
         at=timezone.localtime(event.created_at),
     )
     return conversation, with_message(state, message_of(event, conversation.pk))

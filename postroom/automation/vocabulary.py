@@ -56,6 +56,15 @@ ADDRESS_OPERATORS = (*TEXT_OPERATORS, "domain_is", "domain_is_not")
 CHOICE_OPERATORS = ("is", "is_not")
 SET_OPERATORS = ("includes", "excludes")
 NUMBER_OPERATORS = ("is", "is_not", "at_least", "at_most")
+# A custom field's value (postroom.inbox.fields): "is" on a multiple choice asks whether
+# the option is chosen; at_least / at_most compare numbers and dates.
+FIELD_OPERATORS = (
+    "is", "is_not", "contains", "not_contains", "at_least", "at_most", "is_set", "is_not_set",
+)  # fmt: skip
+# Conditions that name what they read beside field/operator/value: a header by its name,
+# a custom field by its key (``"name": "plan"``).
+NAMED_FIELDS = {"header", "conversation_field", "contact_field", "company_field"}
+_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 KINDS = ("normal", "auto_reply", "bounce", "list")
 STATUSES = ("open", "pending", "snoozed", "closed", "spam", "trash")
@@ -76,7 +85,9 @@ class Field:
     """A condition field: its operators and what its value must be."""
 
     operators: tuple[str, ...]
-    value: str  # "text", "id", "id_or_none", "choice", "number", "bool", "weekdays", "hours"
+    # "text", "id", "id_or_none", "choice", "number", "bool", "weekdays", "hours",
+    # "field_value" (a custom field's)
+    value: str
     choices: tuple[str, ...] = ()
 
 
@@ -89,6 +100,13 @@ FIELDS: dict[str, Field] = {
     "body": Field(TEXT_OPERATORS, "text"),
     "contact_name": Field(TEXT_OPERATORS, "text"),
     "contact_email": Field(ADDRESS_OPERATORS, "text"),
+    # The contact's company (found from their address's domain, or renamed by hand).
+    "company_name": Field(TEXT_OPERATORS, "text"),
+    "company_domain": Field(TEXT_OPERATORS, "text"),
+    # Custom fields, by key (``"name"``): of the conversation, its contact, their company.
+    "conversation_field": Field(FIELD_OPERATORS, "field_value"),
+    "contact_field": Field(FIELD_OPERATORS, "field_value"),
+    "company_field": Field(FIELD_OPERATORS, "field_value"),
     # A header of the message, by name (``"name"`` beside field/operator/value).
     "header": Field(TEXT_OPERATORS, "text"),
     "language": Field(CHOICE_OPERATORS, "choice", LANGUAGES),  # detected from the text
@@ -129,6 +147,8 @@ STEPS: dict[str, dict[str, str]] = {
     "follow": {"user": "id"},
     # A task on the conversation for a person (postroom/inbox/actions/tasks.py).
     "add_task": {"user": "id", "title": "text"},
+    # Fill in (or, with null, clear) a custom field of the conversation, by key.
+    "set_field": {"field": "key", "value": "field_value"},
 }
 
 # Steps a macro may not take: automatic mail and outside posts are a rule's business
@@ -208,7 +228,7 @@ def _group(raw: object, where: str, depth: int, counter: list[int]) -> dict[str,
 
 
 def _condition(raw: object, where: str) -> dict[str, Any]:
-    named = isinstance(raw, dict) and raw.get("field") == "header"
+    named = isinstance(raw, dict) and raw.get("field") in NAMED_FIELDS
     allowed = {"field", "operator", "value", "name"} if named else {"field", "operator", "value"}
     if not isinstance(raw, dict) or not {"field", "operator"} <= set(raw) <= allowed:
         raise ValidationError({where: _("A condition has a field, an operator and a value.")})
@@ -217,18 +237,22 @@ def _condition(raw: object, where: str) -> dict[str, Any]:
         raise ValidationError({f"{where}.field": _("Unknown field.")})
     if named:
         name = raw.get("name")
-        if not isinstance(name, str) or not _HEADER_NAME.match(name.strip()):
-            raise ValidationError({f"{where}.name": _("A header's name, such as X-Priority.")})
+        if raw["field"] == "header":
+            if not isinstance(name, str) or not _HEADER_NAME.match(name.strip()):
+                raise ValidationError({f"{where}.name": _("A header's name, such as X-Priority.")})
+        elif not isinstance(name, str) or not _FIELD_KEY.match(name):
+            raise ValidationError({f"{where}.name": _("A custom field's key, such as plan.")})
     operator = raw["operator"]
     if operator not in field.operators:
         raise ValidationError({f"{where}.operator": _("This field cannot be compared so.")})
-    if operator in ("is_none", "is_not_none"):
-        return {"field": raw["field"], "operator": operator, "value": None}
-    value = _value(field, operator, raw.get("value"), f"{where}.value")
+    if operator in ("is_none", "is_not_none", "is_set", "is_not_set"):
+        value = None
+    else:
+        value = _value(field, operator, raw.get("value"), f"{where}.value")
     if named:
         # Header names are case-insensitive; the normal form keeps them as written.
         return {
-            "field": "header",
+            "field": raw["field"],
             "name": raw["name"].strip(),
             "operator": operator,
             "value": value,
@@ -259,6 +283,14 @@ def _value(field: Field, operator: str, value: object, where: str) -> object:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3:
                 raise ValidationError({where: _("A priority: 0 (low) to 3 (urgent).")})
             return value
+        case "field_value":
+            # What it must be depends on the field's type, which the action checks
+            # (postroom.inbox.fields.clean_value); here: a plain JSON value.
+            if isinstance(value, str) and 0 < len(value) <= MAX_TEXT:
+                return value
+            if isinstance(value, int | float | bool):
+                return value
+            raise ValidationError({where: _("Enter a value (at most 2,000 characters).")})
         case "bool":
             if not isinstance(value, bool):
                 raise ValidationError({where: _("true or false.")})
@@ -321,6 +353,18 @@ def _step(raw: object, where: str) -> dict[str, Any]:
                 cleaned[name] = value
             case "url":
                 cleaned[name] = _url(value, place)
+            case "key":
+                if not isinstance(value, str) or not _FIELD_KEY.match(value):
+                    raise ValidationError({place: _("A custom field's key, such as plan.")})
+                cleaned[name] = value
+            case "field_value":
+                # null clears; a list is a multiple choice's options.
+                if value is None or (
+                    isinstance(value, list) and all(isinstance(v, str) for v in value)
+                ):
+                    cleaned[name] = value
+                else:
+                    cleaned[name] = _value(FIELDS["conversation_field"], "is", value, place)
             case _:
                 cleaned[name] = _value(FIELDS["subject"], "contains", value, place)
     return cleaned
@@ -381,4 +425,26 @@ def ids_in(conditions: dict[str, Any], steps: list[dict[str, Any]], kind: str) -
     walk(conditions)
     argument = {"label": "label", "user": "user", "team": "team", "inbox": "inbox"}[kind]
     found.update(step[argument] for step in steps if argument in step)
+    return found
+
+
+def field_keys_in(
+    conditions: dict[str, Any], steps: list[dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(place, kind of record, key) of every custom field a definition names, so that
+    the action can check each exists: "conversation", "contact" or "company"."""
+    found: list[tuple[str, str, str]] = []
+
+    def walk(group: dict[str, Any], where: str) -> None:
+        for index, item in enumerate(group["conditions"]):
+            place = f"{where}.{index}"
+            if "match" in item:
+                walk(item, place)
+            elif item["field"] in ("conversation_field", "contact_field", "company_field"):
+                found.append((f"{place}.name", item["field"].removesuffix("_field"), item["name"]))
+
+    walk(conditions, "conditions")
+    for index, step in enumerate(steps):
+        if step["kind"] == "set_field":
+            found.append((f"actions.{index}.field", "conversation", step["field"]))
     return found

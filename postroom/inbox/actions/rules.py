@@ -17,10 +17,11 @@ from postroom.accounts.models import Team, User
 from postroom.automation import vocabulary
 from postroom.automation.models import Rule, SlaPolicy
 from postroom.core import clock
+from postroom.inbox import fields as custom
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
-from postroom.inbox.models import Inbox, Label
+from postroom.inbox.models import CustomField, Inbox, Label
 
 MAX_NAME = 120
 
@@ -90,6 +91,34 @@ def check_names(conditions: dict[str, Any], steps: list[dict[str, Any]]) -> None
         if missing:
             raise ValidationError(
                 {kind: _("No such %(kind)s: %(ids)s") % {"kind": kind, "ids": sorted(missing)}}
+            )
+    check_fields(conditions, steps)
+
+
+def check_fields(conditions: dict[str, Any], steps: list[dict[str, Any]]) -> None:
+    """Every custom field a definition names must be in use, and a value a step fills
+    in must fit the field's type."""
+    named = vocabulary.field_keys_in(conditions, steps)
+    if not named:
+        return
+    fields = {
+        (f.target, f.key): f
+        for f in CustomField.objects.filter(
+            archived_at__isnull=True, key__in={key for _place, _target, key in named}
+        )
+    }
+    for place, target, key in named:
+        if (target, key) not in fields:
+            raise ValidationError(
+                {
+                    place: _("No %(target)s field has the key %(key)s.")
+                    % {"target": target, "key": key}
+                }
+            )
+    for index, step in enumerate(steps):
+        if step["kind"] == "set_field":
+            custom.clean_value(
+                fields[("conversation", step["field"])], step["value"], f"actions.{index}.value"
             )
 
 

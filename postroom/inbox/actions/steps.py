@@ -25,6 +25,7 @@ from postroom.events.models import LoggedEvent
 from postroom.inbox.access import conversation_level
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.delivery import do_send_auto_reply
+from postroom.inbox.actions.fields import do_set_conversation_fields
 from postroom.inbox.actions.labels import do_add_label, do_remove_label
 from postroom.inbox.actions.notes import do_add_note
 from postroom.inbox.actions.notifications import do_add_follower, do_notify_person
@@ -96,6 +97,8 @@ def take_step(
             return do_send_auto_reply(inbound, body, rule=rule, actor=actor)
         case "move":
             do_move_conversation(conversation, Inbox.objects.get(pk=step["inbox"]), actor=actor)
+        case "set_field":
+            do_set_conversation_fields(conversation, {step["field"]: step["value"]}, actor=actor)
     return ""
 
 

@@ -26,7 +26,8 @@ from postroom.automation.engine import NO_DRY_RUN, dry_run
 from postroom.automation.models import Macro, Rule, RuleRun, SlaPolicy, SlaTarget
 from postroom.inbox import actions
 from postroom.inbox.access import rule_scope, visible_labels
-from postroom.inbox.models import Inbox, InboxAccess, Priority, Status
+from postroom.inbox.fields import active_fields
+from postroom.inbox.models import FieldTarget, Inbox, InboxAccess, Priority, Status
 from postroom.web.context import page_context, signed_in_user
 
 BLANK_ROWS = 2
@@ -214,9 +215,9 @@ def read_editor(post: QueryDict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             field = vocabulary.FIELDS.get(name)
             operator = post.get(f"{prefix}-operator", "")
             row: dict[str, Any] = {"field": name, "operator": operator}
-            if name == "header":
-                row["name"] = post.get(f"{prefix}-name", "")
-            if operator not in ("is_none", "is_not_none"):
+            if name in vocabulary.NAMED_FIELDS:
+                row["name"] = post.get(f"{prefix}-name", "").strip()
+            if operator not in ("is_none", "is_not_none", "is_set", "is_not_set"):
                 row["value"] = _value_of(field, post, prefix)
             rows.append(row)
         if rows:
@@ -249,8 +250,10 @@ def read_steps(post: QueryDict) -> list[dict[str, Any]]:
         for argument, kind_of in vocabulary.STEPS.get(kind, {}).items():
             pick = post.get(f"s{s}-pick", "")
             text = post.get(f"s{s}-value", "")
-            if kind_of in ("id", "status") or argument == "priority":
+            if kind_of in ("id", "status", "key") or argument == "priority":
                 step[argument] = _pick_value(pick)
+            elif kind_of == "field_value":
+                step[argument] = text.strip() or None
             elif kind_of in ("url", "channel"):
                 step[argument] = post.get(f"s{s}-{kind_of}", "")
             elif argument == "hours":
@@ -280,7 +283,7 @@ def _value_of(field: vocabulary.Field | None, post: QueryDict, prefix: str) -> o
     if field is None:
         return text
     match field.value:
-        case "text" | "hours":
+        case "text" | "hours" | "field_value":
             return text
         case "weekdays":
             return [day.strip().lower()[:3] for day in text.split(",") if day.strip()]
@@ -317,7 +320,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
         "operator": item["operator"],
         "value": ", ".join(value)
         if isinstance(value, list)
-        else (value if field.value in ("text", "hours") else ""),
+        else (value if field.value in ("text", "hours", "field_value") else ""),
         "pick": _pick_of(item["field"], value),
         "name": item.get("name", ""),
     }
@@ -376,7 +379,9 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
     rows = [
         {
             "kind": UNTIL_REPLY if step.get("until") == "reply" else step["kind"],
-            "pick": next(
+            "pick": f"key:{step['field']}"
+            if step["kind"] == "set_field"
+            else next(
                 (
                     f"{name}:{step[name]}"
                     for name in ("label", "user", "team", "priority", "status", "inbox")
@@ -384,13 +389,20 @@ def step_rows(steps: list[dict[str, Any]]) -> list[dict[str, str]]:
                 ),
                 "",
             ),
-            "value": str(step.get("body", step.get("title", step.get("hours", "")))),
+            "value": _step_text(step),
             "url": step.get("url", ""),
             "channel": step.get("channel", ""),
         }
         for step in steps
     ]
     return rows + [_blank_step() for _ in range(BLANK_ROWS)]
+
+
+def _step_text(step: dict[str, Any]) -> str:
+    if step["kind"] == "set_field":
+        value = step["value"]
+        return "" if value is None else ", ".join(value) if isinstance(value, list) else str(value)
+    return str(step.get("body", step.get("title", step.get("hours", ""))))
 
 
 def _blank_step() -> dict[str, str]:
@@ -476,6 +488,11 @@ def _field_choices() -> list[tuple[str, str, str, str]]:
         "business_hours": _("Inside business hours"),
         "weekday": _("Day of the week (mon, tue …)"),
         "time": _("Time of day (09:00-17:00)"),
+        "company_name": _("Company name"),
+        "company_domain": _("Company domain"),
+        "conversation_field": _("Conversation field (its key in the box beside)"),
+        "contact_field": _("Contact field (its key in the box beside)"),
+        "company_field": _("Company field (its key in the box beside)"),
     }
     picks = {
         "inbox": "inbox",
@@ -490,6 +507,7 @@ def _field_choices() -> list[tuple[str, str, str, str]]:
         "language": "language",
     }
     return [
+        # A custom field's value is typed in, as text is.
         (name, labels[name], " ".join(field.operators), picks.get(name, "text"))
         for name, field in vocabulary.FIELDS.items()
     ]
@@ -509,6 +527,8 @@ def _operator_labels() -> list[tuple[str, str]]:
         ("excludes", _("do not include")),
         ("at_least", _("is at least")),
         ("at_most", _("is at most")),
+        ("is_set", _("is filled in")),
+        ("is_not_set", _("is empty")),
         ("is_none", _("is nobody")),
         ("is_not_none", _("is somebody")),
         ("in", _("is one of")),
@@ -539,6 +559,11 @@ def _step_labels(*, rule: bool = True) -> list[tuple[str, str, str]]:
         ("webhook", _("Post to a Slack or Mattermost webhook (address; text)"), "url+text"),
         ("follow", _("Make a person follow it"), "user"),
         ("add_task", _("Add a task (for a person; its title below)"), "user+text"),
+        (
+            "set_field",
+            _("Fill in a conversation field (the value below; empty clears)"),
+            "key+text",
+        ),
     ]
     return [row for row in labels if rule or row[0] not in vocabulary.RULE_ONLY_STEPS]
 
@@ -585,6 +610,11 @@ def _picks(inbox: Inbox | None, user: User) -> list[tuple[str, str, list[tuple[s
             ],
         ),
         ("bool", _("Yes or no"), [("bool:true", _("yes")), ("bool:false", _("no"))]),
+        (
+            "key",
+            _("Conversation fields"),
+            [(f"key:{f.key}", f.label) for f in active_fields(FieldTarget.CONVERSATION)],
+        ),
         (
             "language",
             _("Languages"),

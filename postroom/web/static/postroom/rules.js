@@ -30,11 +30,15 @@
     }
     if (operator.value && !allowed.includes(operator.value)) operator.value = "";
     if (!operator.value && field.value) operator.value = allowed[0];
-    const none = operator.value === "is_none" || operator.value === "is_not_none";
+    const none = ["is_none", "is_not_none", "is_set", "is_not_set"].includes(operator.value);
     show(operator, Boolean(field.value));
     show(value, Boolean(field.value) && kind === "text" && !none);
     show(pick, Boolean(field.value) && kind !== "text" && !none);
-    if (name) show(name, field.value === "header");
+    // A header is named, and so is a custom field (by its key).
+    if (name) {
+      show(name, field.value === "header" || field.value.endsWith("_field"));
+      name.placeholder = field.value === "header" ? "X-Priority" : "plan";
+    }
     if (kind !== "text") pickFor(pick, kind);
   }
 
