@@ -279,8 +279,8 @@ def _custom(stored: Any, operator: str, value: Any) -> bool:
     if isinstance(stored, list):  # a multiple choice: any chosen option
         return any(_custom(item, operator, value) for item in stored)
     if isinstance(stored, bool):  # a ticked box ("true" as the editor types it)
-        wanted = value if isinstance(value, bool) else str(value).casefold() in ("true", "yes")
-        return operator == "is" and stored == wanted
+        ticked = value if isinstance(value, bool) else str(value).casefold() in ("true", "yes")
+        return operator == "is" and stored == ticked
     if isinstance(value, bool):
         return False
     if isinstance(stored, int | float):
@@ -295,16 +295,16 @@ def _custom(stored: Any, operator: str, value: Any) -> bool:
             case "at_most":
                 return stored <= number
         return False
-    text, wanted = str(stored).casefold(), str(value).casefold()
+    text, asked = str(stored).casefold(), str(value).casefold()
     match operator:
         case "is":
-            return text == wanted
+            return text == asked
         case "contains":
-            return wanted in text
+            return asked in text
         case "at_least":  # dates: YYYY-MM-DD compares as text
-            return text >= wanted
+            return text >= asked
         case "at_most":
-            return text <= wanted
+            return text <= asked
     return False
 
 

@@ -32,6 +32,10 @@ from postroom.inbox.models import (
 
 MAX_LABEL = 80
 CHOICE_KINDS = (FieldKind.CHOICE, FieldKind.MULTI_CHOICE)
+# Search reads ``key:value`` as a field filter; these words are its own operators.
+RESERVED_KEYS = frozenset(
+    {"from", "to", "cc", "inbox", "label", "is", "in", "assignee", "has", "before", "after"}
+)
 
 
 def _choices(kind: str, raw: Iterable[str]) -> list[str]:
@@ -77,6 +81,8 @@ def do_save_field(
             errors["key"] = _(
                 "A key of lower-case letters, digits and underscores, starting with a letter."
             )
+        elif key in RESERVED_KEYS:
+            errors["key"] = _("This word is a search operator: choose another key.")
         elif CustomField.objects.filter(target=target, key=key).exists():
             errors["key"] = _("Another field has this key.")
         if kind not in FieldKind.values:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -14,5 +16,9 @@ from postroom.web.context import page_context, signed_in_user
 def search(request: HttpRequest) -> HttpResponse:
     me = signed_in_user(request)
     text = request.GET.get("q", "").strip()[:200]
-    results = list(search_conversations(me, text)) if text else []
+    try:
+        results = list(search_conversations(me, text)) if text else []
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        results = []
     return render(request, "web/search.html", page_context(request, q=text, results=results))
