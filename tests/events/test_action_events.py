@@ -1731,6 +1731,90 @@ def test_add_a_contact_identity(world):
     assert log.verbs == ["contact.identity_added"]
 
 
+def test_custom_fields_defined_filled_in_and_archived(world):
+    w = world
+    convo = w.bob_conversation
+    carol = convo.contact
+    with written() as log:
+        order = actions.do_save_field(
+            None, target="conversation", key="order", label="Order", kind="text", actor=w.alice
+        )
+        actions.do_save_field(
+            order, target="conversation", key="order", label="Order no.", kind="text", actor=w.alice
+        )
+        plan = actions.do_save_field(
+            None,
+            target="contact",
+            key="plan",
+            label="Plan",
+            kind="choice",
+            choices=["Free", "Pro"],
+            actor=w.alice,
+        )
+        seats = actions.do_save_field(
+            None, target="company", key="seats", label="Seats", kind="number", actor=w.alice
+        )
+        actions.do_set_conversation_fields(convo, {"order": "77812"}, actor=w.bob)
+        actions.do_set_conversation_fields(convo, {"order": "77812"}, actor=w.bob)  # unchanged
+        actions.do_set_client_fields({"plan": "Pro"}, inbox=w.support, contact=carol, actor=w.bob)
+        actions.do_set_client_fields(
+            {"seats": 12}, inbox=w.support, company=carol.company, actor=w.bob
+        )
+        actions.do_archive_field(order, actor=w.alice)
+    assert log.tuples == [
+        ev(
+            "field.created",
+            w.alice,
+            None,
+            None,
+            {"field": order.pk, "target": "conversation", "key": "order"},
+        ),
+        ev(
+            "field.changed",
+            w.alice,
+            None,
+            None,
+            {"field": order.pk, "target": "conversation", "key": "order"},
+        ),
+        ev(
+            "field.created",
+            w.alice,
+            None,
+            None,
+            {"field": plan.pk, "target": "contact", "key": "plan"},
+        ),
+        ev(
+            "field.created",
+            w.alice,
+            None,
+            None,
+            {"field": seats.pk, "target": "company", "key": "seats"},
+        ),
+        ev("conversation.fields_changed", w.bob, w.support, convo, {"keys": ["order"]}),
+        ev(
+            "contact.fields_changed",
+            w.bob,
+            w.support,
+            None,
+            {"contact": carol.pk, "keys": ["plan"]},
+        ),
+        ev(
+            "company.fields_changed",
+            w.bob,
+            w.support,
+            None,
+            {"company": carol.company_id, "keys": ["seats"]},
+        ),
+        ev(
+            "field.archived",
+            w.alice,
+            None,
+            None,
+            {"field": order.pk, "target": "conversation", "key": "order"},
+        ),
+    ]
+
+
 def test_client_notes_and_renaming_a_company(world):
     w = world
     carol = w.bob_conversation.contact

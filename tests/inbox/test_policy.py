@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 108
+    assert len(ACTIONS) == 112
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -129,6 +129,7 @@ TRIAGE = {
     "do_update_task",
     "do_check_task",
     "do_delete_task",
+    "do_set_conversation_fields",
 }
 WRITING = {
     "do_reply",
@@ -145,6 +146,7 @@ WRITING = {
     "do_add_client_note",
     "do_remove_client_note",
     "do_rename_company",
+    "do_set_client_fields",
 }
 VIEWING = {"do_add_note", "do_follow", "do_unfollow", "do_discard_draft", "do_set_reminder"}
 MANAGING = {

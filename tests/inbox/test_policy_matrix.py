@@ -37,6 +37,7 @@ from postroom.inbox.models import (
     Activity,
     ClientNote,
     Conversation,
+    CustomField,
     Inbox,
     InboxAccess,
     Label,
@@ -80,6 +81,8 @@ class Scene:
     client_note: ClientNote  # pinned on the conversation's contact
     saved_reply: SavedReply  # everyone's, by alice
     article: Article  # limited to the inbox, by alice
+    order_field: CustomField  # a conversation field
+    plan_field: CustomField  # a contact field
 
     @property
     def page(self) -> str:
@@ -149,6 +152,12 @@ def build_scene(world, inbox_slug: str) -> Scene:
         task=actions.do_add_task(conversation, "Export the PDF", actor=world.alice),
         client_note=actions.do_add_client_note(
             "Key client", inbox=inbox, contact=conversation.contact, actor=world.alice
+        ),
+        order_field=actions.do_save_field(
+            None, target="conversation", key="order", label="Order", kind="text", actor=world.alice
+        ),
+        plan_field=actions.do_save_field(
+            None, target="contact", key="plan", label="Plan", kind="text", actor=world.alice
         ),
         saved_reply=actions.do_save_saved_reply(
             None, title="Thanks", body="Thank you!", scope="everyone", actor=world.alice
@@ -220,6 +229,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_change_status": lambda s: Call("post", s.page, {"action": "status", "status": "closed"}),
     "do_set_priority": lambda s: Call("post", s.page, {"action": "priority", "priority": "2"}),
+    "do_set_conversation_fields": lambda s: Call(
+        "post", s.page, {"action": "fields", "field.order": "77812"}
+    ),
     "do_snooze": lambda s: Call("post", s.page, {"action": "snooze", "until": FUTURE}),
     "do_merge_conversations": lambda s: Call(
         "post", s.page, {"action": "merge", "other": f"#{s.other.pk}"}
@@ -389,6 +401,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_rename_company": lambda s: Call(
         "post", f"/companies/{s.conversation.contact.company_id}/", {"name": "Renamed Ltd"}
     ),
+    "do_set_client_fields": lambda s: Call(
+        "post", f"/contacts/{s.conversation.contact_id}/", {"fields": "1", "field.plan": "Pro"}
+    ),
     "do_merge_contacts": lambda s: Call(
         "post", f"/contacts/{s.conversation.contact_id}/", {"merge": "pat@customer.test"}
     ),
@@ -419,6 +434,14 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_create_label": lambda s: Call(
         "post", "/admin/labels/", {"action": "create", "name": "VIP", "color": "#7c3aed"}
+    ),
+    "do_save_field": lambda s: Call(
+        "post",
+        "/admin/fields/",
+        {"action": "create", "target": "company", "key": "tier", "label": "Tier", "kind": "text"},
+    ),
+    "do_archive_field": lambda s: Call(
+        "post", "/admin/fields/", {"action": "archive", "field": s.order_field.pk}
     ),
     "do_update_label": lambda s: Call(
         "post",
@@ -501,6 +524,22 @@ API: dict[str, Callable[[Scene], Call]] = {
     "do_remove_label": lambda s: Call("delete", f"{s.api}/labels/{s.world.billing.pk}", ok=200),
     "do_change_status": lambda s: Call("post", f"{s.api}/status", {"status": "closed"}, ok=200),
     "do_set_priority": lambda s: Call("post", f"{s.api}/priority", {"priority": "high"}, ok=200),
+    "do_set_conversation_fields": lambda s: Call(
+        "patch", f"{s.api}/fields", {"values": {"order": "77812"}}, ok=200
+    ),
+    "do_save_field": lambda s: Call(
+        "post",
+        "/fields",
+        {"target": "company", "key": "tier", "label": "Tier", "kind": "text"},
+        ok=201,
+    ),
+    "do_archive_field": lambda s: Call("delete", f"/fields/{s.order_field.pk}", ok=204),
+    "do_set_client_fields": lambda s: Call(
+        "patch",
+        f"/contacts/{s.conversation.contact_id}/fields",
+        {"values": {"plan": "Pro"}},
+        ok=200,
+    ),
     "do_snooze": lambda s: Call("post", f"{s.api}/snooze", {"until": FUTURE}, ok=200),
     "do_reply": lambda s: Call("post", f"{s.api}/replies", {"body": "Thanks!"}, ok=201),
     "do_forward": lambda s: Call(

@@ -27,8 +27,9 @@ from postroom.outbound.models import ComposeMode
 # reminders on it; 25: its tasks with their assignees; 26: its running reply-time targets;
 # 27: the notes pinned on its customer and their company; 28: the customer's other
 # conversations the viewer sees (postroom/inbox/clients.py); 29: the customer's ratings
-# of its replies; 30: the process articles of its inboxes (postroom/knowledge/queries.py).
-PAGE_QUERIES = 30
+# of its replies; 30: the process articles of its inboxes (postroom/knowledge/queries.py);
+# 31: the custom fields of the conversation, its contact and company (inbox/fields.py).
+PAGE_QUERIES = 31
 
 
 def _grow(world, messages: int):
