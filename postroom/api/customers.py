@@ -287,7 +287,7 @@ def set_contact_fields(request: HttpRequest, contact_id: Id, payload: FieldValue
     contact = access_contact(member(request), contact_id)
     inbox = _inbox_for(request, contact=contact)
     actions.do_set_client_fields(
-        payload.values, inbox=inbox, contact=contact, actor=member(request)
+        payload.fields, inbox=inbox, contact=contact, actor=member(request)
     )
     return dict(contact.fields)
 
@@ -302,6 +302,6 @@ def set_company_fields(request: HttpRequest, company_id: Id, payload: FieldValue
     company = access_company(member(request), company_id)
     inbox = _inbox_for(request, company=company)
     actions.do_set_client_fields(
-        payload.values, inbox=inbox, company=company, actor=member(request)
+        payload.fields, inbox=inbox, company=company, actor=member(request)
     )
     return dict(company.fields)

@@ -141,5 +141,5 @@ def set_conversation_fields(
     """Returns every value set on the conversation afterwards."""
     user = member(request)
     conversation = access_conversation(user, conversation_id)
-    actions.do_set_conversation_fields(conversation, payload.values, actor=user)
+    actions.do_set_conversation_fields(conversation, payload.fields, actor=user)
     return dict(conversation.fields)

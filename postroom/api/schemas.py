@@ -890,7 +890,7 @@ class CustomFieldIn(BodyIn):
 
 
 class FieldValuesIn(BodyIn):
-    values: FieldValues = Field(
+    fields: FieldValues = Field(
         description="The fields to change, by key; the others keep their values. "
         "null or an empty value clears one."
     )

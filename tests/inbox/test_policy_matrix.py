@@ -525,7 +525,7 @@ API: dict[str, Callable[[Scene], Call]] = {
     "do_change_status": lambda s: Call("post", f"{s.api}/status", {"status": "closed"}, ok=200),
     "do_set_priority": lambda s: Call("post", f"{s.api}/priority", {"priority": "high"}, ok=200),
     "do_set_conversation_fields": lambda s: Call(
-        "patch", f"{s.api}/fields", {"values": {"order": "77812"}}, ok=200
+        "patch", f"{s.api}/fields", {"fields": {"order": "77812"}}, ok=200
     ),
     "do_save_field": lambda s: Call(
         "post",
@@ -537,7 +537,7 @@ API: dict[str, Callable[[Scene], Call]] = {
     "do_set_client_fields": lambda s: Call(
         "patch",
         f"/contacts/{s.conversation.contact_id}/fields",
-        {"values": {"plan": "Pro"}},
+        {"fields": {"plan": "Pro"}},
         ok=200,
     ),
     "do_snooze": lambda s: Call("post", f"{s.api}/snooze", {"until": FUTURE}, ok=200),
