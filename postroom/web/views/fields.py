@@ -6,12 +6,19 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from postroom.inbox import actions
 from postroom.inbox.access import require_admin
 from postroom.inbox.models import CustomField, FieldKind, FieldTarget, Inbox
 from postroom.web.context import page_context
 from postroom.web.views.admin import run_action
+
+GROUPS = [
+    (FieldTarget.CONVERSATION, _lazy("On conversations")),
+    (FieldTarget.CONTACT, _lazy("On contacts")),
+    (FieldTarget.COMPANY, _lazy("On companies")),
+]
 
 
 def _options(post: QueryDict) -> list[str]:
@@ -64,10 +71,7 @@ def custom_fields(request: HttpRequest) -> HttpResponse:
     fields = CustomField.objects.filter(archived_at__isnull=True).prefetch_related("inboxes")
     context = page_context(
         request,
-        groups=[
-            (label, [f for f in fields if f.target == value])
-            for value, label in FieldTarget.choices
-        ],
+        groups=[(title, [f for f in fields if f.target == target]) for target, title in GROUPS],
         targets=FieldTarget.choices,
         kinds=FieldKind.choices,
         all_inboxes=list(Inbox.objects.order_by("name")),
