@@ -17,7 +17,7 @@ from postroom.accounts.models import Role, Team, User
 from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
-from postroom.inbox.models import AccessLevel, Inbox, Priority, Status
+from postroom.inbox.models import AccessLevel, Conversation, Inbox, Priority, Status
 
 DEMO_PASSWORD = "postroom-demo"
 
@@ -246,7 +246,56 @@ def load_demo_data(seed: int = 7, per_inbox: int = 40) -> bool:
         agents = [people["alice"], people["erin"]] + ([people["bob"]] if inbox is support else [])
         for i in range(per_inbox):
             _demo_conversation(rng, inbox, i, agents, labels, now)
+    # Defined after the history: closing it above would have needed a reason.
+    _demo_field_values(rng, support, _demo_fields(support))
     return True
+
+
+def _demo_fields(support: Inbox) -> list[str]:
+    """A contact reason Support needs before closing, an order number, a plan per
+    contact and a seat count per company. Returns the reasons."""
+    reasons = ["Bug", "Question", "Billing", "Feature request"]
+    actions.do_save_field(
+        None,
+        target="conversation",
+        key="reason",
+        label="Contact reason",
+        kind="choice",
+        choices=reasons,
+        required_on_close=True,
+        inboxes=[support],
+        actor=SYSTEM,
+    )
+    actions.do_save_field(
+        None,
+        target="conversation",
+        key="order",
+        label="Order number",
+        kind="text",
+        help_text="From the shop's confirmation mail",
+        actor=SYSTEM,
+    )
+    actions.do_save_field(
+        None,
+        target="contact",
+        key="plan",
+        label="Plan",
+        kind="choice",
+        choices=["Free", "Team", "Business"],
+        actor=SYSTEM,
+    )
+    actions.do_save_field(
+        None, target="company", key="seats", label="Seats", kind="number", actor=SYSTEM
+    )
+    return reasons
+
+
+def _demo_field_values(rng: random.Random, support: Inbox, reasons: list[str]) -> None:
+    for convo in Conversation.objects.filter(inbox=support).order_by("pk")[:24]:
+        values: dict[str, object] = {"reason": rng.choice(reasons)}
+        if rng.random() < 0.5:
+            values["order"] = f"{rng.randint(70000, 79999)}"
+        actions.do_set_conversation_fields(convo, values, actor=SYSTEM)
 
 
 def _demo_saved_replies(people: dict[str, User], team: Team, sales: Inbox) -> None:

@@ -36,6 +36,7 @@ from postroom.inbox.models import (
     Contact,
     Conversation,
     ConversationInbox,
+    ConversationParticipant,
     Inbox,
     InboxAccess,
     Label,
@@ -464,13 +465,32 @@ def visible_conversations(user: User | AnonymousUser) -> QuerySet[Conversation]:
 
 
 def visible_contacts(user: User | AnonymousUser) -> QuerySet[Contact]:
-    seen = visible_conversations(user).filter(contact_id=OuterRef("pk"))
-    return Contact.objects.filter(Exists(seen))
+    """Contacts of a conversation the user sees, or copied on one (To, Cc, Reply-To)."""
+    seen = visible_conversations(user)
+    copied = ConversationParticipant.objects.filter(conversation__in=seen.values("pk"))
+    return Contact.objects.filter(
+        Exists(seen.filter(contact_id=OuterRef("pk")))
+        | Exists(copied.filter(contact_id=OuterRef("pk")))
+    )
 
 
 def visible_companies(user: User | AnonymousUser) -> QuerySet[Company]:
-    seen = visible_conversations(user).filter(contact__company_id=OuterRef("pk"))
-    return Company.objects.filter(Exists(seen))
+    seen = visible_conversations(user)
+    copied = ConversationParticipant.objects.filter(conversation__in=seen.values("pk"))
+    return Company.objects.filter(
+        Exists(seen.filter(contact__company_id=OuterRef("pk")))
+        | Exists(copied.filter(contact__company_id=OuterRef("pk")))
+    )
+
+
+def of_client(*, contact: Contact | None = None, company: Company | None = None) -> Q:
+    """A client's conversations: those of the contact (as the customer or copied on
+    them), or of anyone of the company."""
+    if contact is not None:
+        copied = ConversationParticipant.objects.filter(contact=contact)
+        return Q(contact=contact) | Q(Exists(copied.filter(conversation=OuterRef("pk"))))
+    copied = ConversationParticipant.objects.filter(contact__company=company)
+    return Q(contact__company=company) | Q(Exists(copied.filter(conversation=OuterRef("pk"))))
 
 
 def access_contact(user: User | AnonymousUser, pk: int) -> Contact:
@@ -494,8 +514,9 @@ def client_inbox(
     a conversation the user sees, the one the user holds the highest level on. None if
     the user sees none of the client's conversations."""
     levels = inbox_levels(user)
-    found = Conversation.objects.filter(in_inboxes(list(levels)))
-    found = found.filter(contact=contact) if contact else found.filter(contact__company=company)
+    found = Conversation.objects.filter(in_inboxes(list(levels))).filter(
+        of_client(contact=contact, company=company)
+    )
     homes = set(found.values_list("inbox_id", flat=True).distinct())
     others = ConversationInbox.objects.filter(conversation__in=found, inbox_id__in=list(levels))
     places = (homes | set(others.values_list("inbox_id", flat=True))) & set(levels)

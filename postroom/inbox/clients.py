@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from postroom.inbox.access import in_inboxes
+from postroom.inbox.access import in_inboxes, of_client
 from postroom.inbox.models import ClientNote, Company, Contact, Conversation, Status
 
 SIDEBAR_CONVERSATIONS = 5
@@ -31,7 +31,7 @@ def client_conversations(
     """The client's conversations in the inboxes of ``levels`` (the viewer's), the
     unfinished first, then the most recent."""
     seen = Conversation.objects.filter(in_inboxes([pk for pk, level in levels.items() if level]))
-    seen = seen.filter(contact=contact) if contact else seen.filter(contact__company=company)
+    seen = seen.filter(of_client(contact=contact, company=company))
     unfinished = Case(
         When(status__in=UNFINISHED, then=Value(0)), default=Value(1), output_field=IntegerField()
     )

@@ -28,8 +28,9 @@ from postroom.outbound.models import ComposeMode
 # 27: the notes pinned on its customer and their company; 28: the customer's other
 # conversations the viewer sees (postroom/inbox/clients.py); 29: the customer's ratings
 # of its replies; 30: the process articles of its inboxes (postroom/knowledge/queries.py);
-# 31: the custom fields of the conversation, its contact and company (inbox/fields.py).
-PAGE_QUERIES = 31
+# 31: the custom fields of the conversation, its contact and company (inbox/fields.py);
+# 32: the other customers on its mail (To, Cc, Reply-To: ConversationParticipant).
+PAGE_QUERIES = 32
 
 
 def _grow(world, messages: int):

@@ -10,11 +10,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
 from postroom.core import clock
-from postroom.inbox.access import in_inboxes, require
+from postroom.inbox.access import in_inboxes, of_client, require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actions.contacts import contact_for
 from postroom.inbox.actors import Actor
@@ -24,6 +25,7 @@ from postroom.inbox.models import (
     Contact,
     ContactIdentity,
     Conversation,
+    ConversationParticipant,
     IdentityKind,
     Inbox,
     LegalHold,
@@ -34,8 +36,7 @@ MAX_NOTE = 5000
 
 def check_client_in(inbox: Inbox, contact: Contact | None, company: Company | None) -> None:
     found = Conversation.objects.filter(in_inboxes([inbox.pk]))
-    found = found.filter(contact=contact) if contact else found.filter(contact__company=company)
-    if not found.exists():
+    if not found.filter(of_client(contact=contact, company=company)).exists():
         raise ValidationError({"inbox": _("This customer has no conversation in that inbox.")})
 
 
@@ -121,6 +122,13 @@ def do_merge_contacts(source: Contact, into: Contact, *, actor: Actor) -> Contac
     if source.pk == into.pk:
         raise ValidationError({"into": _("A contact cannot be merged into itself.")})
     moved = Conversation.objects.filter(contact=source).update(contact=into)
+    # Copied on a conversation: once, and not on one where they are the customer.
+    copied = ConversationParticipant.objects.filter(contact=source)
+    copied.filter(
+        Q(conversation__contact=into) | Q(conversation__participants__contact=into)
+    ).delete()
+    copied.update(contact=into)
+    ConversationParticipant.objects.filter(contact=into, conversation__contact=into).delete()
     ContactIdentity.objects.filter(contact=source).update(contact=into)
     ClientNote.objects.filter(contact=source).update(contact=into)
     hold = LegalHold.objects.filter(contact=source).first()

@@ -35,12 +35,14 @@ from postroom.inbox.models import (
     Channel,
     Contact,
     Conversation,
+    ConversationParticipant,
     DeliveryStatus,
     Direction,
     IdentityKind,
     Inbox,
     Message,
     MessageKind,
+    ParticipantRole,
     Status,
 )
 from postroom.inbox.models.contact import IDENTITY_OF_CHANNEL
@@ -95,6 +97,10 @@ class InboundMessage:
     attachments: Sequence[NewAttachment] = ()
     received_at: datetime | None = None
     direction: str = Direction.INBOUND
+    # Other customers on the message, as (role, identity): "to", "cc" or "reply_to"
+    # (ParticipantRole). The connector leaves out our own addresses; they become
+    # contacts and participants of the conversation.
+    participants: Sequence[tuple[str, str]] = ()
 
 
 def _contact_of(inbound: InboundMessage) -> Contact | None:
@@ -103,6 +109,23 @@ def _contact_of(inbound: InboundMessage) -> Contact | None:
     if inbound.direction == Direction.OUTBOUND:
         return contact_for(kind, inbound.to[0]) if inbound.to else None
     return contact_for(kind, inbound.sender, inbound.sender_name) if inbound.sender else None
+
+
+def _add_participants(conversation: Conversation, inbound: InboundMessage, now: datetime) -> None:
+    """The message's other customers as contacts on the conversation, each once (the
+    first role they came with is kept)."""
+    kind = IDENTITY_OF_CHANNEL[inbound.channel]
+    have = set(conversation.participants.values_list("contact_id", flat=True))
+    for role, value in inbound.participants:
+        if role not in ParticipantRole.values or not value.strip():
+            continue
+        contact = contact_for(kind, value)
+        if contact.pk == conversation.contact_id or contact.pk in have:
+            continue
+        ConversationParticipant.objects.create(
+            conversation=conversation, contact=contact, role=role, created_at=now
+        )
+        have.add(contact.pk)
 
 
 def _only_thanks_to_keep(conversation: Conversation, inbox: Inbox, visible: str) -> bool:
@@ -218,6 +241,8 @@ def do_receive_message(
         )
     if fields:
         conversation.save(update_fields=fields)
+    if inbound.participants:
+        _add_participants(conversation, inbound, now)
     record(
         "message.received",
         actor=actor,

@@ -21,6 +21,7 @@ from postroom.inbox.models import (
     ConversationAssignee,
     ConversationInbox,
     ConversationLabel,
+    ConversationParticipant,
     Direction,
     Inbox,
     InboxAccess,
@@ -81,6 +82,11 @@ def do_merge_conversations(
     have_labels = set(
         ConversationLabel.objects.filter(conversation=target).values_list("label_id", flat=True)
     )
+    copied = ConversationParticipant.objects.filter(conversation=source)
+    copied.filter(
+        Q(contact_id=target.contact_id) | Q(contact_id__in=target.participants.values("contact_id"))
+    ).delete()
+    copied.update(conversation=target)
     ConversationLabel.objects.filter(conversation=source, label_id__in=have_labels).delete()
     ConversationLabel.objects.filter(conversation=source).update(conversation=target)
     have_users = set(

@@ -302,3 +302,33 @@ _REFRESH_COPIES_SQL = (
     "(SELECT c.status, c.is_assigned, c.last_activity_at FROM inbox_conversation c "
     "WHERE c.id = inbox_conversationinbox.conversation_id)",
 )
+
+
+class ParticipantRole(models.TextChoices):
+    """How a customer other than the conversation's contact was on its mail."""
+
+    TO = "to", _("To")
+    CC = "cc", _("Cc")
+    REPLY_TO = "reply_to", _("Reply-To")
+
+
+class ConversationParticipant(models.Model):
+    """A customer on a conversation's mail besides its contact: a colleague in Cc, a
+    second addressee, the Reply-To of a form. Their contact page lists the conversation,
+    and whoever sees the conversation sees them (postroom.inbox.access.visible_contacts)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="copied_on")
+    role = models.CharField(max_length=10, choices=ParticipantRole.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "contact"], name="participant_unique"),
+        ]
+        indexes = [models.Index(fields=["contact", "conversation"], name="participant_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} ({self.role}) on #{self.conversation_id}"

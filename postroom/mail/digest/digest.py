@@ -32,6 +32,7 @@ from postroom.inbox.models import (
     Direction,
     Inbox,
     Message,
+    MessageKind,
 )
 from postroom.mail.digest.recipients import InboxAddresses, addressed_inboxes, inboxes_to_add
 from postroom.mail.digest.threading import ThreadEvidence, keys_for, links_of, place
@@ -75,6 +76,28 @@ class _OurAddresses:
         return address in self.addresses or address.rpartition("@")[2] in self.domains
 
 
+def _participants(
+    parsed: ParsedEmail, sender: str, customer_to: list[str], outbound: bool, ours: _OurAddresses
+) -> list[tuple[str, str]]:
+    """The customers on a person's message besides its contact (the sender; on a copy of
+    our own, its first customer recipient): each address once, with the first role it
+    came in. None on automatic mail (a list's address, a bounce) nor on our own."""
+    if parsed.kind != MessageKind.NORMAL:
+        return []
+    contact = (customer_to[0] if customer_to else "") if outbound else sender
+    candidates = [
+        *(("to", address) for address in customer_to),
+        *(("cc", a.email) for a in parsed.cc),
+        *(("reply_to", a.email) for a in parsed.reply_to),
+    ]
+    found: dict[str, tuple[str, str]] = {}
+    for role, address in candidates:
+        key = address.lower()
+        if address and key != contact.lower() and address not in ours and key not in found:
+            found[key] = (role, address)
+    return list(found.values())
+
+
 def _message_time(parsed: ParsedEmail, received_at: datetime) -> datetime:
     if parsed.date is not None and parsed.date <= received_at + _FUTURE_TOLERANCE:
         return parsed.date
@@ -107,6 +130,7 @@ def digest_one(raw: RawMessage, ours: _OurAddresses, parsed: ParsedEmail) -> Mes
         sender_name=parsed.from_.name if parsed.from_ else "",
         to=customer_to if outbound else [a.email for a in parsed.to],
         cc=[a.email for a in parsed.cc],
+        participants=_participants(parsed, sender, customer_to, outbound, ours),
         subject=parsed.subject,
         text=parsed.text,
         html=parsed.html or "",

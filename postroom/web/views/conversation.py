@@ -474,6 +474,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     )
     processes = processes_for(visible_articles(user, levels=levels), places)
     fields = sidebar_fields(places)
+    copied = list(convo.participants.select_related("contact").order_by("pk"))
     client = convo.contact
     client_notes, client_others = [], []
     if client is not None:
@@ -497,6 +498,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         processes=processes,
         conversation_fields=shown(fields.conversation, convo.fields),
         may_fill_fields="do_set_conversation_fields" in can,
+        participants=copied,
         contact_fields=shown(fields.contact, client.fields) if client else [],
         company_fields=shown(fields.company, client.company.fields)
         if client and client.company
