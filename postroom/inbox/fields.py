@@ -134,11 +134,11 @@ def missing_to_close(values: Mapping[str, Any], fields: Iterable[CustomField]) -
     return [f.label for f in fields if f.required_on_close and is_empty(values.get(f.key))]
 
 
-def display(field: CustomField, value: Any) -> str:
-    """A value as a page shows it."""
+def as_text(value: Any) -> str:
+    """A stored value as text: a ticked box is "Yes", a multiple choice its options."""
     if is_empty(value):
         return ""
-    if field.kind == FieldKind.CHECKBOX:
+    if value is True:
         return _("Yes")
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
@@ -148,7 +148,7 @@ def display(field: CustomField, value: Any) -> str:
 def shown(fields: Iterable[CustomField], values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each field with its value, for a page's form or its read-only list."""
     return [
-        {"field": f, "value": values.get(f.key), "text": display(f, values.get(f.key))}
+        {"field": f, "value": values.get(f.key), "text": as_text(values.get(f.key))}
         for f in fields
     ]
 

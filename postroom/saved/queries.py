@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from postroom.accounts.models import User
 from postroom.inbox.access import usable_saved_replies
+from postroom.inbox.fields import as_text
 from postroom.inbox.models import Conversation, Direction, Inbox, Message, MessageKind
 from postroom.saved.models import SavedReply
 from postroom.saved.ranking import Candidate, rank
@@ -34,7 +35,22 @@ def render_for(
         inbox_name=(inbox or conversation.inbox).name,
         conversation_number=conversation.pk,
     )
-    return render(body, values)
+    return render(body, {**custom_values(conversation), **values})
+
+
+def custom_values(conversation: Conversation) -> dict[str, str]:
+    """The conversation's, its contact's and their company's custom fields as variables."""
+    contact = conversation.contact
+    company = contact.company if contact is not None else None
+    found: dict[str, str] = {}
+    for prefix, values in (
+        ("conversation", conversation.fields),
+        ("contact", contact.fields if contact is not None else {}),
+        ("company", company.fields if company is not None else {}),
+    ):
+        for key, value in values.items():
+            found[f"{prefix}.{key}"] = as_text(value)
+    return found
 
 
 def latest_customer_text(conversation: Conversation) -> str:

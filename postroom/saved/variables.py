@@ -1,6 +1,8 @@
 """Variables in saved replies, filled for one conversation and agent: a pure function.
 
-A variable is ``{{ name }}`` (spaces optional). Those in :data:`VARIABLES` are filled;
+A variable is ``{{ name }}`` (spaces optional). Those in :data:`VARIABLES` are filled,
+and custom fields by their key (``{{ conversation.order }}``, ``{{ contact.plan }}``,
+``{{ company.seats }}``; a built-in name wins over a key);
 an unknown one, or a known one with no value (a contact without a name), is returned in
 ``missing`` and stays in the text as written, so that the composer can flag it and the
 reply action refuses to send it (never a blank, never the raw placeholder).
@@ -66,7 +68,7 @@ def render(body: str, values: Mapping[str, str]) -> Rendered:
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
-        value = values.get(name, "") if name in VARIABLES else ""
+        value = values.get(name, "")
         if value:
             return value
         if name not in missing:

@@ -243,3 +243,30 @@ def test_only_owners_and_admins_define_fields_and_a_viewer_fills_none_in(world):
         actions.do_set_conversation_fields(
             world.sales_conversation, {"order": "1"}, actor=world.dora
         )
+
+
+def test_saved_replies_fill_in_custom_fields(world):
+    from postroom.saved.queries import render_for
+
+    define(world, "order")
+    define(world, "plan", target="contact")
+    define(world, "vip", "checkbox", target="company")
+    convo = world.bob_conversation
+    carol = convo.contact
+    actions.do_set_conversation_fields(convo, {"order": "77812"}, actor=world.bob)
+    actions.do_set_client_fields(
+        {"vip": True}, inbox=world.support, company=carol.company, actor=world.bob
+    )
+    convo = Conversation.objects.select_related("contact__company", "inbox").get(pk=convo.pk)
+
+    rendered = render_for(
+        "Order {{ conversation.order }}, VIP: {{ company.vip }}, plan {{ contact.plan }}.",
+        convo,
+        world.bob,
+    )
+
+    assert rendered.text == "Order 77812, VIP: Yes, plan {{ contact.plan }}."
+    assert rendered.missing == ["contact.plan"]
+    with pytest.raises(ValidationError) as refused:
+        actions.do_reply(convo, rendered.text, actor=world.bob)
+    assert list(refusal(refused)) == ["body"]
