@@ -331,6 +331,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_delete_article": lambda s: Call("post", f"/knowledge/{s.article.pk}/delete/"),
     "do_save_category": lambda s: Call("post", "/knowledge/categories/", {"name": "Shipping"}),
+    "do_configure_crm": lambda s: Call(
+        "post", "/admin/crm/", {"provider": "hubspot", "hubspot_portal_id": "2456789"}
+    ),
     "do_record_saved_reply_use": lambda s: Call(
         "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204
     ),
