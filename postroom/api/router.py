@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from postroom.api import (
     attachments,
     conversations,
+    crm,
     customers,
     errors,
     following,
@@ -51,4 +52,5 @@ api.add_router("", schedules.router)
 api.add_router("/conversations", rules.applying)
 api.add_router("/saved-replies", saved_replies.router)
 api.add_router("/articles", knowledge.router)
+api.add_router("/crm", crm.router)
 api.add_router("/conversations", saved_replies.on_conversations)

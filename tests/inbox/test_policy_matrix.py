@@ -575,6 +575,9 @@ API: dict[str, Callable[[Scene], Call]] = {
         {"company": _other_company(s)},
         ok=200,
     ),
+    "do_configure_crm": lambda s: Call(
+        "put", "/crm", {"provider": "salesforce", "enabled": False}, ok=200
+    ),
 }
 
 
@@ -627,6 +630,8 @@ def _send(client: Any, call: Call) -> Any:
         return client.delete(call.path)
     if call.method == "patch":
         return client.patch(call.path, call.data or {})
+    if call.method == "put":
+        return client.put(call.path, call.data or {})
     return client.post(call.path, call.data or {})
 
 
