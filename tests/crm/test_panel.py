@@ -103,50 +103,33 @@ SAYS = {
     "unavailable": "had a problem of its own answering. Try again later.",
     "rejected": "refused the look-up.",
 }
-HUBSPOT_PROBLEMS = [
-    (401, "hubspot_401", "unauthorized"),
-    (403, "hubspot_403", "forbidden"),
-    (429, "hubspot_429", "rate_limited"),
-    (502, None, "unavailable"),
-    (400, "hubspot_403", "rejected"),
+# (the connection's fixture, its CRM's name, the path asked, status, recorded body, problem)
+PROBLEMS = [
+    ("hubspot", "HubSpot", SEARCH, 401, "hubspot_401", "unauthorized"),
+    ("hubspot", "HubSpot", SEARCH, 403, "hubspot_403", "forbidden"),
+    ("hubspot", "HubSpot", SEARCH, 429, "hubspot_429", "rate_limited"),
+    ("hubspot", "HubSpot", SEARCH, 502, None, "unavailable"),
+    ("hubspot", "HubSpot", SEARCH, 400, "hubspot_403", "rejected"),
+    ("salesforce", "Salesforce", QUERY, 401, "salesforce_401", "unauthorized"),
+    ("salesforce", "Salesforce", QUERY, 403, "salesforce_403_limit", "rate_limited"),
+    ("salesforce", "Salesforce", QUERY, 400, "salesforce_400_malformed", "rejected"),
+    ("salesforce", "Salesforce", QUERY, 503, None, "unavailable"),
 ]
 
 
-@pytest.mark.parametrize(("status", "body", "problem"), HUBSPOT_PROBLEMS)
-def test_each_hubspot_failure_is_explained_in_the_panel(
-    world, client_for, hubspot, crm_server, status, body, problem
+@pytest.mark.parametrize(("connected", "crm", "path", "status", "body", "problem"), PROBLEMS)
+def test_each_failure_is_explained_in_the_panel(
+    world, client_for, crm_server, request, connected, crm, path, status, body, problem
 ):
+    request.getfixturevalue(connected)
     if body is None:
-        crm_server.expect_request(SEARCH).respond_with_data("Bad gateway", status=status)
+        crm_server.expect_request(path).respond_with_data("Service unavailable", status=status)
     else:
-        crm_server.expect_request(SEARCH).respond_with_json(recording(body), status=status)
-    code, page = _panel(client_for(world.bob), world.bob_conversation)
-    assert code == 200
-    assert f'data-problem="{problem}"' in page
-    assert _text(page) == f"HubSpot HubSpot {SAYS[problem]}"  # bob is no admin: no link
-    assert HUBSPOT_TOKEN not in page
-
-
-SALESFORCE_PROBLEMS = [
-    (401, "salesforce_401", "unauthorized"),
-    (403, "salesforce_403_limit", "rate_limited"),
-    (400, "salesforce_400_malformed", "rejected"),
-    (503, None, "unavailable"),
-]
-
-
-@pytest.mark.parametrize(("status", "body", "problem"), SALESFORCE_PROBLEMS)
-def test_each_salesforce_failure_is_explained_in_the_panel(
-    world, client_for, salesforce, crm_server, status, body, problem
-):
-    if body is None:
-        crm_server.expect_request(QUERY).respond_with_data("Service unavailable", status=status)
-    else:
-        crm_server.expect_request(QUERY).respond_with_json(recording(body), status=status)
+        crm_server.expect_request(path).respond_with_json(recording(body), status=status)
     code, page = _panel(client_for(world.bob), world.bob_conversation)
     assert (code, f'data-problem="{problem}"' in page) == (200, True)
-    assert _text(page) == f"Salesforce Salesforce {SAYS[problem]}"
-    assert SALESFORCE_TOKEN not in page
+    assert _text(page) == f"{crm} {crm} {SAYS[problem]}"  # bob is no admin: no link
+    assert HUBSPOT_TOKEN not in page and SALESFORCE_TOKEN not in page
 
 
 def test_an_admin_is_pointed_at_the_settings_for_a_refused_token(

@@ -3,10 +3,10 @@ and the workspace's CRM settings page (owners and admins). See docs/crm.md."""
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -16,6 +16,7 @@ from postroom.crm.models import Provider
 from postroom.inbox.access import access_conversation, require_admin
 from postroom.inbox.actions.crm import do_configure_crm
 from postroom.web.context import page_context, signed_in_user
+from postroom.web.views.admin import _run
 
 
 @login_required
@@ -39,8 +40,8 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _fields(post: object) -> dict[str, object]:
-    get = post.get  # type: ignore[attr-defined]
+def _fields(post: QueryDict) -> dict[str, Any]:
+    get = post.get
     return {
         "provider": get("provider", ""),
         "enabled": get("enabled") == "on",
@@ -55,14 +56,12 @@ def _fields(post: object) -> dict[str, object]:
 def settings_page(request: HttpRequest) -> HttpResponse:
     me = require_admin(request.user)
     if request.method == "POST":
-        try:
-            do_configure_crm(actor=me, **_fields(request.POST))  # type: ignore[arg-type]
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for text in errors:
-                    messages.error(request, f"{field}: {text}")
-        else:
-            messages.success(request, _("CRM settings saved."))
+        fields = _fields(request.POST)
+        _run(
+            request,
+            lambda: do_configure_crm(actor=me, **fields),
+            _("CRM settings saved."),
+        )
         return redirect("web:admin_crm")
     row = connection()
     context = page_context(
