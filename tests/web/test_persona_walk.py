@@ -332,6 +332,7 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
         lambda w: f"/articles/{w.support_article.pk}",
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
+    "/crm": (lambda w: "/crm", ADMINS),  # the CRM connection
 }
 
 
