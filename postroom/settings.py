@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "postroom.ratings",
     "postroom.saved",
     "postroom.knowledge",
+    "postroom.crm",
     "postroom.web",
 ]
 
@@ -332,6 +333,14 @@ POSTROOM_IMAGE_PROXY_ALLOW = env_list("POSTROOM_IMAGE_PROXY_ALLOW", [])
 # Rules' webhooks post only to public addresses, and to these hosts (a chat server on the
 # team's own network): host names or addresses, each optionally with :port.
 POSTROOM_WEBHOOK_ALLOW = env_list("POSTROOM_WEBHOOK_ALLOW", [])
+
+# The CRM side panel (docs/crm.md): HubSpot's API address, how long one request may take
+# (seconds), how long an answer is kept (seconds), and hosts (optionally host:port) whose
+# Salesforce instance may be plain http (tests, development; empty in production).
+POSTROOM_CRM_HUBSPOT_URL = env_str("POSTROOM_CRM_HUBSPOT_URL", "https://api.hubapi.com")
+POSTROOM_CRM_TIMEOUT = env_int("POSTROOM_CRM_TIMEOUT", 5, minimum=1)
+POSTROOM_CRM_CACHE_SECONDS = env_int("POSTROOM_CRM_CACHE_SECONDS", 120, minimum=0)
+POSTROOM_CRM_ALLOW_HTTP = env_list("POSTROOM_CRM_ALLOW_HTTP", [])
 
 # Conversations in the trash are purged after this many days.
 POSTROOM_TRASH_RETENTION_DAYS = env_int("POSTROOM_TRASH_RETENTION_DAYS", 30, minimum=1)

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from postroom.api import (
     attachments,
     conversations,
+    crm,
     customers,
     errors,
     fields,
@@ -52,6 +53,7 @@ api.add_router("", schedules.router)
 api.add_router("/conversations", rules.applying)
 api.add_router("/saved-replies", saved_replies.router)
 api.add_router("/articles", knowledge.router)
+api.add_router("/crm", crm.router)
 api.add_router("/conversations", saved_replies.on_conversations)
 api.add_router("/fields", fields.router)
 api.add_router("/conversations", fields.on_conversations)

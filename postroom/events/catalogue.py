@@ -88,6 +88,7 @@ class EventType(StrEnum):
     MAIL_DELETED = "mail.deleted"
     MAIL_IMAP_CONFIGURED = "mail.imap_configured"
     SECRETS_ROTATED = "secrets.rotated"
+    CRM_CONFIGURED = "crm.configured"
     CONTACT_FORGOTTEN = "contact.forgotten"
     INBOX_RETENTION_CHANGED = "inbox.retention_changed"
     LEGAL_HOLD_CHANGED = "legal_hold.changed"
@@ -701,6 +702,16 @@ class SecretsRotated(TypedDict):
     secrets: int
 
 
+class CrmConfigured(TypedDict):
+    """The workspace's CRM connection was saved: the provider, whether the side panel
+    looks customers up, and the names of the secrets that were replaced (never their
+    values)."""
+
+    provider: str
+    enabled: bool
+    secrets_changed: list[str]
+
+
 class IdentityAdded(TypedDict):
     """A contact got another identity (an email address, a phone number, a chat handle)."""
 
@@ -891,6 +902,7 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.MAIL_DELETED: (RawMail, A.INBOX),
     E.MAIL_IMAP_CONFIGURED: (ImapConfigured, A.INBOX),
     E.SECRETS_ROTATED: (SecretsRotated, A.WORKSPACE),
+    E.CRM_CONFIGURED: (CrmConfigured, A.WORKSPACE),
     E.CONTACT_FORGOTTEN: (ContactForgotten, A.WORKSPACE),
     E.INBOX_RETENTION_CHANGED: (RetentionChanged, A.INBOX),
     E.LEGAL_HOLD_CHANGED: (LegalHoldChanged, A.WORKSPACE),

@@ -158,6 +158,7 @@ REACTORS: list[Reactor] = [
                 EventType.LABEL_DELETED,
                 EventType.CONVERSATION_PURGED,
                 EventType.SECRETS_ROTATED,
+                EventType.CRM_CONFIGURED,
                 EventType.CONTACT_FORGOTTEN,
                 EventType.INBOX_RETENTION_CHANGED,
                 EventType.LEGAL_HOLD_CHANGED,

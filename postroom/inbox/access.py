@@ -778,6 +778,8 @@ POLICY: dict[str, Requirement] = {
     "do_save_article": _article(gettext_lazy("change this article")),
     "do_delete_article": _article(gettext_lazy("delete this article")),
     "do_save_category": _admin(gettext_lazy("change knowledge-base categories")),
+    # The CRM side panel's connection (its tokens read every customer there).
+    "do_configure_crm": _admin(gettext_lazy("connect the CRM")),
 }
 
 

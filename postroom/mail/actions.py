@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postroom.core.crypto import encrypt, reencrypt
+from postroom.crm.models import CrmConnection
 from postroom.inbox.access import require
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
@@ -155,6 +156,7 @@ def do_configure_imap(
 _SECRETS = (
     (ImapAccount, ("secret_encrypted", "oauth_refresh_encrypted", "oauth_client_secret_encrypted")),
     (OutboundSettings, ("smtp_password", "provider_secret")),
+    (CrmConnection, ("hubspot_token", "salesforce_token")),
 )
 
 

@@ -8,6 +8,7 @@ from postroom.web.views import (
     background,
     compose,
     conversation,
+    crm,
     customers,
     fields,
     files,
@@ -113,5 +114,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", customers.contact, name="contact"),
     path("companies/<int:pk>/", customers.company, name="company"),
     path("admin/background/", background.background, name="admin_background"),
+    path("admin/crm/", crm.settings_page, name="admin_crm"),
+    path("c/<int:pk>/crm/", crm.panel, name="crm_panel"),
     path("admin/mail/raw/<int:pk>/", mail_admin.raw_download, name="admin_raw"),
 ]

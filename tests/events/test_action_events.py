@@ -2373,6 +2373,34 @@ def test_save_and_delete_articles_and_categories(world):
     assert log.tuples == []
 
 
+def test_configure_crm(world):
+    w = world
+    with written() as log:
+        row = actions.do_configure_crm(
+            provider="hubspot",
+            enabled=True,
+            hubspot_token="pat-eu1-secret-value",
+            hubspot_portal_id="2456789",
+            actor=w.alice,
+        )
+        actions.do_configure_crm(
+            provider="hubspot", enabled=False, hubspot_portal_id="2456789", actor=w.alice
+        )
+    assert log.tuples == [
+        ev("crm.configured", w.alice, None, None,
+           {"provider": "hubspot", "enabled": True, "secrets_changed": ["hubspot_token"]}),
+        ev("crm.configured", w.alice, None, None,
+           {"provider": "hubspot", "enabled": False, "secrets_changed": []}),
+    ]  # fmt: skip
+    assert [(a.verb, a.target_type, a.target_id) for a in log.activities] == [
+        ("crm.configured", "crmconnection", row.pk),
+        ("crm.configured", "crmconnection", row.pk),
+    ]
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_configure_crm(provider="hubspot", enabled=False, actor=w.bob)
+    assert log.tuples == []
+
+
 # Coverage of the catalogue (keep last) ---------------------------------------------------
 
 

@@ -343,6 +343,9 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_delete_article": lambda s: Call("post", f"/knowledge/{s.article.pk}/delete/"),
     "do_save_category": lambda s: Call("post", "/knowledge/categories/", {"name": "Shipping"}),
+    "do_configure_crm": lambda s: Call(
+        "post", "/admin/crm/", {"provider": "hubspot", "hubspot_portal_id": "2456789"}
+    ),
     "do_record_saved_reply_use": lambda s: Call(
         "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204
     ),
@@ -611,6 +614,9 @@ API: dict[str, Callable[[Scene], Call]] = {
         {"company": _other_company(s)},
         ok=200,
     ),
+    "do_configure_crm": lambda s: Call(
+        "put", "/crm", {"provider": "salesforce", "enabled": False}, ok=200
+    ),
 }
 
 
@@ -663,6 +669,8 @@ def _send(client: Any, call: Call) -> Any:
         return client.delete(call.path)
     if call.method == "patch":
         return client.patch(call.path, call.data or {})
+    if call.method == "put":
+        return client.put(call.path, call.data or {})
     return client.post(call.path, call.data or {})
 
 

@@ -155,6 +155,13 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     # (a made-up one: 404 for everyone; tests/schedules/test_pages.py).
     "rota_feed": (lambda w: {"token": "made-up"}, {p: 404 for p in PERSONAS}),
     "team_rota_feed": (lambda w: {"token": "made-up", "team": 1}, {p: 404 for p in PERSONAS}),
+    # The CRM: its settings for owners and admins; a conversation's panel for its readers
+    # (no connection here: nothing is asked of a CRM).
+    "admin_crm": (lambda w: {}, ADMINS),
+    "crm_panel": (
+        lambda w: {"pk": w.sales_conversation.pk},
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
 }
 
 
@@ -325,6 +332,7 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
         lambda w: f"/articles/{w.support_article.pk}",
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
+    "/crm": (lambda w: "/crm", ADMINS),  # the CRM connection
 }
 
 

@@ -28,6 +28,7 @@ from postroom.inbox.actions.admin import (
 from postroom.inbox.actions.assign import do_assign, do_unassign
 from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.actions.contacts import do_add_contact_identity, do_forget_contact
+from postroom.inbox.actions.crm import do_configure_crm
 from postroom.inbox.actions.customers import (
     do_add_client_note,
     do_import_contacts,
@@ -134,6 +135,7 @@ __all__ = [
     "do_change_status",
     "do_check_sla",
     "do_check_task",
+    "do_configure_crm",
     "do_create_api_token",
     "do_create_inbox",
     "do_create_label",
