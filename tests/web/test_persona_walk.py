@@ -114,6 +114,7 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "workspace_rule_new": (lambda w: {}, ADMINS),
     "workspace_rule": (lambda w: {"pk": w.everywhere.pk}, ADMINS),
     "admin_labels": (lambda w: {}, ADMINS),
+    "custom_fields": (lambda w: {}, ADMINS),
     "admin_mail": (lambda w: {}, ADMINS),
     "admin_audit": (lambda w: {}, ADMINS),
     "contact_privacy": (lambda w: {"pk": w.bob_conversation.contact_id}, ADMINS),
@@ -294,6 +295,7 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     "/rules/{rule_id}/runs": (lambda w: f"/rules/{w.rule.pk}/runs", SUPPORT_MANAGERS),
     "/macros": (lambda w: "/macros", SIGNED_IN_ONLY),  # each the ones they may change
     "/sla-policies": (lambda w: "/sla-policies", SIGNED_IN_ONLY),
+    "/fields": (lambda w: "/fields", SIGNED_IN_ONLY),  # the definitions, not values
     "/inboxes/{slug}/business-hours": (
         lambda w: "/inboxes/support/business-hours",
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},

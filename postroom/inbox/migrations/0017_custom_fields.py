@@ -17,6 +17,11 @@ def add_columns(apps, schema_editor):
         schema_editor.execute(sql)
 
 
+def drop_columns(apps, schema_editor):
+    for table in TABLES:
+        schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN fields")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,7 +33,7 @@ class Migration(migrations.Migration):
         # rebuild each table, which its derived-data triggers (0014) do not survive, and
         # a million conversations are not copied for an empty value.
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(add_columns, migrations.RunPython.noop)],
+            database_operations=[migrations.RunPython(add_columns, drop_columns)],
             state_operations=[
             migrations.AddField(
                 model_name='company',

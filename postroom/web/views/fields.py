@@ -3,6 +3,7 @@ some inboxes, optionally needed to close), on contacts and on companies."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ def _inboxes(post: QueryDict) -> list[Inbox]:
     return list(Inbox.objects.filter(pk__in=ids))
 
 
+@login_required
 def custom_fields(request: HttpRequest) -> HttpResponse:
     me = require_admin(request.user)
     if request.method == "POST":
