@@ -9,18 +9,7 @@ from django.test import Client
 from postroom.inbox import actions
 from postroom.inbox.models import Conversation, CustomField
 from tests.api.conftest import ApiClient, token_for
-
-
-def define(world, key: str, kind: str = "text", target: str = "conversation", **options):
-    return actions.do_save_field(
-        None,
-        target=target,
-        key=key,
-        label=options.pop("label", key.title()),
-        kind=kind,
-        actor=world.alice,
-        **options,
-    )
+from tests.fields.support import define
 
 
 def client(user) -> Client:

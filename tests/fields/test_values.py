@@ -10,18 +10,7 @@ from django.core.exceptions import ValidationError
 from postroom.inbox import actions
 from postroom.inbox.access import NotAllowed
 from postroom.inbox.models import Conversation, Status
-
-
-def define(world, key: str, kind: str = "text", target: str = "conversation", **options):
-    return actions.do_save_field(
-        None,
-        target=target,
-        key=key,
-        label=options.pop("label", key.title()),
-        kind=kind,
-        actor=world.alice,
-        **options,
-    )
+from tests.fields.support import define
 
 
 def refusal(excinfo) -> dict[str, list[str]]:
