@@ -69,6 +69,8 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/conversations/{conversation_id}/saved-replies/{saved_reply_id}/use",
         "/api/v1/articles",
         "/api/v1/articles/{article_id}",
+        "/api/v1/articles/{article_id}/attachments",
+        "/api/v1/articles/{article_id}/attachments/{attachment_id}",
     }
 
 

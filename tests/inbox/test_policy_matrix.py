@@ -43,7 +43,7 @@ from postroom.inbox.models import (
     Message,
     Task,
 )
-from postroom.knowledge.models import Article
+from postroom.knowledge.models import Article, ArticleAttachment
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.outbound.models import Draft, OutboxItem, OutboxState
 from postroom.saved.models import SavedReply
@@ -80,6 +80,7 @@ class Scene:
     client_note: ClientNote  # pinned on the conversation's contact
     saved_reply: SavedReply  # everyone's, by alice
     article: Article  # limited to the inbox, by alice
+    article_file: ArticleAttachment  # on the article
 
     @property
     def page(self) -> str:
@@ -130,6 +131,14 @@ def build_scene(world, inbox_slug: str) -> Scene:
         reason="unparseable",
         received_at=clock.now(),
     )
+    article = actions.do_save_article(
+        None,
+        title="Refunds",
+        body="Ask first.",
+        category=actions.do_save_category(None, name="How to", actor=world.alice),
+        inboxes=[inbox],
+        actor=world.alice,
+    )
     return Scene(
         world=world,
         inbox=inbox,
@@ -153,13 +162,9 @@ def build_scene(world, inbox_slug: str) -> Scene:
         saved_reply=actions.do_save_saved_reply(
             None, title="Thanks", body="Thank you!", scope="everyone", actor=world.alice
         ),
-        article=actions.do_save_article(
-            None,
-            title="Refunds",
-            body="Ask first.",
-            category=actions.do_save_category(None, name="How to", actor=world.alice),
-            inboxes=[inbox],
-            actor=world.alice,
+        article=article,
+        article_file=actions.do_add_article_attachment(
+            article, filename="prices.csv", content_type="text/csv", payload=b"a", actor=world.alice
         ),
         sla=actions.do_save_sla_policy(
             None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
@@ -331,6 +336,17 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_delete_article": lambda s: Call("post", f"/knowledge/{s.article.pk}/delete/"),
     "do_save_category": lambda s: Call("post", "/knowledge/categories/", {"name": "Shipping"}),
+    "do_add_article_attachment": lambda s: Call(
+        "post",
+        f"/knowledge/{s.article.pk}/attachments/",
+        {"attachments": SimpleUploadedFile("deck.pdf", b"%PDF", "application/pdf")},
+    ),
+    "do_remove_article_attachment": lambda s: Call(
+        "post", f"/knowledge/{s.article.pk}/attachments/{s.article_file.pk}/remove/"
+    ),
+    "do_save_help_centre": lambda s: Call(
+        "post", f"/admin/inboxes/{s.inbox.slug}/help-centre/", {"enabled": "on", "slug": "help"}
+    ),
     "do_record_saved_reply_use": lambda s: Call(
         "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204
     ),
