@@ -15,7 +15,7 @@ from django.test import Client
 from postroom.inbox import actions
 from postroom.inbox.access import NotAllowed
 from postroom.inbox.models import AccessLevel
-from postroom.knowledge.models import Category, HelpCentre
+from postroom.knowledge.models import HelpCentre
 from tests.api.conftest import field_errors
 
 
@@ -182,15 +182,30 @@ def test_public_and_language_through_the_api(world, api_as, kb):
     assert (made.json()["public"], made.json()["language"]) == (True, "fr")
     assert _titles(Client().get("/help/help/", headers={"Accept-Language": "fr"})) == []
     assert "Tarifs" in Client().get("/help/help/?lang=fr").content.decode()
-    assert list(
-        field_errors(
-            api.post("/articles", {"title": "x", "body": "y", "category": category, "public": True})
-        )  # fmt: skip
-    ) == ["body.public"]
-    assert list(
-        field_errors(
-            api.post(
-                "/articles", {"title": "x", "body": "y", "category": category, "language": "x" * 36}
-            )
-        )  # fmt: skip
-    ) == ["body.language"]
+    refused = {"title": "x", "body": "y", "category": category}
+    assert list(field_errors(api.post("/articles", refused | {"public": True}))) == ["body.public"]
+    assert list(field_errors(api.post("/articles", refused | {"language": "x" * 36}))) == [
+        "body.language"
+    ]
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_knowledge_base_and_a_help_centre(tmp_path, settings):
+    from postroom.demo import load_demo_data
+    from postroom.knowledge.models import Article
+
+    settings.MEDIA_ROOT = tmp_path
+    assert load_demo_data(per_inbox=1)
+    assert sorted(Article.objects.values_list("title", "process", "public", "language")) == [
+        ("Eine Bestellung zurücksenden", False, True, "de"),
+        ("Price list 2027", True, False, "en"),
+        ("Refund approvals", True, False, "en"),
+        ("Returning an order", False, True, "en"),
+        ("Where to find your invoices", False, True, "en"),
+    ]
+    prices = Article.objects.get(title="Price list 2027")
+    assert [a.filename for a in prices.attachments.all()] == ["price-list-2027.csv"]
+    visitor = Client()
+    assert "Returning an order" in visitor.get("/help/support/").content.decode()
+    german = visitor.get("/help/support/", headers={"Accept-Language": "de"}).content.decode()
+    assert "Eine Bestellung zurücksenden" in german and "Returning an order" not in german
