@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from postroom.accounts.models import User
+from postroom.api.attachments import download_response
 from postroom.api.auth import member
 from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES, invalid
 from postroom.api.schemas import (
@@ -188,14 +189,7 @@ def download_attachment(request: HttpRequest, article_id: Id, attachment_id: Id)
     user = member(request)
     item = access_article_attachment(user, article_id, attachment_id)
     record_read(request, user, "article_attachment", item.pk)
-    response = FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.filename,
-        content_type=item.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(item.file, item.filename, item.content_type)
 
 
 @router.delete(
