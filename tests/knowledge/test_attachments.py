@@ -14,15 +14,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from postroom.inbox import actions
-from postroom.knowledge.models import Article, ArticleAttachment, Category
+from postroom.knowledge.models import Article, ArticleAttachment
 from tests.api.conftest import field_errors
 
 DECK = b"%PDF-1.4 the sales deck"
-
-
-@pytest.fixture
-def billing(world) -> Category:
-    return actions.do_save_category(None, name="Billing", actor=world.alice)
 
 
 @pytest.fixture

@@ -11,12 +11,6 @@ from __future__ import annotations
 import pytest
 
 from postroom.inbox import actions
-from postroom.knowledge.models import Category
-
-
-@pytest.fixture
-def billing(world) -> Category:
-    return actions.do_save_category(None, name="Billing", actor=world.alice)
 
 
 @pytest.fixture
