@@ -241,6 +241,7 @@ def load_demo_data(seed: int = 7, per_inbox: int = 40) -> bool:
             ),
         ]
         _demo_saved_replies(people, team, sales)
+        _demo_knowledge(people["alice"], support, sales)
     now = clock.now()
     for inbox in (support, sales, info):
         agents = [people["alice"], people["erin"]] + ([people["bob"]] if inbox is support else [])
@@ -335,6 +336,79 @@ def _demo_saved_replies(people: dict[str, User], team: Team, sales: Inbox) -> No
         body="Have a good day,\n{{ agent.first_name }}",
         scope="personal",
         actor=bob,
+    )
+
+
+def _demo_knowledge(alice: User, support: Inbox, sales: Inbox) -> None:
+    """A few articles: a refund process for Support, Sales' price list with the list
+    attached, and public help-centre articles (one in German) at /help/support/."""
+    billing, selling, shipping = (
+        actions.do_save_category(None, name=name, actor=alice)
+        for name in ("Billing", "Sales", "Shipping")
+    )
+    actions.do_save_article(
+        None,
+        title="Refund approvals",
+        body="1. Check the order in the shop's back office.\n"
+        "2. Refunds up to **100 EUR**: approve them yourself.\n"
+        "3. Above that: add a note mentioning @Alice and wait for Finance.\n\n"
+        "Always say how long the money takes: 5 to 10 working days.",
+        category=billing,
+        inboxes=[support],
+        process=True,
+        actor=alice,
+    )
+    prices = actions.do_save_article(
+        None,
+        title="Price list 2027",
+        body="The prices for 2027 are in the attached list. Discounts above 15 % need "
+        "the sales lead's approval.",
+        category=selling,
+        inboxes=[sales],
+        process=True,
+        actor=alice,
+    )
+    actions.do_add_article_attachment(
+        prices,
+        filename="price-list-2027.csv",
+        content_type="text/csv",
+        payload=b"plan,monthly,yearly\nStarter,9,90\nTeam,29,290\nBusiness,79,790\n",
+        actor=alice,
+    )
+    for title, body, category, language in [
+        (
+            "Returning an order",
+            "You can return anything within **30 days**. Write to us with your order "
+            "number and we send you a free return label.",
+            shipping,
+            "en",
+        ),
+        (
+            "Where to find your invoices",
+            "Every invoice is in your account under *Orders*, as a PDF.",
+            billing,
+            "en",
+        ),
+        (
+            "Eine Bestellung zurücksenden",
+            "Sie können alles innerhalb von **30 Tagen** zurücksenden. Schreiben Sie uns "
+            "mit Ihrer Bestellnummer, und wir senden Ihnen ein kostenloses Rücksendeetikett.",
+            shipping,
+            "de",
+        ),
+    ]:
+        actions.do_save_article(
+            None,
+            title=title,
+            body=body,
+            category=category,
+            inboxes=[support],
+            public=True,
+            language=language,
+            actor=alice,
+        )
+    actions.do_save_help_centre(
+        support, enabled=True, slug="support", title="Demo help centre", actor=alice
     )
 
 

@@ -1,24 +1,43 @@
-"""Knowledge-base articles (list with search, create, read, replace, delete).
+"""Knowledge-base articles (list with search, create, read, replace, delete) and their
+attachments (list, upload, download, remove).
 
-An article one may not read is a 404; one read but not to be changed by the caller a
-403. See docs/knowledge.md.
+An article one may not read is a 404, and so are its attachments; one read but not to be
+changed by the caller a 403. See docs/knowledge.md.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import base64
+import binascii
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from postroom.accounts.models import User
+from postroom.api.attachments import download_response
 from postroom.api.auth import member
 from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES, invalid
-from postroom.api.schemas import ArticleIn, ArticleOut, EmptyIn, Id
+from postroom.api.schemas import (
+    ArticleAttachmentOut,
+    ArticleIn,
+    ArticleOut,
+    AttachmentIn,
+    EmptyIn,
+    Id,
+)
+from postroom.audit.trail import record_read
 from postroom.core.markdown import render_markdown
 from postroom.inbox import actions
-from postroom.inbox.access import access_article, inbox_levels, visible_articles
+from postroom.inbox.access import (
+    access_article,
+    access_article_attachment,
+    inbox_levels,
+    visible_articles,
+)
 from postroom.inbox.models import Inbox
-from postroom.knowledge.models import Article, Category
+from postroom.knowledge.models import Article, ArticleAttachment, Category
 from postroom.knowledge.queries import search
 
 router = Router(tags=["knowledge base"])
@@ -34,10 +53,25 @@ def article_out(article: Article) -> ArticleOut:
         category_name=article.category.name,
         inboxes=sorted(i.slug for i in article.inboxes.all()),
         process=article.process,
+        public=article.public,
+        language=article.language,
+        attachments=[attachment_out(a) for a in article.attachments.all()],
         created_by=article.created_by_id,
         updated_by=article.updated_by_id,
         created_at=article.created_at,
         updated_at=article.updated_at,
+    )
+
+
+def attachment_out(item: ArticleAttachment) -> ArticleAttachmentOut:
+    return ArticleAttachmentOut(
+        id=item.pk,
+        filename=item.filename,
+        content_type=item.content_type,
+        size=item.size,
+        added_by=item.added_by_id,
+        added_at=item.added_at,
+        url=f"/api/v1/articles/{item.article_id}/attachments/{item.pk}",
     )
 
 
@@ -50,7 +84,7 @@ def list_articles(request: HttpRequest, filters: Query[ArticleQuery]) -> list[Ar
     """Those the caller may read, by title; ``q``: only those whose title or text holds
     every word of it."""
     found = visible_articles(member(request)).select_related("category")
-    found = search(found, filters.q).prefetch_related("inboxes")
+    found = search(found, filters.q).prefetch_related("inboxes", "attachments")
     return [article_out(a) for a in found]
 
 
@@ -69,6 +103,8 @@ def _save(user: User, article: Article | None, payload: ArticleIn) -> Article:
         category=category,
         inboxes=inboxes,
         process=payload.process,
+        public=payload.public,
+        language=payload.language,
         actor=user,
     )
 
@@ -100,4 +136,71 @@ def delete_article(
 ) -> Status[None]:
     user = member(request)
     actions.do_delete_article(access_article(user, article_id), actor=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/{article_id}/attachments",
+    response={200: list[ArticleAttachmentOut], **ERROR_RESPONSES},
+    summary="List an article's attachments",
+)
+def list_attachments(request: HttpRequest, article_id: Id) -> list[ArticleAttachmentOut]:
+    """By file name; 404 for an article the caller may not read."""
+    article = access_article(member(request), article_id)
+    return [attachment_out(a) for a in article.attachments.all()]
+
+
+@router.post(
+    "/{article_id}/attachments",
+    response={201: ArticleAttachmentOut, **ACTION_RESPONSES},
+    summary="Attach a file to an article",
+)
+def add_attachment(
+    request: HttpRequest, article_id: Id, payload: AttachmentIn
+) -> Status[ArticleAttachmentOut]:
+    """Whoever may change the article; at most ``POSTROOM_MAX_UPLOAD_BYTES`` (an empty or
+    larger file, or one not in base64, is a 422 naming ``content_base64``)."""
+    user = member(request)
+    article = access_article(user, article_id)
+    try:
+        data = base64.b64decode(payload.content_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise invalid("body", "content_base64", "The file is not valid base64.") from exc
+    if not data or len(data) > settings.POSTROOM_MAX_UPLOAD_BYTES:
+        raise invalid("body", "content_base64", "The file is empty or larger than the limit.")
+    item = actions.do_add_article_attachment(
+        article,
+        filename=payload.filename,
+        content_type=payload.content_type,
+        payload=data,
+        actor=user,
+    )
+    return Status(201, attachment_out(item))
+
+
+@router.get(
+    "/{article_id}/attachments/{attachment_id}",
+    response={200: None, **ERROR_RESPONSES},
+    summary="Download an article's attachment",
+)
+def download_attachment(request: HttpRequest, article_id: Id, attachment_id: Id) -> FileResponse:
+    """The file's bytes, with its name and type; 404 for an article the caller may not
+    read."""
+    user = member(request)
+    item = access_article_attachment(user, article_id, attachment_id)
+    record_read(request, user, "article_attachment", item.pk)
+    return download_response(item.file, item.filename, item.content_type)
+
+
+@router.delete(
+    "/{article_id}/attachments/{attachment_id}",
+    response={204: None, **ACTION_RESPONSES},
+    summary="Remove an article's attachment",
+)
+def remove_attachment(
+    request: HttpRequest, article_id: Id, attachment_id: Id, payload: EmptyIn | None = None
+) -> Status[None]:
+    user = member(request)
+    item = access_article_attachment(user, article_id, attachment_id)
+    actions.do_remove_article_attachment(item, actor=user)
     return Status(204, None)

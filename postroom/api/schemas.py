@@ -652,6 +652,26 @@ class ArticleIn(BodyIn):
     process: bool = Field(
         default=False, description="A documented process, shown on those inboxes' conversations."
     )
+    public: bool = Field(
+        default=False,
+        description="Shown, without sign-in, by the help centres of its inboxes (it names "
+        "at least one).",
+    )
+    language: str = Field(
+        default="",
+        max_length=35,
+        description="A BCP 47 tag such as en, de or pt-BR; empty: as it was, or the workspace's.",
+    )
+
+
+class ArticleAttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int = Field(description="In bytes.")
+    added_by: int | None
+    added_at: UtcDateTime
+    url: str = Field(description="Where its bytes are downloaded (the API).")
 
 
 class ArticleOut(Schema):
@@ -663,6 +683,9 @@ class ArticleOut(Schema):
     category_name: str
     inboxes: list[str]
     process: bool
+    public: bool
+    language: str
+    attachments: list[ArticleAttachmentOut]
     created_by: int | None
     updated_by: int | None
     created_at: UtcDateTime

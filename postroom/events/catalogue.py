@@ -122,6 +122,9 @@ class EventType(StrEnum):
     ARTICLE_DELETED = "article.deleted"
     CATEGORY_CREATED = "category.created"
     CATEGORY_UPDATED = "category.updated"
+    ARTICLE_ATTACHMENT_ADDED = "article.attachment_added"
+    ARTICLE_ATTACHMENT_REMOVED = "article.attachment_removed"
+    HELP_CENTRE_CHANGED = "help_centre.changed"
     REMINDER_SET = "reminder.set"
     REMINDER_DONE = "reminder.done"
     TASK_ADDED = "task.added"
@@ -586,6 +589,25 @@ class CategoryChanged(TypedDict):
     name: str
 
 
+class ArticleAttachmentChanged(TypedDict):
+    """A file was attached to a knowledge-base article, or removed from it; ``size`` in
+    bytes."""
+
+    article: int
+    attachment: int
+    filename: str
+    size: int
+
+
+class HelpCentreChanged(TypedDict):
+    """An inbox's public help centre was turned on or off, or moved to ``slug``;
+    ``language``: the one shown when a visitor's is not among its articles'."""
+
+    enabled: bool
+    slug: str
+    language: str
+
+
 class ReminderSet(TypedDict):
     """A person asked to be reminded of the conversation at ``due_at`` (only if the
     customer has not replied by then, with ``unless_replied``)."""
@@ -936,6 +958,9 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.ARTICLE_DELETED: (ArticleChanged, A.WORKSPACE),
     E.CATEGORY_CREATED: (CategoryChanged, A.WORKSPACE),
     E.CATEGORY_UPDATED: (CategoryChanged, A.WORKSPACE),
+    E.ARTICLE_ATTACHMENT_ADDED: (ArticleAttachmentChanged, A.WORKSPACE),
+    E.ARTICLE_ATTACHMENT_REMOVED: (ArticleAttachmentChanged, A.WORKSPACE),
+    E.HELP_CENTRE_CHANGED: (HelpCentreChanged, A.WORKSPACE),
     E.REMINDER_SET: (ReminderSet, A.INBOX),
     E.REMINDER_DONE: (ReminderDone, A.INBOX),
     E.TASK_ADDED: (TaskChanged, A.INBOX),

@@ -43,7 +43,7 @@ from postroom.inbox.models import (
     Message,
     Task,
 )
-from postroom.knowledge.models import Article
+from postroom.knowledge.models import Article, ArticleAttachment
 from postroom.saved.models import SavedReply
 from postroom.saved.models import Scope as Sharing
 
@@ -316,6 +316,19 @@ def access_article(user: User | AnonymousUser, pk: int) -> Article:
     found = visible_articles(user).select_related("category").filter(pk=pk).first()
     if found is None:
         raise Http404
+    return found
+
+
+def access_article_attachment(
+    user: User | AnonymousUser, article_id: int, pk: int
+) -> ArticleAttachment:
+    """An attachment of article ``article_id``, for whoever may read the article (404
+    otherwise, as for the article)."""
+    article = access_article(user, article_id)
+    found = ArticleAttachment.objects.filter(article=article, pk=pk).first()
+    if found is None:
+        raise Http404
+    found.article = article
     return found
 
 
@@ -780,6 +793,9 @@ POLICY: dict[str, Requirement] = {
     "do_save_category": _admin(gettext_lazy("change knowledge-base categories")),
     # The CRM side panel's connection (its tokens read every customer there).
     "do_configure_crm": _admin(gettext_lazy("connect the CRM")),
+    "do_add_article_attachment": _article(gettext_lazy("attach files to this article")),
+    "do_remove_article_attachment": _article(gettext_lazy("remove this article's files")),
+    "do_save_help_centre": _admin(gettext_lazy("change help centres")),
 }
 
 

@@ -1,4 +1,5 @@
-"""Storing attachment bytes (content-addressed) beside their database row."""
+"""Storing attachment bytes (content-addressed) beside their database row: a message's,
+and the files of knowledge-base articles."""
 
 from __future__ import annotations
 
@@ -31,9 +32,20 @@ def store_attachment(
         content_id=content_id[:255],
         inline=inline,
     )
-    path = attachment_path(attachment, filename)
-    if not default_storage.exists(path):
-        path = default_storage.save(path, ContentFile(payload))
-    attachment.file.name = path
+    attachment.file.name = store_content(attachment_path(attachment, filename), payload)
     attachment.save()
     return attachment
+
+
+def store_content(path: str, payload: bytes) -> str:
+    """Write ``payload`` at the content-addressed ``path`` unless it is there already;
+    returns the name it is stored under."""
+    if default_storage.exists(path):
+        return path
+    return default_storage.save(path, ContentFile(payload))
+
+
+def discard_content(path: str) -> None:
+    """Remove a stored file no row names any longer (call after the commit)."""
+    if path and default_storage.exists(path):
+        default_storage.delete(path)

@@ -148,8 +148,7 @@ def as_text(value: Any) -> str:
 def shown(fields: Iterable[CustomField], values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each field with its value, for a page's form or its read-only list."""
     return [
-        {"field": f, "value": values.get(f.key), "text": as_text(values.get(f.key))}
-        for f in fields
+        {"field": f, "value": values.get(f.key), "text": as_text(values.get(f.key))} for f in fields
     ]
 
 

@@ -75,6 +75,8 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/articles",
         "/api/v1/articles/{article_id}",
         "/api/v1/crm",
+        "/api/v1/articles/{article_id}/attachments",
+        "/api/v1/articles/{article_id}/attachments/{attachment_id}",
     }
 
 

@@ -34,9 +34,12 @@ SEMANTIC_REFUSALS: dict[str, set[str]] = {
     # it), an inbox the caller does not work in.
     "POST /api/v1/saved-replies": {"title", "body", "team", "inboxes"},
     "PUT /api/v1/saved-replies/{saved_reply_id}": {"title", "body", "team", "inboxes"},
-    # A category or an inbox that does not exist (or that the caller does not work in).
-    "POST /api/v1/articles": {"category", "inboxes"},
-    "PUT /api/v1/articles/{article_id}": {"category", "inboxes"},
+    # A category or an inbox that does not exist (or that the caller does not work in), a
+    # public one limited to no inbox, a language that is no language tag.
+    "POST /api/v1/articles": {"category", "inboxes", "public", "language"},
+    "PUT /api/v1/articles/{article_id}": {"category", "inboxes", "public", "language"},
+    # A file that is empty, larger than the limit or not base64.
+    "POST /api/v1/articles/{article_id}/attachments": {"content_base64"},
 }
 
 

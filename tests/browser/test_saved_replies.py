@@ -60,3 +60,18 @@ def test_pick_a_saved_reply_with_slash_and_send_it(world, page_for):
     assert sent.text.replace("\r\n", "\n") == "Hi Carol,\n\nwe corrected your invoice.\n\nBob\n"
     assert SavedReply.objects.get(pk=invoice.pk).usage_count == 1
     assert bob.js_errors == []
+
+
+def test_escape_closes_the_picker_and_gives_the_slash_back(world, page_for):
+    bob = page_for(world.bob)
+    bob.goto(f"/c/{world.bob_conversation.pk}/")
+    body = bob.locator("#reply-form textarea[name=body]")
+    body.click()
+    body.press("/")
+    search = bob.get_by_test_id("saved-reply-search")
+    expect(search).to_be_focused()
+    search.press("Escape")
+    expect(search).to_have_count(0)
+    expect(body).to_have_value("/")
+    expect(body).to_be_focused()
+    assert bob.js_errors == []

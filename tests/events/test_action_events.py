@@ -2398,6 +2398,48 @@ def test_configure_crm(world):
     ]
     with written() as log, pytest.raises(NotAllowed):
         actions.do_configure_crm(provider="hubspot", enabled=False, actor=w.bob)
+
+
+def test_attachments_of_articles_and_help_centres(world):
+    w = world
+    category = actions.do_save_category(None, name="Sales", actor=w.alice)
+    article = actions.do_save_article(
+        None, title="Prices", body="See the list.", category=category,
+        inboxes=[w.support], actor=w.alice,
+    )  # fmt: skip
+    with written() as log:
+        item = actions.do_add_article_attachment(
+            article, filename="prices.csv", content_type="text/csv", payload=b"a,b\n",
+            actor=w.alice,
+        )  # fmt: skip
+        pk = item.pk
+        actions.do_remove_article_attachment(item, actor=w.alice)
+    data = {"article": article.pk, "attachment": pk, "filename": "prices.csv", "size": 4}
+    assert log.tuples == [
+        ev("article.attachment_added", w.alice, None, None, data),
+        ev("article.attachment_removed", w.alice, None, None, data),
+    ]
+    assert [a.verb for a in log.activities] == [
+        "article.attachment_added",
+        "article.attachment_removed",
+    ]
+    with written() as log:
+        actions.do_save_help_centre(w.support, enabled=True, slug="help", actor=w.alice)
+    assert log.tuples == [
+        ev("help_centre.changed", w.alice, w.support, None,
+           {"enabled": True, "slug": "help", "language": "en"}),
+    ]  # fmt: skip
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_add_article_attachment(
+            article, filename="x", content_type="", payload=b"x", actor=w.bob
+        )
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_save_help_centre(w.support, enabled=False, slug="help", actor=w.bob)
+    assert log.tuples == []
+    with written() as log, pytest.raises(ValidationError):  # refused: nothing is written
+        actions.do_add_article_attachment(
+            article, filename="x", content_type="", payload=b"", actor=w.alice
+        )
     assert log.tuples == []
 
 

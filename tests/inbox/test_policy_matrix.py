@@ -44,7 +44,7 @@ from postroom.inbox.models import (
     Message,
     Task,
 )
-from postroom.knowledge.models import Article
+from postroom.knowledge.models import Article, ArticleAttachment
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.outbound.models import Draft, OutboxItem, OutboxState
 from postroom.saved.models import SavedReply
@@ -83,6 +83,7 @@ class Scene:
     article: Article  # limited to the inbox, by alice
     order_field: CustomField  # a conversation field
     plan_field: CustomField  # a contact field
+    article_file: ArticleAttachment  # on the article
 
     @property
     def page(self) -> str:
@@ -133,6 +134,14 @@ def build_scene(world, inbox_slug: str) -> Scene:
         reason="unparseable",
         received_at=clock.now(),
     )
+    article = actions.do_save_article(
+        None,
+        title="Refunds",
+        body="Ask first.",
+        category=actions.do_save_category(None, name="How to", actor=world.alice),
+        inboxes=[inbox],
+        actor=world.alice,
+    )
     return Scene(
         world=world,
         inbox=inbox,
@@ -162,13 +171,9 @@ def build_scene(world, inbox_slug: str) -> Scene:
         saved_reply=actions.do_save_saved_reply(
             None, title="Thanks", body="Thank you!", scope="everyone", actor=world.alice
         ),
-        article=actions.do_save_article(
-            None,
-            title="Refunds",
-            body="Ask first.",
-            category=actions.do_save_category(None, name="How to", actor=world.alice),
-            inboxes=[inbox],
-            actor=world.alice,
+        article=article,
+        article_file=actions.do_add_article_attachment(
+            article, filename="prices.csv", content_type="text/csv", payload=b"a", actor=world.alice
         ),
         sla=actions.do_save_sla_policy(
             None, inbox=inbox, name="Old", first_response_minutes=30, actor=world.alice
@@ -345,6 +350,17 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     "do_save_category": lambda s: Call("post", "/knowledge/categories/", {"name": "Shipping"}),
     "do_configure_crm": lambda s: Call(
         "post", "/admin/crm/", {"provider": "hubspot", "hubspot_portal_id": "2456789"}
+    ),
+    "do_add_article_attachment": lambda s: Call(
+        "post",
+        f"/knowledge/{s.article.pk}/attachments/",
+        {"attachments": SimpleUploadedFile("deck.pdf", b"%PDF", "application/pdf")},
+    ),
+    "do_remove_article_attachment": lambda s: Call(
+        "post", f"/knowledge/{s.article.pk}/attachments/{s.article_file.pk}/remove/"
+    ),
+    "do_save_help_centre": lambda s: Call(
+        "post", f"/admin/inboxes/{s.inbox.slug}/help-centre/", {"enabled": "on", "slug": "help"}
     ),
     "do_record_saved_reply_use": lambda s: Call(
         "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204

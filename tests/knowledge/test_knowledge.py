@@ -13,13 +13,8 @@ from django.core.exceptions import ValidationError
 from postroom.inbox import actions
 from postroom.inbox.access import NotAllowed
 from postroom.inbox.models import AccessLevel
-from postroom.knowledge.models import Article, Category
+from postroom.knowledge.models import Article
 from tests.api.conftest import field_errors
-
-
-@pytest.fixture
-def billing(world) -> Category:
-    return actions.do_save_category(None, name="Billing", actor=world.alice)
 
 
 @pytest.fixture

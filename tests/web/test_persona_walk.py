@@ -151,6 +151,24 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "article": (lambda w: {"pk": w.support_article.pk}, SUPPORT_READERS),
     "article_edit": (lambda w: {"pk": w.support_article.pk}, SUPPORT_READERS),
     "article_delete": (lambda w: {"pk": w.support_article.pk}, {p: 405 for p in PERSONAS}),
+    "article_attachments": (lambda w: {"pk": w.support_article.pk}, {p: 405 for p in PERSONAS}),
+    "article_attachment": (
+        lambda w: {"pk": w.support_article.pk, "attachment_pk": w.article_file.pk},
+        SUPPORT_READERS,
+    ),
+    "article_attachment_remove": (
+        lambda w: {"pk": w.support_article.pk, "attachment_pk": w.article_file.pk},
+        {p: 405 for p in PERSONAS},
+    ),
+    # The composer's article picker: the conversation's readers.
+    "articles_insertable": (
+        lambda w: {"pk": w.sales_conversation.pk},
+        {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
+    ),
+    "inbox_help_centre": (lambda w: {"slug": "support"}, ADMINS),
+    # The public help centre: no session needed (one that is not on: 404 for everyone).
+    "help_centre": (lambda w: {"slug": "help"}, SIGNED_IN_ONLY),
+    "help_article": (lambda w: {"slug": "help", "pk": w.support_article.pk}, SIGNED_IN_ONLY),
     "on_duty": (lambda w: {}, SIGNED_IN_ONLY),
     # The rota's calendar feeds: the secret in the address is the key, session or not
     # (a made-up one: 404 for everyone; tests/schedules/test_pages.py).
@@ -221,8 +239,17 @@ def _scene(world: Any) -> None:
         category=actions.do_save_category(None, name="Billing", actor=world.alice),
         inboxes=[world.support],
         process=True,
+        public=True,
         actor=world.alice,
     )
+    world.article_file = actions.do_add_article_attachment(
+        world.support_article,
+        filename="prices.csv",
+        content_type="text/csv",
+        payload=b"item,price\n",
+        actor=world.alice,
+    )
+    actions.do_save_help_centre(world.support, enabled=True, slug="help", actor=world.alice)
 
 
 def test_workspace_mail_captured_is_for_admins(world):
@@ -267,6 +294,8 @@ def test_each_persona_gets_what_the_permission_table_allows(world):
             "rota_feed",  # for calendar apps, which have no session
             "team_rota_feed",
             "rate",  # for customers, who have no account
+            "help_centre",  # for visitors, who have none either
+            "help_article",
         )
         got = anonymous.get(url).status_code
         if not public and got != 302:
@@ -335,6 +364,14 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
     ),
     "/crm": (lambda w: "/crm", ADMINS),  # the CRM connection
+    "/articles/{article_id}/attachments": (
+        lambda w: f"/articles/{w.support_article.pk}/attachments",
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
+    "/articles/{article_id}/attachments/{attachment_id}": (
+        lambda w: f"/articles/{w.support_article.pk}/attachments/{w.article_file.pk}",
+        {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},
+    ),
 }
 
 

@@ -44,7 +44,14 @@ from postroom.inbox.actions.fields import (
     do_set_client_fields,
     do_set_conversation_fields,
 )
-from postroom.inbox.actions.knowledge import do_delete_article, do_save_article, do_save_category
+from postroom.inbox.actions.knowledge import (
+    do_add_article_attachment,
+    do_delete_article,
+    do_remove_article_attachment,
+    do_save_article,
+    do_save_category,
+    do_save_help_centre,
+)
 from postroom.inbox.actions.labels import (
     do_add_label,
     do_create_label,
@@ -119,6 +126,7 @@ __all__ = [
     "InboundMessage",
     "NewAttachment",
     "Seen",
+    "do_add_article_attachment",
     "do_add_client_note",
     "do_add_contact_identity",
     "do_add_label",
@@ -165,6 +173,7 @@ __all__ = [
     "do_receive_message",
     "do_record_rating",
     "do_record_saved_reply_use",
+    "do_remove_article_attachment",
     "do_remove_client_note",
     "do_remove_label",
     "do_remove_security_key",
@@ -177,6 +186,7 @@ __all__ = [
     "do_save_article",
     "do_save_category",
     "do_save_field",
+    "do_save_help_centre",
     "do_save_macro",
     "do_save_rule",
     "do_save_saved_reply",

@@ -132,7 +132,7 @@ def _extract_uuencoded(data: bytes, found: list[AttachmentData], defects: list[s
     def take(match: re.Match[bytes]) -> bytes:
         name = match.group(1).strip().decode("utf-8", errors="replace")
         payload = decode_uu(match.group(0), defects)
-        found.append(AttachmentData(_safe_name(name), _guess_type(name), payload, None, False))
+        found.append(AttachmentData(safe_filename(name), _guess_type(name), payload, None, False))
         return b""
 
     return _UU_BLOCK.sub(take, data)
@@ -286,7 +286,7 @@ def _collect_attachments(root: Part, used: set[int], defects: list[str]) -> list
         if not name:
             name = _default_name(leaf, payload, len(out) + 1)
         inline = leaf.disposition == "inline" and _is_inline_media(leaf)
-        out.append(AttachmentData(_safe_name(name), ctype, payload, content_id, inline))
+        out.append(AttachmentData(safe_filename(name), ctype, payload, content_id, inline))
     return out
 
 
@@ -301,7 +301,7 @@ def _unpack_tnef(payload: bytes, defects: list[str]) -> list[AttachmentData] | N
         return None
     found = [
         AttachmentData(
-            _safe_name(item.filename or f"attachment-{n}"),
+            safe_filename(item.filename or f"attachment-{n}"),
             item.content_type or _guess_type(item.filename),
             item.data,
             item.content_id,
@@ -341,7 +341,7 @@ def _guess_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _safe_name(name: str) -> str:
+def safe_filename(name: str) -> str:
     """Filenames are shown and offered for download: no paths, no control characters."""
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
     name = re.split(r"[/\\]", name)[-1].strip()

@@ -41,23 +41,8 @@
     return cache[url];
   }
 
-  function close(picker, area, restoreSlash) {
-    if (!picker) return;
-    if (restoreSlash && picker.dataset.slash === "1") insert(area, "/", Number(picker.dataset.at));
-    picker.remove();
-    area.focus();
-  }
-
-  function insert(area, text, at) {
-    var before = area.value.slice(0, at), after = area.value.slice(at);
-    area.value = before + text + after;
-    var caret = at + text.length;
-    area.setSelectionRange(caret, caret);
-    area.dispatchEvent(new Event("input", { bubbles: true }));
-  }
-
   function choose(area, item, at) {
-    insert(area, item.rendered, at);
+    window.PostroomPicker.insert(area, item.rendered, at);
     var token = area.form.querySelector("input[name=csrfmiddlewaretoken]");
     fetch(item.use, {
       method: "POST",
@@ -68,48 +53,15 @@
   }
 
   function open(area, slash) {
-    var existing = document.getElementById("saved-reply-picker");
-    if (existing) existing.remove();
-    var at = area.selectionStart;
-    var picker = document.createElement("div");
-    picker.id = "saved-reply-picker";
-    picker.className = "saved-picker";
-    picker.setAttribute("role", "dialog");
-    picker.dataset.at = String(at);
-    picker.dataset.slash = slash ? "1" : "0";
-    var search = document.createElement("input");
-    search.type = "search";
-    search.placeholder = area.dataset.pickerSearch || "Search saved replies";
-    search.setAttribute("aria-label", search.placeholder);
-    search.dataset.testid = "saved-reply-search";
-    search.setAttribute("data-testid", "saved-reply-search");
-    var list = document.createElement("ul");
-    list.setAttribute("role", "listbox");
-    list.setAttribute("data-testid", "saved-reply-options");
-    picker.appendChild(search);
-    picker.appendChild(list);
-    area.insertAdjacentElement("afterend", picker);
-    var items = [], shown = [], active = 0;
-
-    function paint() {
-      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-      shown = items.filter(function (it) {
-        var hay = (it.title + " " + it.body).toLowerCase();
-        return words.every(function (w) { return hay.indexOf(w) >= 0; });
-      });
-      active = Math.min(active, Math.max(0, shown.length - 1));
-      list.innerHTML = "";
-      if (!shown.length) {
-        var none = document.createElement("li");
-        none.className = "muted";
-        none.textContent = area.dataset.pickerEmpty || "No saved reply matches.";
-        list.appendChild(none);
-      }
-      shown.forEach(function (it, i) {
-        var li = document.createElement("li");
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", i === active ? "true" : "false");
-        li.className = i === active ? "active" : "";
+    window.PostroomPicker.open(area, {
+      id: "saved-reply-picker",
+      searchTestid: "saved-reply-search",
+      listTestid: "saved-reply-options",
+      placeholder: area.dataset.pickerSearch || "Search saved replies",
+      empty: area.dataset.pickerEmpty || "No saved reply matches.",
+      load: function () { return load(area); },
+      haystack: function (it) { return it.title + " " + it.body; },
+      render: function (li, it) {
         var title = document.createElement("strong");
         title.textContent = it.title;
         var text = document.createElement("span");
@@ -123,30 +75,11 @@
           flag.textContent = " ⚠ " + it.missing.join(", ");
           li.appendChild(flag);
         }
-        li.addEventListener("mousedown", function (e) {
-          e.preventDefault();
-          picker.remove();
-          choose(area, it, at);
-          area.focus();
-        });
-        list.appendChild(li);
-      });
-    }
-
-    search.addEventListener("input", function () { active = 0; paint(); });
-    search.addEventListener("keydown", function (e) {
-      if (e.key === "ArrowDown") { active = Math.min(active + 1, shown.length - 1); paint(); e.preventDefault(); }
-      else if (e.key === "ArrowUp") { active = Math.max(active - 1, 0); paint(); e.preventDefault(); }
-      else if (e.key === "Enter") {
-        e.preventDefault();
-        if (shown[active]) { picker.remove(); choose(area, shown[active], at); area.focus(); }
-      } else if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(picker, area, true); }
+      },
+      pick: function (it, how, at) { choose(area, it, at); },
+      // The "/" that opened it goes back where it was typed.
+      cancel: function (at) { if (slash) window.PostroomPicker.insert(area, "/", at); }
     });
-    search.addEventListener("blur", function () {
-      setTimeout(function () { if (picker.isConnected) close(picker, area, true); }, 150);
-    });
-    load(area).then(function (found) { items = found; paint(); });
-    search.focus();
   }
 
   document.addEventListener("keydown", function (e) {
