@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from postroom.accounts.models import User
 from postroom.inbox.access import usable_saved_replies
 from postroom.inbox.fields import as_text
-from postroom.inbox.models import Conversation, Direction, Inbox, Message, MessageKind
+from postroom.inbox.models import Company, Conversation, Direction, Inbox, Message, MessageKind
 from postroom.saved.models import SavedReply
 from postroom.saved.ranking import Candidate, rank
 from postroom.saved.variables import Rendered, render, values_of
@@ -35,13 +35,13 @@ def render_for(
         inbox_name=(inbox or conversation.inbox).name,
         conversation_number=conversation.pk,
     )
-    return render(body, {**custom_values(conversation), **values})
+    return render(body, {**custom_values(conversation, company), **values})
 
 
-def custom_values(conversation: Conversation) -> dict[str, str]:
-    """The conversation's, its contact's and their company's custom fields as variables."""
+def custom_values(conversation: Conversation, company: Company | None) -> dict[str, str]:
+    """The conversation's, its contact's and their company's custom fields as variables
+    (the company's when it was read: ``render_for`` reads it only when asked for)."""
     contact = conversation.contact
-    company = contact.company if contact is not None else None
     found: dict[str, str] = {}
     for prefix, values in (
         ("conversation", conversation.fields),
