@@ -550,11 +550,13 @@ class MacroApplied(TypedDict):
 
 class SavedReplyChanged(TypedDict):
     """A saved reply was created, changed or deleted; ``scope``: personal, team or
-    everyone."""
+    everyone; ``shared_with``: who saw it before and who sees it now (``user:<id>``,
+    ``team:<id>``, ``everyone``), the audience of the live push."""
 
     saved_reply: int
     title: str
     scope: str
+    shared_with: list[str]
 
 
 class SavedReplyUsed(TypedDict):

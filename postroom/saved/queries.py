@@ -53,9 +53,13 @@ def latest_customer_text(conversation: Conversation) -> str:
 
 def offered(user: User, conversation: Conversation, *, inbox: Inbox | None = None) -> list[Offered]:
     """The saved replies ``user`` may use on ``conversation``, most similar to the
-    customer's latest message first, then the most used; each rendered for it. Two
-    queries, however many there are."""
-    found = list(usable_saved_replies(user, conversation).select_related("team"))
+    customer's latest message first, then the most used; each rendered for it, with its
+    files. Three queries, however many there are."""
+    found = list(
+        usable_saved_replies(user, conversation)
+        .select_related("team")
+        .prefetch_related("attachments")
+    )
     query = latest_customer_text(conversation)
     order = rank(query, [Candidate(r.pk, f"{r.title}\n{r.body}", r.usage_count) for r in found])
     by_pk = {r.pk: r for r in found}

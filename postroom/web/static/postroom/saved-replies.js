@@ -1,12 +1,15 @@
 // Saved replies in the reply composer: "/" at the start of a line, Ctrl+/ (Cmd+/), or the
 // "Saved replies" button opens a picker searching titles and texts; choosing one inserts
 // its text (variables filled on the server) at the caret and records the use. Variables
-// left without a value are named next to Send; the server refuses to send them.
+// left without a value are named next to Send; the server refuses to send them. A saved
+// reply's files join the draft (listed with the composer's kept files). A saved reply
+// created, changed or deleted elsewhere (a live event) refreshes an open picker's list.
 (function () {
   "use strict";
 
   var PLACEHOLDER = /\{\{\s*([^{}\n]*?)\s*\}\}/g;
   var cache = {};
+  var reloadOpen = null;  // set while a picker is open
 
   function missingIn(text) {
     var found = [], m;
@@ -56,14 +59,36 @@
     area.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  function keep(form, files) {
+    var box = form.querySelector("ul.attachments.kept");
+    files.forEach(function (f) {
+      if (form.querySelector('input[name=keep][value="' + f.value + '"]')) return;
+      if (!box) {
+        box = document.createElement("ul");
+        box.className = "attachments kept";
+        var row = form.querySelector(".actions-row");
+        var anchor = row || form.querySelector("textarea[data-saved-replies]");
+        anchor.insertAdjacentElement(row ? "beforebegin" : "afterend", box);
+      }
+      var li = document.createElement("li"), label = document.createElement("label");
+      var input = document.createElement("input");
+      input.type = "checkbox"; input.name = "keep"; input.value = f.value; input.checked = true;
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" 📎 " + f.filename));
+      li.appendChild(label);
+      box.appendChild(li);
+    });
+  }
+
   function choose(area, item, at) {
     insert(area, item.rendered, at);
     var token = area.form.querySelector("input[name=csrfmiddlewaretoken]");
     fetch(item.use, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": token ? token.value : "" }
-    });
+      headers: { "X-CSRFToken": token ? token.value : "", Accept: "application/json" }
+    }).then(function (r) { return r.ok ? r.json() : { kept: [] }; })
+      .then(function (data) { keep(area.form, data.kept || []); });
     warn(area);
   }
 
@@ -86,14 +111,38 @@
     var list = document.createElement("ul");
     list.setAttribute("role", "listbox");
     list.setAttribute("data-testid", "saved-reply-options");
+    var tagFilter = document.createElement("select");
+    tagFilter.setAttribute("data-testid", "saved-reply-tag");
+    tagFilter.setAttribute("aria-label", area.dataset.pickerTag || "Tag");
+    tagFilter.hidden = true;
     picker.appendChild(search);
+    picker.appendChild(tagFilter);
     picker.appendChild(list);
     area.insertAdjacentElement("afterend", picker);
     var items = [], shown = [], active = 0;
 
+    function tags() {
+      var chosen = tagFilter.value, seen = {};
+      items.forEach(function (it) { (it.tags || []).forEach(function (t) { seen[t] = true; }); });
+      var names = Object.keys(seen).sort(function (a, b) { return a.localeCompare(b); });
+      tagFilter.innerHTML = "";
+      var all = document.createElement("option");
+      all.value = ""; all.textContent = area.dataset.pickerAllTags || "All tags";
+      tagFilter.appendChild(all);
+      names.forEach(function (t) {
+        var o = document.createElement("option");
+        o.value = t; o.textContent = "#" + t;
+        tagFilter.appendChild(o);
+      });
+      tagFilter.value = seen[chosen] ? chosen : "";
+      tagFilter.hidden = !names.length;
+    }
+
     function paint() {
       var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var tag = tagFilter.value;
       shown = items.filter(function (it) {
+        if (tag && (it.tags || []).indexOf(tag) < 0) return false;
         var hay = (it.title + " " + it.body).toLowerCase();
         return words.every(function (w) { return hay.indexOf(w) >= 0; });
       });
@@ -115,8 +164,15 @@
         var text = document.createElement("span");
         text.className = "muted";
         text.textContent = " " + it.rendered.slice(0, 90);
+        li.setAttribute("data-saved-reply", String(it.id));
         li.appendChild(title);
         li.appendChild(text);
+        if (it.attachments && it.attachments.length) {
+          var clip = document.createElement("span");
+          clip.className = "muted";
+          clip.textContent = " 📎 " + it.attachments.length;
+          li.appendChild(clip);
+        }
         if (it.missing.length) {
           var flag = document.createElement("span");
           flag.className = "missing";
@@ -134,6 +190,8 @@
     }
 
     search.addEventListener("input", function () { active = 0; paint(); });
+    tagFilter.addEventListener("change", function () { active = 0; paint(); search.focus(); });
+    tagFilter.addEventListener("mousedown", function () { picker.dataset.choosing = "1"; });
     search.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown") { active = Math.min(active + 1, shown.length - 1); paint(); e.preventDefault(); }
       else if (e.key === "ArrowUp") { active = Math.max(active - 1, 0); paint(); e.preventDefault(); }
@@ -143,11 +201,33 @@
       } else if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(picker, area, true); }
     });
     search.addEventListener("blur", function () {
-      setTimeout(function () { if (picker.isConnected) close(picker, area, true); }, 150);
+      setTimeout(function () {
+        if (picker.dataset.choosing === "1" || document.activeElement === tagFilter) {
+          picker.dataset.choosing = "0";
+          return;
+        }
+        if (picker.isConnected) close(picker, area, true);
+      }, 150);
     });
-    load(area).then(function (found) { items = found; paint(); });
+    tagFilter.addEventListener("blur", function () {
+      setTimeout(function () {
+        if (picker.isConnected && document.activeElement !== search) close(picker, area, true);
+      }, 150);
+    });
+    reloadOpen = function () {
+      if (!picker.isConnected) { reloadOpen = null; return; }
+      load(area).then(function (found) { items = found; tags(); paint(); });
+    };
+    load(area).then(function (found) { items = found; tags(); paint(); });
     search.focus();
   }
+
+  document.addEventListener("postroom:event", function (e) {
+    var event = e.detail && e.detail.event;
+    if (!/^saved_reply\.(created|updated|deleted)$/.test(event || "")) return;
+    cache = {};
+    if (reloadOpen) reloadOpen();
+  });
 
   document.addEventListener("keydown", function (e) {
     var area = e.target;
