@@ -20,7 +20,7 @@ from postroom.inbox.models import AccessLevel
 from postroom.outbound.models import Draft
 from postroom.saved.models import SavedReply, SavedReplyAttachment
 from tests.api.conftest import field_errors
-from tests.outbound.conftest import frozen, peer, send_due  # noqa: F401 (fixtures)
+from tests.outbound.conftest import send_due
 
 PRICES = b"%PDF-1.4 the price list"
 
@@ -59,7 +59,7 @@ def test_the_form_adds_and_removes_files_and_tags(world, client_for):
     assert (file.filename, file.content_type, file.size) == ("terms.txt", "text/plain", 10)
 
     page = alice.get(f"/settings/saved-replies/?edit={saved.pk}").content.decode()
-    assert 'name="remove_attachment" value="%d"' % file.pk in page
+    assert f'name="remove_attachment" value="{file.pk}"' in page
     assert 'value="legal, Support"' in page
     alice.post(
         "/settings/saved-replies/",
@@ -80,7 +80,12 @@ def test_the_form_adds_and_removes_files_and_tags(world, client_for):
 
 def test_the_settings_page_filters_by_tag(world, with_file, client_for):
     actions.do_save_saved_reply(
-        None, title="Refund", body="Refunded.", scope="everyone", tags=["support"], actor=world.alice
+        None,
+        title="Refund",
+        body="Refunded.",
+        scope="everyone",
+        tags=["support"],
+        actor=world.alice,
     )
     bob = client_for(world.bob)
     everything = bob.get("/settings/saved-replies/").content.decode()
@@ -146,7 +151,9 @@ def test_a_reply_one_may_not_use_puts_nothing_on_a_draft(world, client_for):
         add_attachments=[NewAttachment("night.txt", "text/plain", b"night")],
         actor=world.bob,
     )
-    actions.do_grant_access(world.support, user=world.dora, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice)
+    actions.do_grant_access(
+        world.support, user=world.dora, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice
+    )
     dora = client_for(world.dora)
     url = f"/c/{world.bob_conversation.pk}/saved-replies/{team_reply.pk}/use/"
     assert dora.post(url).status_code == 404
