@@ -31,7 +31,7 @@ from postroom.inbox.access import (
 )
 from postroom.inbox.models import Inbox
 from postroom.saved.models import SavedReply
-from postroom.saved.queries import offered
+from postroom.saved.queries import search
 
 router = Router(tags=["saved replies"])
 on_conversations = Router(tags=["saved replies"])
@@ -154,7 +154,7 @@ def conversation_saved_replies(
             rendered=o.rendered.text,
             missing=o.rendered.missing,
         )
-        for o in offered(user, conversation)
+        for o in search(user, conversation, limit=None).offered
     ]
 
 

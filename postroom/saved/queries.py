@@ -7,15 +7,28 @@ from dataclasses import dataclass
 from postroom.accounts.models import User
 from postroom.inbox.access import usable_saved_replies
 from postroom.inbox.models import Conversation, Direction, Inbox, Message, MessageKind
+from postroom.saved import index
 from postroom.saved.models import SavedReply
 from postroom.saved.ranking import Candidate, rank
 from postroom.saved.variables import Rendered, render, values_of
+
+PICKER_LIMIT = 50
 
 
 @dataclass(frozen=True)
 class Offered:
     saved_reply: SavedReply
     rendered: Rendered
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of the picker: the first ``limit`` that match, how many match, and the
+    tags of every usable one (for the tag filter)."""
+
+    offered: list[Offered]
+    matching: int
+    tags: list[str]
 
 
 def render_for(
@@ -66,3 +79,47 @@ def offered(user: User, conversation: Conversation, *, inbox: Inbox | None = Non
     return [
         Offered(by_pk[pk], render_for(by_pk[pk].body, conversation, user, inbox)) for pk in order
     ]
+
+
+def search(
+    user: User,
+    conversation: Conversation,
+    typed: str = "",
+    *,
+    tag: str = "",
+    inbox: Inbox | None = None,
+    limit: int | None = PICKER_LIMIT,
+) -> Found:
+    """The picker's list: of the saved replies ``user`` may use on ``conversation``,
+    those whose title or text holds every word of ``typed`` (and ``tag``), ranked as
+    ``offered`` ranks them all (most similar to the customer's latest message, then the
+    most used), the first ``limit`` rendered for the conversation.
+
+    The same list as ``offered`` filtered and cut, read through a term index of the
+    usable set (``postroom.saved.index``): one light query for the set as it is now,
+    one more (the texts) when it changed, then the customer message and the shown ones.
+    """
+    usable = usable_saved_replies(user, conversation)
+    now = list(usable.values_list("pk", "updated_at", "usage_count").order_by("pk"))
+    version = tuple((pk, at) for pk, at, _n in now)
+    found = index.cached(version)
+    if found is None:
+        rows = usable.values_list("pk", "updated_at", "title", "body", "tags").order_by("pk")
+        texts = [(pk, at, index.Row(pk, f"{t}\n{b}", tuple(g or ()))) for pk, at, t, b, g in rows]
+        version = tuple((pk, at) for pk, at, _r in texts)
+        found = index.Index.build([r for _pk, _at, r in texts])
+        index.keep(version, found)
+    usage = {pk: n for pk, _at, n in now}
+    keys = [k for k in found.matching(typed, tag) if k in usage]
+    top = found.top(latest_customer_text(conversation), keys, usage, limit)
+    shown = SavedReply.objects.filter(pk__in=top).select_related("team")
+    by_pk = {r.pk: r for r in shown.prefetch_related("attachments")}
+    return Found(
+        offered=[
+            Offered(by_pk[pk], render_for(by_pk[pk].body, conversation, user, inbox))
+            for pk in top
+            if pk in by_pk
+        ],
+        matching=len(keys),
+        tags=sorted({t for ts in found.tags.values() for t in ts}, key=str.casefold),
+    )

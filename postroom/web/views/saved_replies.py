@@ -31,7 +31,7 @@ from postroom.inbox.actions.saved_replies import (
 from postroom.inbox.models import Inbox
 from postroom.outbound.queries import draft_for
 from postroom.saved.models import SavedReply, Scope
-from postroom.saved.queries import offered
+from postroom.saved.queries import search
 from postroom.saved.variables import VARIABLES
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.uploads import attachments_from_request
@@ -156,8 +156,9 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def usable(request: HttpRequest, pk: int) -> JsonResponse:
-    """The composer's picker: the saved replies usable on conversation ``pk``, ranked,
-    each rendered for it with the variables that have no value."""
+    """The composer's picker: the saved replies usable on conversation ``pk`` that hold
+    the words typed (``q``) and the ``tag``, ranked, the first 50 each rendered for it
+    with the variables that have no value; how many match; every usable one's tags."""
     me = signed_in_user(request)
     conversation = access_conversation(me, pk)
     inbox = None
@@ -165,6 +166,13 @@ def usable(request: HttpRequest, pk: int) -> JsonResponse:
         inbox = Inbox.objects.filter(pk=_int(request.GET.get("inbox"))).first()
         if inbox is None or inbox.pk not in inbox_levels(me):
             inbox = None
+    found = search(
+        me,
+        conversation,
+        request.GET.get("q", "")[:200],
+        tag=request.GET.get("tag", "")[:40],
+        inbox=inbox,
+    )
     items = [
         {
             "id": o.saved_reply.pk,
@@ -179,9 +187,9 @@ def usable(request: HttpRequest, pk: int) -> JsonResponse:
             "missing": o.rendered.missing,
             "use": reverse("web:saved_reply_use", args=[conversation.pk, o.saved_reply.pk]),
         }
-        for o in offered(me, conversation, inbox=inbox)
+        for o in found.offered
     ]
-    return JsonResponse({"saved_replies": items})
+    return JsonResponse({"saved_replies": items, "matching": found.matching, "tags": found.tags})
 
 
 @login_required

@@ -30,16 +30,19 @@
       : "";
   }
 
-  function load(area) {
-    var url = area.dataset.savedReplies;
+  // The server searches (typed words and tag) and ranks; it sends the first 50.
+  function load(area, typed, tag) {
+    var params = new URLSearchParams();
     var from = area.form.querySelector("select[name=from_inbox]");
     if (from && from.selectedOptions[0] && from.selectedOptions[0].dataset.inbox) {
-      url += "?inbox=" + from.selectedOptions[0].dataset.inbox;
+      params.set("inbox", from.selectedOptions[0].dataset.inbox);
     }
+    if (typed) params.set("q", typed);
+    if (tag) params.set("tag", tag);
+    var url = area.dataset.savedReplies + (params.toString() ? "?" + params : "");
     if (!cache[url]) {
       cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : { saved_replies: [] }; })
-        .then(function (data) { return data.saved_replies; });
+        .then(function (r) { return r.ok ? r.json() : { saved_replies: [], tags: [] }; });
     }
     return cache[url];
   }
@@ -119,12 +122,11 @@
     picker.appendChild(tagFilter);
     picker.appendChild(list);
     area.insertAdjacentElement("afterend", picker);
-    var items = [], shown = [], active = 0;
+    var items = [], shown = [], active = 0, tagNames = [], timer = null;
 
     function tags() {
-      var chosen = tagFilter.value, seen = {};
-      items.forEach(function (it) { (it.tags || []).forEach(function (t) { seen[t] = true; }); });
-      var names = Object.keys(seen).sort(function (a, b) { return a.localeCompare(b); });
+      var chosen = tagFilter.value, seen = {}, names = tagNames;
+      names.forEach(function (t) { seen[t] = true; });
       tagFilter.innerHTML = "";
       var all = document.createElement("option");
       all.value = ""; all.textContent = area.dataset.pickerAllTags || "All tags";
@@ -189,8 +191,17 @@
       });
     }
 
-    search.addEventListener("input", function () { active = 0; paint(); });
-    tagFilter.addEventListener("change", function () { active = 0; paint(); search.focus(); });
+    function fetchList() {
+      load(area, search.value.trim(), tagFilter.value).then(function (data) {
+        items = data.saved_replies; tagNames = data.tags || []; tags(); paint();
+      });
+    }
+    search.addEventListener("input", function () {
+      active = 0; paint();
+      clearTimeout(timer);
+      timer = setTimeout(fetchList, 150);
+    });
+    tagFilter.addEventListener("change", function () { active = 0; fetchList(); search.focus(); });
     tagFilter.addEventListener("mousedown", function () { picker.dataset.choosing = "1"; });
     search.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown") { active = Math.min(active + 1, shown.length - 1); paint(); e.preventDefault(); }
@@ -216,9 +227,9 @@
     });
     reloadOpen = function () {
       if (!picker.isConnected) { reloadOpen = null; return; }
-      load(area).then(function (found) { items = found; tags(); paint(); });
+      fetchList();
     };
-    load(area).then(function (found) { items = found; tags(); paint(); });
+    fetchList();
     search.focus();
   }
 

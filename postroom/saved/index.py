@@ -1,0 +1,119 @@
+"""A term index of a set of saved replies, so the picker ranks thousands of them fast.
+
+The ranking (``postroom.saved.ranking``) weighs words by TF-IDF over the candidates, so
+each reply's weighted vector and its length depend on the whole candidate set. An
+index holds them for one set (the replies one person may use in one place, each as
+last saved): the words' weights, each reply's vector length, and which replies hold
+each word, so a customer message is scored by walking only the replies that share a
+word with it. Scores are the very same floats as ``ranking.scores`` computes (the same
+terms summed in the same order). Indexes are kept per process, a few at a time, and a
+set with any reply added, removed or saved again is another set: nothing goes stale.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from postroom.saved.ranking import words
+
+KEEP = 16  # indexes kept per process (most recently used)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: int
+    text: str  # title and body
+    tags: tuple[str, ...]
+
+
+@dataclass
+class Index:
+    idf: dict[str, float]
+    norms: dict[int, float]
+    postings: dict[str, list[tuple[int, float]]]  # word -> (key, weighted count)
+    haystacks: dict[int, str]  # lower-cased title and body, for the typed search
+    tags: dict[int, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, rows: Sequence[Row]) -> Index:
+        docs = [Counter(words(r.text)) for r in rows]
+        total = len(docs) + 1
+        seen: Counter[str] = Counter()
+        for doc in docs:
+            seen.update(doc.keys())
+        idf = {w: math.log((1 + total) / (1 + n)) + 1.0 for w, n in seen.items()}
+        norms: dict[int, float] = {}
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for row, doc in zip(rows, docs, strict=True):
+            vector = {w: n * idf.get(w, 0.0) for w, n in doc.items()}
+            norms[row.key] = math.sqrt(sum(v * v for v in vector.values()))
+            for w, v in vector.items():
+                postings.setdefault(w, []).append((row.key, v))
+        return cls(
+            idf=idf,
+            norms=norms,
+            postings=postings,
+            haystacks={r.key: r.text.lower() for r in rows},
+            tags={r.key: r.tags for r in rows},
+        )
+
+    def scores(self, query: str) -> dict[int, float]:
+        """Like ``ranking.scores`` over the indexed set: only non-zero scores."""
+        wanted = {w: n * self.idf.get(w, 0.0) for w, n in Counter(words(query)).items()}
+        q_norm = math.sqrt(sum(v * v for v in wanted.values()))
+        dots: dict[int, float] = {}
+        for w, v in wanted.items():
+            for key, weighted in self.postings.get(w, ()):
+                dots[key] = dots.get(key, 0.0) + v * weighted
+        found = {}
+        for key, dot in dots.items():
+            norm = q_norm * self.norms[key]
+            if norm and dot:
+                found[key] = dot / norm
+        return found
+
+    def matching(self, typed: str, tag: str = "") -> list[int]:
+        """The keys whose title or text holds every typed word (ignoring case), with
+        ``tag`` when given."""
+        parts = typed.lower().split()
+        return [
+            key
+            for key, hay in self.haystacks.items()
+            if all(p in hay for p in parts) and (not tag or tag in self.tags[key])
+        ]
+
+    def top(
+        self, query: str, keys: Iterable[int], usage: dict[int, int], limit: int | None
+    ) -> list[int]:
+        """``keys`` ranked as ``ranking.rank`` ranks them (most similar to ``query``,
+        then most used, then by key), the first ``limit``."""
+        found = self.scores(query)
+        order = ((-round(found.get(k, 0.0), 9), -usage[k], k) for k in keys)
+        ranked = sorted(order) if limit is None else heapq.nsmallest(limit, order)
+        return [k for _s, _u, k in ranked]
+
+
+Version = tuple[tuple[int, datetime], ...]
+_kept: OrderedDict[Version, Index] = OrderedDict()
+_lock = threading.Lock()
+
+
+def cached(version: Version) -> Index | None:
+    with _lock:
+        found = _kept.get(version)
+        if found is not None:
+            _kept.move_to_end(version)
+        return found
+
+
+def keep(version: Version, index: Index) -> None:
+    with _lock:
+        _kept[version] = index
+        while len(_kept) > KEEP:
+            _kept.popitem(last=False)
