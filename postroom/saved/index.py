@@ -2,8 +2,8 @@
 
 The ranking (``postroom.saved.ranking``) weighs words by TF-IDF over the candidates, so
 each reply's weighted vector and its length depend on the whole candidate set. An
-index holds them for one set (the replies one person may use in one place, each as
-last saved): the words' weights, each reply's vector length, and which replies hold
+index holds them for one set (the replies one person may use in one place, each at its
+revision): the words' weights, each reply's vector length, and which replies hold
 each word, so a customer message is scored by walking only the replies that share a
 word with it. Scores are the very same floats as ``ranking.scores`` computes (the same
 terms summed in the same order). Indexes are kept per process, a few at a time, and a
@@ -15,52 +15,74 @@ from __future__ import annotations
 import heapq
 import math
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from postroom.saved.ranking import words
 
-KEEP = 16  # indexes kept per process (most recently used)
+_NONE: tuple[array[int], array[float]] = (array("q"), array("d"))
+KEEP = 64  # indexes kept per process (most recently used)
 
 
 @dataclass(frozen=True)
 class Row:
     key: int
+    revision: int
     text: str  # title and body
     tags: tuple[str, ...]
+
+
+# Each reply's word counts at a revision, shared by the indexes of every set it is in.
+_words: dict[tuple[int, int], Counter[str]] = {}
+WORDS_KEPT = 50_000
+
+
+def _counts(row: Row) -> Counter[str]:
+    found = _words.get((row.key, row.revision))
+    if found is None:
+        if len(_words) >= WORDS_KEPT:
+            _words.clear()
+        found = _words[(row.key, row.revision)] = Counter(words(row.text))
+    return found
 
 
 @dataclass
 class Index:
     idf: dict[str, float]
     norms: dict[int, float]
-    postings: dict[str, list[tuple[int, float]]]  # word -> (key, weighted count)
+    # word -> the keys holding it and its weighted count in each: arrays, not lists of
+    # tuples (compact, and nothing for the garbage collector to walk)
+    postings: dict[str, tuple[array[int], array[float]]]
     haystacks: dict[int, str]  # lower-cased title and body, for the typed search
     tags: dict[int, tuple[str, ...]]
+    all_tags: list[str]
 
     @classmethod
     def build(cls, rows: Sequence[Row]) -> Index:
-        docs = [Counter(words(r.text)) for r in rows]
+        docs = [_counts(r) for r in rows]
         total = len(docs) + 1
         seen: Counter[str] = Counter()
         for doc in docs:
             seen.update(doc.keys())
         idf = {w: math.log((1 + total) / (1 + n)) + 1.0 for w, n in seen.items()}
         norms: dict[int, float] = {}
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, tuple[array[int], array[float]]] = {}
         for row, doc in zip(rows, docs, strict=True):
             vector = {w: n * idf.get(w, 0.0) for w, n in doc.items()}
             norms[row.key] = math.sqrt(sum(v * v for v in vector.values()))
             for w, v in vector.items():
-                postings.setdefault(w, []).append((row.key, v))
+                keys, weights = postings.get(w) or postings.setdefault(w, (array("q"), array("d")))
+                keys.append(row.key)
+                weights.append(v)
         return cls(
             idf=idf,
             norms=norms,
             postings=postings,
             haystacks={r.key: r.text.lower() for r in rows},
             tags={r.key: r.tags for r in rows},
+            all_tags=sorted({t for r in rows for t in r.tags}, key=str.casefold),
         )
 
     def scores(self, query: str) -> dict[int, float]:
@@ -69,7 +91,8 @@ class Index:
         q_norm = math.sqrt(sum(v * v for v in wanted.values()))
         dots: dict[int, float] = {}
         for w, v in wanted.items():
-            for key, weighted in self.postings.get(w, ()):
+            keys, weights = self.postings.get(w, _NONE)
+            for key, weighted in zip(keys, weights, strict=True):
                 dots[key] = dots.get(key, 0.0) + v * weighted
         found = {}
         for key, dot in dots.items():
@@ -99,7 +122,7 @@ class Index:
         return [k for _s, _u, k in ranked]
 
 
-Version = tuple[tuple[int, datetime], ...]
+Version = tuple[tuple[int, int], ...]  # (key, revision) of each
 _kept: OrderedDict[Version, Index] = OrderedDict()
 _lock = threading.Lock()
 

@@ -100,19 +100,19 @@ def search(
     one more (the texts) when it changed, then the customer message and the shown ones.
     """
     usable = usable_saved_replies(user, conversation)
-    now = list(usable.values_list("pk", "updated_at", "usage_count").order_by("pk"))
-    version = tuple((pk, at) for pk, at, _n in now)
+    now = list(usable.values_list("pk", "revision", "usage_count").order_by("pk"))
+    version = tuple((pk, revision) for pk, revision, _n in now)
     found = index.cached(version)
     if found is None:
-        rows = usable.values_list("pk", "updated_at", "title", "body", "tags").order_by("pk")
-        texts = [(pk, at, index.Row(pk, f"{t}\n{b}", tuple(g or ()))) for pk, at, t, b, g in rows]
-        version = tuple((pk, at) for pk, at, _r in texts)
-        found = index.Index.build([r for _pk, _at, r in texts])
+        rows = usable.values_list("pk", "revision", "title", "body", "tags").order_by("pk")
+        texts = [index.Row(pk, n, f"{t}\n{b}", tuple(g or ())) for pk, n, t, b, g in rows]
+        version = tuple((r.key, r.revision) for r in texts)
+        found = index.Index.build(texts)
         index.keep(version, found)
-    usage = {pk: n for pk, _at, n in now}
+    usage = {pk: n for pk, _revision, n in now}
     keys = [k for k in found.matching(typed, tag) if k in usage]
     top = found.top(latest_customer_text(conversation), keys, usage, limit)
-    shown = SavedReply.objects.filter(pk__in=top).select_related("team")
+    shown = SavedReply.objects.filter(pk__in=top).select_related("team").order_by()
     by_pk = {r.pk: r for r in shown.prefetch_related("attachments")}
     return Found(
         offered=[
@@ -121,5 +121,5 @@ def search(
             if pk in by_pk
         ],
         matching=len(keys),
-        tags=sorted({t for ts in found.tags.values() for t in ts}, key=str.casefold),
+        tags=found.all_tags,
     )

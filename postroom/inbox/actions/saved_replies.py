@@ -124,6 +124,7 @@ def do_save_saved_reply(
     saved_reply.scope, saved_reply.owner, saved_reply.team = scope, owner, team
     saved_reply.tags = kept_tags
     saved_reply.updated_at = now
+    saved_reply.revision += 1
     saved_reply.save()
     saved_reply.inboxes.set(places)
     gone = set(remove_attachments)
