@@ -139,6 +139,7 @@ def run(searches: int) -> dict[str, object]:
                 team=rng.choice(teams) if scope == Scope.TEAM else None,
                 owner=rng.choice(agents) if scope == Scope.PERSONAL else None,
                 usage_count=rng.randrange(0, 400),
+                revision=rng.getrandbits(62),
                 created_by=owner,
                 created_at=now,
                 updated_at=now,

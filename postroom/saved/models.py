@@ -41,9 +41,11 @@ class SavedReply(models.Model):
     )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    # One more at each save: what the picker's term index knows it by (an integer is
-    # read much faster than a time, thousands of rows per search).
-    revision = models.PositiveIntegerField(default=0)
+    # A fresh random number at each save: what the picker's term index knows this text
+    # by. Random, not counted: a deleted reply's id may be given again (SQLite), and a
+    # count would start over with it. An integer is read much faster than a time,
+    # thousands of rows per search.
+    revision = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ("folder", "title", "id")

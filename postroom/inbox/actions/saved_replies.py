@@ -4,6 +4,7 @@ members, or owners and admins for everyone's) and recording a use in a conversat
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -124,7 +125,7 @@ def do_save_saved_reply(
     saved_reply.scope, saved_reply.owner, saved_reply.team = scope, owner, team
     saved_reply.tags = kept_tags
     saved_reply.updated_at = now
-    saved_reply.revision += 1
+    saved_reply.revision = secrets.randbits(62)
     saved_reply.save()
     saved_reply.inboxes.set(places)
     gone = set(remove_attachments)
