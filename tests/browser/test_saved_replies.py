@@ -88,4 +88,3 @@ def test_an_edit_on_the_settings_page_shows_in_an_open_picker(world, live_page_f
     expect(options.first).to_contain_text("Shipping in two days")
     expect(bob.get_by_test_id("saved-reply-tag")).to_be_visible()
     bob.screenshot(path=str(ARTIFACTS / "saved-reply-live-edit.png"), full_page=True)
-    assert bob.js_errors == []
