@@ -24,7 +24,7 @@ class Audience(StrEnum):
 
     INBOX = "inbox"  # the members of the event's inbox (of each inbox its conversation is in)
     USER = "user"  # one person (the event's user)
-    WORKSPACE = "workspace"  # administrators; no live audience
+    WORKSPACE = "workspace"  # administrators; no live audience (saved replies: shared_with)
 
 
 class EventType(StrEnum):
