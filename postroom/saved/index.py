@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from postroom.saved.ranking import words
 
 _NONE: tuple[array[int], array[float]] = (array("q"), array("d"))
-KEEP = 64  # indexes kept per process (most recently used)
+KEEP = 8  # indexes kept per process (most recently used): about 5 MB each at 2,000
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,18 @@ class Row:
     tags: tuple[str, ...]
 
 
-# Each reply's word counts at a revision, shared by the indexes of every set it is in.
-_words: dict[tuple[int, int], Counter[str]] = {}
+# Each reply's word counts and lower-cased text at a revision, shared by the indexes of
+# every set it is in (one person's set and another's mostly overlap).
+_words: dict[tuple[int, int], tuple[Counter[str], str]] = {}
 WORDS_KEPT = 50_000
 
 
-def _counts(row: Row) -> Counter[str]:
+def _counts(row: Row) -> tuple[Counter[str], str]:
     found = _words.get((row.key, row.revision))
     if found is None:
         if len(_words) >= WORDS_KEPT:
             _words.clear()
-        found = _words[(row.key, row.revision)] = Counter(words(row.text))
+        found = _words[(row.key, row.revision)] = (Counter(words(row.text)), row.text.lower())
     return found
 
 
@@ -61,7 +62,8 @@ class Index:
 
     @classmethod
     def build(cls, rows: Sequence[Row]) -> Index:
-        docs = [_counts(r) for r in rows]
+        known = [_counts(r) for r in rows]
+        docs = [doc for doc, _hay in known]
         total = len(docs) + 1
         seen: Counter[str] = Counter()
         for doc in docs:
@@ -80,7 +82,7 @@ class Index:
             idf=idf,
             norms=norms,
             postings=postings,
-            haystacks={r.key: r.text.lower() for r in rows},
+            haystacks={r.key: hay for r, (_doc, hay) in zip(rows, known, strict=True)},
             tags={r.key: r.tags for r in rows},
             all_tags=sorted({t for r in rows for t in r.tags}, key=str.casefold),
         )
