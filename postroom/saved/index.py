@@ -12,17 +12,17 @@ set with any reply added, removed or saved again is another set: nothing goes st
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from postroom.saved.ranking import words
 
 _NONE: tuple[array[int], array[float]] = (array("q"), array("d"))
+ORDERS_KEPT = 4  # per index: a few conversations' messages
 KEEP = 8  # indexes kept per process (most recently used): about 5 MB each at 2,000
 
 
@@ -59,6 +59,9 @@ class Index:
     haystacks: dict[int, str]  # lower-cased title and body, for the typed search
     tags: dict[int, tuple[str, ...]]
     all_tags: list[str]
+    # The whole set ranked, per customer message and usage counts: a picker's searches
+    # (one per keystroke) share the message, so each only filters this order.
+    orders: OrderedDict[tuple[str, tuple[int, ...]], list[int]] = field(default_factory=OrderedDict)
 
     @classmethod
     def build(cls, rows: Sequence[Row]) -> Index:
@@ -117,11 +120,30 @@ class Index:
         self, query: str, keys: Iterable[int], usage: dict[int, int], limit: int | None
     ) -> list[int]:
         """``keys`` ranked as ``ranking.rank`` ranks them (most similar to ``query``,
-        then most used, then by key), the first ``limit``."""
-        found = self.scores(query)
-        order = ((-round(found.get(k, 0.0), 9), -usage[k], k) for k in keys)
-        ranked = sorted(order) if limit is None else heapq.nsmallest(limit, order)
-        return [k for _s, _u, k in ranked]
+        then most used, then by key), the first ``limit``. ``usage``: every indexed
+        key's count. The order is a total one, so ranking the whole set once and
+        keeping ``keys`` gives what ranking ``keys`` alone would."""
+        signature = (query, tuple(usage[k] for k in self.norms))
+        with _lock:
+            ranked = self.orders.get(signature)
+        if ranked is None:
+            found = self.scores(query)
+            order = sorted((-round(found.get(k, 0.0), 9), -usage[k], k) for k in self.norms)
+            ranked = [k for _s, _u, k in order]
+            with _lock:
+                self.orders[signature] = ranked
+                while len(self.orders) > ORDERS_KEPT:
+                    self.orders.popitem(last=False)
+        wanted = set(keys)
+        if len(wanted) == len(ranked):
+            return ranked[:limit] if limit is not None else list(ranked)
+        kept = []
+        for k in ranked:
+            if k in wanted:
+                kept.append(k)
+                if limit is not None and len(kept) == limit:
+                    break
+        return kept
 
 
 Version = tuple[tuple[int, int], ...]  # (key, revision) of each
