@@ -14,7 +14,8 @@ BENCH_POSTGRES_URL  postgres://postgres@127.0.0.1:5432/postroom_bench by default
 BENCH_SERVER_SCALE  scales at which the real server is loaded (memory and 50 concurrent
                     clients), default "100k".
 BENCH_RUNS          timed requests per page figure, default 100.
-BENCH_ONLY          a subset of: pages, ingest, reactors, rules, sla, latency (default: all).
+BENCH_ONLY          a subset of: pages, ingest, reactors, rules, sla, saved, latency (default:
+                    all).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _split(name: str, default: str) -> list[str]:
 def jobs() -> list[Job]:
     scales = _split("BENCH_SCALE", "10k,100k")
     server_scales = set(_split("BENCH_SERVER_SCALE", "100k"))
-    only = set(_split("BENCH_ONLY", "pages,ingest,reactors,rules,sla,latency"))
+    only = set(_split("BENCH_ONLY", "pages,ingest,reactors,rules,sla,saved,latency"))
     planned = []
     for database in _split("BENCH_DB", "sqlite,postgresql"):
         if "pages" in only:
@@ -66,6 +67,8 @@ def jobs() -> list[Job]:
             planned.append(Job("rules", "bench.rules", [], database))
         if "sla" in only:
             planned.append(Job("sla timers", "bench.sla", [], database))
+        if "saved" in only:
+            planned.append(Job("saved replies", "bench.saved", [], database))
     if "latency" in only:  # its own server, on SQLite; IMAP when Dovecot is installed
         imap = shutil.which("dovecot") or os.path.exists("/usr/sbin/dovecot")
         planned.append(Job("latency", "bench.latency", [] if imap else ["--no-imap"]))

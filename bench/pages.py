@@ -130,6 +130,42 @@ def conversation_with_50_messages(workspace: Workspace) -> int:
     return conversation.pk
 
 
+def client_with_500_conversations(workspace: Workspace, conversation_id: int) -> int:
+    """500 more conversations of the 50-message conversation's contact, through the
+    actions: in the agent's inbox and another, a third of them closed; how many the
+    sidebar lists."""
+    from postroom.core import clock
+    from postroom.inbox import actions
+    from postroom.inbox.actors import SYSTEM
+    from postroom.inbox.clients import SIDEBAR_CONVERSATIONS
+    from postroom.inbox.models import Conversation, Inbox
+
+    conversation = Conversation.objects.get(pk=conversation_id)
+    inboxes = [
+        Inbox.objects.get(pk=workspace.inbox_id),
+        Inbox.objects.exclude(pk=workspace.inbox_id).order_by("pk").first(),
+    ]
+    when = ANCHOR - timedelta(days=40)
+    try:
+        for n in range(500):
+            clock.freeze(when + timedelta(hours=2 * n))
+            message = actions.do_receive_message(
+                inboxes[n % 2] or inboxes[0],  # a second inbox, when there is one
+                actions.InboundMessage(
+                    sender="long.thread@customer.example",
+                    sender_name="Long Thread",
+                    subject=f"Question number {n}",
+                    text=f"Question {n}: how do I export?",
+                ),
+            )
+            assert message.conversation.contact_id == conversation.contact_id
+            if n % 3 == 0:
+                actions.do_change_status(message.conversation, "closed", actor=SYSTEM)
+    finally:
+        clock.freeze(None)
+    return SIDEBAR_CONVERSATIONS
+
+
 def run(
     conversations: int, runs: int, *, server: bool = False, reuse: bool = False
 ) -> tuple[dict[str, dict[str, Any]], Workspace]:
@@ -177,6 +213,11 @@ def run(
     figures[f"sidebar.counts@{db}/{scale}"] = timed(sidebar, runs=runs)
     convo = conversation_with_50_messages(workspace)
     figures[f"conversation.50@{db}/{scale}"] = timed(_get(agent, f"/c/{convo}/")[0], runs=runs)
+    shown = client_with_500_conversations(workspace, convo)
+    page = _get(agent, f"/c/{convo}/")[0]
+    sidebar = page().content.split(b'data-testid="client-others"')[1].split(b"</ul>")[0]
+    assert sidebar.count(b"<li>") == shown
+    figures[f"pages.conversation_client_500@{db}/{scale}"] = timed(page, runs=runs)
     if server:
         from bench.server import measure
 

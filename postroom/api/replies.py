@@ -37,13 +37,14 @@ router = Router(tags=["replies"])
 RESPONSES = {201: OutboundMessageOut, 409: HeldOut, **ACTION_RESPONSES}
 
 
-def _files(items: list[AttachmentIn]) -> list[actions.NewAttachment]:
+def files_of(items: list[AttachmentIn], field: str = "attachments") -> list[actions.NewAttachment]:
+    """The files of a body's ``field`` (base64); one that does not decode is a 422."""
     files = []
     for item in items:
         try:
             payload = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise invalid("body", "attachments", f"{item.filename} is not valid base64.") from exc
+            raise invalid("body", field, f"{item.filename} is not valid base64.") from exc
         files.append(actions.NewAttachment(item.filename, item.content_type, payload))
     return files
 
@@ -106,7 +107,7 @@ def reply(
         to=payload.to,
         cc=payload.cc,
         bcc=payload.bcc,
-        attachments=_files(payload.attachments),
+        attachments=files_of(payload.attachments),
         replying_to=answered,
         reply_all=payload.reply_all,
         quote=payload.quote,
@@ -141,7 +142,7 @@ def forward(
     user = member(request)
     conversation = access_conversation(user, conversation_id)
     original = access_message(user, payload.message)
-    files = _files(payload.attachments)
+    files = files_of(payload.attachments)
     if payload.include_attachments:
         files = [
             actions.NewAttachment(a.filename, a.content_type, payload_of(a))
@@ -174,7 +175,7 @@ def start(request: HttpRequest, payload: NewConversationIn) -> Status[OutboundMe
         bcc=payload.bcc,
         subject=payload.subject,
         body=payload.body,
-        attachments=_files(payload.attachments),
+        attachments=files_of(payload.attachments),
         send_at=payload.send_at,
         actor=user,
     )

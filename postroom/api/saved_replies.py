@@ -13,7 +13,15 @@ from ninja import Router, Status
 from postroom.accounts.models import Team, User
 from postroom.api.auth import member
 from postroom.api.errors import ACTION_RESPONSES, ERROR_RESPONSES, invalid
-from postroom.api.schemas import EmptyIn, Id, OfferedSavedReplyOut, SavedReplyIn, SavedReplyOut
+from postroom.api.replies import files_of
+from postroom.api.schemas import (
+    EmptyIn,
+    Id,
+    OfferedSavedReplyOut,
+    SavedReplyAttachmentOut,
+    SavedReplyIn,
+    SavedReplyOut,
+)
 from postroom.inbox import actions
 from postroom.inbox.access import (
     access_conversation,
@@ -23,7 +31,7 @@ from postroom.inbox.access import (
 )
 from postroom.inbox.models import Inbox
 from postroom.saved.models import SavedReply
-from postroom.saved.queries import offered
+from postroom.saved.queries import search
 
 router = Router(tags=["saved replies"])
 on_conversations = Router(tags=["saved replies"])
@@ -39,6 +47,13 @@ def saved_reply_out(saved: SavedReply) -> SavedReplyOut:
         owner=saved.owner_id,
         team=saved.team_id,
         inboxes=sorted(i.slug for i in saved.inboxes.all()),
+        tags=saved.tags,
+        attachments=[
+            SavedReplyAttachmentOut(
+                id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size
+            )
+            for a in saved.attachments.all()
+        ],
         usage_count=saved.usage_count,
         last_used_at=saved.last_used_at,
         created_at=saved.created_at,
@@ -51,7 +66,7 @@ def saved_reply_out(saved: SavedReply) -> SavedReplyOut:
 )
 def list_saved_replies(request: HttpRequest) -> list[SavedReplyOut]:
     """Those the caller sees: their own, their teams', everyone's; by folder and title."""
-    found = visible_saved_replies(member(request)).prefetch_related("inboxes")
+    found = visible_saved_replies(member(request)).prefetch_related("inboxes", "attachments")
     return [saved_reply_out(s) for s in found]
 
 
@@ -65,6 +80,9 @@ def _save(user: User, saved: SavedReply | None, payload: SavedReplyIn) -> SavedR
     inboxes = list(Inbox.objects.filter(slug__in=payload.inboxes, pk__in=list(seen)))
     if len(inboxes) != len(set(payload.inboxes)):
         raise invalid("body", "inboxes", "Name inboxes you work in, by their slug.")
+    removed = set(payload.remove_attachments)
+    if removed and (saved is None or not removed <= {a.pk for a in saved.attachments.all()}):
+        raise invalid("body", "remove_attachments", "Name files of this saved reply.")
     return actions.do_save_saved_reply(
         saved,
         title=payload.title,
@@ -73,6 +91,9 @@ def _save(user: User, saved: SavedReply | None, payload: SavedReplyIn) -> SavedR
         scope=payload.scope,
         team=team,
         inboxes=inboxes,
+        tags=payload.tags,
+        add_attachments=files_of(payload.add_attachments, "add_attachments"),
+        remove_attachments=removed,
         actor=user,
     )
 
@@ -133,7 +154,7 @@ def conversation_saved_replies(
             rendered=o.rendered.text,
             missing=o.rendered.missing,
         )
-        for o in offered(user, conversation)
+        for o in search(user, conversation, limit=None).offered
     ]
 
 

@@ -623,6 +623,27 @@ class SavedReplyIn(BodyIn):
         max_length=100,
         description="Inbox slugs it is offered in; empty: every inbox.",
     )
+    tags: list[str] | None = Field(
+        default=None,
+        max_length=10,
+        description="Short names (at most 10, each at most 40 characters); omitted on a "
+        "change: kept as they are.",
+    )
+    add_attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Files to add; inserting the saved reply puts them on the draft.",
+    )
+    remove_attachments: list[Id] = Field(
+        default_factory=list, max_length=100, description="Ids of its files to remove."
+    )
+
+
+class SavedReplyAttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
 
 
 class SavedReplyOut(Schema):
@@ -634,6 +655,8 @@ class SavedReplyOut(Schema):
     owner: int | None = Field(description="The owner's id, for a personal one.")
     team: int | None
     inboxes: list[str]
+    tags: list[str]
+    attachments: list[SavedReplyAttachmentOut]
     usage_count: int
     last_used_at: datetime | None
     created_at: datetime

@@ -24,7 +24,7 @@ class Audience(StrEnum):
 
     INBOX = "inbox"  # the members of the event's inbox (of each inbox its conversation is in)
     USER = "user"  # one person (the event's user)
-    WORKSPACE = "workspace"  # administrators; no live audience
+    WORKSPACE = "workspace"  # administrators; no live audience (saved replies: shared_with)
 
 
 class EventType(StrEnum):
@@ -560,11 +560,13 @@ class MacroApplied(TypedDict):
 
 class SavedReplyChanged(TypedDict):
     """A saved reply was created, changed or deleted; ``scope``: personal, team or
-    everyone."""
+    everyone; ``shared_with``: who saw it before and who sees it now (``user:<id>``,
+    ``team:<id>``, ``everyone``), the audience of the live push."""
 
     saved_reply: int
     title: str
     scope: str
+    shared_with: list[str]
 
 
 class SavedReplyUsed(TypedDict):

@@ -12,6 +12,15 @@ from postroom.inbox.models import Attachment, Message
 from postroom.inbox.models.message import attachment_path
 
 
+def store_file(payload: bytes) -> tuple[str, str]:
+    """Write ``payload`` once per distinct content; its sha256 and storage path."""
+    digest = hashlib.sha256(payload).hexdigest()
+    path = f"attachments/{digest[:2]}/{digest}"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(payload))
+    return digest, path
+
+
 def store_attachment(
     message: Message,
     *,

@@ -9,7 +9,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db.models import Q
 
+from postroom.accounts.models import User
 from postroom.events.models import LoggedEvent
 from postroom.inbox.models import Conversation, ConversationInbox
 from postroom.realtime.groups import inbox_group, user_group
@@ -58,6 +60,17 @@ def publish_event(event: LoggedEvent) -> None:
             log.exception("could not read the inboxes of conversation %s", event.conversation_id)
             places = [event.inbox_id]
         sends = [(inbox_group(pk), message | {"inbox": pk}) for pk in places]
+    elif event.data.get("shared_with"):
+        # A saved reply: to the people who saw it before the change or see it now, each
+        # in their own group (so pickers open on any page refresh), nobody else.
+        if _nobody_listens(layer):
+            return
+        try:
+            people = _shared_with_users(event.data["shared_with"])
+        except Exception:  # the database gone: nobody hears rather than too many
+            log.exception("could not read who sees saved reply %s", event.data.get("saved_reply"))
+            return
+        sends = [(user_group(pk), message | {"user": pk}) for pk in people]
     else:
         return  # workspace-level events (labels, teams) have no live audience yet
     for group, each in sends:
@@ -67,10 +80,25 @@ def publish_event(event: LoggedEvent) -> None:
             log.exception("could not publish %s to %s", event.type, group)
 
 
+def _nobody_listens(layer: Any) -> bool:
+    return _server_loop is None and isinstance(layer, InMemoryChannelLayer)
+
+
+def _shared_with_users(shared_with: list[str]) -> list[int]:
+    """The active users named by ``user:<id>``, ``team:<id>`` (its members) and
+    ``everyone``: one query."""
+    if "everyone" in shared_with:
+        return list(User.objects.filter(is_active=True).values_list("pk", flat=True))
+    users = {int(a[5:]) for a in shared_with if a.startswith("user:")}
+    teams = {int(a[5:]) for a in shared_with if a.startswith("team:")}
+    found = User.objects.filter(is_active=True).filter(Q(pk__in=users) | Q(teams__in=teams))
+    return sorted(set(found.values_list("pk", flat=True)))
+
+
 def _audience_inboxes(layer: Any, inbox_id: int, conversation_id: int | None) -> list[int]:
     """The event's inbox, then every other inbox the conversation is in: one query, not
     made when no socket in this process could listen."""
-    nobody = _server_loop is None and isinstance(layer, InMemoryChannelLayer)
+    nobody = _nobody_listens(layer)
     if conversation_id is None or nobody:
         return [inbox_id]
     home = Conversation.objects.filter(pk=conversation_id).values_list("inbox_id", flat=True)

@@ -8,15 +8,28 @@ from postroom.accounts.models import User
 from postroom.inbox.access import usable_saved_replies
 from postroom.inbox.fields import as_text
 from postroom.inbox.models import Company, Conversation, Direction, Inbox, Message, MessageKind
+from postroom.saved import index
 from postroom.saved.models import SavedReply
 from postroom.saved.ranking import Candidate, rank
 from postroom.saved.variables import Rendered, render, values_of
+
+PICKER_LIMIT = 50
 
 
 @dataclass(frozen=True)
 class Offered:
     saved_reply: SavedReply
     rendered: Rendered
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of the picker: the first ``limit`` that match, how many match, and the
+    tags of every usable one (for the tag filter)."""
+
+    offered: list[Offered]
+    matching: int
+    tags: list[str]
 
 
 def render_for(
@@ -69,12 +82,60 @@ def latest_customer_text(conversation: Conversation) -> str:
 
 def offered(user: User, conversation: Conversation, *, inbox: Inbox | None = None) -> list[Offered]:
     """The saved replies ``user`` may use on ``conversation``, most similar to the
-    customer's latest message first, then the most used; each rendered for it. Two
-    queries, however many there are."""
-    found = list(usable_saved_replies(user, conversation).select_related("team"))
+    customer's latest message first, then the most used; each rendered for it, with its
+    files. Three queries, however many there are."""
+    found = list(
+        usable_saved_replies(user, conversation)
+        .select_related("team")
+        .prefetch_related("attachments")
+    )
     query = latest_customer_text(conversation)
     order = rank(query, [Candidate(r.pk, f"{r.title}\n{r.body}", r.usage_count) for r in found])
     by_pk = {r.pk: r for r in found}
     return [
         Offered(by_pk[pk], render_for(by_pk[pk].body, conversation, user, inbox)) for pk in order
     ]
+
+
+def search(
+    user: User,
+    conversation: Conversation,
+    typed: str = "",
+    *,
+    tag: str = "",
+    inbox: Inbox | None = None,
+    limit: int | None = PICKER_LIMIT,
+) -> Found:
+    """The picker's list: of the saved replies ``user`` may use on ``conversation``,
+    those whose title or text holds every word of ``typed`` (and ``tag``), ranked as
+    ``offered`` ranks them all (most similar to the customer's latest message, then the
+    most used), the first ``limit`` rendered for the conversation.
+
+    The same list as ``offered`` filtered and cut, read through a term index of the
+    usable set (``postroom.saved.index``): one light query for the set as it is now,
+    one more (the texts) when it changed, then the customer message and the shown ones.
+    """
+    usable = usable_saved_replies(user, conversation)
+    now = list(usable.values_list("pk", "revision", "usage_count").order_by("pk"))
+    version = tuple((pk, revision) for pk, revision, _n in now)
+    found = index.cached(version)
+    if found is None:
+        rows = usable.values_list("pk", "revision", "title", "body", "tags").order_by("pk")
+        texts = [index.Row(pk, n, f"{t}\n{b}", tuple(g or ())) for pk, n, t, b, g in rows]
+        version = tuple((r.key, r.revision) for r in texts)
+        found = index.Index.build(texts)
+        index.keep(version, found)
+    usage = {pk: n for pk, _revision, n in now}
+    keys = [k for k in found.matching(typed, tag) if k in usage]
+    top = found.top(latest_customer_text(conversation), keys, usage, limit)
+    shown = SavedReply.objects.filter(pk__in=top).select_related("team").order_by()
+    by_pk = {r.pk: r for r in shown.prefetch_related("attachments")}
+    return Found(
+        offered=[
+            Offered(by_pk[pk], render_for(by_pk[pk].body, conversation, user, inbox))
+            for pk in top
+            if pk in by_pk
+        ],
+        matching=len(keys),
+        tags=found.all_tags,
+    )

@@ -62,6 +62,34 @@ def test_pick_a_saved_reply_with_slash_and_send_it(world, page_for):
     assert bob.js_errors == []
 
 
+def test_an_edit_on_the_settings_page_shows_in_an_open_picker(world, live_page_for):
+    shipping = actions.do_save_saved_reply(
+        None, title="Shipping times", body="Parcels ship in two days.", scope="everyone",
+        actor=world.alice,
+    )  # fmt: skip
+    bob = live_page_for(world.bob)
+    bob.goto(f"/c/{world.bob_conversation.pk}/")
+    body = bob.locator("#reply-form textarea[name=body]")
+    body.click()
+    body.press("/")
+    options = bob.get_by_test_id("saved-reply-options").get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Shipping times")
+
+    alice = live_page_for(world.alice)
+    alice.goto(f"/settings/saved-replies/?edit={shipping.pk}")
+    form = alice.locator("#saved-reply-form")
+    form.locator("input[name=title]").fill("Shipping in two days")
+    form.locator("input[name=tags]").fill("sales")
+    form.get_by_role("button", name="Save").click()
+    expect(alice.get_by_test_id("saved-reply-list")).to_contain_text("Shipping in two days")
+
+    # Bob's picker, still open, shows the new title and the new tag without a reload.
+    expect(options.first).to_contain_text("Shipping in two days")
+    expect(bob.get_by_test_id("saved-reply-tag")).to_be_visible()
+    bob.screenshot(path=str(ARTIFACTS / "saved-reply-live-edit.png"), full_page=True)
+
+
 def test_escape_closes_the_picker_and_gives_the_slash_back(world, page_for):
     bob = page_for(world.bob)
     bob.goto(f"/c/{world.bob_conversation.pk}/")

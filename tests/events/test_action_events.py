@@ -2315,7 +2315,8 @@ def test_save_use_and_delete_saved_replies(world):
     pk = saved.pk
     assert log.tuples == [
         ev("saved_reply.created", w.alice, None, None,
-           {"saved_reply": pk, "title": "Refund", "scope": "everyone"}),
+           {"saved_reply": pk, "title": "Refund", "scope": "everyone",
+            "shared_with": ["everyone"]}),
     ]  # fmt: skip
     assert log.verbs == ["saved_reply.created"]
     with written() as log:
@@ -2325,14 +2326,16 @@ def test_save_use_and_delete_saved_replies(world):
     ]
     with written() as log:
         actions.do_save_saved_reply(
-            saved, title="Refunds", body="Hello", scope="everyone", actor=w.alice
+            saved, title="Refunds", body="Hello", scope="personal", actor=w.alice
         )
         actions.do_delete_saved_reply(saved, actor=w.alice)
     assert log.tuples == [
         ev("saved_reply.updated", w.alice, None, None,
-           {"saved_reply": pk, "title": "Refunds", "scope": "everyone"}),
+           {"saved_reply": pk, "title": "Refunds", "scope": "personal",
+            "shared_with": ["everyone", f"user:{w.alice.pk}"]}),
         ev("saved_reply.deleted", w.alice, None, None,
-           {"saved_reply": pk, "title": "Refunds", "scope": "everyone"}),
+           {"saved_reply": pk, "title": "Refunds", "scope": "personal",
+            "shared_with": [f"user:{w.alice.pk}"]}),
     ]  # fmt: skip
     with written() as log, pytest.raises(NotAllowed):
         actions.do_save_saved_reply(None, title="Mine", body="x", scope="everyone", actor=w.bob)

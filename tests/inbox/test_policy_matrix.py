@@ -363,7 +363,7 @@ WEB: dict[str, Callable[[Scene], Call]] = {
         "post", f"/admin/inboxes/{s.inbox.slug}/help-centre/", {"enabled": "on", "slug": "help"}
     ),
     "do_record_saved_reply_use": lambda s: Call(
-        "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=204
+        "post", f"{s.page}saved-replies/{s.saved_reply.pk}/use/", ok=200
     ),
     "do_set_reminder": lambda s: Call("post", s.page, {"action": "remind", "in": "3d"}),
     "do_add_task": lambda s: Call("post", s.page, {"action": "add_task", "title": "Call back"}),

@@ -29,10 +29,16 @@ from postroom.inbox.actions.saved_replies import (
     do_save_saved_reply,
 )
 from postroom.inbox.models import Inbox
+from postroom.outbound.queries import draft_for
 from postroom.saved.models import SavedReply, Scope
-from postroom.saved.queries import offered
+from postroom.saved.queries import search
 from postroom.saved.variables import VARIABLES
 from postroom.web.context import page_context, signed_in_user
+from postroom.web.uploads import attachments_from_request
+
+
+def _tags(raw: str) -> list[str]:
+    return [t.strip().lstrip("#") for t in raw.split(",")]
 
 
 def _save(request: HttpRequest, me: User, saved: SavedReply | None) -> SavedReply:
@@ -51,6 +57,9 @@ def _save(request: HttpRequest, me: User, saved: SavedReply | None) -> SavedRepl
         scope=scope,
         team=team,
         inboxes=list(Inbox.objects.filter(pk__in=[pk for pk in wanted if pk in seen])),
+        tags=_tags(post.get("tags", "")),
+        add_attachments=attachments_from_request(request),
+        remove_attachments={_int(v) for v in post.getlist("remove_attachment")},
         actor=me,
     )
 
@@ -61,10 +70,12 @@ def _form_of(saved: SavedReply | None) -> dict[str, Any]:
     return {
         "title": saved.title,
         "folder": saved.folder,
+        "tags": ", ".join(saved.tags),
         "body": saved.body,
         "scope": saved.scope,
         "team_id": saved.team_id,
         "inboxes": {i.pk for i in saved.inboxes.all()},
+        "attachments": list(saved.attachments.all()),
     }
 
 
@@ -102,14 +113,22 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
             posted = {
                 "title": post.get("title", ""),
                 "folder": post.get("folder", ""),
+                "tags": post.get("tags", ""),
                 "body": post.get("body", ""),
                 "scope": post.get("scope", ""),
                 "team_id": _int(post.get("team")),
                 "inboxes": {_int(v) for v in post.getlist("inboxes")},
+                "attachments": list(saved.attachments.all()) if saved is not None else [],
             }
     replies = list(
-        visible_saved_replies(me).select_related("team", "owner").prefetch_related("inboxes")
+        visible_saved_replies(me)
+        .select_related("team", "owner")
+        .prefetch_related("inboxes", "attachments")
     )
+    all_tags = sorted({t for r in replies for t in r.tags}, key=str.casefold)
+    tag = request.GET.get("tag", "")
+    if tag:
+        replies = [r for r in replies if tag in r.tags]
     teams = list(me.teams.all())
     team_ids = {t.pk for t in teams}
     folders: dict[str, list[SavedReply]] = {}
@@ -128,6 +147,8 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
         scopes=Scope.choices,
         may_share=me.is_admin,
         variables=VARIABLES,
+        tags=all_tags,
+        tag=tag,
     )
     return render(request, "web/saved_replies.html", context)
 
@@ -135,8 +156,9 @@ def saved_replies(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def usable(request: HttpRequest, pk: int) -> JsonResponse:
-    """The composer's picker: the saved replies usable on conversation ``pk``, ranked,
-    each rendered for it with the variables that have no value."""
+    """The composer's picker: the saved replies usable on conversation ``pk`` that hold
+    the words typed (``q``) and the ``tag``, ranked, the first 50 each rendered for it
+    with the variables that have no value; how many match; every usable one's tags."""
     me = signed_in_user(request)
     conversation = access_conversation(me, pk)
     inbox = None
@@ -144,26 +166,45 @@ def usable(request: HttpRequest, pk: int) -> JsonResponse:
         inbox = Inbox.objects.filter(pk=_int(request.GET.get("inbox"))).first()
         if inbox is None or inbox.pk not in inbox_levels(me):
             inbox = None
+    found = search(
+        me,
+        conversation,
+        request.GET.get("q", "")[:200],
+        tag=request.GET.get("tag", "")[:40],
+        inbox=inbox,
+    )
     items = [
         {
             "id": o.saved_reply.pk,
             "title": o.saved_reply.title,
             "folder": o.saved_reply.folder,
+            "tags": o.saved_reply.tags,
+            "attachments": [
+                {"filename": a.filename, "size": a.size} for a in o.saved_reply.attachments.all()
+            ],
             "body": o.saved_reply.body,
             "rendered": o.rendered.text,
             "missing": o.rendered.missing,
             "use": reverse("web:saved_reply_use", args=[conversation.pk, o.saved_reply.pk]),
         }
-        for o in offered(me, conversation, inbox=inbox)
+        for o in found.offered
     ]
-    return JsonResponse({"saved_replies": items})
+    return JsonResponse({"saved_replies": items, "matching": found.matching, "tags": found.tags})
 
 
 @login_required
 @require_POST
-def use(request: HttpRequest, pk: int, saved_pk: int) -> HttpResponse:
+def use(request: HttpRequest, pk: int, saved_pk: int) -> JsonResponse:
+    """Count the use; the answer lists the files now on the draft (the composer's
+    ``keep`` values), the saved reply's among them."""
     me = signed_in_user(request)
     conversation = access_conversation(me, pk)
     saved = access_saved_reply(me, saved_pk)
     do_record_saved_reply_use(conversation, saved, actor=me)
-    return HttpResponse(status=204)
+    draft = draft_for(me, conversation)
+    files = draft.attachments if draft is not None else []
+    kept = [
+        {"value": f"d:{n}", "filename": a["filename"], "size": a["size"]}
+        for n, a in enumerate(files)
+    ]
+    return JsonResponse({"kept": kept})

@@ -54,6 +54,9 @@
   }
 
   function onEvent(message) {
+    // Other scripts (the saved-reply picker) listen for the events they care about.
+    document.dispatchEvent(new CustomEvent("postroom:event", { detail: message }));
+    if (/^saved_reply\.(created|updated|deleted)$/.test(message.event || "")) return;
     if (message.event && message.event.indexOf("notification.") === 0) {
       refresh();
       if (message.event === "notification.created") desktopNotice();
