@@ -21,6 +21,7 @@ from postroom.core import clock
 from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import AccessLevel, Conversation, Inbox, Label
+from postroom.saved import index as saved_index
 from tests import db_reset
 from tests.procs_db import migrated_template  # noqa: F401  (a fixture)
 
@@ -61,6 +62,7 @@ def _empty_page_cache():
     # same holds for rules' compiled conditions, keyed by id and version.
     caches["pages"].clear()
     forget_compiled()
+    saved_index.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -164,3 +164,37 @@ def keep(version: Version, index: Index) -> None:
         _kept[version] = index
         while len(_kept) > KEEP:
             _kept.popitem(last=False)
+
+
+# A set's stamp (its count, the sum of its revisions, of its usage counts, its highest
+# key: one aggregate row) stands for the set's version and usage as last read, so a
+# warm search reads one row instead of every usable reply's key. Revisions are random
+# 62-bit numbers drawn at each save, so two different sets with the same stamp would
+# need colliding sums of random numbers: not a case worth a second query.
+Stamp = tuple[int, ...]
+_stamps: OrderedDict[Stamp, tuple[Version, dict[int, int]]] = OrderedDict()
+STAMPS_KEPT = 64
+
+
+def stamped(stamp: Stamp) -> tuple[Version, dict[int, int]] | None:
+    with _lock:
+        found = _stamps.get(stamp)
+        if found is not None:
+            _stamps.move_to_end(stamp)
+        return found
+
+
+def stamp(key: Stamp, version: Version, usage: dict[int, int]) -> None:
+    with _lock:
+        _stamps[key] = (version, usage)
+        while len(_stamps) > STAMPS_KEPT:
+            _stamps.popitem(last=False)
+
+
+def forget() -> None:
+    """Drop every index and stamp (tests: each starts from an empty database, whose
+    keys and revisions repeat from one test to the next)."""
+    with _lock:
+        _kept.clear()
+        _stamps.clear()
+    _words.clear()

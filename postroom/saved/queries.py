@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, F, Max, Sum
+
 from postroom.accounts.models import User
 from postroom.inbox.access import usable_saved_replies
 from postroom.inbox.fields import as_text
@@ -116,8 +118,18 @@ def search(
     one more (the texts) when it changed, then the customer message and the shown ones.
     """
     usable = usable_saved_replies(user, conversation)
-    now = list(usable.values_list("pk", "revision", "usage_count").order_by("pk"))
-    version = tuple((pk, revision) for pk, revision, _n in now)
+    totals = usable.order_by().aggregate(
+        n=Count("pk"), r=Sum(F("revision") % 2147483647), u=Sum("usage_count"), m=Max("pk")
+    )
+    stamp = (totals["n"], totals["r"] or 0, totals["u"] or 0, totals["m"] or 0)
+    known = index.stamped(stamp)
+    if known is None:
+        now = list(usable.values_list("pk", "revision", "usage_count").order_by("pk"))
+        version = tuple((pk, revision) for pk, revision, _n in now)
+        usage = {pk: n for pk, _revision, n in now}
+        index.stamp(stamp, version, usage)
+    else:
+        version, usage = known
     found = index.cached(version)
     if found is None:
         rows = usable.values_list("pk", "revision", "title", "body", "tags").order_by("pk")
@@ -125,7 +137,6 @@ def search(
         version = tuple((r.key, r.revision) for r in texts)
         found = index.Index.build(texts)
         index.keep(version, found)
-    usage = {pk: n for pk, _revision, n in now}
     keys = [k for k in found.matching(typed, tag) if k in usage]
     top = found.top(latest_customer_text(conversation), keys, usage, limit)
     shown = SavedReply.objects.filter(pk__in=top).select_related("team").order_by()

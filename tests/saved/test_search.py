@@ -120,3 +120,14 @@ def test_the_picker_asks_the_server_with_the_typed_words(world, many, client_for
     )
     assert data["tags"] == ["billing", "sales", "support"]
     assert len(bob.get(url).json()["saved_replies"]) == PICKER_LIMIT
+
+
+def test_a_use_moves_a_reply_up_at_the_next_search(world, many):
+    conversation = Conversation.objects.get(pk=world.bob_conversation.pk)
+    before = [o.saved_reply for o in search(world.bob, conversation, limit=None).offered]
+    last = before[-1]
+    for _ in range(max(r.usage_count for r in before) + 1):
+        actions.do_record_saved_reply_use(conversation, last, actor=world.bob)
+    after = [o.saved_reply.pk for o in search(world.bob, conversation, limit=None).offered]
+    assert after == _reference(world.bob, conversation, limit=None)
+    assert after.index(last.pk) < len(before) - 1
