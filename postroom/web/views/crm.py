@@ -36,6 +36,9 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
     elif row is not None and row.enabled:
         context["found"] = Lookup()
     response = render(request, "web/_crm_panel.html", context)
+    if not response.content.strip():
+        # Nothing to show: an empty answer, so the box (``.crm-panel:empty``) stays hidden.
+        response.content = b""
     response["Cache-Control"] = "private, no-store"
     return response
 
