@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 from postroom.accounts.models import Role, User
@@ -22,6 +21,7 @@ from postroom.inbox import actions
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.models import AccessLevel, Conversation, Inbox, Label
 from postroom.saved import index as saved_index
+from postroom.web import pagecache
 from tests import db_reset
 from tests.procs_db import migrated_template  # noqa: F401  (a fixture)
 
@@ -60,7 +60,7 @@ def _empty_page_cache():
     # Each test's database starts again from the same ids and versions, so a page a
     # previous test stored could match a key here: every test starts with none. The
     # same holds for rules' compiled conditions, keyed by id and version.
-    caches["pages"].clear()
+    pagecache.forget()
     forget_compiled()
     saved_index.forget()
 
