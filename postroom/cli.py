@@ -30,6 +30,27 @@ def _migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    _index_if_new()
+
+
+def _index_if_new() -> None:
+    """An installation that had conversations before search existed gets them indexed
+    once (the search reactor, new there, only sees what happens from now on)."""
+    from postroom.inbox.models import Conversation
+    from postroom.search.indexer import reindex_all
+    from postroom.search.models import SearchDocument
+
+    if Conversation.objects.exists() and not SearchDocument.objects.exists():
+        print("Indexing conversations for search (once)…", file=sys.stderr)
+        print(f"Indexed {reindex_all()} conversations.", file=sys.stderr)
+
+
+def cmd_reindex_search(args: argparse.Namespace) -> int:
+    _setup()
+    from postroom.search.indexer import reindex_all
+
+    print(f"Indexed {reindex_all()} conversations.")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -233,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
+
+    p = sub.add_parser("reindex-search", help="rebuild the search index of every conversation")
+    p.set_defaults(func=cmd_reindex_search)
 
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(func=cmd_migrate)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "postroom.ratings",
     "postroom.saved",
     "postroom.knowledge",
+    "postroom.search",
     "postroom.crm",
     "postroom.web",
 ]

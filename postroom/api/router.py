@@ -23,6 +23,7 @@ from postroom.api import (
     rules,
     saved_replies,
     schedules,
+    search,
     tasks,
     triage,
 )
@@ -56,4 +57,5 @@ api.add_router("/articles", knowledge.router)
 api.add_router("/crm", crm.router)
 api.add_router("/conversations", saved_replies.on_conversations)
 api.add_router("/fields", fields.router)
+api.add_router("/search", search.router)
 api.add_router("/conversations", fields.on_conversations)

@@ -39,6 +39,7 @@ from postroom.events import sequence
 from postroom.events.catalogue import EventType
 from postroom.events.log import committed, order_column
 from postroom.events.models import LoggedEvent, ReactorCursor, ReactorFailure
+from postroom.search.events import TYPES as SEARCH_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,9 @@ REACTORS: list[Reactor] = [
             }
         ),
     ),
+    # Full-text search: a conversation's document rebuilt when its words change
+    # (docs/search.md).
+    Reactor("search", "postroom.search.reactor:handle", SEARCH_EVENTS),
     # Satisfaction ratings: "How did we do?" when a conversation is closed (docs/ratings.md).
     Reactor(
         "ratings",

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -537,6 +537,21 @@ def client_inbox(
         return None
     best = min(places, key=lambda pk: (-levels[pk], pk))
     return Inbox.objects.get(pk=best)
+
+
+def shown_with_relations(
+    conversations: QuerySet[Conversation], user: User | AnonymousUser
+) -> QuerySet[Conversation]:
+    """``conversations`` with what a list shows of each loaded: the customer, team and
+    inbox, the assignees, the other inboxes, and only the labels ``user`` may see."""
+    return conversations.select_related("contact", "assigned_team", "inbox").prefetch_related(
+        Prefetch("assignees", queryset=User.objects.only("id", "name", "email")),
+        Prefetch("labels", queryset=visible_labels(user)),
+        Prefetch(
+            "other_inboxes",
+            queryset=ConversationInbox.objects.select_related("inbox").order_by("inbox_id"),
+        ),
+    )
 
 
 def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any, Protocol
 
-from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import User
@@ -240,7 +240,7 @@ def conversation_page(
     Conversations come with contact, team, inbox, assignees, visible labels and their
     other inboxes loaded.
     """
-    from postroom.inbox.access import visible_labels
+    from postroom.inbox.access import shown_with_relations
 
     page_ids = _page_ids(
         user,
@@ -252,18 +252,8 @@ def conversation_page(
         cursor=cursor,
         limit=limit,
     )
-    qs = (
-        Conversation.objects.filter(page_ids)
-        .select_related("contact", "assigned_team", "inbox")
-        .prefetch_related(
-            Prefetch("assignees", queryset=User.objects.only("id", "name", "email")),
-            Prefetch("labels", queryset=visible_labels(user)),
-            Prefetch(
-                "other_inboxes",
-                queryset=ConversationInbox.objects.select_related("inbox").order_by("inbox_id"),
-            ),
-        )
-        .order_by("-last_activity_at", "-id")
+    qs = shown_with_relations(Conversation.objects.filter(page_ids), user).order_by(
+        "-last_activity_at", "-id"
     )
     rows = list(qs[: limit + 1])
     items = rows[:limit]

@@ -69,6 +69,7 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/conversations/{conversation_id}/macros",
         "/api/v1/conversations/{conversation_id}/macros/{macro_id}",
         "/api/v1/saved-replies",
+        "/api/v1/search",
         "/api/v1/saved-replies/{saved_reply_id}",
         "/api/v1/conversations/{conversation_id}/saved-replies",
         "/api/v1/conversations/{conversation_id}/saved-replies/{saved_reply_id}/use",

@@ -10,6 +10,7 @@ from postroom.inbox import actions
 from postroom.inbox.models import Conversation, CustomField
 from tests.api.conftest import ApiClient, token_for
 from tests.fields.support import define
+from tests.searching import index_now
 
 
 def client(user) -> Client:
@@ -172,6 +173,7 @@ def test_search_filters_by_a_field_of_the_conversation_contact_or_company(world)
     actions.do_set_client_fields(
         {"seats": 40}, inbox=world.support, company=carol.company, actor=world.bob
     )
+    index_now()
     bob = client(world.bob)
 
     def found(q: str) -> set[int]:
@@ -195,6 +197,7 @@ def test_search_by_field_stays_within_what_one_sees(world):
         world.sales_conversation, {"quote": "Q-1"}, actor=world.alice
     )
 
+    index_now()
     page = client(world.bob).get("/search/", {"q": "quote:Q-1"}).content.decode()
 
     assert f'href="/c/{world.sales_conversation.pk}/"' not in page

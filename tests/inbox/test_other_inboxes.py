@@ -34,6 +34,7 @@ from postroom.inbox.queries import conversation_page, list_rows, view_counts
 from postroom.mail.digest.recipients import InboxAddresses, addressed_inboxes, inboxes_to_add
 from postroom.outbound.models import OutboxItem
 from postroom.search.queries import search_conversations
+from tests.searching import index_now
 
 
 @pytest.fixture
@@ -139,6 +140,7 @@ def test_each_inbox_lists_it_for_its_own_people(world, shared):
     labelled = conversation_page(w.alice, [w.sales], label=w.billing).items
     assert [c.pk for c in labelled] == [shared.pk]
     # Search finds it through either inbox, for those who see one of them only.
+    index_now()
     assert [c.pk for c in search_conversations(w.dora, "refund")] == [shared.pk]
     assert list(search_conversations(w.charlie, "refund")) == []
 

@@ -325,6 +325,7 @@ API_READS: dict[str, tuple[Callable[[Any], str], dict[str, int]]] = {
     "/macros": (lambda w: "/macros", SIGNED_IN_ONLY),  # each the ones they may change
     "/sla-policies": (lambda w: "/sla-policies", SIGNED_IN_ONLY),
     "/fields": (lambda w: "/fields", SIGNED_IN_ONLY),  # the definitions, not values
+    "/search": (lambda w: "/search?q=invoice", SIGNED_IN_ONLY),  # each within their inboxes
     "/inboxes/{slug}/business-hours": (
         lambda w: "/inboxes/support/business-hours",
         {"alice": 200, "bob": 200, "dora": 404, "charlie": 404},

@@ -13,9 +13,11 @@ import pytest
 from postroom.core.text import clean_text, text_problem
 from postroom.inbox import actions
 from postroom.inbox.models import Conversation, Message, Note
+from tests.searching import index_now
 
 
 def test_search_with_a_nul_searches_for_the_text_without_it(world, client_for):
+    index_now()
     response = client_for(world.alice).get("/search/?q=inv%00oice")
 
     assert response.status_code == 200

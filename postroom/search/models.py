@@ -1,0 +1,28 @@
+"""The search index's own table: one document per conversation (docs/search.md).
+
+The terms themselves live where each database searches them fastest, next to this
+table and created by its migration: an FTS5 table ``search_fts`` (its rowid is the
+conversation's id) on SQLite, a ``tsv`` tsvector column with a GIN index on PostgreSQL.
+Deleting a row here deletes the terms (a trigger on SQLite, the row itself on
+PostgreSQL), so a conversation deleted for good leaves nothing searchable behind.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from postroom.inbox.models import Conversation
+
+
+class SearchDocument(models.Model):
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    terms = models.PositiveIntegerField(default=0)  # how many terms were indexed
+    indexed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "search_document"
+
+    def __str__(self) -> str:
+        return f"search document of conversation {self.conversation_id}"
