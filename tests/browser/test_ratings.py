@@ -41,6 +41,8 @@ def test_a_customer_rates_a_reply_and_alice_sees_it(
     alice.goto(f"/admin/inboxes/{world.support.slug}/ratings/")
     alice.get_by_label("A link in every reply").check()
     alice.get_by_role("button", name="Save").click()
+    # The saved page, not the form as clicked: the reply below must see the setting.
+    expect(alice.get_by_text("Rating settings saved.")).to_be_visible()
     expect(alice.get_by_label("A link in every reply")).to_be_checked()
 
     actions.do_reply(conversation, "The invoice is corrected.", actor=world.bob)
