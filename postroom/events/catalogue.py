@@ -117,6 +117,9 @@ class EventType(StrEnum):
     SAVED_REPLY_UPDATED = "saved_reply.updated"
     SAVED_REPLY_DELETED = "saved_reply.deleted"
     SAVED_REPLY_USED = "saved_reply.used"
+    SEARCH_SAVED = "search.saved"
+    SEARCH_SHARED = "search.shared"
+    SEARCH_DELETED = "search.deleted"
     ARTICLE_CREATED = "article.created"
     ARTICLE_UPDATED = "article.updated"
     ARTICLE_DELETED = "article.deleted"
@@ -569,6 +572,15 @@ class SavedReplyChanged(TypedDict):
     shared_with: list[str]
 
 
+class SearchChanged(TypedDict):
+    """A search was saved as a view (or renamed, or its words changed), shared with
+    everyone or made personal again by an owner or admin, or deleted."""
+
+    search: int
+    name: str
+    shared: bool
+
+
 class SavedReplyUsed(TypedDict):
     """A person started a reply on the conversation from a saved reply."""
 
@@ -955,6 +967,9 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.SAVED_REPLY_UPDATED: (SavedReplyChanged, A.WORKSPACE),
     E.SAVED_REPLY_DELETED: (SavedReplyChanged, A.WORKSPACE),
     E.SAVED_REPLY_USED: (SavedReplyUsed, A.INBOX),
+    E.SEARCH_SAVED: (SearchChanged, A.WORKSPACE),
+    E.SEARCH_SHARED: (SearchChanged, A.WORKSPACE),
+    E.SEARCH_DELETED: (SearchChanged, A.WORKSPACE),
     E.ARTICLE_CREATED: (ArticleChanged, A.WORKSPACE),
     E.ARTICLE_UPDATED: (ArticleChanged, A.WORKSPACE),
     E.ARTICLE_DELETED: (ArticleChanged, A.WORKSPACE),

@@ -46,6 +46,7 @@ from postroom.inbox.models import (
 from postroom.knowledge.models import Article, ArticleAttachment
 from postroom.saved.models import SavedReply
 from postroom.saved.models import Scope as Sharing
+from postroom.search.models import SavedSearch
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -554,6 +555,25 @@ def shown_with_relations(
     )
 
 
+def visible_saved_searches(user: User | AnonymousUser) -> QuerySet[SavedSearch]:
+    """The saved searches in ``user``'s sidebar: their own and those shared with everyone."""
+    member = _active(user)
+    if member is None:
+        return SavedSearch.objects.none()
+    return SavedSearch.objects.filter(Q(owner=member) | Q(shared=True))
+
+
+def access_saved_search(user: User | AnonymousUser, pk: int, *, own: bool = False) -> SavedSearch:
+    """A saved search ``user`` sees (``own``: one of theirs); else 404."""
+    found = visible_saved_searches(user).filter(pk=pk)
+    if own:
+        found = found.filter(owner_id=getattr(user, "pk", None))
+    saved = found.first()
+    if saved is None:
+        raise Http404
+    return saved
+
+
 def visible_labels(user: User | AnonymousUser) -> QuerySet[Label]:
     """Labels the user may see: unrestricted ones and those limited to one of their teams."""
     member = _active(user)
@@ -755,6 +775,10 @@ POLICY: dict[str, Requirement] = {
     "do_delete_label": _admin(gettext_lazy("delete labels")),
     "do_retry_quarantined": _admin(gettext_lazy("handle quarantined mail")),
     "do_delete_quarantined": _admin(gettext_lazy("handle quarantined mail")),
+    # Saved searches: each person's own views; sharing one shows it to everyone.
+    "do_save_search": _own(gettext_lazy("change this saved search")),
+    "do_delete_search": _own(gettext_lazy("delete this saved search")),
+    "do_share_search": _admin(gettext_lazy("share saved searches with everyone")),
     # One's own account.
     "do_update_profile": _own(gettext_lazy("change this profile")),
     "do_create_api_token": _own(gettext_lazy("create API tokens for this account")),

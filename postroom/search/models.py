@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from postroom.accounts.models import User
 from postroom.inbox.models import Conversation
+
+MAX_NAME = 60
+MAX_QUERY = 200
 
 
 class SearchDocument(models.Model):
@@ -26,3 +30,24 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of conversation {self.conversation_id}"
+
+
+class SavedSearch(models.Model):
+    """A search kept as a view in the sidebar: its owner's, or shared with everyone by an
+    owner or admin. Each person sees the results their own access allows."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=MAX_NAME)
+    query = models.CharField(max_length=MAX_QUERY)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "search_saved"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_search_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -68,6 +68,7 @@ urlpatterns = [
     path("notifications/", notifications.notifications, name="notifications"),
     path("mentions/", notifications.mentions, name="mentions"),
     path("search/", search.search, name="search"),
+    path("search/saved/", search.saved_searches, name="saved_searches"),
     path("admin/people/", admin.people, name="admin_people"),
     path("admin/teams/", admin.teams, name="admin_teams"),
     path("admin/inboxes/", admin.inboxes, name="admin_inboxes"),

@@ -2342,6 +2342,30 @@ def test_save_use_and_delete_saved_replies(world):
     assert log.tuples == []
 
 
+def test_save_share_and_delete_saved_searches(world):
+    w = world
+    with written() as log:
+        saved = actions.do_save_search(None, name="Refunds", query="refund is:open", actor=w.bob)
+        pk = saved.pk
+        actions.do_share_search(saved, shared=True, actor=w.alice)
+        actions.do_share_search(saved, shared=True, actor=w.alice)  # no change: no event
+        actions.do_delete_search(saved, actor=w.bob)
+    assert log.tuples == [
+        ev("search.saved", w.bob, None, None, {"search": pk, "name": "Refunds", "shared": False}),
+        ev("search.shared", w.alice, None, None, {"search": pk, "name": "Refunds", "shared": True}),
+        ev("search.deleted", w.bob, None, None, {"search": pk, "name": "Refunds", "shared": True}),
+    ]
+    mine = actions.do_save_search(None, name="Mine", query="invoice", actor=w.bob)
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_share_search(mine, shared=True, actor=w.bob)
+    with written() as log, pytest.raises(NotAllowed):
+        actions.do_delete_search(mine, actor=w.alice)
+    with written() as log, pytest.raises(ValidationError) as bad:
+        actions.do_save_search(None, name="Bad", query="is:lost", actor=w.bob)
+    assert bad.value.message_dict == {"query": ["Unknown status: lost."]}
+    assert log.tuples == []
+
+
 def test_save_and_delete_articles_and_categories(world):
     w = world
     with written() as log:

@@ -48,6 +48,7 @@ from postroom.knowledge.models import Article, ArticleAttachment
 from postroom.mail.models import RawMessage, RawStatus, Source
 from postroom.outbound.models import Draft, OutboxItem, OutboxState
 from postroom.saved.models import SavedReply
+from postroom.search.models import SavedSearch
 from tests.api.conftest import ApiClient, token_for
 from tests.conftest import make_user
 
@@ -80,6 +81,7 @@ class Scene:
     task: Task  # open, on the conversation
     client_note: ClientNote  # pinned on the conversation's contact
     saved_reply: SavedReply  # everyone's, by alice
+    saved_search: SavedSearch  # alice's own
     article: Article  # limited to the inbox, by alice
     order_field: CustomField  # a conversation field
     plan_field: CustomField  # a contact field
@@ -172,6 +174,9 @@ def build_scene(world, inbox_slug: str) -> Scene:
             None, title="Thanks", body="Thank you!", scope="everyone", actor=world.alice
         ),
         article=article,
+        saved_search=actions.do_save_search(
+            None, name="Alice's", query="invoice", actor=world.alice
+        ),
         article_file=actions.do_add_article_attachment(
             article, filename="prices.csv", content_type="text/csv", payload=b"a", actor=world.alice
         ),
@@ -334,6 +339,13 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_delete_saved_reply": lambda s: Call(
         "post", "/settings/saved-replies/", {"saved_reply": s.saved_reply.pk, "action": "delete"}
+    ),
+    # Each persona saves a view of their own; sharing alice's is for owners and admins.
+    "do_save_search": lambda s: Call(
+        "post", "/search/saved/", {"action": "save", "name": "Mine", "query": "invoice"}
+    ),
+    "do_share_search": lambda s: Call(
+        "post", "/search/saved/", {"action": "share", "search": s.saved_search.pk}
     ),
     # An article limited to the inbox: owners, admins and its managers change it.
     "do_save_article": lambda s: Call(
@@ -530,6 +542,8 @@ NOT_ON_THE_WEB = {
     "one yet: connectors add them as the system (tests/inbox/test_contact_identities.py)",
     "do_remove_time_off": "the time off is looked up among the person's own (404 for anyone "
     "else's), so no persona reaches another's (tests/schedules/test_pages.py)",
+    "do_delete_search": "the view is looked up among the person's own (404 for anyone "
+    "else's), so no persona reaches another's (tests/search/test_saved_searches.py)",
     "do_set_reply_rules": "saved by the sending settings form with do_configure_outbound, which "
     "is checked first (its row is the same: manage)",
 }

@@ -94,6 +94,7 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     "notifications": (lambda w: {}, SIGNED_IN_ONLY),
     "mentions": (lambda w: {}, SIGNED_IN_ONLY),
     "search": (lambda w: {}, SIGNED_IN_ONLY),
+    "saved_searches": (lambda w: {}, SIGNED_IN_ONLY),  # each their own and the shared
     "admin_people": (lambda w: {}, ADMINS),
     "admin_teams": (lambda w: {}, ADMINS),
     "admin_inboxes": (lambda w: {}, ADMINS),

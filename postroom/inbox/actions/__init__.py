@@ -104,6 +104,7 @@ from postroom.inbox.actions.schedules import (
     do_set_business_hours,
     do_set_shifts,
 )
+from postroom.inbox.actions.searches import do_delete_search, do_save_search, do_share_search
 from postroom.inbox.actions.security_keys import do_add_security_key, do_remove_security_key
 from postroom.inbox.actions.sla import do_check_sla, do_delete_sla_policy, do_save_sla_policy
 from postroom.inbox.actions.status import (
@@ -155,6 +156,7 @@ __all__ = [
     "do_delete_macro",
     "do_delete_rule",
     "do_delete_saved_reply",
+    "do_delete_search",
     "do_delete_sla_policy",
     "do_delete_task",
     "do_disable_two_factor",
@@ -190,6 +192,7 @@ __all__ = [
     "do_save_macro",
     "do_save_rule",
     "do_save_saved_reply",
+    "do_save_search",
     "do_save_sla_policy",
     "do_send_auto_reply",
     "do_send_rating_request",
@@ -206,6 +209,7 @@ __all__ = [
     "do_set_team_members",
     "do_set_user_active",
     "do_set_user_role",
+    "do_share_search",
     "do_sign_out_sessions",
     "do_snooze",
     "do_split_message",
