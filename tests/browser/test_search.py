@@ -40,6 +40,10 @@ def test_search_from_the_box_opens_the_matching_message(world, page_for):
     page.press("#search-box", "Enter")
     expect(page.locator("#search-results mark")).to_have_text("sealskin")
     assert _rows(page) == [convo.pk]
+    page.get_by_test_id("save-search").get_by_placeholder("Name").fill("Sealskin refunds")
+    page.get_by_test_id("save-search").get_by_role("button", name="Save").click()
+    view = page.locator("#saved-searches a", has_text="Sealskin refunds")
+    expect(view.get_by_test_id("saved-count")).to_have_text("1")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "search-results.png"), full_page=True)
     page.locator("#search-results a").first.click()
