@@ -10,7 +10,7 @@ exactly the terms ``postroom.search.text`` made.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -60,21 +60,25 @@ def fts5_query(match: Match) -> str:
     return " ".join('"' + " ".join(item).replace('"', '""') + '"' for item in match.all_of)
 
 
-def write(conversation_id: int, terms: Sequence[str]) -> None:
-    """Replace the indexed terms of a conversation (its SearchDocument row exists)."""
-    kept = terms[:MAX_TERMS]
+def write_many(documents: Mapping[int, Sequence[str]]) -> None:
+    """Replace the indexed terms of these conversations (their SearchDocument rows
+    exist), by conversation id."""
+    if not documents:
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
+            cursor.executemany(
                 "UPDATE search_document SET tsv = %s::tsvector WHERE conversation_id = %s",
-                [tsvector_literal(kept), conversation_id],
+                [(tsvector_literal(t[:MAX_TERMS]), cid) for cid, t in documents.items()],
             )
-        else:
-            cursor.execute("DELETE FROM search_fts WHERE rowid = %s", [conversation_id])
-            cursor.execute(
-                "INSERT INTO search_fts (rowid, terms) VALUES (%s, %s)",
-                [conversation_id, " ".join(kept)],
-            )
+            return
+        ids = list(documents)
+        marks = ",".join(["%s"] * len(ids))
+        cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", ids)
+        cursor.executemany(
+            "INSERT INTO search_fts (rowid, terms) VALUES (%s, %s)",
+            [(cid, " ".join(t[:MAX_TERMS])) for cid, t in documents.items()],
+        )
 
 
 def matching_sql(match: Match, *, scored: bool = True) -> tuple[str, list[str]]:

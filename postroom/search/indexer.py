@@ -12,6 +12,7 @@ changes it everywhere at once) for the price of reading one conversation.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -19,7 +20,6 @@ from django.db import transaction
 from postroom.core import clock
 from postroom.inbox.models import (
     Attachment,
-    Contact,
     ContactIdentity,
     Conversation,
     ConversationParticipant,
@@ -31,57 +31,84 @@ from postroom.search.models import SearchDocument
 from postroom.search.text import role_terms, terms
 
 BATCH = 200
-
-
-def _contact_text(contact: Contact | None, identities: list[str]) -> list[str]:
-    if contact is None:
-        return []
-    company = contact.company.name if contact.company_id and contact.company else ""
-    return [contact.name, contact.email, *identities, company]
+MESSAGE_FIELDS = "pk conversation_id from_name from_email to cc subject text visible_text".split()
 
 
 def document_terms(conversation: Conversation) -> list[str]:
     """Every term a search may find ``conversation`` by."""
-    contact = conversation.contact
-    identities = (
-        list(ContactIdentity.objects.filter(contact=contact).values_list("value", flat=True))
-        if contact is not None
-        else []
-    )
-    found = terms(conversation.subject)
-    for part in _contact_text(contact, identities):
-        found += terms(part)
-    copied = ConversationParticipant.objects.filter(conversation=conversation).select_related(
-        "contact"
-    )
-    for participant in copied:
-        found += terms(participant.contact.name) + terms(participant.contact.email)
-    messages = list(
-        Message.objects.filter(conversation=conversation)
-        .order_by("created_at", "pk")
-        .only("pk", "from_name", "from_email", "to", "cc", "subject", "text", "visible_text")
-    )
-    files: dict[int, list[str]] = {}
-    attached = False  # an image shown in the text (a content id) is no attachment
+    return _documents([conversation])[conversation.pk]
+
+
+def _documents(conversations: list[Conversation]) -> dict[int, list[str]]:
+    """The terms of each conversation's document, read in a handful of queries for the
+    whole batch (``contact__company`` selected)."""
+    ids = [c.pk for c in conversations]
+    contacts = {c.contact_id for c in conversations if c.contact_id}
+    identities: dict[int, list[str]] = defaultdict(list)
+    for contact_id, value in ContactIdentity.objects.filter(contact_id__in=contacts).values_list(
+        "contact_id", "value"
+    ):
+        identities[contact_id].append(value)
+    copied: dict[int, list[str]] = defaultdict(list)
+    for cid, name, email in ConversationParticipant.objects.filter(
+        conversation_id__in=ids
+    ).values_list("conversation_id", "contact__name", "contact__email"):
+        copied[cid] += [name, email]
+    files: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for message_id, filename, content_id in Attachment.objects.filter(
-        message__conversation=conversation
+        message__conversation_id__in=ids
     ).values_list("message_id", "filename", "content_id"):
-        files.setdefault(message_id, []).append(filename)
-        attached = attached or not content_id
-    roles: list[str] = []
-    for message in messages:
-        found += terms(message.subject)
-        found += terms(message.text or message.visible_text)
-        for filename in files.get(message.pk, []):
-            found += terms(filename)
-        roles += role_terms("from", [message.from_name, message.from_email])
-        roles += role_terms("to", _strings(message.to))
-        roles += role_terms("cc", _strings(message.cc))
-    for body in Note.objects.filter(conversation=conversation).values_list("body", flat=True):
-        found += terms(body)
-    if attached:
-        roles.append("has_attachment")
-    return found + roles
+        files[message_id].append((filename, content_id))
+    messages: dict[int, list[Message]] = defaultdict(list)
+    for message in (
+        Message.objects.filter(conversation_id__in=ids)
+        .order_by("created_at", "pk")
+        .only(
+            "pk",
+            "conversation_id",
+            "from_name",
+            "from_email",
+            "to",
+            "cc",
+            "subject",
+            "text",
+            "visible_text",
+        )
+    ):
+        messages[message.conversation_id].append(message)
+    notes: dict[int, list[str]] = defaultdict(list)
+    for cid, body in (
+        Note.objects.filter(conversation_id__in=ids)
+        .order_by("created_at", "pk")
+        .values_list("conversation_id", "body")
+    ):
+        notes[cid].append(body)
+    found: dict[int, list[str]] = {}
+    for conversation in conversations:
+        contact = conversation.contact
+        parts = [conversation.subject]
+        if contact is not None:
+            company = contact.company.name if contact.company is not None else ""
+            parts += [contact.name, contact.email, *identities[contact.pk], company]
+        parts += copied[conversation.pk]
+        roles: list[str] = []
+        attached = False  # an image shown in the text (a content id) is no attachment
+        for message in messages[conversation.pk]:
+            parts += [message.subject, message.text or message.visible_text]
+            for filename, content_id in files[message.pk]:
+                parts.append(filename)
+                attached = attached or not content_id
+            roles += role_terms("from", [message.from_name, message.from_email])
+            roles += role_terms("to", _strings(message.to))
+            roles += role_terms("cc", _strings(message.cc))
+        parts += notes[conversation.pk]
+        if attached:
+            roles.append("has_attachment")
+        document: list[str] = []
+        for part in parts:
+            document += terms(part)
+        found[conversation.pk] = document + roles
+    return found
 
 
 def _strings(values: object) -> list[str]:
@@ -96,21 +123,30 @@ def reindex(conversation_ids: Iterable[int]) -> int:
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
         with transaction.atomic():
-            present = Conversation.objects.filter(pk__in=chunk).select_related("contact__company")
-            for conversation in present:
-                found = document_terms(conversation)
-                SearchDocument.objects.update_or_create(
-                    conversation=conversation,
-                    defaults={"terms": len(found), "indexed_at": clock.now()},
-                )
-                backend.write(conversation.pk, found)
-                written += 1
+            present = list(
+                Conversation.objects.filter(pk__in=chunk)
+                .select_related("contact__company")
+                .only("pk", "subject", "contact__name", "contact__email", "contact__company__name")
+            )
+            documents = _documents(present)
+            now = clock.now()
+            SearchDocument.objects.bulk_create(
+                [
+                    SearchDocument(conversation_id=cid, terms=len(found), indexed_at=now)
+                    for cid, found in documents.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["conversation"],
+                update_fields=["terms", "indexed_at"],
+            )
+            backend.write_many(documents)
             SearchDocument.objects.filter(conversation_id__in=chunk).exclude(
-                conversation_id__in=[c.pk for c in present]
+                conversation_id__in=list(documents)
             ).delete()
+            written += len(documents)
     return written
 
 
 def reindex_all() -> int:
-    ids = Conversation.objects.order_by("pk").values_list("pk", flat=True).iterator()
+    ids = list(Conversation.objects.order_by("pk").values_list("pk", flat=True))
     return reindex(ids)
