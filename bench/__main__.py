@@ -14,8 +14,10 @@ BENCH_POSTGRES_URL  postgres://postgres@127.0.0.1:5432/postroom_bench by default
 BENCH_SERVER_SCALE  scales at which the real server is loaded (memory and 50 concurrent
                     clients), default "100k".
 BENCH_RUNS          timed requests per page figure, default 100.
-BENCH_ONLY          a subset of: pages, ingest, reactors, rules, sla, saved, latency (default:
-                    all).
+BENCH_ONLY          a subset of: pages, ingest, reactors, rules, sla, saved, search, latency
+                    (default: all).
+BENCH_SEARCH_SCALE  conversations for the search benchmarks, "100k" by default; "100k,1m"
+                    for the million too (3M messages: generating and indexing take a while).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _split(name: str, default: str) -> list[str]:
 def jobs() -> list[Job]:
     scales = _split("BENCH_SCALE", "10k,100k")
     server_scales = set(_split("BENCH_SERVER_SCALE", "100k"))
-    only = set(_split("BENCH_ONLY", "pages,ingest,reactors,rules,sla,saved,latency"))
+    only = set(_split("BENCH_ONLY", "pages,ingest,reactors,rules,sla,saved,search,latency"))
     planned = []
     for database in _split("BENCH_DB", "sqlite,postgresql"):
         if "pages" in only:
@@ -69,6 +71,10 @@ def jobs() -> list[Job]:
             planned.append(Job("sla timers", "bench.sla", [], database))
         if "saved" in only:
             planned.append(Job("saved replies", "bench.saved", [], database))
+        if "search" in only:
+            for scale in _split("BENCH_SEARCH_SCALE", "100k"):
+                args = ["--conversations", scale, "--runs", os.environ.get("BENCH_RUNS", "100")]
+                planned.append(Job(f"search {scale}", "bench.search", args, database))
     if "latency" in only:  # its own server, on SQLite; IMAP when Dovecot is installed
         imap = shutil.which("dovecot") or os.path.exists("/usr/sbin/dovecot")
         planned.append(Job("latency", "bench.latency", [] if imap else ["--no-imap"]))
@@ -146,7 +152,7 @@ def run(job: Job, postgres_url: str) -> dict[str, dict[str, object]]:
     if done.returncode != 0:
         raise RuntimeError(f"{job.module} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     figures: dict[str, dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
-    if job.module != "bench.pages":  # its names carry the database already
+    if job.module not in ("bench.pages", "bench.search"):  # theirs carry the database
         figures = {f"{name}@{job.database}": values for name, values in figures.items()}
     return figures
 

@@ -31,7 +31,17 @@ from postroom.search.models import SearchDocument
 from postroom.search.text import role_terms, terms
 
 BATCH = 200
-MESSAGE_FIELDS = "pk conversation_id from_name from_email to cc subject text visible_text".split()
+MESSAGE_FIELDS = [
+    "pk",
+    "conversation_id",
+    "from_name",
+    "from_email",
+    "to",
+    "cc",
+    "subject",
+    "text",
+    "visible_text",
+]
 
 
 def document_terms(conversation: Conversation) -> list[str]:

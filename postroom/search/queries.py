@@ -187,8 +187,10 @@ def _ranked(qs: QuerySet[Conversation], match: Match) -> list[tuple[int, float]]
         allowed_sql, allowed_params = qs.values("pk").query.sql_with_params()
     except EmptyResultSet:  # nothing to search in (no inbox, a label one cannot see)
         return []
+    # The matches are read once (MATERIALIZED): folded into the outer query, the planner
+    # would run the full-text match again for each allowed conversation.
     sql = (
-        f"SELECT m.cid, m.score FROM ({match_sql}) m "
+        f"WITH m AS MATERIALIZED ({match_sql}) SELECT m.cid, m.score FROM m "
         f"JOIN inbox_conversation c ON c.id = m.cid "
         f"WHERE m.cid IN ({allowed_sql}) "
         f"ORDER BY ROUND(CAST(m.score AS NUMERIC), 4) DESC, c.last_activity_at DESC, c.id DESC "

@@ -25,6 +25,8 @@ class Snippet:
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
+    if text.isascii():  # the common case: one fold of the whole text, positions unchanged
+        return text.lower(), list(range(len(text)))
     out: list[str] = []
     back: list[int] = []
     for i, char in enumerate(text):

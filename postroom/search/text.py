@@ -36,16 +36,28 @@ def is_cjk(char: str) -> bool:
     return any(low <= code <= high for low, high in _CJK_RANGES)
 
 
+def fold(text: str) -> str:
+    """``text`` as the index sees it: NFKC, case-folded, and the accents of letters
+    before the CJK blocks dropped (their marks, like Japanese dakuten, carry meaning)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    kept: list[str] = []
+    base = ""
+    for char in decomposed:
+        if unicodedata.combining(char):
+            if base and ord(base) < 0x2E80:
+                continue
+        else:
+            base = char
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def fold_char(char: str) -> str:
     """One character as the index sees it (possibly several, possibly none)."""
-    folded = unicodedata.normalize("NFKC", char).casefold()
-    if not folded or ord(folded[0]) >= 0x2E80:
-        return folded  # CJK and beyond: their marks (like Japanese dakuten) carry meaning
-    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
-
-
-def fold(text: str) -> str:
-    return "".join(fold_char(c) for c in text)
+    return fold(char)
 
 
 def _runs(word: str) -> Iterator[tuple[bool, str]]:
