@@ -33,9 +33,18 @@ def actor_name(activity: Any) -> str:
         return _("Rule “%(name)s”") % {"name": activity.actor_name}
     if activity.actor_kind == "system" and activity.actor_name:
         return _(activity.actor_name)
-    return {"rule": "A rule", "system": "Postroom", "customer": "The customer"}.get(
+    return {"rule": _("A rule"), "system": "Postroom", "customer": _("The customer")}.get(
         activity.actor_kind, activity.actor_kind
     )
+
+
+@register.filter
+def bcp47(code: str) -> str:
+    """A Django language code as HTML's ``lang`` and HTTP want it: ``zh-hans`` is
+    ``zh-Hans``."""
+    from postroom.core.languages import normalise_language
+
+    return normalise_language(code or "") or "en"
 
 
 @register.filter
