@@ -296,6 +296,8 @@ LANGUAGES = [
     ("it", "Italiano"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them; English as Postroom always has (postroom/formats).
+FORMAT_MODULE_PATH = ["postroom.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
