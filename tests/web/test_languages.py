@@ -161,3 +161,13 @@ def test_the_password_reset_is_in_the_persons_language(world, dutch):
         "bob@example.test": "Stel je Postroom-wachtwoord opnieuw in",
         "alice@example.test": "Reset your Postroom password",
     }
+
+
+def test_the_api_answers_in_the_token_owners_language(world):
+    from tests.api.conftest import BASE, token_for
+
+    bob = Client(headers={"Authorization": f"Bearer {token_for(world.bob)}"})
+    assert bob.get(f"{BASE}/inboxes", headers={"accept-language": "it"})["Content-Language"] == "it"
+    actions.do_update_profile(world.bob, language="nl", actor=world.bob)
+    answer = bob.get(f"{BASE}/inboxes", headers={"accept-language": "it"})
+    assert (answer.status_code, answer["Content-Language"]) == (200, "nl")
