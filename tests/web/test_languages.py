@@ -4,6 +4,7 @@ strings is compiled for these tests alone, so they do not wait for the real ones
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from email import message_from_bytes, policy
@@ -25,6 +26,7 @@ DUTCH = {
     "“%(subject)s” was assigned to you": "“%(subject)s” is aan jou toegewezen",
     "Change what you receive: %(url)s": "Wijzig wat je ontvangt: %(url)s",
     "Reset your Postroom password": "Stel je Postroom-wachtwoord opnieuw in",
+    "You have a new notification": "Je hebt een nieuwe melding",
 }
 
 
@@ -171,3 +173,20 @@ def test_the_api_answers_in_the_token_owners_language(world):
     actions.do_update_profile(world.bob, language="nl", actor=world.bob)
     answer = bob.get(f"{BASE}/inboxes", headers={"accept-language": "it"})
     assert (answer.status_code, answer["Content-Language"]) == (200, "nl")
+
+
+def test_the_scripts_own_words_come_with_the_page_in_its_language(world, client_for, dutch):
+    actions.do_update_profile(world.bob, language="nl", actor=world.bob)
+    page = client_for(world.bob).get("/settings/").content.decode()
+    [block] = re.findall(
+        r'<script id="postroom-texts" type="application/json">(.*?)</script>', page
+    )
+    texts = json.loads(block)
+    assert texts["new_notification"] == "Je hebt een nieuwe melding"
+    assert sorted(texts) == [
+        "key_added_already",
+        "key_cancelled",
+        "key_failed",
+        "keys_unsupported",
+        "new_notification",
+    ]
