@@ -27,6 +27,8 @@ DUTCH = {
     "Change what you receive: %(url)s": "Wijzig wat je ontvangt: %(url)s",
     "Reset your Postroom password": "Stel je Postroom-wachtwoord opnieuw in",
     "You have a new notification": "Je hebt een nieuwe melding",
+    "How would you rate this reply?": "Hoe beoordeel je dit antwoord?",
+    "Good": "Goed",
 }
 
 
@@ -190,3 +192,16 @@ def test_the_scripts_own_words_come_with_the_page_in_its_language(world, client_
         "keys_unsupported",
         "new_notification",
     ]
+
+
+def test_the_rating_links_under_a_reply_are_in_the_customers_language(world, dutch):
+    from postroom.ratings.links import footer
+
+    message = world.bob_conversation.messages.get()
+    with translation.override("nl"):  # the replying agent's page
+        links = footer(message)
+        assert translation.gettext("Good") == "Goed"  # the catalogue is there
+    question, good = links.text.splitlines()[:2]
+    assert question == "How would you rate this reply?"
+    assert good.startswith("Good: http")
+    assert ">Good</a>" in links.html
