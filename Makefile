@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON_FOR_VENV := $(shell scripts/find-python.sh)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo serve test lint typecheck test-sqlite test-postgres test-browser bench system-deps clean
+.PHONY: demo serve test lint typecheck test-sqlite test-postgres test-browser bench system-deps messages clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON_FOR_VENV)" || { echo "Python 3.12+ is required (pyenv 3.12 or python3.12)"; exit 1; }
@@ -17,15 +17,23 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 
 venv: $(BIN)/.installed
 
-demo: venv
+demo: venv messages
 	$(BIN)/postroom demo
 
-serve: venv
+serve: venv messages
 	$(BIN)/postroom serve
 
-# Debian packages the tests need: Chromium for the browser tests, xmlsec1 for SAML.
+# Debian packages the tests need: Chromium for the browser tests, xmlsec1 for SAML,
+# gettext (msgfmt) for the translations.
 system-deps:
 	@scripts/system-deps.sh
+
+# The translations (docs/languages.md): each postroom/locale/*/LC_MESSAGES/django.po
+# compiled to the django.mo Django reads; the .mo files are built, never committed.
+# Only msgfmt is installed here when missing, so `make demo` installs nothing else.
+messages: venv
+	@command -v msgfmt >/dev/null || scripts/system-deps.sh gettext
+	cd postroom && ../$(BIN)/django-admin compilemessages --verbosity 0
 
 lint: venv
 	$(BIN)/ruff check postroom tests bench
@@ -35,16 +43,16 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy postroom
 
-test-sqlite: venv
+test-sqlite: venv messages
 	$(BIN)/pytest -q -m "not browser"
 
-test-postgres: venv
+test-postgres: venv messages
 	DATABASE_URL=$$(scripts/ensure-postgres.sh) $(BIN)/pytest -q -m "not browser" -p no:cacheprovider
 
-test-browser: venv system-deps
+test-browser: venv system-deps messages
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q -m browser
 
-test: venv system-deps lint typecheck test-sqlite test-postgres test-browser
+test: venv system-deps messages lint typecheck test-sqlite test-postgres test-browser
 	@echo "All checks passed."
 
 bench: venv
@@ -52,3 +60,4 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	find postroom/locale -name '*.mo' -delete

@@ -98,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "postroom.accounts.middleware.UserTimezoneMiddleware",
+    # After authentication: the signed-in person's own language over the browser's
+    # (LocaleMiddleware's choice stays for everyone signed out).
+    "postroom.accounts.middleware.UserLanguageMiddleware",
     "postroom.accounts.sessions.SessionSeenMiddleware",
     "postroom.accounts.twofactor.SecondFactorMiddleware",
     # Last: turns a refused sign-in into the lockout page (429).
@@ -283,9 +286,19 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
+# The languages of the interface (docs/languages.md). Each one but English has its
+# catalogue in postroom/locale/<dir>/LC_MESSAGES/django.po, the directory named the way
+# gettext spells the code (zh-hans: zh_Hans). German, French and Spanish come next.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("nl", "Nederlands"),
+    ("it", "Italiano"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them; English as Postroom always has (postroom/formats).
+FORMAT_MODULE_PATH = ["postroom.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

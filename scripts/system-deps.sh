@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only when missing.
+# Install the Debian packages the test suite needs, only when missing. With names
+# (`scripts/system-deps.sh gettext`), only those of them (make messages, for the demo).
 set -euo pipefail
+only=" $* "
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # Fonts for CJK text and emoji, so screenshots of the demo data read as they should.
@@ -10,6 +12,15 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 # Signs and checks the responses of the SAML identity provider in tests/sso (pysaml2).
 command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
+# msgfmt, which compiles the translations (make messages).
+command -v msgfmt >/dev/null || missing+=(gettext)
+if [ -n "$*" ]; then
+  wanted=()
+  for package in "${missing[@]}"; do
+    [[ "$only" == *" $package "* ]] && wanted+=("$package")
+  done
+  missing=("${wanted[@]}")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -32,6 +32,10 @@ class User(AbstractBaseUser):
     name = models.CharField(_("name"), max_length=150)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # A code of settings.LANGUAGES, or None: follow the browser (Accept-Language). Not
+    # choices, so adding a language needs no migration; the action checks the code.
+    # (Nullable, like has_second_factor: adding it keeps the table and its triggers.)
+    language = models.CharField(_("language"), max_length=16, null=True, blank=True, default=None)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), auto_now_add=True)
     # Part of what every session of this person is checked against: changing it signs

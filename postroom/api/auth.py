@@ -11,11 +11,13 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import translation
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from postroom.accounts.models import ApiToken, User
 from postroom.core import clock
+from postroom.core.languages import chosen_language
 
 # How stale ``last_used_at`` may get before a request refreshes it.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -31,6 +33,10 @@ class BearerToken(HttpBearer):
         if found is None or not found.user.is_active or found.expired(clock.now()):
             return None
         _touch(found)
+        # Messages (422s, refusals) in the language the token's owner chose, as on the
+        # web; without one, the client's Accept-Language (LocaleMiddleware) stays.
+        if (language := chosen_language(found.user)) is not None:
+            translation.activate(language)
         return found.user
 
 

@@ -1,4 +1,5 @@
-"""Language tags (BCP 47) as articles name them and visitors ask for them.
+"""Language tags (BCP 47) as articles name them and visitors ask for them, and the
+language a person reads Postroom in (docs/languages.md).
 
 Tags are compared without case and written the conventional way (``pt-BR``,
 ``zh-Hant-TW``); a visitor's ``de-CH`` is served ``de`` when there is no ``de-CH``, and
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 # language (2-3 letters, or 4-8 registered), then script, region, variants, extensions.
@@ -58,3 +60,21 @@ def choose_language(wanted: Iterable[str], available: Iterable[str], default: st
             if code.split("-")[0] == primary:
                 return have[code]
     return default
+
+
+def chosen_language(user: object) -> str | None:
+    """The language ``user`` chose (``User.language``), if Postroom still offers it.
+    None: their browser chooses on the web (Accept-Language, through LocaleMiddleware)."""
+    code = getattr(user, "language", None)
+    return code if code and code in dict(settings.LANGUAGES) else None
+
+
+def language_of(user: object) -> str:
+    """The language to write to ``user`` in where no browser asks: emails to them."""
+    return chosen_language(user) or settings.LANGUAGE_CODE
+
+
+def customer_language() -> str:
+    """The language of automatic mail to customers (rating requests and links): inboxes
+    have no language of their own yet, so the workspace's (English by default)."""
+    return str(settings.LANGUAGE_CODE)

@@ -16,10 +16,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from postroom.accounts.models import User
 from postroom.automation.models import NotificationByEmail
 from postroom.core import clock
+from postroom.core.languages import language_of
 from postroom.inbox.access import in_inboxes, inbox_levels
 from postroom.inbox.models import Conversation
 from postroom.notifications.models import EmailMode, Kind, Notification, Preference
@@ -60,6 +62,13 @@ def _sender() -> str:
 
 
 def _mail(user: User, notifications: list[Notification]) -> EmailMultiAlternatives:
+    """The email of ``notifications``, in ``user``'s language (the notifications' own
+    texts were made in it when they were made)."""
+    with override(language_of(user)):
+        return _mail_in_language(user, notifications)
+
+
+def _mail_in_language(user: User, notifications: list[Notification]) -> EmailMultiAlternatives:
     base = settings.BASE_URL.rstrip("/")
     lines = [
         f"- {n.text}\n  {base}{reverse('web:conversation', args=[n.conversation_id])}"

@@ -18,8 +18,10 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from postroom.core import clock
+from postroom.core.languages import customer_language
 from postroom.inbox.models import Direction, Inbox, Message
 from postroom.ratings.models import RatingMode, RatingSettings, Score
 
@@ -86,9 +88,11 @@ class Footer:
 
 
 def footer(message: Message, question: str | None = None) -> Footer:
-    """The three links (Good, Okay, Bad) under a question, as text and as HTML."""
-    question = question or _("How would you rate this reply?")
-    choices = [(score, str(score.label), link(message, score)) for score in Score]
+    """The three links (Good, Okay, Bad) under a question, as text and as HTML, in the
+    customers' language (not the agent's who sent the reply)."""
+    with override(customer_language()):
+        question = question or _("How would you rate this reply?")
+        choices = [(score, str(score.label), link(message, score)) for score in Score]
     text = question + "\n" + "\n".join(f"{label}: {url}" for _s, label, url in choices)
     anchors = " · ".join(
         f'<a href="{escape(url)}" style="color:#2563eb">{escape(label)}</a>'

@@ -112,13 +112,15 @@ def do_update_profile(
     *,
     name: str | None = None,
     time_zone: str | None = None,
+    language: str | None = None,
     password: str | None = None,
     current_password: str | None = None,
     actor: Actor,
 ) -> User:
-    """Change one's own name, time zone or password. A person changing their password
-    proves it is them with the current one; a reset link (the system, on the token's
-    word) does not need it."""
+    """Change one's own name, time zone, language or password. ``language``: a code of
+    settings.LANGUAGES, or "" to follow the browser again (None leaves it). A person
+    changing their password proves it is them with the current one; a reset link (the
+    system, on the token's word) does not need it."""
     require(actor, "do_update_profile", account=user)
     if name is not None:
         if not name.strip():
@@ -127,6 +129,10 @@ def do_update_profile(
     if time_zone is not None:
         _check_time_zone(time_zone)
         user.time_zone = time_zone
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Choose one of the languages offered.")})
+        user.language = language or None
     if password:
         if isinstance(actor, User) and not user.check_password(current_password or ""):
             raise ValidationError(

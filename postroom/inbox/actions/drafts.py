@@ -85,8 +85,10 @@ def do_take_over_draft(draft: Draft, *, actor: User) -> Draft:
         Kind.DRAFT_TAKEN,
         conversation,
         actor=actor,
-        text=_("%(name)s took over your draft in “%(subject)s”")
-        % {"name": actor.name, "subject": conversation.subject},
+        text=lambda: (
+            _("%(name)s took over your draft in “%(subject)s”")
+            % {"name": actor.name, "subject": conversation.subject}
+        ),
     )
     record(
         "draft.taken_over",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from postroom.accounts.models import User
 from postroom.automation.models import NotificationByEmail
 from postroom.core import clock
+from postroom.core.languages import language_of
 from postroom.inbox.access import conversation_level, require, require_on
 from postroom.inbox.actions.activity import record
 from postroom.inbox.actors import Actor
@@ -69,11 +73,21 @@ def do_unfollow(conversation: Conversation, *, actor: User) -> None:
 
 
 def notify(
-    user: User, kind: str, conversation: Conversation, *, actor: Actor, text: str
+    user: User,
+    kind: str,
+    conversation: Conversation,
+    *,
+    actor: Actor,
+    text: str | Callable[[], str],
 ) -> Notification | None:
-    """Tell ``user`` (never the person who acted). Call inside an action's transaction."""
+    """Tell ``user`` (never the person who acted). Call inside an action's transaction.
+    ``text``: as written (a rule's words), or made here in ``user``'s language (the
+    text is kept, and emailed, as it was made: not in the language of whoever acted)."""
     if isinstance(actor, User) and actor.pk == user.pk:
         return None
+    if callable(text):
+        with override(language_of(user)):
+            text = text()
     notification = Notification.objects.create(
         user=user,
         kind=kind,
@@ -114,8 +128,10 @@ def record_mentions(note: Note, *, actor: Actor) -> list[User]:
             Kind.MENTION,
             conversation,
             actor=actor,
-            text=_("%(name)s mentioned you in “%(subject)s”")
-            % {"name": _actor_name(actor), "subject": conversation.subject},
+            text=lambda: (
+                _("%(name)s mentioned you in “%(subject)s”")
+                % {"name": _actor_name(actor), "subject": conversation.subject}
+            ),
         )
     return people
 
@@ -136,7 +152,7 @@ def do_notify_assigned(conversation: Conversation, users: list[User], *, actor: 
             Kind.ASSIGNED,
             conversation,
             actor=actor,
-            text=_("“%(subject)s” was assigned to you") % {"subject": conversation.subject},
+            text=lambda: _("“%(subject)s” was assigned to you") % {"subject": conversation.subject},
         )
 
 
@@ -150,8 +166,10 @@ def do_notify_reply(conversation: Conversation, *, sender: str, actor: Actor) ->
                 Kind.REPLY,
                 conversation,
                 actor=actor,
-                text=_("%(sender)s replied in “%(subject)s”")
-                % {"sender": sender, "subject": conversation.subject},
+                text=lambda: (
+                    _("%(sender)s replied in “%(subject)s”")
+                    % {"sender": sender, "subject": conversation.subject}
+                ),
             )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from postroom.core import clock
+from postroom.core.languages import customer_language
 from postroom.core.text import clean_text
 from postroom.core.tokens import message_id_for
 from postroom.inbox.access import require
@@ -138,10 +140,12 @@ def do_send_rating_request(conversation: Conversation, *, actor: Actor = SYSTEM)
     inbox = conversation.inbox
     contact = conversation.contact
     name = contact.name if contact is not None else ""
-    greeting = _("Hello %(name)s,") % {"name": name.split()[0] if name.split() else _("there")}
-    intro = _("we have closed your conversation “%(subject)s”. How did we do?") % {
-        "subject": conversation.subject
-    }
+    with override(customer_language()):  # the customer's words, not the closer's
+        greeting = _("Hello %(name)s,") % {"name": name.split()[0] if name.split() else _("there")}
+        intro = _("we have closed your conversation “%(subject)s”. How did we do?") % {
+            "subject": conversation.subject
+        }
+        question = _("Choose one:")
     body = f"{greeting}\n\n{intro}"
     now = clock.now()
     source = compose.reply_target(conversation)
@@ -162,7 +166,7 @@ def do_send_rating_request(conversation: Conversation, *, actor: Actor = SYSTEM)
         created_at=now,
     )
     # The links name the message, so the bodies are finished once it has its id.
-    links = footer(message, _("Choose one:"))
+    links = footer(message, question)
     message.text = f"{parts.text.rstrip()}\n\n{links.text}"
     message.html = f"{parts.html}{links.html}"
     message.save(update_fields=["text", "html"])

@@ -5,6 +5,7 @@ unless it was to be only without a reply and the customer has written since."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -72,6 +73,12 @@ def do_cancel_reminder(reminder: Reminder, *, actor: User) -> None:
 
 
 @transaction.atomic
+def _reminder_text(replied: bool, subject: str) -> str:
+    """Made in the reminded person's language (see ``notify``)."""
+    text = _("No reply yet on “%(subject)s”") if not replied else _("Reminder: “%(subject)s”")
+    return text % {"subject": subject}
+
+
 def do_fire_reminders() -> int:
     """Every due reminder: notify its person, or close it quietly when the customer
     replied meanwhile and it was only for no reply. Returns how many notified."""
@@ -91,9 +98,7 @@ def do_fire_reminders() -> int:
         ).exists()
         outcome = "replied" if replied and reminder.unless_replied else "reminded"
         if outcome == "reminded" and reminder.user.is_active:
-            text = (
-                _("No reply yet on “%(subject)s”") if not replied else _("Reminder: “%(subject)s”")
-            ) % {"subject": conversation.subject}
+            text = partial(_reminder_text, replied, conversation.subject)
             notify(reminder.user, Kind.REMINDER, conversation, actor=SYSTEM, text=text)
             notified += 1
         reminder.done_at = now

@@ -4,6 +4,9 @@ breaches, with the policy's breach steps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -113,7 +116,17 @@ def do_delete_sla_policy(policy: SlaPolicy, *, actor: Actor) -> None:
     policy.delete()
 
 
-def _tell_assignees(running: SlaClock, text: str) -> None:
+# The notifications' texts, made in each assignee's language (``label``: lazy).
+def _due_soon(label: object, subject: str) -> str:
+    return _("%(target)s due soon on “%(subject)s”") % {"target": label, "subject": subject}
+
+
+def _overdue(label: object, subject: str) -> str:
+    return _("%(target)s overdue on “%(subject)s”") % {"target": label, "subject": subject}
+
+
+def _tell_assignees(running: SlaClock, text: Callable[[], str]) -> None:
+    """``text`` is made once per assignee, in their language."""
     conversation = running.conversation
     assigned = ConversationAssignee.objects.filter(conversation=conversation)
     for row in assigned.select_related("user").order_by("user_id"):
@@ -149,8 +162,7 @@ def do_check_sla() -> tuple[int, int]:
         )
         _tell_assignees(
             item,
-            _("%(target)s due soon on “%(subject)s”")
-            % {"target": label, "subject": item.conversation.subject},
+            partial(_due_soon, label, item.conversation.subject),
         )
         warned += 1
     for item in running.filter(due_at__lte=now).select_related("conversation", "policy")[:BATCH]:
@@ -180,8 +192,7 @@ def do_check_sla() -> tuple[int, int]:
         )
         _tell_assignees(
             item,
-            _("%(target)s overdue on “%(subject)s”")
-            % {"target": SlaTarget(item.target).label, "subject": item.conversation.subject},
+            partial(_overdue, SlaTarget(item.target).label, item.conversation.subject),
         )
         breached += 1
     return warned, breached

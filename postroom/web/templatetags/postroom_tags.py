@@ -33,9 +33,35 @@ def actor_name(activity: Any) -> str:
         return _("Rule “%(name)s”") % {"name": activity.actor_name}
     if activity.actor_kind == "system" and activity.actor_name:
         return _(activity.actor_name)
-    return {"rule": "A rule", "system": "Postroom", "customer": "The customer"}.get(
+    return {"rule": _("A rule"), "system": "Postroom", "customer": _("The customer")}.get(
         activity.actor_kind, activity.actor_kind
     )
+
+
+@register.simple_tag
+def script_texts() -> str:
+    """The few words the scripts write themselves (the rest come from data- attributes
+    of the page), in the viewer's language: a JSON data block the scripts read by
+    ``id`` (data, not code: the content security policy lets no inline script run)."""
+    from django.utils.html import json_script
+
+    texts = {
+        "new_notification": _("You have a new notification"),
+        "key_cancelled": _("Cancelled, or no key answered in time."),
+        "key_added_already": _("This key is added already."),
+        "key_failed": _("Something went wrong with the key."),
+        "keys_unsupported": _("This browser cannot use security keys."),
+    }
+    return json_script(texts, "postroom-texts")
+
+
+@register.filter
+def bcp47(code: str) -> str:
+    """A Django language code as HTML's ``lang`` and HTTP want it: ``zh-hans`` is
+    ``zh-Hans``."""
+    from postroom.core.languages import normalise_language
+
+    return normalise_language(code or "") or "en"
 
 
 @register.filter

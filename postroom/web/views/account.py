@@ -1,10 +1,11 @@
-"""A person's own settings: name, time zone, password, two-factor sign-in (authenticator
+"""A person's own settings: name, time zone, language, password, two-factor sign-in (authenticator
 app, security keys), API tokens, signed-in sessions."""
 
 from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -99,6 +100,7 @@ def account(request: HttpRequest) -> HttpResponse:
                     me,
                     name=post.get("name"),
                     time_zone=post.get("time_zone"),
+                    language=post.get("language"),
                     password=post.get("password") or None,
                     current_password=post.get("current_password") or None,
                     actor=me,
@@ -124,6 +126,7 @@ def account(request: HttpRequest) -> HttpResponse:
         page_context(
             request,
             zones=_ZONES,
+            languages=settings.LANGUAGES,
             tokens=me.api_tokens.order_by("-created_at"),
             sessions=sessions,
             two_factor=two_factor,

@@ -14,11 +14,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
 from postroom.accounts import security_keys, signin, twofactor
 from postroom.accounts.models import User
+from postroom.core.languages import chosen_language
 from postroom.inbox import actions
 from postroom.inbox.access import visible_inboxes
 from postroom.inbox.actors import SYSTEM
@@ -74,8 +76,13 @@ class _ResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        body = render_to_string(email_template_name, context)
+        # In the language the person chose, else the one of the browser asking (the
+        # form is posted by the person who forgot, or by someone on their behalf).
+        user = context.get("user")
+        language = chosen_language(user) or get_language() or settings.LANGUAGE_CODE
+        with override(language):
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            body = render_to_string(email_template_name, context)
         mail = EmailMultiAlternatives(subject, body, from_email, [to_email])
         mail.extra_headers["Auto-Submitted"] = "auto-generated"
         deliver(mail)

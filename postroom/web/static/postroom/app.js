@@ -2,6 +2,17 @@
 (function () {
   "use strict";
 
+  // The words the scripts write themselves, in the viewer's language: the page's
+  // #postroom-texts data block (postroom_tags.script_texts); English when it is missing.
+  var texts = null;
+  window.postroomText = function (key, fallback) {
+    if (texts === null) {
+      var block = document.getElementById("postroom-texts");
+      try { texts = block ? JSON.parse(block.textContent) : {}; } catch (e) { texts = {}; }
+    }
+    return texts[key] || fallback;
+  };
+
   // Size sandboxed message frames to their content. The frames may not run script
   // (no allow-scripts), but share our origin so the parent can measure them.
   function fitFrame(frame) {

@@ -74,7 +74,7 @@
   function desktopNotice() {
     if (!("Notification" in window) || document.body.dataset.desktop !== "on") return;
     if (Notification.permission === "granted") {
-      new Notification("Postroom", { body: "You have a new notification" });
+      new Notification("Postroom", { body: postroomText("new_notification", "You have a new notification") });
     } else if (Notification.permission === "default") {
       Notification.requestPermission();
     }

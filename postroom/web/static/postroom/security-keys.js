@@ -90,9 +90,9 @@
   }
 
   function explain(error) {
-    if (error && error.name === "NotAllowedError") return "Cancelled, or no key answered in time.";
-    if (error && error.name === "InvalidStateError") return "This key is added already.";
-    return (error && error.message) || "Something went wrong with the key.";
+    if (error && error.name === "NotAllowedError") return postroomText("key_cancelled", "Cancelled, or no key answered in time.");
+    if (error && error.name === "InvalidStateError") return postroomText("key_added_already", "This key is added already.");
+    return (error && error.message) || postroomText("key_failed", "Something went wrong with the key.");
   }
 
   // Settings sends back to itself (with the new key and any recovery codes): a change of
@@ -141,7 +141,7 @@
     if (!button) return;
     event.preventDefault();
     var scope = button.parentElement;
-    if (!supported) { show(scope, "This browser cannot use security keys."); return; }
+    if (!supported) { show(scope, postroomText("keys_unsupported", "This browser cannot use security keys.")); return; }
     run(button, scope, function () { return signIn(button); });
   });
 
@@ -150,7 +150,7 @@
     if (!form.matches || !form.matches("form[data-security-key=add]")) return;
     event.preventDefault();
     var scope = form.parentElement;
-    if (!supported) { show(scope, "This browser cannot use security keys."); return; }
+    if (!supported) { show(scope, postroomText("keys_unsupported", "This browser cannot use security keys.")); return; }
     run(form.querySelector("button"), scope, function () { return add(form); });
   });
 })();
