@@ -21,10 +21,9 @@ from postroom.core.languages import normalise_language
 from postroom.inbox import actions
 from postroom.inbox.models import Company, Contact, Conversation, Inbox, Label, Message
 from tests.browser.conftest import ARTIFACTS
-from tests.catalogues import SHIPPED, SOURCE, UNTIL_CATALOGUES_MERGED, catalogue_path
+from tests.catalogues import SHIPPED, SOURCE, catalogue_path
 
 # Until the catalogues are merged (outside CI only): delete this line once they are in.
-pytestmark = UNTIL_CATALOGUES_MERGED
 
 # Visible text, one string per text node, of elements that are shown.
 VISIBLE_TEXT = """() => {

@@ -21,10 +21,9 @@ from pathlib import Path
 import polib
 import pytest
 
-from tests.catalogues import SHIPPED, SOURCE, UNTIL_CATALOGUES_MERGED, catalogue_path
+from tests.catalogues import SHIPPED, SOURCE, catalogue_path
 
 # Until the catalogues are merged (outside CI only): delete this line once they are in.
-pytestmark = UNTIL_CATALOGUES_MERGED
 
 # A named or positional printf placeholder (not %%), or a str.format field.
 _PRINTF = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
