@@ -10,8 +10,10 @@ import random
 import shutil
 import struct
 import zlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -211,12 +213,15 @@ class DemoResetRefused(Exception):
     """``--reset`` would delete something that is not the demo's own."""
 
 
-def reset_demo_data(database: dict | None = None, media_root: Path | None = None) -> list[Path]:
+def reset_demo_data(
+    database: Mapping[str, Any] | None = None, media_root: Path | None = None
+) -> list[Path]:
     """Delete the demo's SQLite database (with its -wal and -shm files) and its
     uploaded files (attachments, raw mail), so the next load starts afresh. Returns
     what was removed. Refused for any other database: a PostgreSQL one named by
     DATABASE_URL may hold real work, and is dropped only by hand."""
-    database = database if database is not None else settings.DATABASES["default"]
+    if database is None:
+        database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.sqlite3":
         raise DemoResetRefused(
             "DATABASE_URL names a database that is not the demo's own SQLite file; "

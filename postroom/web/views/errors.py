@@ -13,6 +13,8 @@ request: whatever broke (often the database) must not break the error page too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import (
     HttpRequest,
@@ -35,8 +37,10 @@ def _signed_in(request: HttpRequest) -> bool:
 def _error_page(request: HttpRequest, status: int, **card: str) -> HttpResponse:
     card.setdefault("back_url", reverse("web:home"))
     card.setdefault("back_label", _("Back to your inboxes"))
-    context = page_context(request, **card) if _signed_in(request) else dict(card)
-    return render(request, "web/error.html", {**context, "status": status}, status=status)
+    context: dict[str, Any] = {**card, "status": status}
+    if _signed_in(request):
+        context = {**page_context(request), **context}
+    return render(request, "web/error.html", context, status=status)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
