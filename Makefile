@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON_FOR_VENV := $(shell scripts/find-python.sh)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo serve test lint typecheck test-sqlite test-postgres test-browser bench system-deps messages clean
+.PHONY: demo demo-reset serve test lint typecheck test-sqlite test-postgres test-browser bench system-deps messages clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON_FOR_VENV)" || { echo "Python 3.12+ is required (pyenv 3.12 or python3.12)"; exit 1; }
@@ -19,6 +19,10 @@ venv: $(BIN)/.installed
 
 demo: venv messages
 	$(BIN)/postroom demo
+
+# The demo afresh: deletes data/postroom.sqlite3 and data/files/, loads the demo again.
+demo-reset: venv messages
+	$(BIN)/postroom demo --reset
 
 serve: venv messages
 	$(BIN)/postroom serve

@@ -87,6 +87,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # The demo also receives mail over SMTP, so a newcomer can watch mail arrive.
     os.environ.setdefault("POSTROOM_SMTPD", "true")
     _setup()
+    if args.reset:
+        from postroom.demo import DemoResetRefused, reset_demo_data
+
+        try:
+            removed = reset_demo_data()
+        except DemoResetRefused as exc:
+            print(f"postroom demo --reset: {exc}", file=sys.stderr)
+            return 2
+        print("Removed: " + (", ".join(str(path) for path in removed) or "nothing (no demo yet)"))
     _migrate()
     from postroom.demo import DEMO_PASSWORD, load_demo_data
 
@@ -206,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--host", default=os.environ.get("POSTROOM_HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("POSTROOM_PORT", "8000")))
+        if name == "demo":
+            p.add_argument(
+                "--reset",
+                action="store_true",
+                help="delete the demo's SQLite database and uploaded files first, then load "
+                "the demo data again",
+            )
         if name == "serve":
             p.add_argument("--no-migrate", action="store_true")
             p.add_argument(

@@ -7,11 +7,16 @@ also exercises the activity log.
 from __future__ import annotations
 
 import random
+import shutil
 import struct
 import zlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 
 from postroom.accounts.models import Role, Team, User
 from postroom.core import clock
@@ -202,6 +207,38 @@ def _people() -> dict[str, User]:
         )
         for key, name, role, tz in specs
     }
+
+
+class DemoResetRefused(Exception):
+    """``--reset`` would delete something that is not the demo's own."""
+
+
+def reset_demo_data(
+    database: Mapping[str, Any] | None = None, media_root: Path | None = None
+) -> list[Path]:
+    """Delete the demo's SQLite database (with its -wal and -shm files) and its
+    uploaded files (attachments, raw mail), so the next load starts afresh. Returns
+    what was removed. Refused for any other database: a PostgreSQL one named by
+    DATABASE_URL may hold real work, and is dropped only by hand."""
+    if database is None:
+        database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        raise DemoResetRefused(
+            "DATABASE_URL names a database that is not the demo's own SQLite file; "
+            "nothing was deleted. Unset DATABASE_URL, or drop that database yourself."
+        )
+    connections.close_all()  # SQLite keeps the file open otherwise
+    name = Path(database["NAME"])
+    removed = []
+    for path in (name, name.with_name(name.name + "-wal"), name.with_name(name.name + "-shm")):
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    files = media_root if media_root is not None else Path(settings.MEDIA_ROOT)
+    if files.exists():
+        shutil.rmtree(files)
+        removed.append(files)
+    return removed
 
 
 def load_demo_data(seed: int = 7, per_inbox: int = 40) -> bool:

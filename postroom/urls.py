@@ -1,13 +1,24 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from postroom.api.router import api
 from postroom.web import sso
 
 # A refused action (postroom.inbox.access.NotAllowed) answers with a page saying why.
 handler403 = "postroom.web.views.errors.forbidden"
+# Styled pages with the sidebar for a signed-in person; the 500 page is static.
+handler404 = "postroom.web.views.errors.not_found"
+handler500 = "postroom.web.views.errors.server_error"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the SVG.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("postroom/favicon.svg"), permanent=True),
+    ),
     path("hooks/", include("postroom.mail.sources.webhooks")),
     # Single sign-on: only the providers' own flows of django-allauth
     # (/sso/oidc/<id>/login/ and …/callback/, /sso/saml/<id>/login/, acs/, metadata/).

@@ -40,6 +40,7 @@ from postroom.inbox.models import (
     Inbox,
     InboxAccess,
     Label,
+    MergedConversation,
     Message,
     Task,
 )
@@ -406,6 +407,17 @@ def access_conversation(
     if conversation is None or (conversation_level(user, conversation) or 0) < min_level:
         raise Http404
     return conversation
+
+
+def access_merged_into(user: User | AnonymousUser, number: int) -> Conversation:
+    """The conversation that ``number``, merged away, now lives on, if ``user`` may see
+    it; otherwise 404, as for any number they may not see."""
+    into_id = (
+        MergedConversation.objects.filter(number=number).values_list("into_id", flat=True).first()
+    )
+    if into_id is None:
+        raise Http404
+    return access_conversation(user, into_id)
 
 
 def access_conversation_with_level(

@@ -23,7 +23,7 @@ def test_alice_triages_a_conversation(world, page_for):
     # assign to herself as well as bob
     page.click("button:has-text('Take it')")
     expect(page.locator("#assign-panel")).to_contain_text("Alice")
-    expect(page.locator(".timeline")).to_contain_text("Alice assigned it to Alice")
+    expect(page.locator(".timeline")).to_contain_text("Alice took it")
 
     # label
     page.select_option("select[name=label]", label="💳 Billing")

@@ -42,7 +42,7 @@ def test_an_assignment_shows_in_the_open_conversation(world, live_page_for):
     bob.goto(f"/c/{world.bob_conversation.pk}/")
     actions.do_assign(world.bob_conversation, users=[world.alice], actor=world.alice)
     expect(bob.locator("#assign-panel")).to_contain_text("Alice")
-    expect(bob.locator(".timeline")).to_contain_text("Alice assigned it to")
+    expect(bob.locator(".timeline")).to_contain_text("Alice took it")
 
 
 def test_mail_sent_over_smtp_appears_in_both_lists_without_reload(world, live_page_for):

@@ -244,7 +244,7 @@ WEB: dict[str, Callable[[Scene], Call]] = {
     ),
     "do_snooze": lambda s: Call("post", s.page, {"action": "snooze", "until": FUTURE}),
     "do_merge_conversations": lambda s: Call(
-        "post", s.page, {"action": "merge", "other": f"#{s.other.pk}"}
+        "post", s.page, {"action": "merge", "other": f"#{s.other.pk}", "confirm": "yes"}
     ),
     "do_split_message": lambda s: Call("post", s.page, {"action": "split", "message": s.second.pk}),
     "do_move_conversation": lambda s: Call(
@@ -817,7 +817,10 @@ TRIAGE_FORMS += ["snooze", "merge", "split", "move", "take", "reply"]
 
 
 def _offered(page: str) -> set[str]:
-    return {form for form in TRIAGE_FORMS if f'name="action" value="{form}"' in page}
+    found = {form for form in TRIAGE_FORMS if f'name="action" value="{form}"' in page}
+    if 'data-testid="merge-form"' in page:  # asks first: a GET to the confirmation page
+        found.add("merge")
+    return found
 
 
 def test_a_view_only_member_is_offered_notes_and_no_triage(world, client_for):

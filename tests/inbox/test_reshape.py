@@ -86,7 +86,7 @@ def test_merge_and_split_from_the_page(world, client_for):
     alice = client_for(world.alice)
     source = _second_support_conversation(world)
     url = f"/c/{world.bob_conversation.pk}/"
-    alice.post(url, {"action": "merge", "other": f"#{source.pk}"})
+    alice.post(url, {"action": "merge", "other": f"#{source.pk}", "confirm": "yes"})
     page = alice.get(url).content.decode()
     assert "Also: my address changed" in page and "merged" in page
     moved = Message.objects.get(subject="Also: my address changed")

@@ -193,7 +193,7 @@ def test_alice_imports_contacts_from_csv(world):
     response = _client(world.alice).post(
         "/contacts/import/", {"file": _upload(csv_text)}, follow=True
     )
-    assert "Imported: 1 new contacts, 1 renamed." in response.content.decode()
+    assert "Imported: 1 new contact, 1 renamed." in response.content.decode()
     lee = Contact.objects.get(email="lee@newco.test")
     assert (lee.name, lee.company.domain) == ("Lee New", "newco.test")
     assert Contact.objects.get(email="carol@customer.test").name == "Carol C."

@@ -60,6 +60,8 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},
     ),
     "autosave_draft": (lambda w: {"pk": w.bob_conversation.pk}, {p: 405 for p in PERSONAS}),
+    # The merge's confirmation (asks which number when none is given): who may merge.
+    "merge_confirm": (lambda w: {"pk": w.bob_conversation.pk}, SUPPORT_READERS),
     "preview": (lambda w: {}, {p: 405 for p in PERSONAS}),
     "compose": (
         lambda w: {"slug": "sales"},

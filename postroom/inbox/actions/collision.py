@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from postroom.accounts.models import User
 from postroom.inbox.models import Conversation, Message, MessageKind, Note
@@ -38,7 +38,11 @@ class Collision(ValidationError):
     def __init__(self, newer: list[Newer]) -> None:
         super().__init__(
             {
-                "body": _("New activity arrived while you were writing: %(count)d item(s).")
+                "body": ngettext(
+                    "New activity arrived while you were writing: %(count)d item.",
+                    "New activity arrived while you were writing: %(count)d items.",
+                    len(newer),
+                )
                 % {"count": len(newer)}
             }
         )

@@ -25,6 +25,7 @@ from postroom.inbox.models import (
     Direction,
     Inbox,
     InboxAccess,
+    MergedConversation,
     Message,
     Note,
 )
@@ -102,6 +103,10 @@ def do_merge_conversations(
         data["reason"] = reason
         if source.created_at < target.created_at:
             _take_start_of(target, source)
+    # Old links to the source's number lead to the target from now on (and links to
+    # numbers merged into the source before, too).
+    MergedConversation.objects.filter(into=source).update(into=target)
+    MergedConversation.objects.create(number=source.pk, into=target, merged_at=clock.now())
     source.delete()
     refresh_counters(target)
     record("conversation.merged", actor=actor, conversation=target, data=data)

@@ -332,3 +332,19 @@ class ConversationParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} ({self.role}) on #{self.conversation_id}"
+
+
+class MergedConversation(models.Model):
+    """The number of a conversation merged away, and the one it lives on in.
+
+    A merge deletes the source; an old link (a notification, a bookmark, a teammate's
+    message) to its number then leads to where its messages went. Merging the target on
+    again moves these rows along, so each number points at a conversation that exists.
+    """
+
+    number = models.PositiveBigIntegerField(primary_key=True)  # the merged-away pk
+    into = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    merged_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"#{self.number} → #{self.into_id}"

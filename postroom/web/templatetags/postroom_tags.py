@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
@@ -100,3 +102,65 @@ def score_label(value: str) -> str:
     from postroom.ratings.models import Score
 
     return str(Score(value).label) if value in Score.values else value
+
+
+def _name_list(pks: list[int], names: dict[int, str] | None) -> SafeString:
+    """``Bob``, ``Bob and Carol``, ``Bob, Carol and Dan``: each name in bold."""
+    bold = [format_html("<strong>{}</strong>", display_name(names, pk)) for pk in pks]
+    if len(bold) < 2:
+        return mark_safe("".join(bold))  # each part was escaped by format_html
+    # Translators: the last two names of a list, as in "Bob, Carol and Dan".
+    last = format_html(_("{first} and {second}"), first=bold[-2], second=bold[-1])
+    return mark_safe(", ".join([*bold[:-2], last]))
+
+
+@register.simple_tag
+def assignment_sentence(activity: Any, names: dict[int, str] | None = None) -> SafeString:
+    """The line for an assignment change, written from the actor's side: taking a
+    conversation oneself reads "Alice took it", not "Alice assigned it to Alice"."""
+    who = actor_name(activity)
+    data = activity.data or {}
+    me = activity.actor_id if activity.actor_kind == "user" else None
+    if activity.verb == "conversation.unassigned":
+        removed = list(data.get("removed") or [])
+        others = [pk for pk in removed if pk != me]
+        if removed and not others:
+            return format_html(_("{who} gave it up"), who=who)
+        if others and len(others) < len(removed):
+            text = _("{who} gave it up and unassigned {people}")
+        elif others:
+            text = _("{who} unassigned {people}")
+        else:
+            return format_html(_("{who} removed the team"), who=who)
+        return format_html(text, who=who, people=_name_list(others, names))
+    added = list(data.get("added") or [])
+    removed = list(data.get("removed") or [])
+    others = [pk for pk in added if pk != me]
+    took = me is not None and me in added
+    if not added:
+        if data.get("team"):
+            return format_html(_("{who} assigned it to a team"), who=who)
+        if removed:
+            return format_html(
+                _("{who} unassigned {people}"), who=who, people=_name_list(removed, names)
+            )
+        return format_html(_("{who} removed the team"), who=who)
+    if removed:
+        if took and not others:
+            text = _("{who} took it over from {before}")
+        else:
+            text = _("{who} reassigned it from {before} to {people}")
+            others = added
+        return format_html(
+            text,
+            who=who,
+            before=_name_list(removed, names),
+            people=_name_list(others, names),
+        )
+    if took and not others:
+        return format_html(_("{who} took it"), who=who)
+    if took:
+        return format_html(
+            _("{who} took it with {people}"), who=who, people=_name_list(others, names)
+        )
+    return format_html(_("{who} assigned it to {people}"), who=who, people=_name_list(added, names))

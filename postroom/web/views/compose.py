@@ -35,6 +35,7 @@ from postroom.inbox.access import (
     access_inbox,
     access_message,
     require,
+    require_on,
 )
 from postroom.inbox.actions.collision import Collision, Seen
 from postroom.inbox.actions.drafts import do_autosave_draft, do_discard_draft, do_save_draft
@@ -45,6 +46,7 @@ from postroom.inbox.models import (
     Message,
     MessageKind,
     Note,
+    Status,
 )
 from postroom.inbox.queries import TimelineEntry
 from postroom.outbound import compose
@@ -158,12 +160,23 @@ def _keep_draft(
     )
 
 
+# "Send and close", "Send and set pending": the status the send button sets after it.
+THEN_STATUSES = (Status.CLOSED, Status.PENDING)
+
+
 def send_from_conversation(request: HttpRequest, user: User, conversation: Conversation) -> None:
-    """The composer's POST on a conversation page: reply, reply all or forward."""
+    """The composer's POST on a conversation page: reply, reply all or forward, and with
+    ``then`` the status to set once the send is accepted (queued)."""
     post = request.POST
     mode = post.get("mode", ComposeMode.REPLY)
     if mode not in MODES:
         mode = ComposeMode.REPLY
+    then = post.get("then", "")
+    if then:
+        if then not in THEN_STATUSES:
+            raise ValidationError({"then": _("Choose to close it or set it pending.")})
+        # Refused before anything is sent, not halfway (the 403 page says why).
+        require_on(user, "do_change_status", conversation)
     source = _source(user, conversation, post.get("message"))
     chosen = post.get("from_inbox", "")
     from_inbox = access_inbox(user, chosen) if chosen else None
@@ -223,6 +236,16 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
         raise
     if send_at is not None:
         messages.success(request, _("Scheduled. It is listed under Outbox until it goes."))
+    elif then:
+        try:
+            actions.do_change_status(conversation, then, actor=user)
+        except ValidationError as exc:
+            # The reply is on its way; only the status stays as it was, and says why.
+            messages.error(
+                request,
+                _("Sent, but the status was not changed: %(reason)s")
+                % {"reason": " ".join(exc.messages)},
+            )
 
 
 @dataclass

@@ -34,6 +34,7 @@ from postroom.inbox.access import (
     access_conversation_with_level,
     access_inbox,
     access_label,
+    access_merged_into,
     access_message,
     allowed_actions,
     allowed_at,
@@ -73,6 +74,7 @@ from postroom.ratings.models import Rating
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.fields import posted_fields
 from postroom.web.views.compose import composer_context, send_from_conversation
+from postroom.web.views.merge import parse_number
 from postroom.web.views.outbox import may_change
 
 Handler = Callable[[HttpRequest, User, Conversation], None]
@@ -190,11 +192,16 @@ def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None
 
 
 def _merge(request: HttpRequest, user: User, conversation: Conversation) -> None:
-    """Merge another conversation (by number) into this one."""
-    raw = request.POST.get("other", "").strip().lstrip("#")
-    if not raw.isdecimal():
+    """Merge another conversation (by number) into this one, once confirmed on the page
+    that shows both (postroom/web/views/merge.py)."""
+    number = parse_number(request.POST.get("other", ""))
+    if number is None:
         raise ValidationError({"other": _("Enter the number of the conversation to merge.")})
-    other = access_conversation(user, int(raw))
+    other = access_conversation(user, number)
+    if request.POST.get("confirm") != "yes":
+        raise ValidationError(
+            {"other": _("Nothing was merged: confirm the merge on the page that shows both.")}
+        )
     actions.do_merge_conversations(conversation, other, actor=user)
 
 
@@ -399,7 +406,14 @@ HANDLERS: dict[str, Handler] = {
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     levels = inbox_levels(user)  # for the access check and the sidebar
-    convo, level = access_conversation_with_level(user, pk, levels=levels)
+    try:
+        convo, level = access_conversation_with_level(user, pk, levels=levels)
+    except Http404:
+        if request.method != "GET":
+            raise
+        # A number merged away: its old links lead on to where it went (or 404 as well).
+        into = access_merged_into(user, pk)
+        return redirect("web:conversation", pk=into.pk)
     if request.method == "POST":
         handler = HANDLERS.get(request.POST.get("action", ""))
         if handler is None:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from postroom.accounts.models import User
 from postroom.inbox import actions
@@ -238,7 +239,12 @@ def contacts_import(request: HttpRequest) -> HttpResponse:
         counts = actions.do_import_contacts(list(reader), actor=me)
         messages.success(
             request,
-            _("Imported: %(created)d new contacts, %(updated)d renamed.") % counts,
+            ngettext(
+                "Imported: %(created)d new contact, %(updated)d renamed.",
+                "Imported: %(created)d new contacts, %(updated)d renamed.",
+                counts["created"],
+            )
+            % counts,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from postroom.audit.trail import record_read
 from postroom.inbox import actions
@@ -34,7 +35,15 @@ def contact_privacy(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("web:contact_privacy", pk=contact.pk)
         messages.success(
             request,
-            _("Done: %(conversations)d conversations, %(messages)d messages.") % counts,
+            _("Done: %(conversations)s, %(messages)s.")
+            % {
+                "conversations": ngettext(
+                    "%(n)d conversation", "%(n)d conversations", counts["conversations"]
+                )
+                % {"n": counts["conversations"]},
+                "messages": ngettext("%(n)d message", "%(n)d messages", counts["messages"])
+                % {"n": counts["messages"]},
+            },
         )
         return redirect("web:home")
     if request.GET.get("export") == "zip":

@@ -99,4 +99,19 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (evt) { init(evt.detail.elt || document); });
   document.addEventListener("postroom:refreshed", function () { initUndo(document); });
+
+  // A message's "⋯" menu (a <details>): Escape closes it and gives the focus back to
+  // its button; a click elsewhere closes it. Opening and choosing work without this.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var menu = e.target.closest && e.target.closest("details.msg-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("details.msg-menu[open]").forEach(function (menu) {
+      if (!menu.contains(e.target)) menu.open = false;
+    });
+  });
 })();
