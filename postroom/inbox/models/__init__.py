@@ -18,6 +18,7 @@ from postroom.inbox.models.conversation import (
     Label,
     ParticipantRole,
     Priority,
+    ReadMark,
     Status,
 )
 from postroom.inbox.models.fields import CustomField, FieldKind, FieldTarget
@@ -66,6 +67,7 @@ __all__ = [
     "PageVersion",
     "ParticipantRole",
     "Priority",
+    "ReadMark",
     "RetentionMode",
     "RetentionPolicy",
     "Status",
