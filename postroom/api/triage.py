@@ -21,9 +21,6 @@ from postroom.api.errors import ACTION_RESPONSES
 from postroom.api.present import PRIORITY_VALUES, conversation_out, load_people_and_labels
 from postroom.api.schemas import (
     AssignIn,
-    BulkFailure,
-    BulkIn,
-    BulkOut,
     ConversationOut,
     Id,
     LabelIn,
@@ -34,7 +31,6 @@ from postroom.api.schemas import (
 )
 from postroom.inbox import actions
 from postroom.inbox.access import access_conversation, access_label
-from postroom.inbox.actions.bulk import apply_bulk, build_request
 from postroom.inbox.models import Conversation
 
 router = Router(tags=["triage"])
@@ -47,38 +43,6 @@ def _current(user: User, conversation_id: int) -> ConversationOut:
     conversation: Conversation = access_conversation(user, conversation_id)
     load_people_and_labels(user, [conversation])
     return conversation_out(conversation)
-
-
-@router.post("/bulk", response={200: BulkOut, **ACTION_RESPONSES}, summary="Act on many")
-def bulk(request: HttpRequest, payload: BulkIn) -> BulkOut:
-    """One operation on many conversations, each through the same action (and permission
-    check) as its own endpoint, each in its own transaction: a conversation is changed
-    completely or not at all. Ids the caller cannot see are reported as not found."""
-    user = member(request)
-    if payload.operation == "assign" and "assignee" not in payload.model_fields_set:
-        raise ValidationError({"assignee": "Give a teammate id, or null for nobody."})
-    until = payload.until if isinstance(payload.until, datetime) else None
-    outcome = apply_bulk(
-        build_request(
-            user,
-            payload.operation,
-            list(payload.ids),
-            assignee=payload.assignee,
-            label=payload.label,
-            status=payload.status or "",
-            until=until,
-            until_reply=payload.until == "reply",
-            inbox=payload.inbox,
-        ),
-        actor=user,
-    )
-    return BulkOut(
-        done=outcome.done,
-        not_allowed=outcome.not_allowed,
-        not_found=outcome.not_found,
-        failed=[BulkFailure(id=pk, error=why) for pk, why in outcome.failed.items()],
-        summary=outcome.summary(),
-    )
 
 
 @router.post("/{conversation_id}/assign", response=RESPONSES, summary="Assign")
