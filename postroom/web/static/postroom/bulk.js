@@ -67,6 +67,12 @@
       sync();
       return;
     }
+    if (e.target.closest && e.target.closest("[data-bulk-clear]")) {
+      picked.clear();
+      anchor = null;
+      sync();
+      return;
+    }
     var confirmer = e.target.closest && e.target.closest("#bulk-form button[data-confirm]");
     if (confirmer && !window.confirm(confirmer.dataset.confirm)) e.preventDefault();
   });
