@@ -196,7 +196,9 @@ def test_merge_puts_the_others_into_the_oldest(world, client_for):
 
 
 def test_move_to_another_inbox(world, client_for):
-    actions.do_grant_access(world.sales, user=world.bob, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice)
+    actions.do_grant_access(
+        world.sales, user=world.bob, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice
+    )
     _r, said = bulk(
         client_for(world.bob),
         "support",

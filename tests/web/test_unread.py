@@ -4,9 +4,9 @@ a customer's new mail (through the real ingest path: stored raw, then digested).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from datetime import timedelta
 
 from postroom.core import clock
 from postroom.inbox import actions
