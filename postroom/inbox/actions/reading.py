@@ -47,6 +47,12 @@ def _save(mark: ReadMark) -> None:
     )
 
 
+def _tell(actor: User, kind: str, conversation: Conversation) -> None:
+    """The reader's own event: their other open lists show the row's new state."""
+    event = Event(kind, conversation.inbox_id, conversation.pk, user_id=actor.pk)
+    emit(event, actor=actor)
+
+
 @transaction.atomic
 def do_mark_conversation_read(conversation: Conversation, *, actor: User) -> datetime | None:
     """Mark ``conversation`` read for ``actor``. Returns when they had read it before
@@ -57,15 +63,7 @@ def do_mark_conversation_read(conversation: Conversation, *, actor: User) -> dat
     if is_read(mark, conversation):
         return before  # nothing changed: nothing written, no event
     _save(ReadMark(user=actor, conversation=conversation, seen_at=clock.now()))
-    emit(
-        Event(
-            type="conversation.read",
-            inbox_id=conversation.inbox_id,
-            conversation_id=conversation.pk,
-            user_id=actor.pk,
-        ),
-        actor=actor,
-    )
+    _tell(actor, "conversation.read", conversation)
     return before
 
 
@@ -79,13 +77,5 @@ def do_mark_conversation_unread(conversation: Conversation, *, actor: User) -> b
         return False
     seen = mark.seen_at if mark is not None else None
     _save(ReadMark(user=actor, conversation=conversation, seen_at=seen, marked_unread=True))
-    emit(
-        Event(
-            type="conversation.unread",
-            inbox_id=conversation.inbox_id,
-            conversation_id=conversation.pk,
-            user_id=actor.pk,
-        ),
-        actor=actor,
-    )
+    _tell(actor, "conversation.unread", conversation)
     return True
