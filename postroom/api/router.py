@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from postroom.api import (
     attachments,
+    bulk,
     conversations,
     crm,
     customers,
@@ -37,6 +38,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/inboxes", inboxes.router)
+api.add_router("/conversations", bulk.router)  # before {conversation_id}
 api.add_router("/conversations", conversations.router)
 api.add_router("/conversations", triage.router)
 api.add_router("/conversations", notes.router)

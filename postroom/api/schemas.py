@@ -333,6 +333,42 @@ class SnoozeIn(BodyIn):
             ) from exc
 
 
+BulkOperation = Literal[
+    "assign", "add_label", "status", "snooze", "move", "spam", "trash", "read", "unread", "merge"
+]
+
+
+class BulkIn(BodyIn):
+    """One operation on up to 200 conversations; each field is for the operations named."""
+
+    operation: BulkOperation
+    ids: list[Id] = Field(min_length=1, max_length=200, description="Conversation ids.")
+    assignee: Id | None = Field(
+        default=None, description="assign: the teammate, or null for nobody (must be given)."
+    )
+    label: Id | None = Field(default=None, description="add_label: the label.")
+    status: Literal["open", "pending", "closed"] | None = Field(
+        default=None, description="status: the new status."
+    )
+    until: Literal["reply"] | datetime | None = Field(
+        default=None, description="snooze: ISO 8601 with an offset, or “reply”."
+    )
+    inbox: Id | None = Field(default=None, description="move: the inbox to move them to.")
+
+
+class BulkFailure(Schema):
+    id: int
+    error: str
+
+
+class BulkOut(Schema):
+    done: list[int] = Field(description="Changed (or already as asked).")
+    not_allowed: list[int] = Field(description="Seen, but the caller may not do this there.")
+    not_found: list[int] = Field(description="No such conversation, or not one the caller sees.")
+    failed: list[BulkFailure] = Field(description="Refused by a check (the error says why).")
+    summary: str
+
+
 class NoteIn(BodyIn):
     # Documented as not blank; the action checks it (422 "The note is empty.").
     body: str = Field(description="Markdown; not blank.", json_schema_extra={"pattern": r"\S"})

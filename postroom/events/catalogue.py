@@ -59,6 +59,8 @@ class EventType(StrEnum):
     DRAFT_CHANGED = "draft.changed"
     NOTIFICATION_CREATED = "notification.created"
     NOTIFICATION_READ = "notification.read"
+    CONVERSATION_READ = "conversation.read"
+    CONVERSATION_UNREAD = "conversation.unread"
     LABEL_CREATED = "label.created"
     LABEL_UPDATED = "label.updated"
     LABEL_DELETED = "label.deleted"
@@ -909,6 +911,10 @@ CATALOGUE: dict[EventType, tuple[Any, Audience]] = {
     E.DRAFT_CHANGED: (DraftChanged, A.INBOX),
     E.NOTIFICATION_CREATED: (NotificationCreated, A.USER),
     E.NOTIFICATION_READ: (Empty, A.USER),
+    # One person read a conversation, or marked it unread: for their own other pages
+    # only, no Activity row, and written only when the state changes (not per view).
+    E.CONVERSATION_READ: (Empty, A.USER),
+    E.CONVERSATION_UNREAD: (Empty, A.USER),
     E.LABEL_CREATED: (Named, A.WORKSPACE),
     E.LABEL_UPDATED: (Named, A.WORKSPACE),
     E.LABEL_DELETED: (LabelDeleted, A.WORKSPACE),

@@ -698,6 +698,8 @@ POLICY: dict[str, Requirement] = {
     # Reading and commenting.
     "do_add_note": _inbox(VIEW, gettext_lazy("write internal notes")),
     "do_follow": _inbox(VIEW, gettext_lazy("follow conversations")),
+    "do_mark_conversation_read": _inbox(VIEW, gettext_lazy("mark conversations read")),
+    "do_mark_conversation_unread": _inbox(VIEW, gettext_lazy("mark conversations unread")),
     "do_set_reminder": _inbox(VIEW, gettext_lazy("set reminders")),
     "do_unfollow": _inbox(VIEW, gettext_lazy("follow conversations")),
     # One's own drafts: still possible after a downgrade to view.

@@ -15,6 +15,7 @@ from itertools import chain
 from typing import Any, Protocol
 
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from postroom.accounts.models import User
@@ -29,6 +30,7 @@ from postroom.inbox.models import (
     Label,
     Message,
     Note,
+    ReadMark,
     Status,
     Task,
 )
@@ -501,3 +503,18 @@ def open_tasks_for(user: User, inbox_id: int, *, limit: int = 50) -> list[Task]:
         .select_related("conversation")
         .order_by(F("due_at").asc(nulls_last=True), "id")[:limit]
     )
+
+
+def unread_among(user: User, conversation_ids: list[int]) -> set[int]:
+    """Which of ``conversation_ids`` (rows already shown to ``user``) are unread for
+    them, in one query: no read mark, marked unread, or the customer wrote since."""
+    if not conversation_ids:
+        return set()
+    read = ReadMark.objects.filter(
+        user=user,
+        conversation=OuterRef("pk"),
+        marked_unread=False,
+        seen_at__gte=Coalesce(OuterRef("last_customer_at"), OuterRef("created_at")),
+    )
+    unread = Conversation.objects.filter(pk__in=conversation_ids).exclude(Exists(read))
+    return set(unread.values_list("pk", flat=True))

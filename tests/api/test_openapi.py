@@ -22,6 +22,7 @@ def test_the_openapi_schema_lists_every_endpoint(db):
         "/api/v1/inboxes",
         "/api/v1/conversations",
         "/api/v1/conversations/{conversation_id}",
+        "/api/v1/conversations/bulk",
         "/api/v1/conversations/{conversation_id}/assign",
         "/api/v1/conversations/{conversation_id}/unassign",
         "/api/v1/conversations/{conversation_id}/labels",

@@ -52,6 +52,7 @@ from postroom.inbox.actions.notifications import (
     do_unfollow,
 )
 from postroom.inbox.actions.outbox import do_cancel_send, do_retry_send, do_send_now
+from postroom.inbox.actions.reading import do_mark_conversation_read, do_mark_conversation_unread
 from postroom.inbox.actions.sending import do_configure_outbound, do_set_reply_rules
 from postroom.inbox.actors import SYSTEM
 from postroom.inbox.events import Event, emit
@@ -1401,6 +1402,29 @@ def test_mark_read(world):
         assert do_mark_read(w.bob, actor=w.bob) == 1
     assert log.tuples == [ev("notification.read", w.bob, None, None, user=w.bob)]
     assert log.verbs == [None]
+
+
+def test_mark_conversation_read_writes_a_personal_event_only_when_it_changes(world):
+    w, convo = world, world.bob_conversation
+    with written() as log:
+        assert do_mark_conversation_read(convo, actor=w.bob) is None  # never read before
+    assert log.tuples == [ev("conversation.read", w.bob, w.support, convo, user=w.bob)]
+    assert log.verbs == [None]  # no Activity row: reading is not the conversation's history
+    with written() as again:
+        assert do_mark_conversation_read(convo, actor=w.bob) == clock.now()
+    assert again.tuples == []  # already read: opening it again writes nothing
+
+
+def test_mark_conversation_unread(world):
+    w, convo = world, world.sales_conversation  # dora only views sales@: enough
+    do_mark_conversation_read(convo, actor=w.dora)
+    with written() as log:
+        assert do_mark_conversation_unread(convo, actor=w.dora) is True
+    assert log.tuples == [ev("conversation.unread", w.dora, w.sales, convo, user=w.dora)]
+    assert log.verbs == [None]
+    with written() as again:
+        assert do_mark_conversation_unread(convo, actor=w.dora) is False
+    assert again.tuples == []
 
 
 def test_set_notification_preferences(world):

@@ -59,7 +59,7 @@ def test_the_walk_finds_the_actions_of_every_package():
     assert {"do_assign", "do_reply", "do_save_draft", "do_record_sent", "do_mark_read"} <= set(
         ACTIONS
     )
-    assert len(ACTIONS) == 119
+    assert len(ACTIONS) == 121
 
 
 def test_every_action_has_a_row_in_the_table():
@@ -148,7 +148,16 @@ WRITING = {
     "do_rename_company",
     "do_set_client_fields",
 }
-VIEWING = {"do_add_note", "do_follow", "do_unfollow", "do_discard_draft", "do_set_reminder"}
+VIEWING = {
+    "do_add_note",
+    "do_follow",
+    "do_unfollow",
+    "do_discard_draft",
+    "do_set_reminder",
+    # Read and unread are each person's own, on whatever they may see.
+    "do_mark_conversation_read",
+    "do_mark_conversation_unread",
+}
 MANAGING = {
     "do_update_inbox",
     "do_grant_access",

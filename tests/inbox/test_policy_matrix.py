@@ -231,6 +231,16 @@ def _imap_form() -> dict[str, Any]:
 WEB: dict[str, Callable[[Scene], Call]] = {
     "do_add_note": lambda s: Call("post", s.page, {"action": "note", "body": "A note"}),
     "do_follow": lambda s: Call("post", s.page, {"action": "follow"}),
+    # Opening the page reads it too; the bulk bar's "Mark read" is the form that does it.
+    "do_mark_conversation_read": lambda s: Call(
+        "post",
+        f"/inbox/{s.inbox.slug}/bulk/",
+        {"operation": "read", "ids": [s.conversation.pk]},
+        writes=False,  # a personal event, no Activity row (postroom/inbox/actions/reading.py)
+    ),
+    "do_mark_conversation_unread": lambda s: Call(
+        "post", s.page, {"action": "mark_unread"}, writes=False
+    ),
     "do_assign": lambda s: Call("post", s.page, {"action": "assign", "users": [s.world.alice.pk]}),
     "do_unassign": lambda s: Call("post", s.page, {"action": "unassign", "user": s.eve.pk}),
     "do_add_label": lambda s: Call("post", s.page, {"action": "add_label", "label": s.urgent.pk}),

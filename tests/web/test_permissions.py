@@ -23,6 +23,7 @@ def test_anonymous_visitors_are_sent_to_login(world):
         "/c/{bob}/",
         "/inbox/support/",
         "/inbox/support/?view=mine",
+        "/inbox/support/bulk/",
         "/attachments/{att}/",
     ],
 )

@@ -74,6 +74,7 @@ from postroom.inbox.actions.ratings import (
     do_send_rating_request,
     do_set_rating_mode,
 )
+from postroom.inbox.actions.reading import do_mark_conversation_read, do_mark_conversation_unread
 from postroom.inbox.actions.reminders import (
     do_cancel_reminder,
     do_fire_reminders,
@@ -167,6 +168,8 @@ __all__ = [
     "do_forward",
     "do_grant_access",
     "do_import_contacts",
+    "do_mark_conversation_read",
+    "do_mark_conversation_unread",
     "do_merge_companies",
     "do_merge_contacts",
     "do_merge_conversations",

@@ -239,6 +239,11 @@ def do_receive_message(
             data={"from": previous, "to": Status.OPEN, "reason": "customer replied"},
             event="conversation.status",
         )
+    if not outbound and (
+        conversation.last_customer_at is None or now > conversation.last_customer_at
+    ):  # unread again for whoever read it before (ReadMark)
+        conversation.last_customer_at = now
+        fields.append("last_customer_at")
     if fields:
         conversation.save(update_fields=fields)
     if inbound.participants:

@@ -42,11 +42,21 @@ def refresh_counters(conversation: Conversation) -> None:
     if latest is not None:
         conversation.last_activity_at = latest.created_at
         conversation.preview = preview_text(latest.visible_text or latest.text)
+    received = messages.filter(direction=Direction.INBOUND).order_by("-created_at").first()
+    conversation.last_customer_at = received.created_at if received is not None else None
     conversation.is_assigned = (
         ConversationAssignee.objects.filter(conversation=conversation).exists()
         or conversation.assigned_team_id is not None
     )
-    conversation.save(update_fields=["message_count", "last_activity_at", "preview", "is_assigned"])
+    conversation.save(
+        update_fields=[
+            "message_count",
+            "last_activity_at",
+            "last_customer_at",
+            "preview",
+            "is_assigned",
+        ]
+    )
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from postroom.inbox.models.conversation import (
     MergedConversation,
     ParticipantRole,
     Priority,
+    ReadMark,
     Status,
 )
 from postroom.inbox.models.fields import CustomField, FieldKind, FieldTarget
@@ -68,6 +69,7 @@ __all__ = [
     "PageVersion",
     "ParticipantRole",
     "Priority",
+    "ReadMark",
     "RetentionMode",
     "RetentionPolicy",
     "Status",

@@ -64,6 +64,9 @@ class Conversation(models.Model):
     created_at = models.DateTimeField()
     # The list order: newest message (in or out) first. Notes do not reorder the list.
     last_activity_at = models.DateTimeField()
+    # The newest message received from the customer (not our replies, notes or triage):
+    # what makes a conversation unread again for someone who read it (ReadMark).
+    last_customer_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -89,6 +92,29 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
+
+
+class ReadMark(models.Model):
+    """When one person last read a conversation. No row: never opened, so unread.
+    ``marked_unread``: they asked for it to stay unread (``seen_at`` is kept: the page
+    still shows what is new since). Otherwise unread again once the customer wrote
+    after ``seen_at`` (``Conversation.last_customer_at``, or its start without one).
+
+    Not watched by the page versions' triggers: reading is per person, and the shared
+    list rows must not be rendered again because someone opened a conversation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(null=True, blank=True)
+    marked_unread = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="readmark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.conversation_id} at {self.seen_at}"
 
 
 class ConversationAssignee(models.Model):

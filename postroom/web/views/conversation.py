@@ -402,6 +402,14 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def _first_seen_inbox(convo: Conversation, levels: dict[int, int]) -> Inbox:
+    """Where the page stands: its home, or the first of its inboxes the viewer sees."""
+    if convo.inbox_id in levels:
+        return convo.inbox
+    places = [pk for pk in conversation_inbox_ids(convo) if pk in levels]
+    return Inbox.objects.get(pk=places[0])
+
+
 @login_required
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
@@ -415,6 +423,11 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         into = access_merged_into(user, pk)
         return redirect("web:conversation", pk=into.pk)
     if request.method == "POST":
+        if request.POST.get("action") == "mark_unread":
+            # Back to the list: staying on the page would read it again at once.
+            actions.do_mark_conversation_unread(convo, actor=user)
+            back = _first_seen_inbox(convo, levels)
+            return redirect("web:inbox", slug=back.slug)
         handler = HANDLERS.get(request.POST.get("action", ""))
         if handler is None:
             raise Http404
@@ -429,6 +442,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc) or _("You may not do that."))
         return redirect("web:conversation", pk=convo.pk)
     record_read(request, user, "conversation", convo.pk)
+    # Opening reads it; what arrived since the last read (from others) is marked "new".
+    read_before = actions.do_mark_conversation_read(convo, actor=user)
     # One read of the visible labels serves the sidebar, the label picker, the
     # conversation's own labels and the timeline's filter.
     on_conversation = ConversationLabel.objects.filter(conversation=convo, label=OuterRef("pk"))
@@ -456,6 +471,14 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         if isinstance(e.item, Activity) and e.item.verb == "task.added" and e.item.data["assignee"]
     }
     people = _people(convo, mentioned, viewer=user)
+    new_since = [
+        e.item.pk
+        for e in timeline
+        if read_before is not None
+        and isinstance(e.item, Message)
+        and e.item.created_at > read_before
+        and not (e.item.direction == Direction.OUTBOUND and e.item.author_id == user.pk)
+    ]
     # The ratings of its replies: the comment shows on each rating's newest activity
     # row (an earlier answer's comment was replaced with it), the newest in the badge.
     ratings = {r.pk: r for r in Rating.objects.filter(conversation=convo)}
@@ -524,6 +547,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             if pk in ratings and ratings[pk].comment
         },
         timeline=timeline,
+        new_messages=set(new_since),
+        first_new=new_since[0] if new_since else None,
         names=people.names,
         assignees=people.assignees,
         following=people.viewer_follows,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -14,10 +15,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from postroom.accounts.models import User
 from postroom.automation import sla
 from postroom.core import clock
 from postroom.inbox.access import (
@@ -35,6 +38,7 @@ from postroom.inbox.queries import (
     list_rows,
     open_tasks_for,
     sidebar_count_values,
+    unread_among,
 )
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.pagecache import (
@@ -87,6 +91,10 @@ class Line:
     # The nearest reply-time target: when it is due, and the state the SLA job wrote.
     sla: Stamp | None = None
     sla_state: str = ""  # "", "soon" or "overdue"
+    # Where the viewer's unread state goes: the rows are shared, so these are marks,
+    # filled per request by :func:`with_unread` (a class, and the spoken marker).
+    unread_class: str = ""
+    unread_marker: str = ""
 
 
 def _lines(rows: list[ListRow]) -> list[Line]:
@@ -116,9 +124,29 @@ def _lines(rows: list[ListRow]) -> list[Line]:
                     if target is not None
                     else ""
                 ),
+                unread_class=count_mark(f"u:{row.pk}"),
+                unread_marker=count_mark(f"m:{row.pk}"),
             )
         )
     return lines
+
+
+_UNREAD_MARK = re.compile("\ue000([um]):([0-9]{1,19})\ue001")
+
+
+def with_unread(rows: str, user: User) -> str:
+    """The shared rows with this viewer's unread state put in: one query for the ids
+    the rows carry, whatever their number."""
+    ids = sorted({int(pk) for kind, pk in _UNREAD_MARK.findall(rows) if kind == "u"})
+    unread = unread_among(user, ids)
+    marker = format_html('<span class="unread-dot" role="img" aria-label="{}"></span>', _("unread"))
+
+    def put(match: re.Match[str]) -> str:
+        if int(match.group(2)) not in unread:
+            return ""
+        return " unread" if match.group(1) == "u" else marker
+
+    return _UNREAD_MARK.sub(put, rows)
 
 
 @dataclass(slots=True)
@@ -199,7 +227,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         context = {"lines": _lines(page.rows), "page": page, "view": view, "label": label}
         return render_to_string("web/inbox.html#rows", context, request)
 
-    rows = cached_fragment(rows_key, render_rows)
+    rows = with_unread(cached_fragment(rows_key, render_rows), user)
     if request.headers.get("HX-Request") and cursor:  # "Load more": the rows alone
         return HttpResponse(rows)
 
@@ -217,6 +245,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             label=label,
             title=title,
             csrf_token=CSRF_PLACEHOLDER,
+            bulk_url=reverse("web:inbox_bulk", args=[slug]),
         )
         return render(request, "web/inbox.html", context)
 

@@ -3,7 +3,7 @@
   "use strict";
 
   var HELP = [
-    ["j / k", "next / previous conversation"], ["Enter", "open the selected conversation"],
+    ["j / k", "next / previous conversation"], ["Enter", "open the selected conversation"], ["x", "tick the selected conversation (bulk actions)"],
     ["r", "reply"], ["n", "note"], ["a", "assign"], ["l", "label"], ["e", "close"],
     ["s", "snooze"], ["m", "macro (type its name, Enter applies it)"],
     ["/ or Ctrl+/ in a reply", "saved replies (at the start of a line)"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
@@ -66,6 +66,7 @@
         handled = !!row && click("#conversation-list tr.row.selected td.what a, #search-results tr.row.selected td.what a");
         break;
       }
+      case "x": handled = !!window.postroomToggleRow && window.postroomToggleRow(); break;
       case "r": handled = click(".composer .tab[data-tab=reply]") && focus("#reply-form textarea"); break;
       case "n": handled = click(".composer .tab[data-tab=note]") && focus("#note-form textarea"); break;
       case "a": handled = focus("#assign-panel select[name=users]"); break;

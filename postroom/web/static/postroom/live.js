@@ -63,6 +63,11 @@
       return;
     }
     var convo = conversationId();
+    // Someone's own read or unread mark (from their other tab): only lists show it.
+    if (/^conversation\.(read|unread)$/.test(message.event || "")) {
+      if (convo === null) refresh();
+      return;
+    }
     if (convo !== null) {
       if (message.conversation === convo) refresh();
     } else if (message.inbox === inboxId()) {
