@@ -50,4 +50,4 @@ def test_the_demo_command_takes_reset():
 
 def test_the_makefile_offers_demo_reset():
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
-    assert "demo-reset: venv\n\t$(BIN)/postroom demo --reset\n" in makefile
+    assert "demo-reset: venv messages\n\t$(BIN)/postroom demo --reset\n" in makefile

@@ -40,6 +40,9 @@ SEMANTIC_REFUSALS: dict[str, set[str]] = {
     "PUT /api/v1/articles/{article_id}": {"category", "inboxes", "public", "language"},
     # A file that is empty, larger than the limit or not base64.
     "POST /api/v1/articles/{article_id}/attachments": {"content_base64"},
+    # An assign that does not say whom (null for nobody), an operation's value missing
+    # (a label, a status, a time, an inbox), a merge of fewer than two.
+    "POST /api/v1/conversations/bulk": {"assignee", "label", "status", "until", "inbox", "ids"},
 }
 
 

@@ -14,12 +14,9 @@ import pytest
 from django.db import connection, transaction
 
 from postroom.inbox import derived, triggers
+from postroom.search.models import OWN_TRIGGERS
 
 pytestmark = pytest.mark.django_db
-
-# Triggers of other apps, made by their own migrations, not by the derived-data
-# declaration: the search index's (postroom/search/migrations/0001_initial.py).
-OWN_TRIGGERS = {("trigger", "search_document_gone")}
 
 
 def _installed() -> dict[tuple[str, str], str]:

@@ -29,8 +29,11 @@ from postroom.outbound.models import ComposeMode
 # conversations the viewer sees (postroom/inbox/clients.py); 29: the customer's ratings
 # of its replies; 30: the process articles of its inboxes (postroom/knowledge/queries.py);
 # 31: the custom fields of the conversation, its contact and company (inbox/fields.py);
-# 32: the other customers on its mail (To, Cc, Reply-To: ConversationParticipant).
-PAGE_QUERIES = 32
+# 32: the other customers on its mail (To, Cc, Reply-To: ConversationParticipant);
+# 33-38: opening it marks it read for the viewer (postroom/inbox/actions/reading.py,
+# only when it was unread for them, as on each first look here): the savepoint, the
+# level check, the viewer's read mark, its upsert, its light event, the release.
+PAGE_QUERIES = 38
 
 
 def _grow(world, messages: int):
@@ -94,8 +97,11 @@ def test_the_count_does_not_depend_on_who_looks(
         world.support, user=world.dora, level=AccessLevel.VIEW, actor=world.alice
     )
     conversation = _grow(world, 6)
-    client = client_for(getattr(world, persona))
-    with django_assert_num_queries(PAGE_QUERIES):
+    user = getattr(world, persona)
+    client = client_for(user)
+    # Marking it read checks the viewer's level on the conversation's inboxes again (the
+    # action checks its own row): an owner holds manage everywhere without a query.
+    with django_assert_num_queries(PAGE_QUERIES - (1 if user.is_admin else 0)):
         _page(client, conversation)
 
 
