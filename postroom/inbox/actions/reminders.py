@@ -72,13 +72,13 @@ def do_cancel_reminder(reminder: Reminder, *, actor: User) -> None:
     )
 
 
-@transaction.atomic
 def _reminder_text(replied: bool, subject: str) -> str:
     """Made in the reminded person's language (see ``notify``)."""
     text = _("No reply yet on “%(subject)s”") if not replied else _("Reminder: “%(subject)s”")
     return text % {"subject": subject}
 
 
+@transaction.atomic
 def do_fire_reminders() -> int:
     """Every due reminder: notify its person, or close it quietly when the customer
     replied meanwhile and it was only for no reply. Returns how many notified."""
