@@ -44,11 +44,6 @@ MESSAGE_FIELDS = [
 ]
 
 
-def document_terms(conversation: Conversation) -> list[str]:
-    """Every term a search may find ``conversation`` by."""
-    return _documents([conversation])[conversation.pk]
-
-
 def _documents(conversations: list[Conversation]) -> dict[int, list[str]]:
     """The terms of each conversation's document, read in a handful of queries for the
     whole batch (``contact__company`` selected)."""
@@ -73,17 +68,7 @@ def _documents(conversations: list[Conversation]) -> dict[int, list[str]]:
     for message in (
         Message.objects.filter(conversation_id__in=ids)
         .order_by("created_at", "pk")
-        .only(
-            "pk",
-            "conversation_id",
-            "from_name",
-            "from_email",
-            "to",
-            "cc",
-            "subject",
-            "text",
-            "visible_text",
-        )
+        .only(*MESSAGE_FIELDS)
     ):
         messages[message.conversation_id].append(message)
     notes: dict[int, list[str]] = defaultdict(list)
