@@ -295,6 +295,9 @@ LANGUAGES = [
     ("zh-hans", "简体中文"),
     ("nl", "Nederlands"),
     ("it", "Italiano"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates as each language writes them; English as Postroom always has (postroom/formats).
