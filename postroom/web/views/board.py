@@ -236,7 +236,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "snooze_presets": snooze_presets(user) if may_move and by == "status" else [],
         "problems": problems,
     }
-    if partial and (request.method == "POST" or request.GET.get("part") == "board"):
+    if partial and request.method == "POST":
         part = render_to_string("web/board.html#board", context, request)
         return HttpResponse(with_unread(part, user))
     context = page_context(
