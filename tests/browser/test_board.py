@@ -25,46 +25,44 @@ def _scene(world):
     shipping = actions.do_create_label(name="Shipping", color="#059669", icon="📦", actor=alice)
     vip = actions.do_create_label(name="VIP", color="#7c3aed", icon="⭐", actor=alice)
     made = {}
-    for i, (sender, name, subject, text) in enumerate(
-        [
-            (
-                "mia@shop.test",
-                "Mia Jensen",
-                "Parcel never arrived",
-                "Ordered two weeks ago, tracking stops in Leipzig.",
-            ),
-            (
-                "li@corp.test",
-                "Li Wei",
-                "Invoice for March is missing VAT",
-                "Our accountant needs the VAT number on it.",
-            ),
-            (
-                "sam@home.test",
-                "Sam Okafor",
-                "Can I change my delivery address?",
-                "I am moving next Tuesday.",
-            ),
-            (
-                "ana@studio.test",
-                "Ana Souza",
-                "Refund for the broken lamp",
-                "Photos attached, the glass arrived shattered.",
-            ),
-            (
-                "tom@mail.test",
-                "Tom Berg",
-                "Thanks for the quick help!",
-                "All sorted now, great service.",
-            ),
-            (
-                "eva@firm.test",
-                "Eva Novak",
-                "Bulk order of 40 chairs",
-                "Could we get a quote with delivery?",
-            ),
-        ]
-    ):
+    for sender, name, subject, text in [
+        (
+            "mia@shop.test",
+            "Mia Jensen",
+            "Parcel never arrived",
+            "Ordered two weeks ago, tracking stops in Leipzig.",
+        ),
+        (
+            "li@corp.test",
+            "Li Wei",
+            "Invoice for March is missing VAT",
+            "Our accountant needs the VAT number on it.",
+        ),
+        (
+            "sam@home.test",
+            "Sam Okafor",
+            "Can I change my delivery address?",
+            "I am moving next Tuesday.",
+        ),
+        (
+            "ana@studio.test",
+            "Ana Souza",
+            "Refund for the broken lamp",
+            "Photos attached, the glass arrived shattered.",
+        ),
+        (
+            "tom@mail.test",
+            "Tom Berg",
+            "Thanks for the quick help!",
+            "All sorted now, great service.",
+        ),
+        (
+            "eva@firm.test",
+            "Eva Novak",
+            "Bulk order of 40 chairs",
+            "Could we get a quote with delivery?",
+        ),
+    ]:
         clock.freeze(clock.now() + timedelta(minutes=7))
         made[subject] = actions.do_receive_message(
             world.support,
@@ -156,9 +154,7 @@ def test_bob_drags_between_label_columns(world, page_for):
     expect(
         _column(bob, str(shipping.pk)).locator(f'[data-conversation="{parcel.pk}"]')
     ).to_have_count(1)
-    expect(
-        _column(bob, str(vip.pk)).locator(f'[data-conversation="{parcel.pk}"]')
-    ).to_have_count(1)
+    expect(_column(bob, str(vip.pk)).locator(f'[data-conversation="{parcel.pk}"]')).to_have_count(1)
     _shot(bob, "by-label")
 
     _column(bob, str(vip.pk)).locator(f'[data-conversation="{parcel.pk}"]').drag_to(
