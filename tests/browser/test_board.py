@@ -188,3 +188,13 @@ def test_dora_who_only_views_sees_the_board_without_moving_anything(world, page_
     card.drag_to(_column(dora, "closed").locator(".column-cards"))
     expect(_column(dora, "closed").get_by_test_id("card")).to_have_count(0)
     assert Conversation.objects.get(pk=world.sales_conversation.pk).status == Status.OPEN
+
+
+def test_a_move_by_someone_else_shows_on_the_board_without_reload(world, live_page_for):
+    bob = live_page_for(world.bob)
+    bob.goto("/inbox/support/board/")
+    expect(_settled(_column(bob, "open"), world.bob_conversation)).to_have_count(1)
+    actions.do_change_status(world.bob_conversation, Status.CLOSED, actor=world.alice)
+    expect(_settled(_column(bob, "closed"), world.bob_conversation)).to_have_count(1)
+    expect(_column(bob, "open").get_by_test_id("card")).to_have_count(0)
+    expect(bob.locator("a[data-view=closed] .count")).to_have_text("1")
