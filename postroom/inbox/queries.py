@@ -313,8 +313,17 @@ def list_rows(
         cursor=cursor,
         limit=limit,
     )
+    rows = _rows(page_ids, visible, limit=limit)
+    items, more = rows[:limit], len(rows) > limit
+    return RowsPage(items, encode_cursor(items[-1]) if more else None)
+
+
+def _rows(ids: Q, visible: list[Label], *, limit: int | None) -> list[ListRow]:
+    """The conversations ``ids`` picks as list rows, newest activity first (with one
+    more than ``limit``, when given, to tell whether more follow), their assignees and
+    visible labels filled in: two queries."""
     values = (
-        Conversation.objects.filter(page_ids)
+        Conversation.objects.filter(ids)
         .order_by("-last_activity_at", "-id")
         .values_list(
             "pk",
@@ -328,16 +337,17 @@ def list_rows(
             "contact__email",
             "assigned_team__name",
             "snoozed_until",
-        )[: limit + 1]
+        )
     )
     rows = [
         ListRow(
             pk, status, prio, subject, preview, count, when, name or "", email or "", team, wake
         )
-        for pk, status, prio, subject, preview, count, when, name, email, team, wake in values
+        for pk, status, prio, subject, preview, count, when, name, email, team, wake in (
+            values[: limit + 1] if limit is not None else values
+        )
     ]
-    items, more = rows[:limit], len(rows) > limit
-    by_pk = {row.pk: row for row in items}
+    by_pk = {row.pk: row for row in (rows[:limit] if limit is not None else rows)}
     shown = {lb.pk: lb for lb in visible}
     if by_pk:
         # Assignees and visible labels of the page's rows in one query, each sorted by
@@ -358,7 +368,115 @@ def list_rows(
                 row.labels.append(shown[ref])
             else:
                 row.assignees.append(User(pk=ref, name=name, email=email))
-    return RowsPage(items, encode_cursor(items[-1]) if more else None)
+    return rows
+
+
+# The board (postroom/web/views/board.py): columns by status, or by label.
+BOARD_STATUSES: tuple[Status, ...] = (Status.OPEN, Status.PENDING, Status.SNOOZED, Status.CLOSED)
+NO_LABEL = "none"  # the column of the live conversations without a label the viewer sees
+
+
+def _unlabelled(rows: QuerySet[Any], conversation: str, label_ids: list[int]) -> QuerySet[Any]:
+    """Live ``rows`` whose conversation (named by ``conversation``) carries none of
+    ``label_ids``."""
+    labelled = ConversationLabel.objects.filter(
+        conversation=OuterRef(conversation), label_id__in=label_ids
+    )
+    return rows.filter(status__in=LIVE_STATUSES).exclude(Exists(labelled))
+
+
+def _unlabelled_subqueries(
+    inbox_ids: list[int], label_ids: list[int], limit: int
+) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """As :func:`_page_subqueries`, for the "No label" column: the first page of the
+    home inboxes' and of the others' live conversations without a visible label."""
+    home = _unlabelled(Conversation.objects.filter(inbox__in=inbox_ids), "pk", label_ids)
+    others = _unlabelled(
+        ConversationInbox.objects.filter(inbox_id__in=inbox_ids), "conversation", label_ids
+    )
+    return (
+        home.order_by("-last_activity_at", "-id").values("id")[: limit + 1],
+        others.order_by("-last_activity_at", "-conversation_id").values("conversation_id")[
+            : limit + 1
+        ],
+    )
+
+
+def board_rows(
+    user: User, inbox: Inbox, *, visible: list[Label], by: str, limit: int = 50
+) -> dict[str, list[ListRow]]:
+    """Each column of an inbox's board with its newest ``limit`` rows, as the list shows
+    them: two queries, whatever the number of columns.
+
+    ``by="status"``: a column per :data:`BOARD_STATUSES`, keyed by the status, each the
+    list's view of that name. ``by="label"``: a column per label of ``visible`` (the
+    labels ``user`` may see), keyed by its id as text, each the list's label view, then
+    :data:`NO_LABEL`; a conversation with two labels is in both columns.
+
+    Each column's page is read as the list reads its first page (one index range for
+    the home inbox, one for the others), all of them in one UNION; the rows are then
+    shared out in Python by their status or their labels.
+    """
+    ids = [inbox.pk]
+    parts: list[QuerySet[Any]] = []
+    if by == "status":
+        for status in BOARD_STATUSES:
+            parts.extend(
+                _page_subqueries(
+                    user,
+                    ids,
+                    view=status.value,
+                    label=None,
+                    status=None,
+                    assignee=None,
+                    cursor=None,
+                    limit=limit,
+                )
+            )
+    elif by == "label":
+        for lb in visible:
+            parts.extend(
+                _page_subqueries(
+                    user,
+                    ids,
+                    view="label",
+                    label=lb,
+                    status=None,
+                    assignee=None,
+                    cursor=None,
+                    limit=limit,
+                )
+            )
+        parts.extend(_unlabelled_subqueries(ids, [lb.pk for lb in visible], limit))
+    else:
+        raise ValueError(f"unknown board {by!r}")
+    first, *rest = (Conversation.objects.filter(pk__in=part).values("pk") for part in parts)
+    rows = _rows(Q(pk__in=first.union(*rest, all=True)), visible, limit=None)
+    columns: dict[str, list[ListRow]]
+    if by == "status":
+        columns = {status.value: [] for status in BOARD_STATUSES}
+        for row in rows:
+            if row.status in columns:
+                columns[row.status].append(row)
+    else:
+        columns = {str(lb.pk): [] for lb in visible}
+        columns[NO_LABEL] = []
+        for row in rows:
+            for lb in row.labels:
+                columns[str(lb.pk)].append(row)
+            if not row.labels and row.status in LIVE_STATUSES:
+                columns[NO_LABEL].append(row)
+    # A row read for one column can belong to another one past that column's page.
+    return {key: found[:limit] for key, found in columns.items()}
+
+
+def unlabelled_count(inbox: Inbox, label_ids: list[int]) -> int:
+    """How many live conversations of the inbox (home or other) carry none of
+    ``label_ids`` (the labels the viewer sees): the "No label" column's count, one
+    query. (Not a maintained count: it depends on who looks.)"""
+    others = ConversationInbox.objects.filter(inbox=inbox).values("conversation_id")
+    found = Conversation.objects.filter(Q(inbox=inbox) | Q(pk__in=others))
+    return _unlabelled(found, "pk", label_ids).count()
 
 
 def view_counts(user: User, inbox: Inbox) -> dict[str, int]:

@@ -57,6 +57,8 @@ PAGES: dict[str, tuple[Callable[[Any], dict[str, Any]], dict[str, int]]] = {
     ),
     # The bulk bar, loaded when a row is ticked (a POST runs it: tests/web/test_bulk.py).
     "inbox_bulk": (lambda w: {"slug": "support"}, SUPPORT_READERS),
+    # The board (a POST moves a card: tests/web/test_board.py).
+    "inbox_board": (lambda w: {"slug": "support"}, SUPPORT_READERS),
     "conversation": (
         lambda w: {"pk": w.sales_conversation.pk},
         {"alice": 200, "bob": 404, "dora": 200, "charlie": 404},

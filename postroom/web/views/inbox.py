@@ -97,7 +97,7 @@ class Line:
     unread_marker: str = ""
 
 
-def _lines(rows: list[ListRow]) -> list[Line]:
+def list_lines(rows: list[ListRow]) -> list[Line]:
     head, _sep, tail = reverse("web:conversation", args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
     months = [""] + [str(MONTHS_3[m]).title() for m in range(1, 13)]
     unknown, no_subject = _("Unknown sender"), _("(no subject)")
@@ -224,7 +224,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except BadCursor as exc:
             raise Http404 from exc
-        context = {"lines": _lines(page.rows), "page": page, "view": view, "label": label}
+        context = {"lines": list_lines(page.rows), "page": page, "view": view, "label": label}
         return render_to_string("web/inbox.html#rows", context, request)
 
     rows = with_unread(cached_fragment(rows_key, render_rows), user)

@@ -36,7 +36,7 @@
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html");
-          [".sidebar", "#conversation-list", ".timeline", ".conversation .meta", "#assign-panel",
+          [".sidebar", "#conversation-list", "#board", ".timeline", ".conversation .meta", "#assign-panel",
            "#shared-drafts",
            "#notification-list", "#mention-list"]
             .forEach(function (selector) {
