@@ -26,11 +26,14 @@ def test_the_pane_is_the_conversation_without_the_app_around_it(world, client_fo
     assert "Broken invoice" in body and "Hello, my invoice is wrong." in body
     assert 'id="reply-form"' in body and 'id="note-form"' in body
     assert response["Vary"].split(", ").count("HX-Target") == 1
+    assert response["HX-Push-Url"] == "false"
 
 
 def test_the_full_page_keeps_its_sidebar(world, client_for):
-    body = client_for(world.bob).get(f"/c/{world.bob_conversation.pk}/").content.decode()
+    response = client_for(world.bob).get(f"/c/{world.bob_conversation.pk}/")
+    body = response.content.decode()
     assert SIDEBAR in body and "data-pane-url" not in body
+    assert "HX-Push-Url" not in response
 
 
 def test_an_htmx_request_aimed_at_the_pane_gets_the_pane(world, client_for):

@@ -618,6 +618,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     context["base_template"] = "web/pane.html" if pane else "web/base.html"
     response = render(request, "web/conversation.html", context)
     patch_vary_headers(response, ["HX-Target"])  # one URL, two answers
+    if pane:  # the address stays the inbox's, even after a boosted form's redirect
+        response["HX-Push-Url"] = "false"
     return response
 
 

@@ -68,6 +68,8 @@
       case "j": select(current() + 1); break;
       case "k": select(current() - 1); break;
       case "Enter": {
+        // A focused link or button answers Enter itself (a row's link: reading-pane.js).
+        if (t && t.closest && t.closest("a[href], button, summary")) { handled = false; break; }
         handled = current() >= 0 && click("#conversation-list tr.row.selected td.what a, #search-results tr.row.selected td.what a");
         break;
       }

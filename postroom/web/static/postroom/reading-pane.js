@@ -92,8 +92,8 @@
   }, true);
 
   // The pane's forms post to the conversation (they have no action of their own, so
-  // they would post to the inbox's address) and their answer replaces the pane only.
-  // The redirect after the post keeps htmx's HX-Target header: the view answers with
+  // they would post to the inbox's address) and their answer replaces the pane only
+  // (it says HX-Push-Url: false, so the address stays the inbox's). The redirect after the post keeps htmx's HX-Target header: the view answers with
   // the pane again. Links to elsewhere navigate the whole page as usual.
   function wire(root) {
     var url = paneUrl();
@@ -103,12 +103,10 @@
       if (action && new URL(action, location.href).pathname !== url) return;
       if (!action) form.setAttribute("action", url);
       if (!form.hasAttribute("hx-target")) form.setAttribute("hx-target", "#reading-pane");
-      form.setAttribute("hx-push-url", "false");
     });
     root.querySelectorAll("a[href^='?']").forEach(function (a) {  // "Load images"
       a.setAttribute("href", url + a.getAttribute("href"));
       a.setAttribute("hx-target", "#reading-pane");
-      a.setAttribute("hx-push-url", "false");
     });
   }
 
