@@ -66,7 +66,9 @@ def test_the_inbox_list_on_a_phone(world, phone):
     phone.keyboard.press("Escape")  # Escape closes it again
     expect(phone.locator("#sidebar")).to_be_hidden()
     _menu_leads_to(
-        phone, lambda s: s.locator("a[data-view=mine]"), re.compile(r".*/inbox/support/\?view=mine$")
+        phone,
+        lambda s: s.locator("a[data-view=mine]"),
+        re.compile(r".*/inbox/support/\?view=mine$"),
     )
     expect(phone.locator("#conversation-list")).to_contain_text("Broken invoice")
     # A row opens the conversation's own page, as on any screen below 1200 px.
@@ -97,7 +99,9 @@ def test_search_on_a_phone(world, phone):
     phone.goto("/search/?q=invoice")
     expect(phone.locator("#search-results tr.row")).to_have_count(1)
     _fits(phone, "search")
-    _menu_leads_to(phone, lambda s: s.locator("a.side-inbox-name", has_text="Support"), "**/inbox/support/")
+    _menu_leads_to(
+        phone, lambda s: s.locator("a.side-inbox-name", has_text="Support"), "**/inbox/support/"
+    )
     assert phone.js_errors == []
 
 

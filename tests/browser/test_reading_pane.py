@@ -39,7 +39,9 @@ def _subjects(page) -> list[str]:
 
 def _pane_shows(page, subject: str, text: str) -> None:
     pane = page.locator("#reading-pane")
-    expect(pane.locator("#conversation h1")).to_have_text(re.compile(rf"^{re.escape(subject)} #\d+$"))
+    expect(pane.locator("#conversation h1")).to_have_text(
+        re.compile(rf"^{re.escape(subject)} #\d+$")
+    )
     expect(pane.get_by_test_id("visible-text").first).to_have_text(text)
 
 
@@ -48,7 +50,9 @@ def test_a_row_opens_beside_the_list_and_j_k_move_through_it(world, page_for):
     bob = page_for(world.bob)
     bob.goto("/inbox/support/")
     assert _subjects(bob) == ["Question 3", "Question 2", "Question 1", "Broken invoice"]
-    expect(bob.get_by_test_id("reading-pane")).to_contain_text("Select a conversation to read it here.")
+    expect(bob.get_by_test_id("reading-pane")).to_contain_text(
+        "Select a conversation to read it here."
+    )
     row = bob.locator(f'tr.row[data-conversation="{q2.pk}"]')
     expect(row).to_have_class(UNREAD)
 
@@ -95,7 +99,7 @@ def test_a_row_opens_beside_the_list_and_j_k_move_through_it(world, page_for):
 
 
 def test_close_and_note_from_the_pane(world, page_for):
-    q3, q2, q1 = _questions(world)
+    _q3, q2, _q1 = _questions(world)
     bob = page_for(world.bob)
     bob.goto("/inbox/support/")
     bob.locator(f'tr.row[data-conversation="{q2.pk}"] td.what a').click()

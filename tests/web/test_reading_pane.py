@@ -40,7 +40,8 @@ def test_an_htmx_request_aimed_at_the_pane_gets_the_pane(world, client_for):
     # The pane's forms post without ?pane=1; the redirect after the post keeps the header.
     bob = client_for(world.bob)
     body = bob.get(
-        f"/c/{world.bob_conversation.pk}/", headers={"HX-Request": "true", "HX-Target": "reading-pane"}
+        f"/c/{world.bob_conversation.pk}/",
+        headers={"HX-Request": "true", "HX-Target": "reading-pane"},
     ).content.decode()
     assert SIDEBAR not in body and "data-pane-url" in body
     boosted = bob.get(
@@ -88,9 +89,7 @@ def test_closing_from_the_pane_answers_with_the_pane(world, client_for):
 def test_mark_unread_from_the_pane_leads_the_whole_page_back_to_the_list(world, client_for):
     bob = client_for(world.bob)
     pane = {"HX-Request": "true", "HX-Target": "reading-pane"}
-    response = bob.post(
-        f"/c/{world.bob_conversation.pk}/", {"action": "mark_unread"}, headers=pane
-    )
+    response = bob.post(f"/c/{world.bob_conversation.pk}/", {"action": "mark_unread"}, headers=pane)
     assert response.status_code == 204
     assert response["HX-Redirect"] == "/inbox/support/"
 
