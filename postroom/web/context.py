@@ -70,3 +70,28 @@ def page_context(
         "desktop": "on" if desktop_enabled(user) else "off",
         **extra,
     }
+
+
+PANE_TARGET = "reading-pane"  # the id of the inbox page's reading pane (inbox.html)
+
+
+def wants_pane(request: HttpRequest) -> bool:
+    """Whether to answer with the conversation alone, for the inbox's reading pane:
+    ``?pane=1``, or an htmx request aimed at the pane (its forms post without the
+    parameter, and the redirect after the post keeps htmx's headers)."""
+    return request.GET.get("pane") == "1" or request.headers.get("HX-Target") == PANE_TARGET
+
+
+def pane_context(
+    request: HttpRequest,
+    current: Inbox | None = None,
+    *,
+    visible: list[Label] | None = None,
+    levels: dict[int, int] | None = None,
+    **extra: Any,
+) -> dict:
+    """What :func:`page_context` gives a page, less the sidebar (the inbox page around
+    the pane has its own): no query of its own when ``visible`` is given."""
+    user = signed_in_user(request)
+    labels: list[Label] = list(visible_labels(user)) if visible is None else visible
+    return {"me": user, "labels": labels, "current_inbox": current, "pane": True, **extra}

@@ -18,7 +18,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,7 +73,12 @@ from postroom.notifications.models import Follower
 from postroom.outbound.models import Draft
 from postroom.outbound.queries import deliveries_of
 from postroom.ratings.models import Rating
-from postroom.web.context import page_context, signed_in_user
+from postroom.web.context import (
+    page_context,
+    pane_context,
+    signed_in_user,
+    wants_pane,
+)
 from postroom.web.fields import posted_fields
 from postroom.web.views.compose import composer_context, send_from_conversation
 from postroom.web.views.merge import parse_number
@@ -427,6 +434,10 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             # Back to the list: staying on the page would read it again at once.
             actions.do_mark_conversation_unread(convo, actor=user)
             back = _first_seen_inbox(convo, levels)
+            if wants_pane(request):  # the whole inbox page, not the list inside the pane
+                return HttpResponse(
+                    status=204, headers={"HX-Redirect": reverse("web:inbox", args=[back.slug])}
+                )
             return redirect("web:inbox", slug=back.slug)
         handler = HANDLERS.get(request.POST.get("action", ""))
         if handler is None:
@@ -518,7 +529,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         client_notes = pinned_notes(client)
         others = client_conversations(levels, contact=client).exclude(pk=convo.pk)
         client_others = list(others[:SIDEBAR_CONVERSATIONS])
-    context = page_context(
+    pane = wants_pane(request)
+    context = (pane_context if pane else page_context)(
         request,
         here,
         visible=visible,
@@ -603,7 +615,12 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             reply_from=[by_pk[pk] for pk in seen_places if allowed_at("do_reply", levels[pk])],
         ),
     )
-    return render(request, "web/conversation.html", context)
+    context["base_template"] = "web/pane.html" if pane else "web/base.html"
+    response = render(request, "web/conversation.html", context)
+    patch_vary_headers(response, ["HX-Target"])  # one URL, two answers
+    if pane:  # the address stays the inbox's, even after a boosted form's redirect
+        response["HX-Push-Url"] = "false"
+    return response
 
 
 @dataclass

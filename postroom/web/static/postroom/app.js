@@ -100,6 +100,28 @@
   document.addEventListener("htmx:afterSettle", function (evt) { init(evt.detail.elt || document); });
   document.addEventListener("postroom:refreshed", function () { initUndo(document); });
 
+  // Narrow screens: the menu button opens the sidebar over the page; Escape, a click
+  // beside it or following one of its links (a new page) closes it.
+  function setMenu(open) {
+    var app = document.querySelector(".app");
+    var button = document.querySelector(".menu-button");
+    if (!app || !button) return;
+    app.classList.toggle("menu-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) { var first = document.querySelector("#sidebar a"); if (first) first.focus(); }
+  }
+  document.addEventListener("click", function (e) {
+    var app = document.querySelector(".app.menu-open");
+    if (e.target.closest && e.target.closest(".menu-button")) { setMenu(!app); return; }
+    if (app && !e.target.closest("#sidebar")) setMenu(false);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && document.querySelector(".app.menu-open")) {
+      setMenu(false);
+      document.querySelector(".menu-button").focus();
+    }
+  });
+
   // A message's "⋯" menu (a <details>): Escape closes it and gives the focus back to
   // its button; a click elsewhere closes it. Opening and choosing work without this.
   document.addEventListener("keydown", function (e) {

@@ -8,16 +8,22 @@
     ["s", "snooze"], ["m", "macro (type its name, Enter applies it)"],
     ["/ or Ctrl+/ in a reply", "saved replies (at the start of a line)"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
   ];
-  var selected = -1;
-
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#conversation-list tr.row, #search-results tr.row")); }
+
+  // The selection lives in the page (the row's class), so a list refreshed or a row
+  // opened in the reading pane by a click keeps it; a new page starts with none.
+  function current() {
+    return rows().findIndex(function (row) { return row.classList.contains("selected"); });
+  }
 
   function select(index) {
     var list = rows();
     if (!list.length) return;
-    selected = Math.max(0, Math.min(list.length - 1, index));
+    var selected = Math.max(0, Math.min(list.length - 1, index));
     list.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
     list[selected].scrollIntoView({ block: "nearest" });
+    // On a wide screen j/k also open it beside the list (reading-pane.js).
+    if (window.postroomPane) window.postroomPane.open(list[selected]);
   }
 
   function click(selector) {
@@ -59,11 +65,12 @@
     }
     var handled = true;
     switch (e.key) {
-      case "j": select(selected + 1); break;
-      case "k": select(selected - 1); break;
+      case "j": select(current() + 1); break;
+      case "k": select(current() - 1); break;
       case "Enter": {
-        var row = rows()[selected];
-        handled = !!row && click("#conversation-list tr.row.selected td.what a, #search-results tr.row.selected td.what a");
+        // A focused link or button answers Enter itself (a row's link: reading-pane.js).
+        if (t && t.closest && t.closest("a[href], button, summary")) { handled = false; break; }
+        handled = current() >= 0 && click("#conversation-list tr.row.selected td.what a, #search-results tr.row.selected td.what a");
         break;
       }
       case "x": handled = !!window.postroomToggleRow && window.postroomToggleRow(); break;
@@ -81,6 +88,4 @@
     }
     if (handled) e.preventDefault();
   });
-
-  document.addEventListener("htmx:afterSettle", function () { selected = -1; });
 })();

@@ -32,16 +32,24 @@
   function refresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(function () {
-      fetch(location.href, { headers: { "X-Live-Refresh": "1" }, credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html");
+      // An inbox page with a conversation in its reading pane: the pane's parts come
+      // from the conversation (reading-pane.js), the list's from the page.
+      var urls = [location.href];
+      var pane = document.querySelector("#reading-pane [data-pane-url]");
+      if (pane) urls.push(pane.dataset.paneUrl + "?pane=1");
+      Promise.all(urls.map(function (url) {
+        return fetch(url, { headers: { "X-Live-Refresh": "1" }, credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); });
+      }))
+        .then(function (pages) {
+          var fresh = pages.map(function (html) { return new DOMParser().parseFromString(html, "text/html"); });
           [".sidebar", "#conversation-list", "#board", ".timeline", ".conversation .meta", "#assign-panel",
            "#shared-drafts",
            "#notification-list", "#mention-list"]
             .forEach(function (selector) {
               var now = document.querySelector(selector);
-              var next = fresh.querySelector(selector);
+              var next = null;
+              fresh.some(function (doc) { next = doc.querySelector(selector); return next; });
               if (now && next) {
                 now.replaceWith(next);
                 if (window.htmx) window.htmx.process(next);
@@ -68,11 +76,10 @@
       if (convo === null) refresh();
       return;
     }
-    if (convo !== null) {
-      if (message.conversation === convo) refresh();
-    } else if (message.inbox === inboxId()) {
-      refresh();
-    }
+    // A list (with or without a conversation in its reading pane) follows its inbox.
+    var listed = convo === null || document.getElementById("conversation-list") !== null;
+    if (convo !== null && message.conversation === convo) refresh();
+    else if (listed && message.inbox === inboxId()) refresh();
   }
 
   // Desktop notifications, where the person has allowed them in the browser.
