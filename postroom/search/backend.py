@@ -9,9 +9,11 @@ exactly the terms ``postroom.search.text`` made.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -96,6 +98,90 @@ def matching_sql(match: Match, *, scored: bool = True) -> tuple[str, list[str]]:
         f"SELECT rowid AS cid{score} FROM search_fts WHERE search_fts MATCH %s",
         [fts5_query(match)],
     )
+
+
+class NewestFirst:
+    """The conversations whose documents hold ``match``, read newest (highest id) first
+    a window at a time, and their scores. Both engines keep matches in id order, so
+    reading stops where the caller stops: the cost follows what is read, not how many
+    conversations hold a common word.
+
+    SQLite scores each window as it reads it (bm25 on the rows read only). PostgreSQL
+    reads the ids of the newest ``most`` matches in one query (GIN finds them; ``+ 0``
+    keeps the planner from walking the primary key and testing every document on the
+    way) and scores only the ids asked (ts_rank reads a document's vector: the kept
+    ones, not every match)."""
+
+    def __init__(self, match: Match, window: int, most: int) -> None:
+        self.match = match
+        self.window = window
+        self.most = most
+        self._scores: dict[int, float] = {}
+        self._ids: list[int] | None = None
+        self._read = 0
+        self._last = 2**62  # SQLite: the next window's ids are below this one
+
+    def next_window(self) -> list[int]:
+        if connection.vendor == "postgresql":
+            if self._ids is None:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT conversation_id FROM search_document WHERE tsv @@ CAST(%s AS "
+                        "tsquery) ORDER BY conversation_id + 0 DESC LIMIT %s",
+                        [tsquery_literal(self.match), self.most],
+                    )
+                    self._ids = [int(cid) for (cid,) in cursor.fetchall()]
+            window = self._ids[self._read : self._read + self.window]
+            self._read += len(window)
+            return window
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid, -bm25(search_fts) FROM search_fts WHERE search_fts MATCH %s "
+                "AND rowid < %s ORDER BY rowid DESC LIMIT %s",
+                [fts5_query(self.match), self._last, min(self.window, self.most - self._read)],
+            )
+            rows = cursor.fetchall()
+        self._scores.update((int(cid), float(score)) for cid, score in rows)
+        self._read += len(rows)
+        if rows:
+            self._last = int(rows[-1][0])
+        return [int(cid) for cid, _score in rows]
+
+    def scores(self, ids: Sequence[int]) -> dict[int, float]:
+        """The scores of these ids (matches), higher is more relevant."""
+        missing = [cid for cid in ids if cid not in self._scores]
+        if missing:
+            self._scores.update(scores(self.match, missing))
+        return {cid: self._scores[cid] for cid in ids if cid in self._scores}
+
+
+def scores(match: Match, ids: Sequence[int]) -> dict[int, float]:
+    """The scores of these conversations for ``match`` (those that match it)."""
+    if not ids:
+        return {}
+    listed, params = id_list(ids)
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT conversation_id, ts_rank(tsv, q) FROM search_document, "
+            f"CAST(%s AS tsquery) AS q WHERE conversation_id IN ({listed}) AND tsv @@ q"
+        )
+    else:  # one lookup per id: for the few a narrow query leaves
+        sql = (
+            "SELECT rowid, -bm25(search_fts) FROM search_fts WHERE search_fts MATCH %s "
+            f"AND rowid IN ({listed})"
+        )
+    asked = tsquery_literal(match) if connection.vendor == "postgresql" else fts5_query(match)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [asked, *params])
+        return {int(cid): float(score) for cid, score in cursor.fetchall()}
+
+
+def id_list(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """SQL selecting these ids from one parameter (a JSON or array literal): a window of
+    a thousand ids is one value to bind, not a thousand."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(CAST(%s AS bigint[]))", [list(ids)]
+    return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
 
 
 def size_bytes() -> int:

@@ -135,9 +135,9 @@ def reindex(conversation_ids: Iterable[int]) -> int:
                 update_fields=["terms", "indexed_at"],
             )
             backend.write_many(documents)
-            SearchDocument.objects.filter(conversation_id__in=chunk).exclude(
-                conversation_id__in=list(documents)
-            ).delete()
+            gone = set(chunk) - set(documents)
+            if gone:
+                SearchDocument.objects.filter(conversation_id__in=gone).delete()
             written += len(documents)
     return written
 

@@ -19,6 +19,7 @@ import shlex
 from dataclasses import dataclass
 from dataclasses import field as _field
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -37,12 +38,17 @@ from postroom.inbox.models import (
     FieldTarget,
     Inbox,
 )
+from postroom.search import backend
 from postroom.search.backend import Match, matching_sql
 from postroom.search.text import is_cjk, query_terms, role_terms
 
 MAX_RESULTS = 50
 MAX_WORDS = 12
-CANDIDATES = 500  # ranked matches read before the page is cut
+# How many matches are weighed by relevance (the newest of those one may see), read
+# from the index this many at a time, and how many are read at most (see _ranked).
+RANKED = 1000
+WINDOW = 1000
+MAX_READ = 8000
 # Where each kind of record's custom fields are, seen from a conversation.
 FIELD_PATHS = {
     FieldTarget.CONVERSATION: "fields",
@@ -164,7 +170,7 @@ def search(user: User, text: str, limit: int = MAX_RESULTS) -> tuple[Parsed, lis
         if numbered is not None:
             hits.append(Hit(numbered, 0.0, by_number=True))
     if parsed.all_of:
-        ranked = _ranked(qs, Match(tuple(parsed.all_of)))
+        ranked = _ranked(qs, Match(tuple(parsed.all_of)), limit)
     else:
         ranked = [
             (pk, 0.0)
@@ -179,26 +185,98 @@ def search(user: User, text: str, limit: int = MAX_RESULTS) -> tuple[Parsed, lis
     return parsed, hits
 
 
-def _ranked(qs: QuerySet[Conversation], match: Match) -> list[tuple[int, float]]:
-    """The matching conversations among ``qs`` as (id, score), best first, then the most
-    recently active: at most CANDIDATES."""
-    match_sql, match_params = matching_sql(match)
+def _ranked(qs: QuerySet[Conversation], match: Match, want: int) -> list[tuple[int, float]]:
+    """The ``want`` best matching conversations among ``qs`` as (id, score): the highest
+    score first, then the most recently active.
+
+    Relevance is weighed among the newest RANKED matches ``qs`` lets through (access and
+    operators; newest by id, which is the order both indexes keep): a word found in tens
+    of thousands of conversations costs what a thousand do, and older ones are found by
+    narrowing (an operator, ``before:``). Those are read from the index a window at a
+    time, newest first, each window filtered by ``qs`` with one lookup per id. When ``qs``
+    lets so few through that the windows would go on past MAX_READ (narrow operators), the
+    same set is taken in one query against every conversation ``qs`` holds instead."""
+    if want <= 0:
+        return []
+    reader = backend.NewestFirst(match, WINDOW, MAX_READ)
+    kept: list[int] = []
+    recency: dict[int, Any] = {}
+    read = 0
+    while len(kept) < RANKED:
+        window = reader.next_window()
+        passed = _passing(qs, window)
+        recency.update(passed)
+        kept += [cid for cid in window if cid in passed]
+        read += len(window)
+        if len(window) < WINDOW:
+            break  # every match was read
+        if len(kept) < RANKED and (read >= MAX_READ or len(kept) * MAX_READ < RANKED * read):
+            return _ranked_among_all(qs, match, want)  # too few would pass by MAX_READ
+    return _best(kept[:RANKED], reader.scores(kept[:RANKED]), recency, want)
+
+
+def _best(
+    ids: list[int], scores: dict[int, float], recency: dict[int, Any], want: int
+) -> list[tuple[int, float]]:
+    """The ``want`` highest scores among ``ids``; equal ones by recency, then id."""
+    ordered = sorted(
+        (cid for cid in ids if cid in scores),
+        key=lambda cid: (_rounded(scores[cid]), recency[cid], cid),
+        reverse=True,
+    )
+    return [(cid, scores[cid]) for cid in ordered[:want]]
+
+
+def _passing(qs: QuerySet[Conversation], ids: list[int]) -> dict[int, Any]:
+    """Which of ``ids`` are in ``qs``, each with when it was last active: as the database
+    gives it (a datetime, or SQLite's ISO text, which sorts the same), since only its
+    order is used, read with a raw cursor (the window's rows are not worth models)."""
+    if not ids:
+        return {}
+    listed = qs.filter(pk__in=RawSQL(*backend.id_list(ids)))
     try:
-        allowed_sql, allowed_params = qs.values("pk").query.sql_with_params()
+        sql, params = listed.values_list("pk", "last_activity_at").query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def _rounded(score: float) -> float:
+    # Scores equal to four places are a tie, broken by recency (both engines' scores
+    # differ in their last digits for documents a reader would call equally relevant).
+    return round(score, 4)
+
+
+def _ranked_among_all(
+    qs: QuerySet[Conversation], match: Match, want: int
+) -> list[tuple[int, float]]:
+    """What :func:`_ranked` gives, from one query over every conversation of ``qs``:
+    the newest RANKED matches among them, then their scores (SQLite's bm25 as the
+    matches are read, PostgreSQL's ts_rank for the ones kept)."""
+    scored = connection.vendor != "postgresql"
+    match_sql, match_params = matching_sql(match, scored=scored)
+    try:
+        allowed_sql, allowed_params = qs.values("pk", "last_activity_at").query.sql_with_params()
     except EmptyResultSet:  # nothing to search in (no inbox, a label one cannot see)
         return []
     # The matches are read once (MATERIALIZED): folded into the outer query, the planner
     # would run the full-text match again for each allowed conversation.
+    score = "m.score" if scored else "NULL"
     sql = (
-        f"WITH m AS MATERIALIZED ({match_sql}) SELECT m.cid, m.score FROM m "
-        f"JOIN inbox_conversation c ON c.id = m.cid "
-        f"WHERE m.cid IN ({allowed_sql}) "
-        f"ORDER BY ROUND(CAST(m.score AS NUMERIC), 4) DESC, c.last_activity_at DESC, c.id DESC "
-        f"LIMIT {CANDIDATES}"
+        f"WITH m AS MATERIALIZED ({match_sql}) SELECT a.pk, a.last_activity_at, {score} "
+        f"FROM m JOIN ({allowed_sql}) AS a ON a.pk = m.cid ORDER BY m.cid DESC LIMIT {RANKED}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match_params, *allowed_params])
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+        rows = cursor.fetchall()
+    recency = {int(pk): at for pk, at, _score in rows}
+    if scored:
+        scores = {int(pk): float(value) for pk, _at, value in rows}
+    else:
+        scores = backend.scores(match, list(recency))
+    return _best(list(recency), scores, recency, want)
 
 
 def search_conversations(user: User, text: str, limit: int = MAX_RESULTS) -> list[Conversation]:

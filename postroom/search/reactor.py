@@ -16,6 +16,15 @@ def handle(event: LoggedEvent) -> None:
     reindex(conversations_touched(event))
 
 
+def handle_batch(events: list[LoggedEvent]) -> None:
+    """A batch of events at once: each conversation they touched rebuilt once, from what
+    it holds now (what handling them one by one ends with)."""
+    touched: set[int] = set()
+    for event in events:
+        touched.update(conversations_touched(event))
+    reindex(touched)
+
+
 def conversations_touched(event: LoggedEvent) -> list[int]:
     kind = E(event.type)
     data = event.data if isinstance(event.data, dict) else {}

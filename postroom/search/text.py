@@ -20,7 +20,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 MAX_TERM = 60  # longer runs (hashes, base64) are noise: skipped
-_WORD = re.compile(r"[^\W_]+")
 _CJK_RANGES = (
     (0x3040, 0x30FF),  # Hiragana, Katakana
     (0x3400, 0x4DBF),  # CJK extension A
@@ -29,6 +28,11 @@ _CJK_RANGES = (
     (0xFF66, 0xFF9F),  # half-width Katakana
     (0x20000, 0x2FA1F),  # the supplementary ideograph planes
 )
+_CJK_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES)
+# A word is a run of letters and digits (no underscore); its CJK characters and the
+# rest come apart as runs of their own. One regular expression does both, so a long
+# text is cut in C, not character by character.
+_RUN = re.compile(rf"(?P<cjk>(?:(?=\w)[{_CJK_CLASS}])+)|[^\W_{_CJK_CLASS}]+")
 
 
 def is_cjk(char: str) -> bool:
@@ -60,20 +64,14 @@ def fold_char(char: str) -> str:
     return fold(char)
 
 
-def _runs(word: str) -> Iterator[tuple[bool, str]]:
-    start = 0
-    for i in range(1, len(word) + 1):
-        if i == len(word) or is_cjk(word[i]) != is_cjk(word[start]):
-            yield is_cjk(word[start]), word[start:i]
-            start = i
-
-
 def _pieces(text: str) -> Iterator[tuple[bool, str]]:
     """The folded runs of ``text``: (whether CJK, the run); over-long plain runs dropped."""
-    for match in _WORD.finditer(fold(text)):
-        for cjk, run in _runs(match.group()):
-            if cjk or len(run) <= MAX_TERM:
-                yield cjk, run
+    for match in _RUN.finditer(fold(text)):
+        run = match.group()
+        if match.lastgroup == "cjk":
+            yield True, run
+        elif len(run) <= MAX_TERM:
+            yield False, run
 
 
 def terms(text: str) -> list[str]:

@@ -133,3 +133,63 @@ def test_a_reactor_added_later_starts_at_the_end_of_the_log(world, probe, monkey
         )
     ] == CALLS  # only the probe saw the old event
     assert ReactorCursor.objects.get(reactor="newcomer").position == reactors.log_end()
+
+
+BATCHES: list[list[int]] = []
+
+
+def batch_handler(events: list[LoggedEvent]) -> None:
+    """The probe's work for a whole batch: every event's note, then the batch noted."""
+    for event in events:
+        handler(event)
+    BATCHES.append([event.pk for event in events])
+
+
+BATCHED = Reactor(
+    "batched",
+    "tests.events.test_reactors:handler",
+    frozenset({EventType.CONVERSATION_PRIORITY}),
+    batch="tests.events.test_reactors:batch_handler",
+)
+
+
+@pytest.fixture
+def batched(world, monkeypatch):
+    CALLS.clear()
+    FAIL_ON.clear()
+    BATCHES.clear()
+    monkeypatch.setattr(reactors, "REACTORS", [BATCHED])
+    drain()
+    CALLS.clear()
+    BATCHES.clear()
+    Note.objects.filter(body__startswith="seen ").delete()
+    yield BATCHED
+    FAIL_ON.clear()
+
+
+def test_a_batch_handler_takes_the_batch_at_once_and_a_failure_one_event_at_a_time(world, batched):
+    first = prioritise(world.bob_conversation, world=world)
+    second = prioritise(world.sales_conversation, world=world)
+    assert run_reactor(batched) == 2
+    assert [[first.pk, second.pk]] == BATCHES
+    placed = reactors._place(LoggedEvent.objects.get(pk=second.pk))
+    assert ReactorCursor.objects.get(reactor="batched").position == placed
+
+    now = clock.now()
+    clock.freeze(now)
+    FAIL_ON.add(world.sales_conversation.pk)
+    third = prioritise(world.bob_conversation, Priority.LOW, world=world)
+    failing = prioritise(world.sales_conversation, Priority.LOW, world=world)
+    CALLS.clear()
+    assert run_reactor(batched) == 1  # the batch failed; one by one, the first went through
+    assert [[first.pk, second.pk]] == BATCHES  # the failed batch left nothing behind
+    # Seen twice by the probe (in the batch, rolled back, then alone), kept once.
+    assert [(third.pk, "conversation.priority")] * 2 == CALLS
+    failure = ReactorFailure.objects.get()
+    assert (failure.reactor, failure.event_id, failure.attempts) == ("batched", failing.pk, 1)
+    assert Note.objects.filter(body__startswith="seen ").count() == 3  # first, second, third
+    FAIL_ON.clear()
+    clock.freeze(now + timedelta(seconds=3))
+    assert run_reactor(batched) == 1
+    assert BATCHES[-1] == [failing.pk]
+    assert not ReactorFailure.objects.exists()

@@ -181,3 +181,60 @@ def test_the_index_follows_merges_splits_and_forgetting(world, alice):
     assert found(alice, "bluebird") == []
     assert found(alice, "gus") == []
     assert Conversation.objects.filter(pk=gone.pk).exists()
+
+
+def test_many_matches_are_read_a_window_at_a_time_and_weighed_among_the_newest(world, monkeypatch):
+    """With windows of 3 and 4 conversations weighed: bob sees support@ only, so the
+    newest sales@ matches are read and passed over; among the 4 newest support@ matches
+    the one that says the word most comes first, then recency. A narrow operator takes
+    the one-query way to the same answer."""
+    from postroom.search import queries
+
+    monkeypatch.setattr(queries, "RANKED", 4)
+    monkeypatch.setattr(queries, "WINDOW", 3)
+    monkeypatch.setattr(queries, "MAX_READ", 12)
+    oldest_loud = _receive(world, "Harbour harbour", "Harbour, harbour, harbour.")
+    clock.freeze(clock.now() + timedelta(minutes=1))
+    support = []
+    for n in range(6):
+        inbox = world.support if n % 2 == 0 else world.sales
+        made = _receive(world, f"Note {n}", f"One harbour word {n}.", inbox=inbox)
+        if inbox == world.support:
+            support.append(made)
+        clock.freeze(clock.now() + timedelta(minutes=1))
+    loud = _receive(world, "Harbour", "Harbour harbour harbour harbour.", inbox=world.support)
+    index_now()
+    # Support's matches, newest first: loud, support[2], support[1], support[0], oldest_loud.
+    # The four newest are weighed: loud first (most), then the rest by recency;
+    # oldest_loud, fifth, is not among them.
+    expected = [loud.pk, support[2].pk, support[1].pk, support[0].pk]
+    assert oldest_loud.pk not in expected
+    assert [h.conversation.pk for h in queries.search(world.bob, "harbour")[1]] == expected
+    reads: list[int] = []
+    real = queries._passing
+
+    def counted(qs, ids):  # type: ignore[no-untyped-def]
+        reads.append(len(ids))
+        return real(qs, ids)
+
+    monkeypatch.setattr(queries, "_passing", counted)
+    queries.search(world.bob, "harbour")
+    assert reads == [3, 3, 2]  # 2 + 1 + 2 of support's passed: every match read
+    reads.clear()
+    monkeypatch.setattr(queries, "RANKED", 3)
+    three = [h.conversation.pk for h in queries.search(world.bob, "harbour")[1]]
+    assert (three, reads) == (expected[:3], [3, 3])  # three had passed: no more read
+    monkeypatch.setattr(queries, "RANKED", 4)
+    reads.clear()
+    # Only bob's own conversation is assigned to him: too few pass, one query instead.
+    assert [h.conversation.pk for h in queries.search(world.bob, "harbour inbox:sales")[1]] == []
+    narrow = queries.search(world.alice, "harbour assignee:none inbox:support")[1]
+    assert [h.conversation.pk for h in narrow] == expected
+    assert [
+        pk
+        for pk, _score in queries._ranked_among_all(
+            queries.Conversation.objects.filter(inbox=world.support),
+            queries.Match((("harbour",),)),
+            10,
+        )
+    ] == expected
