@@ -49,7 +49,11 @@
     if (refocus) box.querySelector("summary").focus();
   }
 
+  // Once per opening: a key opens and focuses at once (so what is typed next lands in
+  // the filter), and the "toggle" event that follows must not clear it again.
   function opened(box) {
+    if (box.dataset.ready) return;
+    box.dataset.ready = "1";
     document.querySelectorAll("details.hc[open]").forEach(function (other) {
       if (other !== box) other.open = false;
     });
@@ -68,7 +72,8 @@
   // "toggle" does not bubble: listen while it goes down.
   document.addEventListener("toggle", function (e) {
     var box = e.target;
-    if (box.matches && box.matches("details.hc") && box.open) opened(box);
+    if (!box.matches || !box.matches("details.hc")) return;
+    if (box.open) opened(box); else delete box.dataset.ready;
   }, true);
 
   document.addEventListener("input", function (e) {
@@ -109,7 +114,8 @@
   window.postroomOpenControl = function (name) {
     var box = document.querySelector('details.hc[data-hc="' + name + '"]');
     if (!box) return false;
-    if (box.open) opened(box); else box.open = true;
+    if (box.open) { delete box.dataset.ready; } else { box.open = true; }
+    opened(box);
     return true;
   };
 })();
