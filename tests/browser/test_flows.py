@@ -20,7 +20,7 @@ def test_alice_triages_a_conversation(world, page_for):
     page.click("text=Broken invoice")
     expect(page.locator("h1")).to_contain_text("Broken invoice")
 
-    # assign to herself as well as bob (the header's dropdowns: tests/browser/test_header_controls.py)
+    # assign to herself as well as bob (in the header's dropdown)
     page.click("details[data-hc=assignee] > summary")
     page.click("button:has-text('Take it')")
     expect(page.locator("#assign-panel")).to_contain_text("Alice")

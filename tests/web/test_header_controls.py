@@ -68,7 +68,7 @@ def test_the_header_shows_each_value_on_its_button(world, client_for, frozen):
 
 def test_the_side_panel_forms_the_header_replaces_are_gone(world, client_for, frozen):
     page = _page(client_for(world.bob), world)
-    for gone in ("Set priority", "Add label", '<select name="users" multiple', '<h2>Snooze</h2>'):
+    for gone in ("Set priority", "Add label", '<select name="users" multiple', "<h2>Snooze</h2>"):
         assert gone not in page
     # One form per choice, in the header: the status, the priority, the snooze presets.
     assert page.count('name="action" value="status">') == 4  # pending, closed, spam, trash
@@ -79,14 +79,18 @@ def test_the_side_panel_forms_the_header_replaces_are_gone(world, client_for, fr
 def test_choosing_in_the_header_posts_the_side_panels_actions(world, client_for, frozen):
     alice = client_for(world.alice)
     team = actions.do_create_team(name="Tier 2", actor=world.alice)
-    actions.do_grant_access(world.support, team=team, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice)
+    actions.do_grant_access(
+        world.support, team=team, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice
+    )
     page = _page(alice, world)
     # Adding a person keeps the others (several assignees); the team is its own choice.
     assert (
         f'<input type="hidden" name="action" value="assign"><input type="hidden" name="users" '
         f'value="{world.alice.pk}">'
     ) not in page  # she is offered "Take it" instead
-    assert f'name="action" value="assign"><input type="hidden" name="team" value="{team.pk}">' in page
+    assert (
+        f'name="action" value="assign"><input type="hidden" name="team" value="{team.pk}">' in page
+    )
     erin = make_user("erin")
     actions.do_grant_access(
         world.support, user=erin, level=AccessLevel.REPLY_ON_BEHALF, actor=world.alice
@@ -104,7 +108,10 @@ def test_choosing_in_the_header_posts_the_side_panels_actions(world, client_for,
 def test_dora_sees_the_values_without_dropdowns(world, client_for, frozen):
     page = client_for(world.dora).get(f"/c/{world.sales_conversation.pk}/").content.decode()
     assert 'class="hc"' not in page and "hc-pop" not in page
-    assert '<span class="hc-value" data-hc-value="status"><span class="status-badge status-open" data-testid="status">Open</span></span>' in page
+    assert (
+        '<span class="hc-value" data-hc-value="status"><span class="status-badge status-open" '
+        'data-testid="status">Open</span></span>' in page
+    )
     assert 'data-hc-value="priority"><span class="prio prio-1">Normal</span>' in page
     assert 'data-hc-value="assignee" id="assign-panel"><span class="hc-text">Nobody</span>' in page
     assert "Send and snooze" not in page
@@ -121,7 +128,8 @@ def test_the_composer_offers_send_and_snooze_with_the_presets(world, client_for,
 def test_send_and_snooze_sends_then_snoozes(world, client_for, frozen):
     tomorrow = snooze_presets(world.bob)[1][1]
     response = client_for(world.bob).post(
-        _url(world), {"action": "reply", "body": "Fixed, talk tomorrow.", "snooze": tomorrow.isoformat()}
+        _url(world),
+        {"action": "reply", "body": "Fixed, talk tomorrow.", "snooze": tomorrow.isoformat()},
     )
     assert response.status_code == 302
     assert _sent() == ["Fixed, talk tomorrow.\n"]
@@ -165,13 +173,22 @@ def test_a_scheduled_reply_does_not_snooze(world, client_for, frozen):
     later = (frozen + timedelta(days=1)).isoformat()
     client_for(world.bob).post(
         _url(world),
-        {"action": "reply", "body": "Later.", "when": "later", "send_at": (frozen + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "snooze": later},
+        {
+            "action": "reply",
+            "body": "Later.",
+            "when": "later",
+            "send_at": (frozen + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "snooze": later,
+        },
     )
     assert _state(world) == (Status.OPEN, None)
 
 
 def test_every_inbox_page_offers_a_new_conversation(world, client_for, frozen):
-    button = '<a class="button primary" href="/inbox/support/compose/" data-testid="new-conversation">New conversation</a>'
+    button = (
+        '<a class="button primary" href="/inbox/support/compose/" '
+        'data-testid="new-conversation">New conversation</a>'
+    )
     bob = client_for(world.bob)
     for view in ("", "?view=mine", "?view=unassigned", f"?label={world.billing.pk}"):
         assert button in bob.get(f"/inbox/support/{view}").content.decode()
