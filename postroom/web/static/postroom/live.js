@@ -42,7 +42,8 @@
             .forEach(function (selector) {
               var now = document.querySelector(selector);
               var next = fresh.querySelector(selector);
-              if (now && next) {
+              // A header dropdown being used stays as it is (the choice reloads the page).
+              if (now && next && !now.querySelector("details.hc[open]")) {
                 now.replaceWith(next);
                 if (window.htmx) window.htmx.process(next);
               }
