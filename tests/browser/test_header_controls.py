@@ -140,6 +140,7 @@ def test_dora_sees_the_values_but_no_dropdown(world, page_for):
     expect(page.locator("details.hc")).to_have_count(0)
     expect(page.locator(".header-controls .hc-value")).to_have_count(4)
     expect(page.get_by_test_id("status")).to_have_text("Open")
+    page.screenshot(path=str(ARTIFACTS / "header-view-only.png"))
     for key in CONTROLS.values():
         page.keyboard.press(key)
     expect(page.locator(".hc-pop")).to_have_count(0)
@@ -174,7 +175,7 @@ def test_send_and_snooze(world, page_for):
 FIT = """() => {
   const f = document.querySelector('iframe.msg-html');
   const d = f.contentDocument.documentElement;
-  return [f.clientHeight, d.scrollHeight, d.clientHeight];
+  return [f.clientHeight, d.scrollHeight, d.clientHeight, d.getBoundingClientRect().height];
 }"""
 
 
@@ -185,9 +186,10 @@ def _fits(page: Page, at_least: int) -> list[int]:
         " return f.clientHeight >= least && Math.abs(f.clientHeight - d.scrollHeight) <= 2; }",
         arg=[at_least],
     )
-    frame, content, inner = page.evaluate(FIT)
+    frame, content, inner, box = page.evaluate(FIT)
     assert abs(frame - content) <= 2
     assert content <= inner  # no scrollbar inside the frame
+    assert abs(frame - box) <= 2  # and no empty space below the message
     return [frame, content]
 
 

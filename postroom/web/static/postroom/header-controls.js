@@ -46,6 +46,7 @@
 
   function close(box, refocus) {
     box.open = false;
+    delete box.dataset.ready;
     if (refocus) box.querySelector("summary").focus();
   }
 
@@ -114,7 +115,8 @@
   window.postroomOpenControl = function (name) {
     var box = document.querySelector('details.hc[data-hc="' + name + '"]');
     if (!box) return false;
-    if (box.open) { delete box.dataset.ready; } else { box.open = true; }
+    delete box.dataset.ready;  // its closing "toggle" may not have come yet
+    box.open = true;
     opened(box);
     return true;
   };
