@@ -232,6 +232,9 @@ def test_html_mail_is_shown_at_its_full_height(world, page_for, settings):
             " img.addEventListener('load', done); img.addEventListener('error', done); })"
         )
         assert image.evaluate("img => img.naturalHeight") == 1500
+        expect(page.locator(".remote-note")).to_have_text(
+            "Images are fetched through Postroom, so the sender does not see you."
+        )
         _fits(page, before + 1480)  # the image's 1500 px, less its alt text's line
         page.locator("details.quoted").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "html-mail-full-height.png"))
