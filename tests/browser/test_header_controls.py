@@ -14,7 +14,7 @@ from postroom.inbox.models import AccessLevel, Activity, Conversation, Message, 
 from postroom.mail.parsing.html import sanitize_email_html
 from postroom.web.views.conversation import snooze_presets
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import make_user
+from tests.conftest import PASSWORD, make_user
 from tests.image_host import answer, png, serve
 
 CONTROLS = {"assignee": "a", "labels": "l", "status": "t", "priority": "p", "snooze": "s"}
@@ -243,3 +243,33 @@ def test_html_mail_is_shown_at_its_full_height(world, page_for, settings):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_e_still_closes_from_the_keyboard(world, page_for):
+    page = page_for(world.bob)
+    _open(page, world.bob_conversation)
+    page.keyboard.press("e")  # the Close choice sits folded in the status dropdown
+    expect(page.get_by_test_id("status")).to_have_text("Closed")
+    assert _last("conversation.status", world.bob_conversation).actor_id == world.bob.pk
+
+
+def test_the_dropdowns_work_without_script(world, chromium, live_server, transactional_db):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("input[name=username]", world.alice.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/inbox/**")
+        _open(page, world.bob_conversation)
+        expect(_box(page, "labels").locator(".hc-filter")).to_be_hidden()  # typing needs script
+        _box(page, "labels").locator("summary").click()
+        page.click("details[data-hc=labels] .hc-option:has-text('Billing')")
+        expect(page.get_by_test_id("labels-value")).to_have_text("Billing")
+        _box(page, "status").locator("summary").click()
+        page.click("button[data-status=closed]")
+        expect(page.get_by_test_id("status")).to_have_text("Closed")
+        assert _last("conversation.status", world.bob_conversation).actor_id == world.alice.pk
+    finally:
+        context.close()
