@@ -25,6 +25,7 @@ def test_a_required_field_is_filled_in_before_closing(world, page_for):
     convo = world.bob_conversation
     bob = page_for(world.bob)
     bob.goto(f"/c/{convo.pk}/")
+    bob.locator("details[data-hc=status] > summary").click()
     bob.locator('button[data-status="closed"]').click()
     expect(bob.locator(".flash")).to_contain_text("Fill in Contact reason before closing.")
     assert Conversation.objects.get(pk=convo.pk).status == "open"
@@ -34,6 +35,7 @@ def test_a_required_field_is_filled_in_before_closing(world, page_for):
     fields.get_by_role("button", name="Save fields").click()
     expect(bob.locator(".flash")).to_contain_text("Fields saved.")
     bob.screenshot(path=str(ARTIFACTS / "conversation-custom-fields.png"), full_page=True)
+    bob.locator("details[data-hc=status] > summary").click()
     bob.locator('button[data-status="closed"]').click()
     expect(bob.locator('button[data-status="open"]')).to_have_text("Reopen")
     saved = Conversation.objects.get(pk=convo.pk)

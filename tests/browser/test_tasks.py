@@ -23,6 +23,7 @@ def test_tasks_from_the_sidebar_to_mine_and_closing(world, page_for):
     expect(bob.get_by_test_id("task")).to_contain_text("Export the contract PDF")
     bob.screenshot(path=str(ARTIFACTS / "conversation-tasks.png"), full_page=True)
 
+    bob.locator("details[data-hc=status] > summary").click()
     bob.locator("button[data-status=closed]").click()
     expect(bob.locator(".flash, .messages, [role=alert], [role=status]").first).to_contain_text(
         "1 open task"

@@ -164,9 +164,10 @@ def _keep_draft(
 THEN_STATUSES = (Status.CLOSED, Status.PENDING)
 
 
-def send_from_conversation(request: HttpRequest, user: User, conversation: Conversation) -> None:
+def send_from_conversation(request: HttpRequest, user: User, conversation: Conversation) -> bool:
     """The composer's POST on a conversation page: reply, reply all or forward, and with
-    ``then`` the status to set once the send is accepted (queued)."""
+    ``then`` the status to set once the send is accepted (queued). True when it was
+    queued to go now (not scheduled): what may follow a send happens only then."""
     post = request.POST
     mode = post.get("mode", ComposeMode.REPLY)
     if mode not in MODES:
@@ -236,7 +237,8 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
         raise
     if send_at is not None:
         messages.success(request, _("Scheduled. It is listed under Outbox until it goes."))
-    elif then:
+        return False
+    if then:
         try:
             actions.do_change_status(conversation, then, actor=user)
         except ValidationError as exc:
@@ -246,6 +248,7 @@ def send_from_conversation(request: HttpRequest, user: User, conversation: Conve
                 _("Sent, but the status was not changed: %(reason)s")
                 % {"reason": " ".join(exc.messages)},
             )
+    return True
 
 
 @dataclass

@@ -42,6 +42,7 @@ from postroom.inbox.access import (
     allowed_at,
     conversation_inbox_ids,
     inbox_levels,
+    require_on,
     task_on,
     usable_macros,
     visible_articles,
@@ -179,23 +180,46 @@ def _fields(request: HttpRequest, user: User, conversation: Conversation) -> Non
     messages.success(request, _("Fields saved."))
 
 
-def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> None:
-    raw = request.POST.get("until", "")
-    if raw == "reply":  # "Until they reply": no wake time
-        actions.do_snooze(conversation, None, actor=user)
-        return
+def _snooze_until(raw: str, user: User) -> datetime | None:
+    """A snooze form's ``until``: ``reply`` (until the customer replies: None), an ISO
+    time from a preset, or ``<input type=datetime-local>`` in the viewer's time zone."""
+    if raw == "reply":
+        return None
     try:
         until = datetime.fromisoformat(raw)
     except ValueError as exc:
         raise ValidationError({"until": _("Pick a date and time.")}) from exc
-    if until.tzinfo is None:  # from <input type=datetime-local>: the viewer's own time zone
+    if until.tzinfo is None:
         until = until.replace(tzinfo=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
+    return until
+
+
+def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> None:
+    until = _snooze_until(request.POST.get("until", ""), user)
     actions.do_snooze(conversation, until, actor=user)
 
 
 def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None:
-    """Reply, reply all or forward, now or later (postroom/web/views/compose.py)."""
-    send_from_conversation(request, user, conversation)
+    """Reply, reply all or forward, now or later (postroom/web/views/compose.py).
+
+    "Send and snooze" posts ``snooze`` (a preset's time or ``reply``) with the reply: the
+    permission and the time are checked before anything is sent, and the snooze comes
+    only once the send was accepted; a send refused or held back snoozes nothing."""
+    raw = request.POST.get("snooze", "")
+    until = None
+    if raw:
+        require_on(user, "do_snooze", conversation)  # the 403 page, before sending
+        until = _snooze_until(raw, user)
+    sent_now = send_from_conversation(request, user, conversation)
+    if raw and sent_now:
+        try:
+            actions.do_snooze(conversation, until, actor=user)
+        except ValidationError as exc:
+            # The reply is on its way; only the snooze did not happen, and says why.
+            messages.error(
+                request,
+                _("Sent, but not snoozed: %(reason)s") % {"reason": " ".join(exc.messages)},
+            )
 
 
 def _merge(request: HttpRequest, user: User, conversation: Conversation) -> None:
@@ -565,6 +589,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         assignees=people.assignees,
         following=people.viewer_follows,
         conversation_labels=conversation_labels,
+        label_names=", ".join(label.name for label in conversation_labels),
         members=people.assignable,
         teams=list(Team.objects.all()),
         can=can,

@@ -27,6 +27,7 @@ from postroom.inbox.access import (
     access_inbox,
     access_inbox_levels,
     access_label,
+    allowed_at,
     visible_labels,
 )
 from postroom.inbox.models import Inbox, Label, PageVersion, Priority, Status, Task
@@ -271,6 +272,8 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             title=title,
             csrf_token=CSRF_PLACEHOLDER,
             bulk_url=reverse("web:inbox_bulk", args=[slug]),
+            # The page head's "New conversation" (the levels are part of the page's key).
+            may_start=allowed_at("do_start_conversation", levels.get(inbox_id, 0)),
         )
         return render(request, "web/inbox.html", context)
 

@@ -15,11 +15,29 @@
 
   // Size sandboxed message frames to their content. The frames may not run script
   // (no allow-scripts), but share our origin so the parent can measure them.
+  // The content's own height: the root box, which holds the body's margins (the frame's
+  // documentElement.scrollHeight never drops below the frame, so it could only grow).
   function fitFrame(frame) {
     try {
       var doc = frame.contentDocument;
-      if (doc && doc.body) frame.style.height = (doc.documentElement.scrollHeight + 8) + "px";
+      if (!doc || !doc.body || !frame.getClientRects().length) return;  // folded away
+      var height = Math.ceil(Math.max(doc.documentElement.getBoundingClientRect().height, doc.body.scrollHeight));
+      frame.style.height = height + "px";
     } catch (e) { /* cross-origin: keep the default height */ }
+  }
+
+  // Again whenever its body changes size: opening the message, images arriving (the
+  // "Load images" page, or slow ones), the window's width changing the line breaks.
+  function watchFrame(frame) {
+    try {
+      var doc = frame.contentDocument;
+      if (!doc || !doc.body || frame._watching === doc.body) return;
+      frame._watching = doc.body;
+      if (window.ResizeObserver) new ResizeObserver(function () { fitFrame(frame); }).observe(doc.body);
+      // Images as they load, for browsers whose observer misses a late reflow.
+      doc.addEventListener("load", function () { fitFrame(frame); }, true);
+    } catch (e) { /* cross-origin: nothing to watch */ }
+    fitFrame(frame);
   }
 
   function initComposerTabs(root) {
@@ -84,10 +102,10 @@
 
   function init(root) {
     root.querySelectorAll("iframe.msg-html").forEach(function (f) {
-      f.addEventListener("load", function () { fitFrame(f); });
+      f.addEventListener("load", function () { watchFrame(f); });
       var details = f.closest("details");
-      if (details) details.addEventListener("toggle", function () { fitFrame(f); });
-      fitFrame(f);
+      if (details) details.addEventListener("toggle", function () { watchFrame(f); fitFrame(f); });
+      watchFrame(f);
     });
     initComposerTabs(root);
     initUndo(root);
@@ -95,6 +113,9 @@
   }
 
   setInterval(function () { showRelativeTimes(document); }, 60000);
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("iframe.msg-html").forEach(fitFrame);
+  });
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (evt) { init(evt.detail.elt || document); });

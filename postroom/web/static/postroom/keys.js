@@ -4,8 +4,9 @@
 
   var HELP = [
     ["j / k", "next / previous conversation"], ["Enter", "open the selected conversation"], ["x", "tick the selected conversation (bulk actions)"],
-    ["r", "reply"], ["n", "note"], ["a", "assign"], ["l", "label"], ["e", "close"],
-    ["s", "snooze"], ["m", "macro (type its name, Enter applies it)"],
+    ["r", "reply"], ["n", "note"], ["a", "assignee (type a name, Enter chooses)"], ["l", "labels"],
+    ["t", "status"], ["p", "priority"], ["s", "snooze"], ["e", "close"],
+    ["m", "macro (type its name, Enter applies it)"],
     ["/ or Ctrl+/ in a reply", "saved replies (at the start of a line)"], ["/", "search"], ["?", "show these shortcuts"], ["Esc", "close this list"]
   ];
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#conversation-list tr.row, #search-results tr.row")); }
@@ -36,6 +37,10 @@
     var el = document.querySelector(selector);
     if (el) { el.focus(); return true; }
     return false;
+  }
+
+  function openControl(name) {
+    return !!window.postroomOpenControl && window.postroomOpenControl(name);
   }
 
   function toggleHelp() {
@@ -76,10 +81,13 @@
       case "x": handled = !!window.postroomToggleRow && window.postroomToggleRow(); break;
       case "r": handled = click(".composer .tab[data-tab=reply]") && focus("#reply-form textarea"); break;
       case "n": handled = click(".composer .tab[data-tab=note]") && focus("#note-form textarea"); break;
-      case "a": handled = focus("#assign-panel select[name=users]"); break;
-      case "l": handled = focus("select[name=label]"); break;
+      // The header's dropdowns (header-controls.js): the key opens one, its filter focused.
+      case "a": handled = openControl("assignee"); break;
+      case "l": handled = openControl("labels"); break;
+      case "t": handled = openControl("status"); break;
+      case "p": handled = openControl("priority"); break;
+      case "s": handled = openControl("snooze"); break;
       case "e": handled = click("button[data-status=closed]"); break;
-      case "s": handled = focus("button[data-snooze]"); break;
       case "m": handled = focus("#macro-panel select[name=macro]"); break;
       case "/": handled = focus("#search-box"); break;
       case "?": toggleHelp(); break;

@@ -50,7 +50,8 @@
               var now = document.querySelector(selector);
               var next = null;
               fresh.some(function (doc) { next = doc.querySelector(selector); return next; });
-              if (now && next) {
+              // A header dropdown being used stays as it is (the choice reloads the page).
+              if (now && next && !now.querySelector("details.hc[open]")) {
                 now.replaceWith(next);
                 if (window.htmx) window.htmx.process(next);
               }
