@@ -22,6 +22,7 @@ from postroom.inbox import actions
 from postroom.inbox.models import Company, Contact, Conversation, Inbox, Label, Message
 from tests.browser.conftest import ARTIFACTS
 from tests.catalogues import SHIPPED, SOURCE, catalogue_path
+from tests.searching import index_now
 
 # Until the catalogues are merged (outside CI only): delete this line once they are in.
 
@@ -106,6 +107,7 @@ def _data_texts() -> set[str]:
 def test_the_main_pages_carry_no_english_of_the_interface(world, page_for, compiled, code):
     english = _interface_english(code)
     actions.do_add_note(world.bob_conversation, "Checked the invoice", actor=world.alice)
+    index_now()  # so that the search page shows what it finds, in the language
     actions.do_update_profile(world.alice, language=code, actor=world.alice)
     data = _data_texts()
     page = page_for(world.alice)
@@ -114,6 +116,7 @@ def test_the_main_pages_carry_no_english_of_the_interface(world, page_for, compi
         "conversation": f"/c/{world.bob_conversation.pk}/",
         "settings": "/settings/",
         "search": "/search/?q=invoice",
+        "board": "/inbox/support/board/",
     }
     ARTIFACTS.mkdir(exist_ok=True)
     untranslated: dict[str, list[str]] = {}

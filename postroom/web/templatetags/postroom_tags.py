@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -10,8 +11,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from postroom.accounts.models import User
+from postroom.web import short_times
 
 register = template.Library()
+
+
+@register.filter
+def short_time(moment: datetime | None) -> str:
+    """A time the short way, in the reader's language's order (postroom/web/short_times)."""
+    return short_times.short(moment) if moment is not None else ""
 
 
 @register.filter

@@ -14,7 +14,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import get_language
@@ -41,6 +40,7 @@ from postroom.inbox.queries import (
     sidebar_count_values,
     unread_among,
 )
+from postroom.web import short_times
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.pagecache import (
     CSRF_PLACEHOLDER,
@@ -64,36 +64,11 @@ class Stamp:
     full: str
 
 
-# The list's short time in each language's order (built in Python for speed, so not a
-# format string of Django's): English "Dec 4, 09:05", German "4. Dez, 09:05", Chinese
-# "12月4日 09:05", the other shipped languages "4 dic, 09:05".
-_SHORT = {
-    "en": "{month} {day}, {time}",
-    "de": "{day}. {month}, {time}",
-    "zh-hans": "{number}月{day}日 {time}",
-}
-_SHORT_OTHERWISE = "{day} {month}, {time}"
-_TITLED_MONTHS = {"en", "de"}  # where a month's name begins with a capital
-
-
-def _months() -> tuple[str, list[str]]:
-    language = (get_language() or "en").lower()
-    titled = language in _TITLED_MONTHS
-    names = [""] + [str(MONTHS_3[m]).title() if titled else str(MONTHS_3[m]) for m in range(1, 13)]
-    return _SHORT.get(language, _SHORT_OTHERWISE), names
-
-
-def _stamp(moment: datetime, months: tuple[str, list[str]]) -> Stamp:
+def _stamp(moment: datetime, months: short_times.Style) -> Stamp:
     when = timezone.localtime(moment)
-    pattern, names = months
     return Stamp(
         iso=when.isoformat(),  # the "c" date format
-        short=pattern.format(
-            month=names[when.month],
-            number=when.month,
-            day=when.day,
-            time=f"{when.hour:02d}:{when.minute:02d}",
-        ),
+        short=short_times.short(when, months),
         full=formats.date_format(when, "DATETIME_FORMAT"),
     )
 
@@ -125,7 +100,7 @@ class Line:
 
 def list_lines(rows: list[ListRow]) -> list[Line]:
     head, _sep, tail = reverse("web:conversation", args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
-    months = _months()
+    months = short_times.style()
     unknown, no_subject = _("Unknown sender"), _("(no subject)")
     priorities = {p.value: str(p.label) for p in Priority if p.value >= Priority.HIGH}
     lines = []
