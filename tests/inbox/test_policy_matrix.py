@@ -848,6 +848,9 @@ def test_a_view_only_member_is_offered_notes_and_no_triage(world, client_for):
 def test_reply_on_behalf_is_offered_every_triage_control(world, client_for):
     _receive(world.support, world.bob_conversation, "Still there?")
     actions.do_add_label(world.bob_conversation, world.billing, actor=world.alice)
+    # Something left to add and someone left to assign: the header offers only those.
+    actions.do_create_label(name="VIP", actor=world.alice)
+    actions.do_create_team(name="Tier 2", members=[world.alice], actor=world.alice)
     actions.do_grant_access(world.sales, user=world.bob, level=20, actor=SYSTEM)
     actions.do_unassign(world.bob_conversation, actor=world.alice)
     actions.do_assign(world.bob_conversation, users=[world.alice], actor=world.alice)
