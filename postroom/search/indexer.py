@@ -143,5 +143,10 @@ def reindex(conversation_ids: Iterable[int]) -> int:
 
 
 def reindex_all() -> int:
+    """Rebuild every document, then let the index settle (backend.settle): a rebuild
+    writes it in thousands of small pieces, which every later query and write would
+    otherwise pay to read and merge."""
     ids = list(Conversation.objects.order_by("pk").values_list("pk", flat=True))
-    return reindex(ids)
+    written = reindex(ids)
+    backend.settle()
+    return written

@@ -238,3 +238,13 @@ def test_many_matches_are_read_a_window_at_a_time_and_weighed_among_the_newest(w
             10,
         )
     ] == expected
+
+
+def test_a_full_rebuild_indexes_everything_and_settles_the_index(world, alice):
+    from postroom.search.indexer import reindex_all
+
+    lost = _receive(world, "Lighthouse", "The lighthouse keeper wrote.")
+    SearchDocument.objects.all().delete()  # as on an installation from before search
+    assert found(alice, "lighthouse") == []
+    assert reindex_all() == Conversation.objects.count()
+    assert found(alice, "lighthouse") == [lost.pk]
