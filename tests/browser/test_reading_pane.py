@@ -106,6 +106,7 @@ def test_close_and_note_from_the_pane(world, page_for):
     _pane_shows(bob, "Question 2", "Hello, this is question number 2.")
 
     pane = bob.locator("#reading-pane")
+    pane.locator("details[data-hc=status] summary").click()  # the header's status menu
     pane.locator("button[data-status=closed]").click()
     expect(pane.get_by_test_id("status")).to_have_text("Closed")
     expect(pane.locator(".timeline")).to_contain_text("Bob marked it closed")

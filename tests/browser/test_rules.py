@@ -72,7 +72,7 @@ def test_build_dry_run_enable_and_watch_a_rule_act(world, page_for):
     drain()
     conversation = Conversation.objects.get(pk=received.conversation_id)
     page.goto(f"/c/{conversation.pk}/")
-    expect(page.locator(".meta .label")).to_contain_text("Billing")
+    expect(page.get_by_test_id("labels-value")).to_contain_text("Billing")
     expect(page.locator(".timeline")).to_contain_text("Rule “Invoices to billing”")
     page.screenshot(path=str(ARTIFACTS / "rule-acted.png"), full_page=True)
     page.goto(f"/admin/inboxes/support/rules/{rule.pk}/")
@@ -101,7 +101,7 @@ def test_an_agent_applies_a_macro_from_the_keyboard(world, page_for):
     expect(picker).to_be_focused()
     page.keyboard.type("Bil")
     page.keyboard.press("Enter")
-    expect(page.locator(".meta .label")).to_contain_text("Billing")
+    expect(page.get_by_test_id("labels-value")).to_contain_text("Billing")
     world.bob_conversation.refresh_from_db()
     assert world.bob_conversation.status == "pending"
     assert list(world.bob_conversation.labels.values_list("name", flat=True)) == ["Billing"]
