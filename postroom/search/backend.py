@@ -165,7 +165,7 @@ def scores(match: Match, ids: Sequence[int]) -> dict[int, float]:
             "SELECT conversation_id, ts_rank(tsv, q) FROM search_document, "
             f"CAST(%s AS tsquery) AS q WHERE conversation_id IN ({listed}) AND tsv @@ q"
         )
-    else:  # one lookup per id: for the few a narrow query leaves
+    else:  # one lookup per id, slow per row: SQLite's windows carry their scores already
         sql = (
             "SELECT rowid, -bm25(search_fts) FROM search_fts WHERE search_fts MATCH %s "
             f"AND rowid IN ({listed})"

@@ -10,7 +10,6 @@ board again (the ``board`` partial); without JavaScript, a redirect back to it.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,7 +45,7 @@ from postroom.inbox.queries import (
 )
 from postroom.web.context import page_context, signed_in_user
 from postroom.web.pagecache import fill
-from postroom.web.views.conversation import snooze_presets
+from postroom.web.views.conversation import snooze_presets, snooze_until
 from postroom.web.views.inbox import Line, list_lines, with_unread
 
 CARDS_PER_COLUMN = 50
@@ -148,15 +147,9 @@ def _choices(user: User, by: str, visible: list[Label]) -> list[Choice]:
 
 def _until(raw: str, user: User) -> datetime | None:
     """A snooze's wake time as the board posts it (ISO 8601, or ``reply``)."""
-    if raw == "reply":
-        return None
-    try:
-        until = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({"until": _("Choose when it wakes.")}) from None
-    if until.tzinfo is None:  # a hand-made request: the viewer's own zone
-        until = until.replace(tzinfo=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
-    return until
+    if not raw:  # "snoozed" alone: the dialog's choice is missing
+        raise ValidationError({"until": _("Choose when it wakes.")})
+    return snooze_until(raw, user)
 
 
 def _label(user: User, raw: str) -> Label | None:

@@ -4,7 +4,6 @@ list page itself costs nothing for it) and running one operation on the ticked r
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from postroom.inbox.access import access_inbox, allowed_at, inbox_levels, visibl
 from postroom.inbox.actions.bulk import BULK_STATUSES, apply_bulk, build_request
 from postroom.inbox.models import Inbox, InboxAccess, Status
 from postroom.web.context import signed_in_user
-from postroom.web.views.conversation import snooze_presets
+from postroom.web.views.conversation import snooze_presets, snooze_until
 
 
 def _people(inbox: Inbox) -> list[User]:
@@ -51,15 +50,7 @@ def _int(raw: str, name: str) -> int | None:
 
 
 def _until(raw: str, user: User) -> datetime | None:
-    if raw in ("", "reply"):
-        return None
-    try:
-        until = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({"until": _("Pick a date and time.")}) from None
-    if until.tzinfo is None:  # from <input type=datetime-local>: the viewer's own zone
-        until = until.replace(tzinfo=zoneinfo.ZoneInfo(user.time_zone or "UTC"))
-    return until
+    return None if raw == "" else snooze_until(raw, user)
 
 
 @login_required

@@ -180,7 +180,7 @@ def _fields(request: HttpRequest, user: User, conversation: Conversation) -> Non
     messages.success(request, _("Fields saved."))
 
 
-def _snooze_until(raw: str, user: User) -> datetime | None:
+def snooze_until(raw: str, user: User) -> datetime | None:
     """A snooze form's ``until``: ``reply`` (until the customer replies: None), an ISO
     time from a preset, or ``<input type=datetime-local>`` in the viewer's time zone."""
     if raw == "reply":
@@ -195,7 +195,7 @@ def _snooze_until(raw: str, user: User) -> datetime | None:
 
 
 def _snooze(request: HttpRequest, user: User, conversation: Conversation) -> None:
-    until = _snooze_until(request.POST.get("until", ""), user)
+    until = snooze_until(request.POST.get("until", ""), user)
     actions.do_snooze(conversation, until, actor=user)
 
 
@@ -209,7 +209,7 @@ def _reply(request: HttpRequest, user: User, conversation: Conversation) -> None
     until = None
     if raw:
         require_on(user, "do_snooze", conversation)  # the 403 page, before sending
-        until = _snooze_until(raw, user)
+        until = snooze_until(raw, user)
     sent_now = send_from_conversation(request, user, conversation)
     if raw and sent_now:
         try:
